@@ -1,0 +1,32 @@
+# distillguard: the two commands a newcomer runs are `make demo` and `make test`.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DATA ?= ../shared/data
+DEMO ?= demo-output
+
+.PHONY: demo test install install-test bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install -q -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+
+## Install, then run the main job on built-in sample data.
+demo: install
+	bash scripts/demo.sh "$(BIN)" "$(DATA)" "$(DEMO)"
+
+## Install the test dependencies and run the whole suite (unit, property, golden, e2e).
+test: install-test
+	$(BIN)/python -m pytest -n 2 -q -m "" tests
+
+bench: install-test
+	$(BIN)/python benchmarks/ingest.py --n 1000000
+
+clean:
+	rm -rf $(VENV) $(DEMO) .pytest_cache

@@ -1,0 +1,1 @@
+"""The `distillguard` command line: one typer app, commands in pipeline order."""

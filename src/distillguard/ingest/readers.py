@@ -1,0 +1,205 @@
+"""Readers: turn files of any contract format into batches of (row number, raw, record).
+
+Files are streamed in bounded chunks; nothing loads a whole file. A file that cannot be read
+at all raises `UnreadableInput` naming the file; a line that cannot be parsed is yielded with
+`record = _BAD` and its reason, so the caller quarantines it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+from distillguard.errors import UnreadableInput
+
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson", ".ndjson.gz", ".ndjson.zst",
+                  ".json", ".json.gz", ".json.zst")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+CSV_SUFFIXES = (".csv", ".csv.gz")
+CHUNK_BYTES = 4 << 20
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """One input row: where it came from, its raw text, and its parsed value or parse error."""
+
+    row: int
+    raw: str
+    record: Any
+    error: tuple[str, str] | None = None  # (reason, detail) when the row could not be parsed
+
+
+def file_format(path: Path) -> str | None:
+    name = path.name.lower()
+    if name.endswith(JSONL_SUFFIXES):
+        return "jsonl"
+    if name.endswith(PARQUET_SUFFIXES):
+        return "parquet"
+    if name.endswith(CSV_SUFFIXES):
+        return "csv"
+    return None
+
+
+def discover(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    """Expand folders into readable files, sorted. Returns (files, skipped files in folders).
+
+    A path given explicitly must exist and have a known format; inside a folder, files of
+    unknown format (READMEs, hidden files) are skipped and reported, never silently.
+    """
+    files: list[Path] = []
+    skipped: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            for f in sorted(x for x in p.rglob("*") if x.is_file()):
+                if any(part.startswith((".", "_")) for part in f.relative_to(p).parts):
+                    continue
+                (files if file_format(f) else skipped).append(f)
+        elif p.is_file():
+            if file_format(p) is None:
+                raise UnreadableInput(f"cannot read {p}: unknown format",
+                                      hint="use .jsonl, .jsonl.gz, .jsonl.zst, .parquet or .csv", path=str(p))
+            files.append(p)
+        else:
+            raise UnreadableInput(f"cannot read {p}: no such file or folder",
+                                  hint="check the path", path=str(p))
+    return files, skipped
+
+
+def _open_binary(path: Path) -> io.BufferedIOBase:
+    name = path.name.lower()
+    raw = open(path, "rb")  # noqa: SIM115 - closed by the caller's with-block
+    if name.endswith(".gz"):
+        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+    if name.endswith(".zst"):
+        import zstandard
+
+        return zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)  # type: ignore[return-value]
+    return raw
+
+
+def iter_jsonl(path: Path, batch_rows: int) -> Iterator[list[tuple[int, bytes | str]]]:
+    """Yield batches of (line number, raw line); blank lines are skipped (they hold no record).
+
+    Parsing happens later (`parse_line`), in worker processes, so reading stays cheap.
+    """
+    row = 0
+    batch: list[RawRow] = []
+    tail = b""
+    try:
+        with _open_binary(path) as fh:
+            while True:
+                chunk = fh.read(CHUNK_BYTES)
+                if not chunk:
+                    break
+                lines = (tail + chunk).split(b"\n")
+                tail = lines.pop()
+                for line in lines:
+                    row += 1
+                    if line.strip():
+                        batch.append((row, line))
+                if len(batch) >= batch_rows:
+                    yield batch
+                    batch = []
+            if tail.strip():
+                row += 1
+                batch.append((row, tail))
+    except (OSError, EOFError, ValueError) as exc:
+        if row == 0 and not batch:
+            raise UnreadableInput(f"cannot read {path}: {exc}",
+                                  hint="check that the file is complete and its suffix matches its compression",
+                                  path=str(path)) from exc
+        # A truncated tail (e.g. a cut-off .gz): keep what was read, then report the rest.
+        # A str (not bytes) marks the damage: parse_line turns it into an invalid_json row.
+        batch.append((row + 1, f"file ends in a damaged block: {exc}"))
+    if batch:
+        yield batch
+
+
+def parse_line(row: int, line: bytes | str) -> RawRow:
+    """Parse one JSONL line; a line that is no JSON object text comes back with its error."""
+    if isinstance(line, str):  # the reader's note of a damaged compressed tail
+        return RawRow(row, "", None, ("invalid_json", line))
+    if line.endswith(b"\r"):
+        line = line[:-1]
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return RawRow(row, line.decode("utf-8", "replace"), None, ("not_utf8", f"byte {exc.start} is not UTF-8"))
+    try:
+        return RawRow(row, text, orjson.loads(line))
+    except orjson.JSONDecodeError as exc:
+        return RawRow(row, text, None, ("invalid_json", f"not JSON: {str(exc)[:80]}"))
+
+
+def iter_parquet(path: Path, batch_rows: int) -> Iterator[list[RawRow]]:
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise UnreadableInput(f"cannot read {path}: not a readable Parquet file ({exc})",
+                              hint="check that the file is complete", path=str(path)) from exc
+    row = 0
+    for rb in pf.iter_batches(batch_size=batch_rows):
+        out = []
+        for rec in rb.to_pylist():
+            row += 1
+            out.append(RawRow(row, "", rec))
+        yield out
+
+
+def iter_csv(path: Path, batch_rows: int) -> Iterator[list[RawRow]]:
+    import pyarrow.csv as pcsv
+
+    import csv
+
+    try:
+        with (gzip.open(path, "rt", encoding="utf-8", newline="") if path.name.lower().endswith(".gz")
+              else open(path, encoding="utf-8", newline="")) as fh:
+            header = next(csv.reader(fh), None)
+        if not header:
+            raise UnreadableInput(f"cannot read {path}: the CSV file is empty",
+                                  hint="the first line must be a header", path=str(path))
+        reader = pcsv.open_csv(
+            path,
+            read_options=pcsv.ReadOptions(block_size=1 << 22),
+            convert_options=pcsv.ConvertOptions(strings_can_be_null=True,
+                                                column_types={n: pa.string() for n in header}),
+        )
+    except (OSError, UnicodeDecodeError, pa.ArrowException) as exc:
+        raise UnreadableInput(f"cannot read {path}: not a readable CSV file ({exc})",
+                              hint="the first line must be a header; the text must be UTF-8", path=str(path)) from exc
+    row = 1  # the header is line 1
+    for rb in reader:
+        out = []
+        for rec in rb.to_pylist():
+            row += 1
+            out.append(RawRow(row, "", {k: v for k, v in rec.items() if v is not None}))
+        for i in range(0, len(out), batch_rows):
+            yield out[i:i + batch_rows]
+
+
+def iter_rows(path: Path, batch_rows: int = 20_000) -> Iterator[list[RawRow]] | Iterator[list[tuple[int, bytes | str]]]:
+    """Yield batches of rows from one file of any supported format."""
+    fmt = file_format(path)
+    if fmt == "jsonl":
+        return iter_jsonl(path, batch_rows)
+    if fmt == "parquet":
+        return iter_parquet(path, batch_rows)
+    if fmt == "csv":
+        return iter_csv(path, batch_rows)
+    raise UnreadableInput(f"cannot read {path}: unknown format", path=str(path))
+
+
+def raw_text(item: RawRow) -> str:
+    """The record untouched: the JSONL line, or the Parquet/CSV row rendered as JSON."""
+    if item.raw:
+        return item.raw
+    return orjson.dumps(item.record, default=str).decode()

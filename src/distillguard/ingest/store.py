@@ -1,0 +1,117 @@
+"""The Parquet store: one folder per table, exchanges partitioned by UTC day.
+
+Layout::
+
+    STORE/exchanges/day=YYYY-MM-DD/part-<run>-<n>.parquet
+    STORE/quarantine/part-<run>-<n>.parquet
+    STORE/accounts/part-<run>.parquet      (one current file: ingest merges and replaces it)
+    STORE/events/part-<run>.parquet        (same)
+    STORE/runs/<run>.json                  (the report of each ingest run)
+
+Crash safety: every file is written as ``*.parquet.tmp`` and renamed only when complete, so
+readers (which glob ``*.parquet``) never see a half-written file. A run killed part-way
+leaves some complete files; the re-run finds their ids in the store and skips them.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+ROWS_PER_FILE = 1_000_000
+_EPOCH_DAY = date(1970, 1, 1)
+
+
+def table_dir(store: Path, table: str) -> Path:
+    return store / table
+
+
+def data_files(store: Path, table: str) -> list[Path]:
+    root = table_dir(store, table)
+    return sorted(root.rglob("*.parquet")) if root.exists() else []
+
+
+def remove_partial_files(store: Path) -> int:
+    """Delete ``*.tmp`` files left by a killed run. Returns how many."""
+    n = 0
+    if store.exists():
+        for f in store.rglob("*.tmp"):
+            f.unlink(missing_ok=True)
+            n += 1
+    return n
+
+
+def write_atomic(table: pa.Table, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, path)
+
+
+class PartitionedWriter:
+    """Stream rows into per-day Parquet files, each finished with an atomic rename."""
+
+    def __init__(self, root: Path, schema: pa.Schema, run_id: str, partition: str | None = "day") -> None:
+        self.root = root
+        self.schema = schema
+        self.run_id = run_id
+        self.partition = partition
+        self._open: dict[object, tuple[pq.ParquetWriter, Path, int]] = {}
+        self._seq = 0
+        self.files_written = 0
+
+    def _path(self, key: object) -> Path:
+        self._seq += 1
+        name = f"part-{self.run_id}-{self._seq:05d}.parquet"
+        if self.partition is None:
+            return self.root / name
+        day = _EPOCH_DAY + timedelta(days=int(key))  # type: ignore[arg-type]
+        return self.root / f"{self.partition}={day.isoformat()}" / name
+
+    def write(self, table: pa.Table) -> None:
+        if table.num_rows == 0:
+            return
+        if self.partition is None:
+            self._write_part(None, table)
+            return
+        keys = table.column(self.partition).cast(pa.int32()).to_numpy()
+        import numpy as np
+
+        order = np.argsort(keys, kind="stable")
+        keys_sorted = keys[order]
+        table = table.take(pa.array(order))
+        bounds = np.flatnonzero(np.diff(keys_sorted)) + 1
+        starts = np.concatenate(([0], bounds))
+        ends = np.concatenate((bounds, [len(keys_sorted)]))
+        for s, e in zip(starts, ends, strict=True):
+            self._write_part(int(keys_sorted[s]), table.slice(s, e - s))
+
+    def _write_part(self, key: object, part: pa.Table) -> None:
+        entry = self._open.get(key)
+        if entry is None:
+            path = self._path(key)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            writer = pq.ParquetWriter(path.with_name(path.name + ".tmp"), self.schema, compression="zstd")
+            entry = (writer, path, 0)
+        writer, path, rows = entry
+        writer.write_table(part)
+        rows += part.num_rows
+        if rows >= ROWS_PER_FILE:
+            self._finish(writer, path)
+            self._open.pop(key, None)
+        else:
+            self._open[key] = (writer, path, rows)
+
+    def _finish(self, writer: pq.ParquetWriter, path: Path) -> None:
+        writer.close()
+        os.replace(path.with_name(path.name + ".tmp"), path)
+        self.files_written += 1
+
+    def close(self) -> None:
+        for writer, path, _ in self._open.values():
+            self._finish(writer, path)
+        self._open.clear()

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import csv
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import write_jsonl
+from distillguard.engine import open_engine
+from distillguard.errors import UnreadableInput
+from distillguard.ingest import ingest_paths
+from distillguard.testing import CORRUPTIONS, LINE_CORRUPTIONS, corrupt, corrupt_line, make_exchange
+
+
+def count(store: Path, table: str = "exchanges") -> int:
+    return open_engine(store).sql(f"SELECT count(*) AS n FROM {table}").column(0)[0].as_py()
+
+
+@pytest.mark.parametrize("compress", [None, "gz", "zst"])
+def test_jsonl_formats_store_every_record(tmp_path, records, compress):
+    suffix = {None: ".jsonl", "gz": ".jsonl.gz", "zst": ".jsonl.zst"}[compress]
+    f = write_jsonl(tmp_path / f"x{suffix}", records, compress=compress)
+    report = ingest_paths([f], tmp_path / "store", workers=1)
+    assert report.rows_stored == len(records) == count(tmp_path / "store")
+    assert report.rows_quarantined == 0
+
+
+def test_parquet_input_with_nested_structs(tmp_path):
+    rng = random.Random(1)
+    recs = []
+    for i in range(50):  # one consistent struct schema: OpenAI form, string contents
+        r = make_exchange(rng, i)
+        r["request"] = {"messages": [{"role": "user", "content": f"q{i}"}], "max_tokens": 100}
+        r["response"] = {"content": "a", "finish_reason": "stop"}
+        r["client"] = {"ip": "198.51.100.1", "asn": 64500}
+        recs.append(r)
+    pq.write_table(pa.Table.from_pylist(recs), tmp_path / "x.parquet")
+    report = ingest_paths([tmp_path / "x.parquet"], tmp_path / "store", workers=1)
+    assert report.rows_stored == 50
+    got = open_engine(tmp_path / "store").sql("SELECT max_tokens, client_asn FROM exchanges LIMIT 1").to_pylist()[0]
+    assert got == {"max_tokens": 100, "client_asn": 64500}
+
+
+def test_corrupt_mix_is_quarantined_with_reasons_and_good_rows_arrive(tmp_path):
+    rng = random.Random(5)
+    lines, expected, good_ids = [], Counter(), set()
+    kinds = sorted(CORRUPTIONS) + sorted(LINE_CORRUPTIONS)
+    for i in range(2000):
+        rec = make_exchange(rng, i)
+        if i % 20 == 0:  # 5% corrupt, every kind of corruption
+            how = kinds[(i // 20) % len(kinds)]
+            if how in CORRUPTIONS:
+                lines.append(orjson.dumps(corrupt(rec, how)))
+                expected[CORRUPTIONS[how]] += 1
+            else:
+                lines.append(corrupt_line(orjson.dumps(rec), how))
+                expected[LINE_CORRUPTIONS[how]] += 1
+        else:
+            lines.append(orjson.dumps(rec))
+            good_ids.add(rec["request_id"])
+    f = tmp_path / "mix.jsonl"
+    f.write_bytes(b"\n".join(lines) + b"\n")
+    report = ingest_paths([f], tmp_path / "store", workers=2)
+    c = report.counts["exchange"]
+    assert c.quarantine_by_reason == dict(expected)
+    assert c.rows_read == 2000 == c.rows_stored + c.rows_quarantined + c.duplicates
+    eng = open_engine(tmp_path / "store")
+    assert set(eng.sql("SELECT exchange_id FROM exchanges").column(0).to_pylist()) == good_ids
+    q = eng.sql("SELECT reason, source_row, raw FROM quarantine ORDER BY source_row").to_pylist()
+    assert len(q) == sum(expected.values())
+    assert all(r["raw"] for r in q if r["reason"] != "invalid_json")
+    assert q[0]["source_row"] == 1  # rows are 1-based lines
+
+
+def test_duplicates_are_kept_once_and_rerun_is_idempotent(tmp_path, records):
+    f = write_jsonl(tmp_path / "x.jsonl", records + records[:10])
+    store = tmp_path / "store"
+    first = ingest_paths([f], store, workers=1)
+    assert (first.rows_stored, first.duplicates) == (len(records), 10)
+    second = ingest_paths([f], store, workers=1)
+    assert (second.rows_stored, second.duplicates) == (0, len(records) + 10)
+    assert count(store) == len(records)
+
+
+def test_accounts_csv_and_events_jsonl(tmp_path):
+    acc = tmp_path / "accounts.csv"
+    with acc.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["account_id", "created_at", "email_domain", "payment_fingerprint", "country", "signup_path", "verified"])
+        w.writerow(["a1", "2026-01-01T00:00:00Z", "Uni.EDU", "pf1", "us", "education", "true"])
+        w.writerow(["a2", "not a time", "x.com", "pf2", "de", "self_serve", "false"])
+        w.writerow(["", "2026-01-01T00:00:00Z", "x.com", "pf2", "de", "self_serve", "false"])
+    ev = write_jsonl(tmp_path / "events.jsonl", [{"type": "model_release", "model": "m2", "ts": "2026-03-05T00:00:00Z"},
+                                                 {"type": "model_release", "ts": "bad"}])
+    report = ingest_paths([], tmp_path / "store", accounts=[acc], events=[ev])
+    assert report.counts["account"].rows_stored == 1
+    assert report.counts["account"].quarantine_by_reason == {"bad_timestamp": 1, "missing_account_id": 1}
+    assert report.counts["event"].rows_stored == 1
+    row = open_engine(tmp_path / "store").sql("SELECT * FROM accounts").to_pylist()[0]
+    assert (row["email_domain"], row["country"], row["verified"]) == ("uni.edu", "US", True)
+    again = ingest_paths([], tmp_path / "store", accounts=[acc], events=[ev])
+    assert again.counts["account"].duplicates == 1 and count(tmp_path / "store", "accounts") == 1
+
+
+def test_unreadable_file_is_one_clear_error(tmp_path):
+    bad = tmp_path / "broken.jsonl.gz"
+    bad.write_bytes(b"this is not gzip at all")
+    with pytest.raises(UnreadableInput, match="broken.jsonl.gz"):
+        ingest_paths([bad], tmp_path / "store", workers=1)
+    with pytest.raises(UnreadableInput, match="no such file"):
+        ingest_paths([tmp_path / "missing.jsonl"], tmp_path / "store", workers=1)
+
+
+def test_cli_reports_error_without_traceback(tmp_path):
+    bad = tmp_path / "broken.parquet"
+    bad.write_bytes(b"PAR1 nope")
+    proc = subprocess.run([sys.executable, "-m", "distillguard.cli.main", "ingest", str(bad), "--store",
+                           str(tmp_path / "s")], capture_output=True, text=True)
+    assert proc.returncode == 3
+    assert proc.stderr.startswith("error: cannot read") and "Traceback" not in proc.stderr
+
+
+def test_kill_9_then_rerun_completes_without_duplicates(tmp_path):
+    rng = random.Random(11)
+    recs = [make_exchange(rng, i) for i in range(60_000)]
+    f = write_jsonl(tmp_path / "big.jsonl", recs)
+    store = tmp_path / "store"
+    proc = subprocess.Popen([sys.executable, "-m", "distillguard.cli.main", "ingest", str(f), "--store", str(store),
+                             "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.5)  # part-way through (the whole run takes several seconds)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert count(store) <= len(recs)  # the store is readable after the kill
+    report = ingest_paths([f], store, workers=1)
+    assert report.rows_read == len(recs)
+    assert count(store) == len(recs)
+    ids = open_engine(store).sql("SELECT count(DISTINCT exchange_id) AS n FROM exchanges").column(0)[0].as_py()
+    assert ids == len(recs)
