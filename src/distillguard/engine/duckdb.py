@@ -51,6 +51,12 @@ class DuckDBEngine:
             self.con.register(f"_{name}_empty", TABLES[name].schema.empty_table())
             self.con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM _{name}_empty")
 
+    def restrict_until(self, until_us: int) -> None:
+        """Make `exchanges` show only rows before `until_us`, as if detection ran then."""
+        self._view("exchanges")
+        self.con.execute("ALTER VIEW exchanges RENAME TO exchanges_all")
+        self.con.execute(f"CREATE VIEW exchanges AS SELECT * FROM exchanges_all WHERE epoch_us(ts) < {int(until_us)}")
+
     def sql(self, query: str, params: Mapping[str, object] | None = None) -> pa.Table:
         try:
             rel = self.con.sql(query, params=dict(params) if params else None)

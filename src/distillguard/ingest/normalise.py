@@ -198,13 +198,18 @@ def normalise_exchange(rec: Any) -> list[Any]:
         client = {}
     elif not isinstance(client, dict):
         raise Rejected("bad_field_type", f"client is {type(client).__name__}, expected object")
-    ip = _opt(client.get("ip"), str, "client.ip")
-    if ip is not None and not _valid_ip(ip):
-        raise Rejected("bad_client_ip", f"client.ip {ip[:60]!r} is not an IPv4 or IPv6 address")
-    asn = _opt(client.get("asn"), int, "client.asn")
-    country = _opt(client.get("country"), str, "client.country")
-    for k in client.keys() - KNOWN_CLIENT:
-        extra["client." + k] = client[k]
+    if client:
+        ip = _opt(client.get("ip"), str, "client.ip")
+        if ip is not None and not _valid_ip(ip):
+            raise Rejected("bad_client_ip", f"client.ip {ip[:60]!r} is not an IPv4 or IPv6 address")
+        asn = _opt(client.get("asn"), int, "client.asn")
+        country = _opt(client.get("country"), str, "client.country")
+        user_agent = _opt(client.get("user_agent"), str, "client.user_agent")
+        tls = _opt(client.get("tls_fingerprint"), str, "client.tls_fingerprint")
+        for k in client.keys() - KNOWN_CLIENT:
+            extra["client." + k] = client[k]
+    else:
+        ip = asn = country = user_agent = tls = None
 
     # System prompt: Anthropic top-level `system`, or OpenAI system/developer messages.
     anthropic = "system" in req or "thinking" in req
@@ -222,7 +227,11 @@ def normalise_exchange(rec: Any) -> list[Any]:
         role = m.get("role")
         if role not in VALID_ROLES:
             raise Rejected("bad_message", f"request.messages[{i}].role is {str(role)[:30]!r}")
-        text, kinds = _parts(m.get("content"), f"request.messages[{i}]")
+        content = m.get("content")
+        if content.__class__ is str:  # the common case, without building a location string
+            text, kinds = content, ["text"]
+        else:
+            text, kinds = _parts(content, f"request.messages[{i}]")
         if role in ("system", "developer"):
             system_parts.append(text)
             continue
@@ -289,8 +298,7 @@ def normalise_exchange(rec: Any) -> list[Any]:
         request_id, ts, ts // _US_PER_DAY, account_id,
         _opt(rec.get("api_key_id"), str, "api_key_id"), _opt(rec.get("org_id"), str, "org_id"),
         ip, asn, country.upper() if country else country,
-        _opt(client.get("user_agent"), str, "client.user_agent"),
-        _opt(client.get("tls_fingerprint"), str, "client.tls_fingerprint"),
+        user_agent, tls,
         model, "anthropic" if anthropic else "openai",
         "\n\n".join(system_parts) if system_parts else None,
         turns, len(turns), n_user, last_user, sorted(all_kinds), tool_names, tools_json,

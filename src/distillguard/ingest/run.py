@@ -149,6 +149,17 @@ def sniff_batch_kind(path: Path, batch: list[Any]) -> str:
     return sniff_kind(path, first)
 
 
+def _die_with_parent() -> None:
+    """Workers end when the ingest process dies (even by kill -9), never lingering as orphans."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class _Ingest:
     def __init__(self, store: Path, run_id: str, on_rows: Callable[[int], None] | None, workers: int) -> None:
         self.store = store
@@ -181,7 +192,7 @@ class _Ingest:
             return
         pending: deque[tuple[str, Future[BatchResult]]] = deque()
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-        with ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx) as pool:
+        with ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_die_with_parent) as pool:
             for _path, kind, source, batch in self._batches(jobs):
                 pending.append((source, pool.submit(normalise_batch, kind, source, batch)))
                 # Bounded in-flight work keeps memory flat whatever the input size.

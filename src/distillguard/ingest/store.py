@@ -81,6 +81,9 @@ class PartitionedWriter:
         keys = table.column(self.partition).cast(pa.int32()).to_numpy()
         import numpy as np
 
+        if keys.min() == keys.max():  # the common case: a batch within one day
+            self._write_part(int(keys[0]), table)
+            return
         order = np.argsort(keys, kind="stable")
         keys_sorted = keys[order]
         table = table.take(pa.array(order))
@@ -95,7 +98,8 @@ class PartitionedWriter:
         if entry is None:
             path = self._path(key)
             path.parent.mkdir(parents=True, exist_ok=True)
-            writer = pq.ParquetWriter(path.with_name(path.name + ".tmp"), self.schema, compression="zstd")
+            writer = pq.ParquetWriter(path.with_name(path.name + ".tmp"), self.schema, compression="zstd",
+                                      compression_level=1)
             entry = (writer, path, 0)
         writer, path, rows = entry
         writer.write_table(part)

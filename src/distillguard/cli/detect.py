@@ -1,0 +1,49 @@
+"""`distillguard detect`: the data contract's detection command (section 4)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import typer
+
+from distillguard.cli._common import err, handle_errors, out, show_progress
+
+
+def register(app: typer.Typer) -> None:
+    app.command("detect")(detect_cmd)
+
+
+@handle_errors
+def detect_cmd(
+    exchanges: list[Path] = typer.Argument(..., help="Files or folders of exchange records (JSONL, .gz, .zst, Parquet)."),
+    out_dir: Path = typer.Option(..., "--out", help="Folder for accounts.csv and campaigns.json."),
+    accounts: list[Path] = typer.Option([], "--accounts", help="Account records (JSONL, CSV, Parquet)."),
+    events: list[Path] = typer.Option([], "--events", help="Event records (JSONL), e.g. model releases."),
+    until: str = typer.Option(None, "--until", help="Use only exchanges before this RFC 3339 time."),
+    store: Path = typer.Option(None, "--store", help="Keep the ingested store here (default: a temporary folder)."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
+) -> None:
+    """Find distillation campaigns: write accounts.csv (every account) and campaigns.json."""
+    from distillguard.pipeline import detect
+
+    progress = show_progress(quiet)
+
+    def on_stage(name: str) -> None:
+        if not quiet:
+            err.print(f"[dim]stage[/dim] {name}")
+
+    result = detect(exchanges, out_dir, accounts=accounts, events=events, until=until, store=store,
+                    on_stage=on_stage if progress or not quiet else None)
+    rep = result.ingest
+    if rep.rows_quarantined:
+        err.print(f"{rep.rows_quarantined:,} of {rep.rows_read:,} records were quarantined "
+                  f"(see --store DIR/quarantine); reasons: "
+                  + ", ".join(f"{r}={n}" for c in rep.counts.values() for r, n in c.quarantine_by_reason.items()))
+    if as_json:
+        out.print_json(orjson.dumps(result.to_dict()).decode())
+    elif not quiet:
+        err.print(f"{result.accounts:,} accounts, {result.flagged:,} flagged, {result.campaigns} campaign(s); "
+                  f"wrote {out_dir}/accounts.csv and {out_dir}/campaigns.json")

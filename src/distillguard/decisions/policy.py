@@ -1,0 +1,51 @@
+"""The decision policy: how an account's own risk and its campaign combine into a verdict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from distillguard.linking.campaigns import Campaign
+from distillguard.linking.evidence import KINDS
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The default operating point. `flag_threshold` applies to the final risk."""
+
+    flag_threshold: float = 0.5
+    # A campaign lifts a member towards the campaign's risk in proportion to how strongly
+    # the member is tied to the rest (internal edge weight; 2.0 = fully tied).
+    full_tie_strength: float = 2.0
+
+
+@dataclass
+class Decision:
+    risk: np.ndarray
+    flagged: np.ndarray
+    campaign_of: np.ndarray  # campaign index per account, -1 if none
+    reasons: list[str]
+
+
+def decide(own_risk: np.ndarray, own_reasons: list[str], campaigns: list[Campaign], policy: Policy) -> Decision:
+    n = len(own_risk)
+    risk = own_risk.astype(np.float64).copy()
+    campaign_of = np.full(n, -1, dtype=np.int64)
+    campaign_reason = [""] * n
+    for ci, c in enumerate(campaigns):
+        tie = np.clip(c.strength / policy.full_tie_strength, 0.0, 1.0)
+        lifted = np.maximum(risk[c.members], c.risk * tie)
+        risk[c.members] = lifted
+        campaign_of[c.members] = ci
+        kinds = sorted(c.evidence, key=lambda k: -c.evidence[k])[:3]
+        shared = ", ".join(KINDS[k].description for k in kinds) or "coordinated behaviour"
+        for m in c.members.tolist():
+            campaign_reason[m] = f"linked to {len(c.members) - 1} other accounts in campaign {c.campaign_id} ({shared})"
+    risk = np.clip(risk, 0.0, 1.0)
+    flagged = risk >= policy.flag_threshold
+    reasons = []
+    for i in range(n):
+        parts = [p for p in (campaign_reason[i], own_reasons[i]) if p]
+        reasons.append("; ".join(parts) if (flagged[i] or campaign_of[i] >= 0 or risk[i] >= 0.3) else "")
+    return Decision(risk, flagged, campaign_of, reasons)

@@ -1,0 +1,127 @@
+"""Lock-step timing and behavioural-signature edges between accounts.
+
+Lock-step: accounts fed by one load balancer start, pause and stop together. Each account's
+activity is binned (default 10 minutes) and compared by Pearson correlation, which ignores
+steady volume (two always-on apps do not correlate) and keeps shared on/off structure.
+Pairs are only scored among candidates (pairs that already share evidence, and nearest
+neighbours among suspicious accounts), never all pairs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import scipy.sparse as sp
+from sklearn.neighbors import NearestNeighbors
+
+from distillguard.engine.base import Engine
+
+ACTIVITY_SQL = """
+SELECT account_id, CAST(floor((epoch_us(ts) - $t0) / $bin_us) AS BIGINT) AS bin, count(*) AS n
+FROM exchanges GROUP BY account_id, CAST(floor((epoch_us(ts) - $t0) / $bin_us) AS BIGINT)
+"""
+
+
+def activity_matrix(engine: Engine, account_ids: np.ndarray, bin_minutes: int = 10) -> sp.csr_matrix:
+    """Accounts x time bins, counts of exchanges."""
+    t0 = engine.sql("SELECT min(epoch_us(ts)) AS t0 FROM exchanges").column(0)[0].as_py() or 0
+    rows = engine.sql(ACTIVITY_SQL, {"t0": t0, "bin_us": bin_minutes * 60_000_000})
+    index = {a: i for i, a in enumerate(account_ids.tolist())}
+    r = np.array([index.get(a, -1) for a in rows["account_id"].to_pylist()], dtype=np.int64)
+    b = rows["bin"].to_numpy()
+    n = rows["n"].to_numpy().astype(np.float64)
+    keep = r >= 0
+    n_bins = int(b.max()) + 1 if len(b) else 1
+    return sp.csr_matrix((np.sqrt(n[keep]), (r[keep], b[keep])), shape=(len(account_ids), n_bins))
+
+
+def _centred_norms(m: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    n_bins = m.shape[1]
+    s = np.asarray(m.sum(axis=1)).ravel()
+    sq = np.asarray(m.multiply(m).sum(axis=1)).ravel()
+    mean = s / n_bins
+    var = np.maximum(sq - n_bins * mean**2, 1e-12)
+    return mean, np.sqrt(var)
+
+
+def pair_correlation(m: sp.csr_matrix, i: np.ndarray, j: np.ndarray, chunk: int = 200_000) -> np.ndarray:
+    """Pearson correlation of activity rows for each (i, j) pair."""
+    mean, norm = _centred_norms(m)
+    n_bins = m.shape[1]
+    out = np.empty(len(i))
+    for s in range(0, len(i), chunk):
+        a, b = i[s:s + chunk], j[s:s + chunk]
+        dot = np.asarray(m[a].multiply(m[b]).sum(axis=1)).ravel()
+        out[s:s + chunk] = (dot - n_bins * mean[a] * mean[b]) / (norm[a] * norm[b])
+    return out
+
+
+def neighbour_pairs(vectors: np.ndarray, members: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cosine k-nearest-neighbour pairs among `members` (indices into the account axis)."""
+    if len(members) < 2:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, np.empty(0)
+    x = vectors[members]
+    k = min(k + 1, len(members))
+    nn = NearestNeighbors(n_neighbors=k, metric="cosine", algorithm="brute").fit(x)
+    dist, idx = nn.kneighbors(x)
+    src = np.repeat(np.arange(len(members)), k)
+    dst = idx.ravel()
+    sim = 1.0 - dist.ravel()
+    keep = src != dst
+    return members[src[keep]], members[dst[keep]], sim[keep]
+
+
+def lockstep_edges(
+    activity: sp.csr_matrix,
+    candidate_i: np.ndarray,
+    candidate_j: np.ndarray,
+    suspicious: np.ndarray,
+    *,
+    min_correlation: float = 0.6,
+    min_active_bins: int = 6,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Edges (i, j, weight) between accounts whose binned activity is strongly correlated."""
+    active = np.diff(activity.indptr)
+    ok = active >= min_active_bins
+    sus = suspicious[ok[suspicious]]
+    if len(sus) >= 2:
+        mean, norm = _centred_norms(activity)
+        dense = activity[sus].toarray() - mean[sus, None]
+        dense /= norm[sus, None]
+        nn_i, nn_j, _ = _dense_neighbours(dense, sus)
+        candidate_i = np.concatenate([candidate_i, nn_i])
+        candidate_j = np.concatenate([candidate_j, nn_j])
+    keep = ok[candidate_i] & ok[candidate_j] & (candidate_i != candidate_j)
+    i, j = candidate_i[keep], candidate_j[keep]
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    pairs = np.unique(np.stack([lo, hi], axis=1), axis=0) if len(lo) else np.empty((0, 2), dtype=np.int64)
+    if len(pairs) == 0:
+        return pairs[:, 0], pairs[:, 1], np.empty(0)
+    corr = pair_correlation(activity, pairs[:, 0], pairs[:, 1])
+    strong = corr >= min_correlation
+    w = (corr[strong] - min_correlation) / (1 - min_correlation)
+    return pairs[strong, 0], pairs[strong, 1], 0.5 + 0.5 * w
+
+
+def _dense_neighbours(dense: np.ndarray, members: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    k = min(k + 1, len(members))
+    nn = NearestNeighbors(n_neighbors=k, metric="euclidean", algorithm="brute").fit(dense)
+    _, idx = nn.kneighbors(dense)
+    src = np.repeat(np.arange(len(members)), k)
+    dst = idx.ravel()
+    keep = src != dst
+    return members[src[keep]], members[dst[keep]], np.ones(int(keep.sum()))
+
+
+def signature_edges(
+    signatures: np.ndarray, suspicious: np.ndarray, *, min_similarity: float = 0.9, k: int = 10
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Edges between suspicious accounts whose behavioural signatures are nearly the same."""
+    i, j, sim = neighbour_pairs(signatures, suspicious, k)
+    strong = sim >= min_similarity
+    return i[strong], j[strong], (sim[strong] - min_similarity) / (1 - min_similarity) * 0.5 + 0.5
+
+
+def account_index(table: pa.Table) -> np.ndarray:
+    return np.array(sorted(set(table["account_id"].to_pylist())), dtype=object)

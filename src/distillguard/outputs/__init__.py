@@ -1,0 +1,1 @@
+"""Outputs: the contract files (accounts.csv, campaigns.json) and richer tables."""

@@ -1,0 +1,221 @@
+"""`detect`: every stage in order, from contract files to accounts.csv and campaigns.json.
+
+ingest -> classify exchanges -> mine templates -> fingerprint accounts -> link -> decide -> write.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from distillguard.decisions import Policy, decide
+from distillguard.engine import open_engine
+from distillguard.ingest import IngestReport, ingest_paths
+from distillguard.linking import (
+    account_tokens, build_graph, campaign_tables, detect_communities, score_communities, top_indicators,
+)
+from distillguard.linking.timing import activity_matrix, lockstep_edges, signature_edges
+from distillguard.outputs.contract import summary_paragraph, write_accounts_csv, write_campaigns_json
+
+Stage = Callable[[str], None]
+
+
+@dataclass
+class DetectResult:
+    out: Path
+    ingest: IngestReport
+    accounts: int = 0
+    flagged: int = 0
+    campaigns: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"out": str(self.out), "accounts": self.accounts, "flagged": self.flagged, "campaigns": self.campaigns,
+                "seconds": {k: round(v, 2) for k, v in self.seconds.items()}, "ingest": self.ingest.to_dict()}
+
+
+def parse_until(value: str | None) -> int | None:
+    if value is None:
+        return None
+    from distillguard.errors import ConfigError
+    from distillguard.ingest.normalise import Rejected, parse_ts
+
+    try:
+        return parse_ts(value, "--until")
+    except Rejected as exc:
+        raise ConfigError(f"--until: {exc.detail}", hint="give an RFC 3339 time such as 2026-03-04T00:00:00Z") from None
+
+
+def detect(
+    exchanges: list[Path],
+    out: Path,
+    *,
+    accounts: list[Path] | None = None,
+    events: list[Path] | None = None,
+    until: str | None = None,
+    store: Path | None = None,
+    policy: Policy | None = None,
+    on_stage: Stage | None = None,
+    on_rows: Callable[[int], None] | None = None,
+) -> DetectResult:
+    """Run detection end to end and write the contract outputs into `out`."""
+    policy = policy or Policy()
+    until_us = parse_until(until)
+    say = on_stage or (lambda s: None)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp_store = store is None
+    store = store or Path(tempfile.mkdtemp(prefix="distillguard-store-"))
+    timings: dict[str, float] = {}
+    try:
+        t = time.perf_counter()
+        say("ingest")
+        report = ingest_paths(exchanges, store, accounts=accounts, events=events, on_rows=on_rows)
+        timings["ingest"] = time.perf_counter() - t
+        result = DetectResult(out, report, seconds=timings)
+        _analyse(store, out, until_us, policy, say, timings, result)
+        return result
+    finally:
+        if tmp_store:
+            shutil.rmtree(store, ignore_errors=True)
+
+
+def _timed(timings: dict[str, float], name: str, say: Stage, fn: Callable[[], Any]) -> Any:
+    say(name)
+    t = time.perf_counter()
+    value = fn()
+    timings[name] = time.perf_counter() - t
+    return value
+
+
+def _analyse(store: Path, out: Path, until_us: int | None, policy: Policy, say: Stage,
+             timings: dict[str, float], result: DetectResult) -> None:
+    from distillguard.fingerprints import build_fingerprints, score_accounts, signatures
+    from distillguard.templates import mine_templates
+
+    engine = open_engine(store)
+    all_accounts = engine.sql("SELECT DISTINCT account_id FROM exchanges ORDER BY account_id")["account_id"]
+    if until_us is not None:
+        engine.restrict_until(until_us)
+
+    classified = _timed(timings, "classify", say, lambda: _classify(engine))
+    if classified is not None:
+        engine.register("classified", classified)
+    ex_tpl, templates = _timed(timings, "templates", say, lambda: mine_templates(engine))
+    engine.register("exchange_templates", ex_tpl)
+    engine.register("templates", templates)
+    fp = _timed(timings, "fingerprints", say,
+                lambda: build_fingerprints(engine, ex_tpl, templates, classified))
+    scores = _timed(timings, "account_risk", say, lambda: score_accounts(fp))
+
+    active = np.array(sorted(scores["account_id"].to_pylist()), dtype=object)
+    score_by = dict(zip(scores["account_id"].to_pylist(), range(scores.num_rows), strict=True))
+    order = np.array([score_by[a] for a in active.tolist()], dtype=np.int64)
+    own_risk = np.nan_to_num(_best_risk(scores)[order], nan=0.0)
+    own_reasons = [scores["reasons"][int(i)].as_py() or "" for i in order]
+
+    def link() -> tuple[Any, Any]:
+        tokens = account_tokens(engine, pa.array(active.tolist(), pa.string()))
+        suspicious = np.flatnonzero(own_risk >= np.quantile(own_risk, 0.8)) if len(own_risk) else np.empty(0, int)
+        sig_ids, sig_matrix = signatures(fp, ex_tpl)
+        sig_index = {a: i for i, a in enumerate(list(sig_ids))}
+        aligned = np.zeros((len(active), sig_matrix.shape[1]), dtype=np.float32)
+        rows = np.array([sig_index.get(a, -1) for a in active.tolist()])
+        aligned[rows >= 0] = sig_matrix[rows[rows >= 0]]
+        extra = {"signature": signature_edges(aligned, suspicious)}
+        base = build_graph(tokens, active)
+        ci, cj = base.total.nonzero()
+        activity = activity_matrix(engine, active)
+        extra["lockstep"] = lockstep_edges(activity, ci, cj, suspicious)
+        graph = build_graph(tokens, active, extra_edges=extra)
+        labels = detect_communities(graph.total)
+        return graph, score_communities(graph, labels, own_risk)
+
+    graph, campaigns = _timed(timings, "linking", say, link)
+    decision = _timed(timings, "decide", say, lambda: decide(own_risk, own_reasons, campaigns, policy))
+    _timed(timings, "write", say, lambda: _write(engine, out, all_accounts, active, graph, campaigns, decision,
+                                                 classified is not None, templates, fp, scores))
+    result.accounts = len(all_accounts)
+    result.flagged = int(decision.flagged.sum())
+    result.campaigns = len(campaigns)
+
+
+def _best_risk(scores: pa.Table) -> np.ndarray:
+    sup = scores.column("risk_supervised") if "risk_supervised" in scores.column_names else None
+    if sup is not None and sup.null_count < len(sup):
+        return np.asarray(sup.to_numpy(zero_copy_only=False), dtype=np.float64)
+    return np.asarray(scores.column("risk_unsupervised").to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+def _classify(engine) -> pa.Table | None:  # type: ignore[no-untyped-def]
+    try:
+        from distillguard.signals.classifier import classify
+    except ImportError:
+        return None
+    parts = engine.map_batches(lambda b: classify(pa.Table.from_batches([b])).to_batches()[0]
+                               if b.num_rows else b, "SELECT * FROM exchanges")
+    tables = [pa.Table.from_batches([p]) for p in parts if p.num_rows]
+    return pa.concat_tables(tables) if tables else None
+
+
+def _write(engine, out, all_accounts, active, graph, campaigns, decision, have_classes, templates, fp, scores) -> None:  # type: ignore[no-untyped-def]
+    skeletons = dict(zip(templates["template_id"].to_pylist(), templates["skeleton"].to_pylist(), strict=True)) \
+        if templates.num_rows else {}
+    tables = campaign_tables(engine, graph, campaigns, have_classes)
+    stats = {r["campaign_id"]: r for r in tables["stats"].to_pylist()}
+    cats: dict[str, dict[str, float]] = {}
+    if "categories" in tables:
+        for r in tables["categories"].to_pylist():
+            cats.setdefault(r["campaign_id"], {})[r["category"]] = r["n"]
+    pivots = {(r["campaign_id"]): r for r in tables["pivot"].to_pylist()}
+    population = pivots.get("__population__")
+    docs = []
+    for c in campaigns:
+        s = stats.get(c.campaign_id, {})
+        mix = cats.get(c.campaign_id, {})
+        total = sum(mix.values()) or 1
+        c.indicators = top_indicators(graph, c, skeletons)
+        doc = {
+            "campaign_id": c.campaign_id,
+            "accounts": sorted(graph.account_ids[c.members].tolist()),
+            "exchanges": int(s.get("exchanges", 0)),
+            "first_seen": s.get("first_seen"), "last_seen": s.get("last_seen"),
+            "risk": round(float(c.risk), 4),
+            "categories": {k: round(v / total, 4) for k, v in sorted(mix.items(), key=lambda kv: -kv[1])},
+            "indicators": [{"kind": i["kind"], "value": i["value"]} for i in c.indicators],
+        }
+        pv = pivots.get(c.campaign_id)
+        pivot_text = None
+        if pv and population:
+            pivot_text = (f"In the 24 hours after {pv['released_model']} was released, {pv['share_24h']:.0%} of its "
+                          f"traffic used it (population: {population['share_24h']:.0%}).")
+            doc["release_pivot"] = {"model": pv["released_model"], "share_24h": round(pv["share_24h"], 4),
+                                    "population_share_24h": round(population["share_24h"], 4),
+                                    "first_use": str(pv["first_use"]) if pv["first_use"] else None}
+        doc["summary"] = summary_paragraph(doc, {"evidence": c.evidence, "distinct_ips": s.get("distinct_ips"),
+                                                 "pivot": pivot_text, "member_risk": c.member_risk,
+                                                 "coordination": c.coordination})
+        doc["evidence"] = {k: round(v, 3) for k, v in c.evidence.items()}
+        docs.append(doc)
+    idx = {a: i for i, a in enumerate(active.tolist())}
+    rows = []
+    for a in all_accounts.to_pylist():
+        i = idx.get(a)
+        if i is None:  # only active after --until: not judged yet
+            rows.append({"account_id": a, "risk": 0.0, "flagged": False, "campaign_id": "", "reasons": ""})
+            continue
+        ci = decision.campaign_of[i]
+        rows.append({"account_id": a, "risk": float(decision.risk[i]), "flagged": bool(decision.flagged[i]),
+                     "campaign_id": campaigns[ci].campaign_id if ci >= 0 else "", "reasons": decision.reasons[i]})
+    write_accounts_csv(out / "accounts.csv", rows)
+    write_campaigns_json(out / "campaigns.json", docs)
+    pq.write_table(fp, out / "fingerprints.parquet")
+    pq.write_table(scores, out / "account_scores.parquet")

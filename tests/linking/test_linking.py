@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from distillguard.decisions import Policy, decide
+from distillguard.linking import build_graph, detect_communities, score_communities
+from distillguard.linking.campaigns import campaign_id
+from distillguard.linking.graph import idf
+from distillguard.linking.timing import pair_correlation
+import scipy.sparse as sp
+
+
+def tokens(rows: list[tuple[str, str, str]]) -> pa.Table:
+    a, k, v = zip(*rows, strict=True)
+    return pa.table({"account_id": list(a), "kind": list(k), "value": list(v)})
+
+
+def world():
+    """12 campaign accounts sharing a template + payment; 12 NAT accounts sharing only an IP."""
+    rows = []
+    for i in range(12):
+        rows += [(f"c{i}", "template", "t1"), (f"c{i}", "payment", f"p{i // 4}"), (f"c{i}", "ip", f"10.0.0.{i}")]
+        rows += [(f"n{i}", "ip", "192.0.2.1"), (f"n{i}", "ip_prefix", "192.0.2"), (f"n{i}", "template", f"own{i}")]
+    for i in range(200):  # a crowd that makes the rarity weights meaningful
+        rows += [(f"x{i}", "ip_prefix", "198.51.100"), (f"x{i}", "template", f"solo{i}")]
+    t = tokens(rows)
+    ids = np.array(sorted(set(t["account_id"].to_pylist())), dtype=object)
+    return t, ids
+
+
+def test_graph_is_symmetric_without_self_loops():
+    t, ids = world()
+    g = build_graph(t, ids)
+    assert (abs(g.total - g.total.T) > 1e-9).nnz == 0
+    assert g.total.diagonal().sum() == 0
+
+
+def test_rarity_weight_falls_with_spread():
+    k = np.array([2, 10, 150, 5000])
+    w = idf(k, 200_000)
+    assert np.all(np.diff(w) < 0) and w[0] == pytest.approx(1.0)
+
+
+def test_tokens_shared_by_too_many_accounts_add_no_edges():
+    t, ids = world()
+    g = build_graph(t, ids, max_token_accounts=50)
+    assert ("ip_prefix", "198.51.100") not in g.token_members
+
+
+def test_nat_is_coordinated_but_not_a_campaign_and_campaign_is():
+    t, ids = world()
+    g = build_graph(t, ids)
+    labels = detect_communities(g.total)
+    index = {a: i for i, a in enumerate(ids.tolist())}
+    camp = [index[f"c{i}"] for i in range(12)]
+    nat = [index[f"n{i}"] for i in range(12)]
+    assert len(set(labels[camp])) == 1 and len(set(labels[nat])) == 1
+    risk = np.full(len(ids), 0.1)
+    risk[camp] = 0.8
+    risk[camp[:3]] = 0.2  # diluted members
+    found = score_communities(g, labels, risk)
+    assert len(found) == 1 and set(found[0].members.tolist()) == set(camp)
+    d = decide(risk, [""] * len(ids), found, Policy())
+    assert d.flagged[camp].all() and not d.flagged[nat].any()
+    assert "linked to 11 other accounts" in d.reasons[camp[0]]
+
+
+def test_campaign_id_is_stable_and_order_free():
+    assert campaign_id(["b", "a"]) == campaign_id(["a", "b"]) != campaign_id(["a", "c"])
+
+
+def test_correlation_ignores_steady_volume_and_sees_shared_bursts():
+    rng = np.random.default_rng(0)
+    bursts = (rng.random(300) < 0.1).astype(float) * 5
+    steady_a = 3 + rng.random(300) * 0.1
+    steady_b = 3 + rng.random(300) * 0.1
+    m = sp.csr_matrix(np.vstack([bursts, bursts * 0.9 + 0.01 * rng.random(300), steady_a, steady_b]))
+    c = pair_correlation(m, np.array([0, 2]), np.array([1, 3]))
+    assert c[0] > 0.9 and abs(c[1]) < 0.3
