@@ -21,8 +21,12 @@ install-test: $(BIN)/python
 demo: install
 	bash scripts/demo.sh "$(BIN)" "$(DATA)" "$(DEMO)"
 
-## Install the test dependencies and run the whole suite (unit, property, golden, e2e).
-test: install-test
+# Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser).
+install-browser: install-test
+	bash scripts/install_browser.sh $(BIN)/python
+
+## Install the test dependencies and run the whole suite (unit, property, e2e in a real browser).
+test: install-browser
 	$(BIN)/python -m pytest -n 2 -q -m "" tests
 
 bench: install-test

@@ -21,7 +21,7 @@ from distillguard.decisions import Policy, decide
 from distillguard.engine import open_engine
 from distillguard.ingest import IngestReport, ingest_paths
 from distillguard.linking import (
-    account_tokens, build_graph, campaign_tables, detect_communities, score_communities, top_indicators,
+    account_tokens, build_graph, campaign_tables, find_campaigns, top_indicators,
 )
 from distillguard.linking.timing import activity_matrix, lockstep_edges, signature_edges
 from distillguard.outputs.contract import summary_paragraph, write_accounts_csv, write_campaigns_json
@@ -99,6 +99,7 @@ def _timed(timings: dict[str, float], name: str, say: Stage, fn: Callable[[], An
 def _analyse(store: Path, out: Path, until_us: int | None, policy: Policy, say: Stage,
              timings: dict[str, float], result: DetectResult) -> None:
     from distillguard.fingerprints import build_fingerprints, score_accounts, signatures
+    from distillguard.fingerprints.signature import similarity as signature_similarity
     from distillguard.templates import mine_templates
 
     engine = open_engine(store)
@@ -126,18 +127,17 @@ def _analyse(store: Path, out: Path, until_us: int | None, policy: Policy, say: 
         tokens = account_tokens(engine, pa.array(active.tolist(), pa.string()))
         suspicious = np.flatnonzero(own_risk >= np.quantile(own_risk, 0.8)) if len(own_risk) else np.empty(0, int)
         sig_ids, sig_matrix = signatures(fp, ex_tpl)
-        sig_index = {a: i for i, a in enumerate(list(sig_ids))}
-        aligned = np.zeros((len(active), sig_matrix.shape[1]), dtype=np.float32)
+        sig_index = {a: i for i, a in enumerate(sig_ids.to_pylist())}
+        aligned = np.zeros((len(active), sig_matrix.shape[1]), dtype=sig_matrix.dtype)
         rows = np.array([sig_index.get(a, -1) for a in active.tolist()])
         aligned[rows >= 0] = sig_matrix[rows[rows >= 0]]
-        extra = {"signature": signature_edges(aligned, suspicious)}
+        extra = {"signature": signature_edges(aligned, suspicious, signature_similarity)}
         base = build_graph(tokens, active)
         ci, cj = base.total.nonzero()
         activity = activity_matrix(engine, active)
         extra["lockstep"] = lockstep_edges(activity, ci, cj, suspicious)
         graph = build_graph(tokens, active, extra_edges=extra)
-        labels = detect_communities(graph.total)
-        return graph, score_communities(graph, labels, own_risk)
+        return graph, find_campaigns(graph, own_risk)
 
     graph, campaigns = _timed(timings, "linking", say, link)
     decision = _timed(timings, "decide", say, lambda: decide(own_risk, own_reasons, campaigns, policy))
@@ -219,3 +219,43 @@ def _write(engine, out, all_accounts, active, graph, campaigns, decision, have_c
     write_campaigns_json(out / "campaigns.json", docs)
     pq.write_table(fp, out / "fingerprints.parquet")
     pq.write_table(scores, out / "account_scores.parquet")
+    pq.write_table(campaign_edges(graph, campaigns), out / "campaign_edges.parquet")
+    pq.write_table(campaign_templates(engine, skeletons), out / "campaign_templates.parquet")
+
+
+def campaign_edges(graph, campaigns) -> pa.Table:  # type: ignore[no-untyped-def]
+    """Edges inside each campaign, one row per (pair, evidence kind): the picture of the graph."""
+    cols: dict[str, list[Any]] = {"campaign_id": [], "account_a": [], "account_b": [], "kind": [], "weight": []}
+    for c in campaigns:
+        members = c.members
+        for kind, m in graph.by_kind.items():
+            sub = sp_triu(m[members][:, members])
+            for i, j, w in zip(sub.row.tolist(), sub.col.tolist(), sub.data.tolist(), strict=True):
+                cols["campaign_id"].append(c.campaign_id)
+                cols["account_a"].append(graph.account_ids[members[i]])
+                cols["account_b"].append(graph.account_ids[members[j]])
+                cols["kind"].append(kind)
+                cols["weight"].append(float(w))
+    return pa.table({k: pa.array(v, pa.float64() if k == "weight" else pa.string()) for k, v in cols.items()})
+
+
+def sp_triu(m):  # type: ignore[no-untyped-def]
+    import scipy.sparse as sp
+
+    return sp.triu(m, k=1).tocoo()
+
+
+CAMPAIGN_TEMPLATES_SQL = """
+SELECT m.campaign_id, t.template_id, count(*) AS exchanges, count(DISTINCT e.account_id) AS accounts,
+       min(e.last_user_text) AS example_prompt, min(e.system_prompt) AS example_system
+FROM exchanges e JOIN campaign_members m ON e.account_id = m.account_id
+JOIN exchange_templates t ON t.exchange_id = e.exchange_id
+GROUP BY m.campaign_id, t.template_id
+"""
+
+
+def campaign_templates(engine, skeletons: dict[str, str]) -> pa.Table:  # type: ignore[no-untyped-def]
+    """Per campaign, its templates with volume, spread and one example prompt."""
+    t = engine.sql(CAMPAIGN_TEMPLATES_SQL)
+    sk = [skeletons.get(x, "") for x in t["template_id"].to_pylist()]
+    return t.append_column("skeleton", pa.array(sk, pa.string()))

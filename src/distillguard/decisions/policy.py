@@ -15,6 +15,10 @@ class Policy:
     """The default operating point. `flag_threshold` applies to the final risk."""
 
     flag_threshold: float = 0.5
+    # Harvest-like behaviour in one account, with no tie to other accounts, is a lead for an
+    # analyst, not a verdict: evaluation runners and researchers look the same on their own.
+    # Unlinked accounts keep this share of their own risk, which keeps them below the flag.
+    unlinked_weight: float = 0.5
     # A campaign lifts a member towards the campaign's risk in proportion to how strongly
     # the member is tied to the rest (internal edge weight; 2.0 = fully tied).
     full_tie_strength: float = 2.0
@@ -30,12 +34,12 @@ class Decision:
 
 def decide(own_risk: np.ndarray, own_reasons: list[str], campaigns: list[Campaign], policy: Policy) -> Decision:
     n = len(own_risk)
-    risk = own_risk.astype(np.float64).copy()
+    risk = own_risk.astype(np.float64) * policy.unlinked_weight
     campaign_of = np.full(n, -1, dtype=np.int64)
     campaign_reason = [""] * n
     for ci, c in enumerate(campaigns):
         tie = np.clip(c.strength / policy.full_tie_strength, 0.0, 1.0)
-        lifted = np.maximum(risk[c.members], c.risk * tie)
+        lifted = np.maximum(own_risk[c.members], c.risk * tie)
         risk[c.members] = lifted
         campaign_of[c.members] = ci
         kinds = sorted(c.evidence, key=lambda k: -c.evidence[k])[:3]

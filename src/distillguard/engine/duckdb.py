@@ -68,8 +68,9 @@ class DuckDBEngine:
         self.con.register(name, table)
 
     def map_batches(self, fn: BatchFn, query: str, batch_rows: int = 65_536) -> list[pa.RecordBatch]:
-        reader = self.con.execute(query).fetch_record_batch(batch_rows)
-        return [fn(b) for b in reader]
+        rel = self.con.sql(query)
+        fetch = getattr(rel, "to_arrow_reader", None) or rel.fetch_arrow_reader  # duckdb 2.0 / 1.x names
+        return [fn(b) for b in fetch(batch_rows)]
 
     def close(self) -> None:
         self.con.close()

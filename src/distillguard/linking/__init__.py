@@ -1,9 +1,11 @@
 """Linking: shared evidence -> account graph -> communities -> scored campaigns."""
 
-from distillguard.linking.campaigns import Campaign, campaign_tables, score_communities, top_indicators
+from distillguard.linking.campaigns import (
+    Campaign, CampaignParams, campaign_tables, find_campaigns, score_communities, top_indicators,
+)
 from distillguard.linking.communities import detect_communities
 from distillguard.linking.evidence import KINDS, account_tokens
 from distillguard.linking.graph import AccountGraph, build_graph
 
-__all__ = ["KINDS", "AccountGraph", "Campaign", "account_tokens", "build_graph", "campaign_tables",
-           "detect_communities", "score_communities", "top_indicators"]
+__all__ = ["KINDS", "AccountGraph", "Campaign", "CampaignParams", "account_tokens", "build_graph", "campaign_tables",
+           "detect_communities", "find_campaigns", "score_communities", "top_indicators"]

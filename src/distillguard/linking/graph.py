@@ -2,7 +2,7 @@
 
 Each token's contribution is weighted by how rare it is among all accounts (an inverse
 document frequency): a /24 used by thousands of customers says little, a template shared
-by 150 accounts says a lot. Tokens shared by more than `max_token_accounts` accounts add no
+by 150 accounts says a lot. Tokens shared by more than `max_token_accounts` accounts (default 10%) add no
 edges at all. Large groups are linked as sparse random graphs (each member to `fanout`
 others) instead of full cliques, so a 6,000-account campaign costs 60k edges, not 18M, and
 stays connected.
@@ -71,7 +71,7 @@ def build_graph(
     """
     n = len(account_ids)
     index = {a: i for i, a in enumerate(account_ids.tolist())}
-    cap = max_token_accounts or max(50, int(0.02 * n))
+    cap = max_token_accounts or max(50, int(0.1 * n))
     rng = np.random.default_rng(seed)
     by_kind: dict[str, sp.csr_matrix] = {}
     token_members: dict[tuple[str, str], np.ndarray] = {}

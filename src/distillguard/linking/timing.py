@@ -115,12 +115,47 @@ def _dense_neighbours(dense: np.ndarray, members: np.ndarray, k: int = 10) -> tu
 
 
 def signature_edges(
-    signatures: np.ndarray, suspicious: np.ndarray, *, min_similarity: float = 0.9, k: int = 10
+    signatures: np.ndarray, suspicious: np.ndarray, similarity, *, min_similarity: float = 0.8,
+    bands: int = 12, max_bucket: int = 200, seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Edges between suspicious accounts whose behavioural signatures are nearly the same."""
-    i, j, sim = neighbour_pairs(signatures, suspicious, k)
+    """Edges between suspicious accounts whose behavioural signatures nearly match.
+
+    Candidates come from LSH banding of the signature's MinHash part (accounts that agree on
+    one whole band), never from all pairs; `similarity(a, b)` scores each candidate.
+    """
+    empty = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0))
+    if len(suspicious) < 2:
+        return empty
+    rng = np.random.default_rng(seed)
+    x = signatures[suspicious]
+    width = max(1, min(48, x.shape[1]) // bands)
+    src, dst = [], []
+    for b in range(bands):
+        keys = x[:, b * width:(b + 1) * width]
+        _, inv, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
+        inv = inv.ravel()
+        order = np.argsort(inv, kind="stable")
+        bounds = np.concatenate(([0], np.cumsum(counts)))
+        for g in np.flatnonzero(counts >= 2):
+            members = order[bounds[g]:bounds[g + 1]]
+            if len(members) > max_bucket:
+                members = rng.choice(members, max_bucket, replace=False)
+            nxt = np.roll(members, 1)  # a ring per bucket keeps it connected at linear cost
+            src.append(members)
+            dst.append(nxt)
+            if len(members) > 2:
+                src.append(members)
+                dst.append(members[rng.integers(0, len(members), len(members))])
+    if not src:
+        return empty
+    i, j = np.concatenate(src), np.concatenate(dst)
+    keep = i != j
+    i, j = np.minimum(i[keep], j[keep]), np.maximum(i[keep], j[keep])
+    pairs = np.unique(np.stack([i, j], axis=1), axis=0)
+    sim = similarity(x[pairs[:, 0]], x[pairs[:, 1]])
     strong = sim >= min_similarity
-    return i[strong], j[strong], (sim[strong] - min_similarity) / (1 - min_similarity) * 0.5 + 0.5
+    w = 0.5 + 0.5 * (sim[strong] - min_similarity) / (1 - min_similarity)
+    return suspicious[pairs[strong, 0]], suspicious[pairs[strong, 1]], w
 
 
 def account_index(table: pa.Table) -> np.ndarray:

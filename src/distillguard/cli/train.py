@@ -1,0 +1,55 @@
+"""`distillguard train classifier`: rebuild the per-exchange classifier artefact from labelled data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import typer
+
+from distillguard.cli._common import err, handle_errors, out
+
+train_app = typer.Typer(help="Train models that distillguard ships (deterministic; no download).",
+                        no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(train_app, name="train")
+
+
+def _default_data() -> Path:
+    for cand in (Path("../shared/data"), Path(__file__).resolve().parents[4] / "shared" / "data"):
+        if (cand / "templates" / "attack.jsonl").is_file():
+            return cand
+    return Path("../shared/data")
+
+
+@train_app.command("classifier")
+@handle_errors
+def classifier_cmd(
+    data: Path = typer.Option(None, "--data", help="Shared corpus folder (templates/, prompts/). "
+                                                  "Default: ../shared/data."),
+    world: list[Path] = typer.Option([], "--world", help="Simulated world folder(s) with truth/exchanges.parquet."),
+    out_dir: Path = typer.Option(None, "--out", help="Artefact folder. Default: the package's shipped model/ folder."),
+    seed: int = typer.Option(0, "--seed", help="Seed for rendering and splits (same seed -> same weights)."),
+    as_json: bool = typer.Option(False, "--json", help="Print a summary as JSON on stdout."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
+) -> None:
+    """Train the category + harvest classifier and write weights.npz + model.json."""
+    from distillguard.signals.classifier._model import MODEL_DIR
+    from distillguard.signals.classifier._train import TrainConfig, train
+
+    data = data or _default_data()
+    target = out_dir or MODEL_DIR
+    log = (lambda s: None) if quiet else (lambda s: err.print(s, markup=False))
+    model = train(data, world, TrainConfig(seed=seed), log=log)
+    model.save(target)
+    summary = {"out": str(target), "harvest_threshold": model.harvest_threshold, "temperature": model.temperature,
+               "examples": model.meta.get("examples"), "worlds": [str(w) for w in world]}
+    if as_json:
+        out.print_json(orjson.dumps(summary).decode())
+    else:
+        out.print(f"wrote {target}/weights.npz and model.json "
+                  f"({summary['examples']['total']} examples; harvest threshold {model.harvest_threshold:.4f})",
+                  markup=False)

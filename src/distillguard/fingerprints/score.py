@@ -1,0 +1,304 @@
+"""Account risk from the fingerprint: an unsupervised evidence score and an optional supervised model.
+
+Unsupervised (`risk_unsupervised`, no labels): each *evidence rule* turns a few documented
+fingerprint features into a strength in [0, 1] and carries a weight and an analyst phrase. The
+weighted sum, plus a small isolation-forest term for unusual feature combinations, is squashed by
+a logistic into [0, 1]. Reasons are the phrases of the three strongest rules.
+
+Supervised (`risk_supervised`): `train_supervised(fingerprints, labels)` fits a gradient-boosted
+tree model on the numeric fingerprint features plus the rule strengths; `save_model` /
+`load_model` keep it as one small file (a pickle: load only files you produced).
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from distillguard.errors import ConfigError
+from distillguard.schema.fingerprints import ACCOUNT_SCORES, FINGERPRINTS
+
+Cols = dict[str, np.ndarray]
+
+
+def _num(fp: pa.Table, name: str, fill: float = 0.0) -> np.ndarray:
+    if name not in fp.schema.names:
+        return np.full(fp.num_rows, fill)
+    arr = fp.column(name)
+    if pa.types.is_boolean(arr.type):
+        arr = arr.cast(pa.float64())
+    return pc.fill_null(arr.cast(pa.float64()), fill).to_numpy()
+
+
+def _clip(x: np.ndarray) -> np.ndarray:
+    return np.clip(np.nan_to_num(x, nan=0.0), 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One piece of evidence: strength in [0, 1] per account, a weight, and a phrase."""
+
+    name: str
+    weight: float
+    strength: Callable[[Cols], np.ndarray]
+    phrase: Callable[[Cols, int], str]
+
+
+def _cols(fp: pa.Table) -> Cols:
+    c = {f.name: _num(fp, f.name) for f in FINGERPRINTS.columns
+         if pa.types.is_integer(f.type) or pa.types.is_floating(f.type) or pa.types.is_boolean(f.type)}
+    c["_gap_known"] = (~pc.is_null(fp.column("gap_log_std")).to_numpy(zero_copy_only=False)).astype(float)
+    c["_verified_known"] = (~pc.is_null(fp.column("verified")).to_numpy(zero_copy_only=False)).astype(float)
+    c["_age_known"] = (~pc.is_null(fp.column("age_at_first_use_h")).to_numpy(zero_copy_only=False)).astype(float)
+    c["_lift_known"] = (~pc.is_null(fp.column("release_share_lift")).to_numpy(zero_copy_only=False)).astype(float)
+    kinds = fp.column("top_template_kind").to_pylist()
+    c["_top_is_wrapper"] = np.array([k in ("template", "repeat") for k in kinds], dtype=float)
+    return c
+
+
+def _volume(c: Cols, k: float = 20.0) -> np.ndarray:
+    """Confidence from volume: 0 at 1 exchange, ~0.5 at k, -> 1."""
+    n = c["exchanges"]
+    return n / (n + k)
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("shared_template", 3.0,
+         lambda c: _clip(c["shared_template_share"])
+         * _clip(np.log(np.maximum(c["top_template_accounts"], 1)) / math.log(30)) * _volume(c, 5),
+         lambda c, i: f"{c['top_template_share'][i]:.0%} of traffic is one template shared with "
+                      f"{int(c['top_template_accounts'][i]) - 1} other accounts"),
+    Rule("one_wrapper", 1.0,
+         lambda c: _clip(c["top_template_share"]) * c["_top_is_wrapper"] * _volume(c, 50),
+         lambda c, i: f"{c['top_template_share'][i]:.0%} of {int(c['exchanges'][i])} requests use one prompt wrapper"),
+    Rule("clockwork_timing", 1.5,
+         lambda c: _clip((1.0 - c["gap_log_std"]) / 0.8) * c["_gap_known"] * _volume(c, 10),
+         lambda c, i: f"requests arrive at machine-regular intervals (median gap {c['gap_median_s'][i]:.0f}s, "
+                      f"{c['gap_near_median_share'][i]:.0%} within ±25%)"),
+    Rule("round_the_clock", 1.0,
+         lambda c: _clip((c["mean_hours_per_active_day"] - 8.0) / 10.0) * _volume(c, 20),
+         lambda c, i: f"active {c['mean_hours_per_active_day'][i]:.0f} of 24 hours on an average active day"),
+    Rule("harvest_parameters", 1.0,
+         lambda c: _clip(np.maximum.reduce([c["max_tokens_cap_share"], c["logprobs_share"], c["n_gt1_share"]]))
+         * _clip(c["param_fixity"]) * _volume(c, 20),
+         lambda c, i: _param_phrase(c, i)),
+    Rule("long_outputs", 0.7,
+         lambda c: _clip(np.log10(np.maximum(c["output_input_ratio"], 1.0)) / 2.0
+                         + _clip(c["reasoning_token_share"]) * 0.5) * _volume(c, 20),
+         lambda c, i: f"answers are {c['output_input_ratio'][i]:.0f}x longer than prompts"
+                      + (f", {c['reasoning_token_share'][i]:.0%} reasoning tokens" if c["reasoning_token_share"][i] > 0.05
+                         else "")),
+    Rule("single_turn", 0.5,
+         lambda c: _clip(c["single_turn_share"]) ** 4 * _volume(c, 50),
+         lambda c, i: f"{c['single_turn_share'][i]:.0%} of requests are single-turn"),
+    Rule("rotating_infrastructure", 1.2,
+         lambda c: np.maximum.reduce([_clip(c["ip_churn"] * 5.0), _clip(c["datacenter_share"]),
+                                      _clip(c["vpn_share"]), _clip(c["country_mismatch_share"]) * 0.7])
+         * _clip((c["distinct_ips"] - 1.0) / 10.0) * _volume(c, 10),
+         lambda c, i: f"{int(c['distinct_ips'][i])} distinct IPs over {int(c['exchanges'][i])} requests"
+                      + (f", {c['datacenter_share'][i]:.0%} from datacenters" if c["datacenter_share"][i] > 0.05 else "")
+                      + (f", {c['vpn_share'][i]:.0%} via VPN" if c["vpn_share"][i] > 0.05 else "")),
+    Rule("fresh_unverified_account", 0.8,
+         lambda c: (_clip(1.0 - c["age_at_first_use_h"] / 168.0) * c["_age_known"] * 0.4
+                    + (1.0 - c["verified"]) * c["_verified_known"] * 0.3 + c["disposable_email"] * 0.3),
+         lambda c, i: _life_phrase(c, i)),
+    Rule("shared_payment", 0.8,
+         lambda c: _clip((c["payment_shared_accounts"] - 1.0) / 6.0),
+         lambda c, i: f"payment instrument shared with {int(c['payment_shared_accounts'][i]) - 1} other accounts"),
+    Rule("release_rush", 0.5,
+         lambda c: _clip(c["release_share_lift"] / 0.4) * c["_lift_known"] * _volume(c, 20),
+         lambda c, i: f"{c['release_new_model_share'][i]:.0%} of traffic on the new model in its first 24 h "
+                      f"(population {c['release_population_share'][i]:.0%})"),
+    Rule("classifier_harvest", 2.0,
+         lambda c: _clip(c["harvest_share"]) * _volume(c, 10),
+         lambda c, i: f"{c['harvest_share'][i]:.0%} of requests look like training-data harvesting"),
+)
+BIAS = 3.0
+SLOPE = 1.3
+IFOREST_WEIGHT = 0.6
+
+
+def _param_phrase(c: Cols, i: int) -> str:
+    parts = []
+    if c["max_tokens_cap_share"][i] > 0.5:
+        parts.append(f"max_tokens at the cap in {c['max_tokens_cap_share'][i]:.0%} of requests")
+    if c["logprobs_share"][i] > 0.5:
+        parts.append(f"log-probabilities requested in {c['logprobs_share'][i]:.0%}")
+    if c["n_gt1_share"][i] > 0.5:
+        parts.append(f"n>1 choices in {c['n_gt1_share'][i]:.0%}")
+    return "; ".join(parts[:1]) or f"one fixed parameter set in {c['param_fixity'][i]:.0%} of requests"
+
+
+def _life_phrase(c: Cols, i: int) -> str:
+    bits = []
+    if c["_age_known"][i] and c["age_at_first_use_h"][i] < 168:
+        bits.append(f"first used {c['age_at_first_use_h'][i]:.0f} h after sign-up")
+    if c["_verified_known"][i] and not c["verified"][i]:
+        bits.append("unverified")
+    if c["disposable_email"][i]:
+        bits.append("disposable e-mail")
+    return ", ".join(bits) or "new account"
+
+
+def rule_strengths(fp: pa.Table) -> tuple[np.ndarray, Cols]:
+    """Matrix (accounts, rules) of rule strengths in [0, 1], and the numeric columns used."""
+    c = _cols(fp)
+    if fp.num_rows == 0:
+        return np.zeros((0, len(RULES))), c
+    return np.stack([_clip(r.strength(c)) for r in RULES], axis=1), c
+
+
+_IF_FEATURES = ("gap_log_std", "gap_cv", "mean_hours_per_active_day", "top_template_share", "shared_template_share",
+                "param_fixity", "max_tokens_cap_share", "single_turn_share", "output_input_ratio", "ip_churn",
+                "rate_per_active_hour", "template_entropy", "content_diversity")
+
+
+def _iforest(c: Cols) -> np.ndarray:
+    """Isolation-forest anomaly rank in [0, 1] over robust-scaled features (0 for tiny populations)."""
+    n = len(c["exchanges"])
+    if n < 50:
+        return np.zeros(n)
+    from sklearn.ensemble import IsolationForest
+
+    x = np.stack([c[f] for f in _IF_FEATURES] + [np.log1p(c["exchanges"])], axis=1)
+    med = np.median(x, axis=0)
+    mad = np.median(np.abs(x - med), axis=0) * 1.4826
+    x = (x - med) / np.where(mad > 0, mad, 1.0)
+    x = np.clip(x, -20, 20)
+    forest = IsolationForest(n_estimators=100, max_samples=min(512, n), random_state=0).fit(x)
+    s = -forest.score_samples(x)
+    ranks = s.argsort().argsort() / max(n - 1, 1)
+    return ranks
+
+
+def score_accounts(fingerprints: pa.Table, model: object | None = None) -> pa.Table:
+    """Score every fingerprinted account.
+
+    Parameters
+    ----------
+    fingerprints
+        Output of `build_fingerprints` (any row order).
+    model
+        A model from `train_supervised` / `load_model`, or a path to one; None leaves
+        ``risk_supervised`` null.
+
+    Returns
+    -------
+    pa.Table
+        Schema `ACCOUNT_SCORES`, sorted by account_id.
+    """
+    fp = fingerprints.sort_by("account_id")
+    s, c = rule_strengths(fp)
+    weights = np.array([r.weight for r in RULES])
+    contrib = s * weights
+    iso = _iforest(c) if fp.num_rows else np.zeros(0)
+    raw = contrib.sum(axis=1) + IFOREST_WEIGHT * iso ** 4
+    risk = 1.0 / (1.0 + np.exp(-SLOPE * (raw - BIAS)))
+    n = fp.num_rows
+    pct = risk.argsort(kind="stable").argsort() / max(n - 1, 1) if n else risk
+    reasons = []
+    for i in range(n):
+        top = [j for j in np.argsort(-contrib[i], kind="stable")[:3] if contrib[i, j] >= 0.3]
+        reasons.append("; ".join(RULES[j].phrase(c, i) for j in top))
+    sup = pa.nulls(n, pa.float64())
+    if model is not None:
+        if isinstance(model, (str, Path)):
+            model = load_model(model)
+        sup = pa.array(predict_supervised(model, fp), pa.float64())
+    return pa.table({"account_id": fp.column("account_id"), "risk_unsupervised": pa.array(risk, pa.float64()),
+                     "risk_percentile": pa.array(pct, pa.float64()), "risk_supervised": sup,
+                     "reasons": pa.array(reasons, pa.string())}, schema=ACCOUNT_SCORES.schema)
+
+
+# --------------------------------------------------------------------------- supervised
+
+_EXCLUDE = {"exchanges", "active_days", "active_hours", "max_daily_exchanges", "total_output_tokens",
+            "max_tokens_mode", "temperature_mode", "release_population_share"}
+
+
+def supervised_features(fp: pa.Table) -> tuple[list[str], np.ndarray]:
+    """Feature names and matrix: numeric fingerprint columns (-1 for null) + rule strengths.
+
+    Absolute volumes and world-specific values are left out so a model moves between worlds.
+    """
+    names, cols = [], []
+    for f in FINGERPRINTS.columns:
+        if f.name in _EXCLUDE or not (pa.types.is_integer(f.type) or pa.types.is_floating(f.type)
+                                      or pa.types.is_boolean(f.type)):
+            continue
+        arr = fp.column(f.name)
+        if pa.types.is_boolean(arr.type):
+            arr = arr.cast(pa.float64())
+        names.append(f.name)
+        cols.append(pc.fill_null(arr.cast(pa.float64()), float("nan")).to_numpy())
+    s, _ = rule_strengths(fp)
+    names += [f"rule_{r.name}" for r in RULES]
+    x = np.column_stack(cols + [s[:, j] for j in range(s.shape[1])]) if fp.num_rows else np.zeros((0, len(names)))
+    x = np.column_stack([x, np.log1p(_num(fp, "exchanges"))]) if fp.num_rows else np.zeros((0, len(names) + 1))
+    names.append("log_exchanges")
+    # Null -> -1: trees split it off; all-null columns (no classifier, no accounts) stay harmless.
+    return names, np.nan_to_num(x, nan=-1.0, posinf=1e9, neginf=-1e9)
+
+
+def train_supervised(fingerprints: pa.Table, labels: pa.Table, *, seed: int = 0) -> dict:
+    """Fit a supervised account model on a labelled world.
+
+    `labels` has ``account_id`` and ``campaign`` (null / empty = benign). Returns a model dict
+    (``features``, ``estimator``, ``sklearn_version``) for `predict_supervised` / `save_model`.
+    """
+    from sklearn import __version__ as skv
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    if "account_id" not in labels.schema.names or "campaign" not in labels.schema.names:
+        raise ConfigError("labels need account_id and campaign columns")
+    fp = fingerprints.sort_by("account_id")
+    lab = dict(zip(labels.column("account_id").to_pylist(), labels.column("campaign").to_pylist(), strict=True))
+    ids = fp.column("account_id").to_pylist()
+    keep = np.array([a in lab for a in ids])
+    y = np.array([bool(lab.get(a)) for a in ids], dtype=int)[keep]
+    names, x = supervised_features(fp)
+    x = x[keep]
+    if len(set(y.tolist())) < 2:
+        raise ConfigError("labels must contain both campaign and benign accounts to train")
+    est = HistGradientBoostingClassifier(max_iter=300, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=10,
+                                         l2_regularization=1.0, class_weight="balanced", random_state=seed)
+    est.fit(x, y)
+    return {"kind": "distillguard.account_model", "version": 1, "features": names, "estimator": est,
+            "sklearn_version": skv}
+
+
+def predict_supervised(model: dict, fingerprints: pa.Table) -> np.ndarray:
+    names, x = supervised_features(fingerprints)
+    if names != model["features"]:
+        raise ConfigError("account model was trained on other fingerprint features",
+                          hint="retrain it with this version: distillguard train accounts")
+    if x.shape[0] == 0:
+        return np.zeros(0)
+    return model["estimator"].predict_proba(x)[:, 1]
+
+
+def save_model(model: dict, path: Path | str) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(pickle.dumps(model, protocol=5))
+    tmp.replace(path)
+    return path
+
+
+def load_model(path: Path | str) -> dict:
+    """Load a model written by `save_model` (a pickle: only load files you produced)."""
+    try:
+        model = pickle.loads(Path(path).read_bytes())  # noqa: S301 - own artefact, documented
+    except (OSError, pickle.UnpicklingError, EOFError) as exc:
+        raise ConfigError(f"cannot load account model {path}: {exc}") from exc
+    if not isinstance(model, dict) or model.get("kind") != "distillguard.account_model":
+        raise ConfigError(f"{path} is not a distillguard account model")
+    return model

@@ -1,0 +1,273 @@
+"""Features of a canonical exchange: hashed words of the prompt plus named structural cues.
+
+Two blocks, both computed for a whole Arrow batch at once:
+
+* **text** - word unigrams and bigrams of ``system_prompt`` + ``last_user_text`` (each cut to
+  its head and tail, so the cost per exchange is bounded) and the offered ``tool_names``,
+  hashed into ``dim`` slots. Each occurrence weighs ``1/sqrt(tokens in the row + 1)``, so a
+  linear model over them is a sum of per-token weights (what makes inference a gather).
+* **dense** - ``DENSE_NAMES``: request parameters (max_tokens at a cap, n > 1, logprobs, thinking
+  budget...), content kinds (image, tool results...), response shape (reasoning present,
+  output/input token ratio) and a few phrase cues (step by step, boxed answer, rubric/score,
+  strict output format, batch of N items). All are bounded to about [0, 1].
+
+Missing columns are treated as nulls; nulls become the neutral value of each feature.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import scipy.sparse as sp
+
+from distillguard.signals.classifier import _hashing as hs
+
+SYS_HEAD, SYS_TAIL = 1536, 512
+USER_HEAD, USER_TAIL = 2048, 1024
+SALT_UNI, SALT_BI, SALT_TOOL = 0x51, 0xB1, 0x70
+
+# common output caps (tokens): asking for exactly one of these, or more than 16k, reads as "give me everything"
+MAX_TOKEN_CAPS = (4096, 8000, 8192, 16000, 16384, 32000, 32768, 64000, 65536, 100000, 128000)
+COMPUTER_TOOLS = ("computer", "computer_use", "screenshot", "click", "left_click", "double_click", "mouse_move",
+                  "type", "type_text", "key", "keypress", "scroll", "drag", "browser", "navigate", "bash",
+                  "str_replace_editor", "str_replace_based_edit_tool", "open_url", "goto", "cursor_position")
+
+# name -> (regex, human phrase used in explanations). Matched case-insensitively on system + user text.
+PHRASES: dict[str, tuple[str, str]] = {
+    "cue_step_by_step": (r"step[- ]by[- ]step|chain[- ]of[- ]thought|think (?:it )?through|show (?:all )?your (?:work|reasoning)|reason(?:ing)? (?:carefully|first)",
+                         "asks for step-by-step reasoning"),
+    "cue_boxed": (r"\\boxed|final answer|answer (?:is|in) (?:the )?(?:format|form)", "asks for a boxed/final answer"),
+    "cue_rubric": (r"rubric|\bscore\b|scores\b|\brating\b|\brate (?:the|each|this|how)|\bgrade\b|scale (?:of|from) 1|1 to (?:5|10)|\b[1-5]/5\b|\b\d+/10\b",
+                   "rubric/score language"),
+    "cue_judge": (r"which (?:response|answer|output|assistant) is better|output \(a\)|\[\[a\]\]|response a\b|assistant a\b|better response|preferred|compare the (?:two|following)",
+                  "pairwise judge language"),
+    "cue_format": (r"\bjson\b|\byaml\b|python dict|output format|following format|strictly|must be valid|do not include any other",
+                   "strict output format"),
+    "cue_batch": (r"(?:generate|create|write|produce|come up with|list|give me)\s+(?:\w+\s+){0,3}?(?:\d+|\{[a-z_]+\}|several|multiple|diverse|a set of|a list of)\s+(?:\w+\s+){0,2}?(?:examples|tasks|instructions|questions|prompts|items|samples|pairs|problems|conversations|dialogues|rows)",
+                  "asks for a batch of items"),
+    "cue_dataset": (r"instruction:|response:|### (?:instruction|input|output|response)|training data|dataset|fine-?tun|\bsft\b|synthetic",
+                    "dataset-style fields"),
+    "cue_rewrite": (r"rewrite|rephrase|paraphrase|make (?:it|this) (?:more|less)|complicated version|more complex",
+                    "asks for a rewrite"),
+    "cue_sensitive": (r"politically sensitive|censor|sanitiz|content polic|regulat(?:ions|ory) guidelines|core socialist|banned topic|avoid (?:any )?mention",
+                      "policy-compliant rewrite language"),
+    "cue_visual": (r"\bimage\b|\bpicture\b|\bphoto\b|screenshot|\bscreen\b|\bclick\b|\bcursor\b",
+                   "refers to an image or screen"),
+    "cue_code": (r"```|\bdef |\bfunction\b|\bpython\b|\bjavascript\b|\bcode\b|\bclass [A-Z]", "code"),
+}
+
+DENSE_NAMES: tuple[str, ...] = (
+    "bias_text", "sys_len", "user_len", "no_system", "n_messages", "multi_turn",
+    "has_image", "has_audio", "has_file", "has_tool_call", "has_tool_result", "has_thinking_part",
+    "n_tools", "computer_tools", "max_tokens_log", "max_tokens_null", "max_tokens_at_cap",
+    "temperature_zero", "temperature_high", "top_p_below_1", "n_gt_1", "logprobs", "top_logprobs",
+    "json_response_format", "stream", "thinking_budget", "reasoning_effort_high", "response_has_reasoning",
+    "response_len", "output_input_ratio", "reasoning_tokens", "response_tool_calls", "finish_length",
+    "numbered_lines", *PHRASES,
+)
+DENSE_INDEX = {n: i for i, n in enumerate(DENSE_NAMES)}
+
+# how a dense cue reads in an explanation
+DENSE_PHRASE: dict[str, str] = {
+    "max_tokens_at_cap": "max_tokens at cap", "n_gt_1": "n > 1 choices", "logprobs": "requests logprobs",
+    "top_logprobs": "requests top_logprobs", "json_response_format": "JSON response_format",
+    "thinking_budget": "thinking budget set", "reasoning_effort_high": "reasoning_effort high",
+    "response_has_reasoning": "response carries reasoning", "has_image": "image content",
+    "has_audio": "audio content", "has_file": "file content", "has_tool_call": "tool calls in history",
+    "has_tool_result": "tool results in history", "n_tools": "tools offered", "computer_tools": "computer-use tools",
+    "numbered_lines": "numbered list", "temperature_zero": "temperature 0", "temperature_high": "temperature >= 1",
+    "multi_turn": "multi-turn", "output_input_ratio": "long output for its input",
+    "response_len": "long response", "reasoning_tokens": "many reasoning tokens", "finish_length": "hit the length limit",
+    "top_p_below_1": "top_p < 1", "sys_len": "long system prompt", "user_len": "long prompt",
+    **{k: v[1] for k, v in PHRASES.items()},
+}
+
+_NUMBERED = np.zeros(256, dtype=bool)
+_NUMBERED[ord("0"):ord("9") + 1] = True
+
+
+@dataclass
+class Features:
+    """Features of n rows: hashed text as (row, slot) pairs with per-row scale, plus dense cues."""
+
+    n: int
+    rows: np.ndarray          # int64, non-decreasing; one entry per token occurrence
+    slots: np.ndarray         # int64 in [0, dim)
+    scale: np.ndarray         # float32 (n,): weight of each occurrence in that row
+    dense: np.ndarray         # float32 (n, len(DENSE_NAMES))
+    dim: int
+    # for explanations: token spans into `text_data` (unigram i spans start[i]:end[i])
+    kinds: np.ndarray | None = None     # 0 unigram, 1 bigram, 2 tool token (aligned with rows/slots)
+    span_start: np.ndarray | None = None
+    span_end: np.ndarray | None = None
+    text_data: np.ndarray | None = None
+
+    def to_csr(self) -> sp.csr_matrix:
+        """Sparse design matrix [text slots | dense], for training."""
+        vals = self.scale[self.rows].astype(np.float64)
+        text = sp.csr_matrix((vals, (self.rows, self.slots)), shape=(self.n, self.dim))
+        text.sum_duplicates()
+        return sp.hstack([text, sp.csr_matrix(self.dense.astype(np.float64))], format="csr")
+
+
+def column(batch: pa.RecordBatch | pa.Table, name: str, type_: pa.DataType) -> pa.Array:
+    """Return column `name` as one array of `type_`, or all nulls when the batch lacks it."""
+    n = batch.num_rows
+    if name not in batch.schema.names:
+        return pa.nulls(n, type_)
+    arr = batch.column(name)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = pa.concat_arrays(arr.chunks) if arr.num_chunks else pa.nulls(0, arr.type)
+    if arr.type != type_:
+        try:
+            arr = arr.cast(type_)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return pa.nulls(n, type_)
+    return arr
+
+
+def _np(arr: pa.Array, fill: float, dtype=np.float64) -> np.ndarray:
+    if pa.types.is_boolean(arr.type):
+        fill = bool(fill)
+    return pc.fill_null(arr, fill).to_numpy(zero_copy_only=False).astype(dtype, copy=False)
+
+
+def _cut(arr: pa.Array, head: int, tail: int) -> pa.Array:
+    """Keep the first `head` and last `tail` characters of long strings (bounds the cost)."""
+    arr = pc.fill_null(arr, "")
+    length = pc.utf8_length(arr)
+    long = pc.greater(length, head + tail)
+    if not pc.any(long).as_py():
+        return arr
+    joined = pc.binary_join_element_wise(pc.utf8_slice_codeunits(arr, 0, head),
+                                         pc.utf8_slice_codeunits(arr, -tail), "\n")
+    return pc.if_else(long, joined, arr)
+
+
+def prompt_text(batch: pa.RecordBatch | pa.Table) -> pa.Array:
+    """System prompt and last user text, each cut to head + tail, joined by a newline."""
+    sys_ = _cut(column(batch, "system_prompt", pa.string()), SYS_HEAD, SYS_TAIL)
+    user = _cut(column(batch, "last_user_text", pa.string()), USER_HEAD, USER_TAIL)
+    return pc.binary_join_element_wise(sys_, user, "\n")
+
+
+def _has_kind(kinds: pa.Array, kind: str) -> np.ndarray:
+    n = len(kinds)
+    flat = pc.list_flatten(kinds)
+    if len(flat) == 0:
+        return np.zeros(n, np.float32)
+    parents = pc.list_parent_indices(kinds).to_numpy()
+    hit = pc.fill_null(pc.equal(flat, kind), False).to_numpy(zero_copy_only=False)
+    out = np.zeros(n, np.float32)
+    out[parents[hit]] = 1.0
+    return out
+
+
+def featurize(batch: pa.RecordBatch | pa.Table, dim: int, *, keep_spans: bool = False) -> Features:
+    """Compute the features of every row of `batch` (canonical exchange columns, any subset)."""
+    n = batch.num_rows
+    text = prompt_text(batch)
+    tok = hs.tokenize(text)
+    bi_first, bi_hash = hs.bigrams(tok)
+    tools = pc.fill_null(pc.binary_join(column(batch, "tool_names", pa.list_(pa.string())), " "), "")
+    ttok = hs.tokenize(tools)
+
+    mask = np.uint64(dim - 1)
+    uni_slots = (hs.salted(tok.hash, SALT_UNI) & mask).astype(np.int64)
+    bi_slots = (hs.salted(bi_hash, SALT_BI) & mask).astype(np.int64)
+    tool_slots = (hs.salted(ttok.hash, SALT_TOOL) & mask).astype(np.int64)
+    rows = np.concatenate([tok.row, tok.row[bi_first], ttok.row])
+    slots = np.concatenate([uni_slots, bi_slots, tool_slots])
+    kinds = np.concatenate([np.zeros(uni_slots.size, np.int8), np.ones(bi_slots.size, np.int8),
+                            np.full(tool_slots.size, 2, np.int8)])
+    order = np.argsort(rows, kind="stable")
+    rows, slots, kinds = rows[order], slots[order], kinds[order]
+    counts = np.bincount(rows, minlength=n).astype(np.float32)
+    scale = (1.0 / np.sqrt(counts + 1.0)).astype(np.float32)
+
+    dense = _dense(batch, text, tok)
+    feats = Features(n, rows, slots, scale, dense, dim)
+    if keep_spans:
+        starts = np.concatenate([tok.start, tok.start[bi_first], np.full(ttok.row.size, -1)])[order]
+        ends = np.concatenate([tok.end, tok.end[bi_first + 1], np.full(ttok.row.size, -1)])[order]
+        feats.kinds, feats.span_start, feats.span_end, feats.text_data = kinds, starts, ends, tok.data
+    return feats
+
+
+def _dense(batch: pa.RecordBatch | pa.Table, text: pa.Array, tok: hs.Tokens) -> np.ndarray:
+    n = batch.num_rows
+    d = np.zeros((n, len(DENSE_NAMES)), dtype=np.float32)
+    f = DENSE_INDEX
+    d[:, f["bias_text"]] = 1.0
+    sys_len = _np(pc.utf8_length(column(batch, "system_prompt", pa.string())), 0)
+    user_len = _np(pc.utf8_length(column(batch, "last_user_text", pa.string())), 0)
+    d[:, f["sys_len"]] = np.log1p(sys_len) / 10
+    d[:, f["user_len"]] = np.log1p(user_len) / 10
+    d[:, f["no_system"]] = sys_len == 0
+    n_msg = _np(column(batch, "n_messages", pa.int32()), 1)
+    d[:, f["n_messages"]] = np.minimum(np.log1p(n_msg) / 4, 1.5)
+    d[:, f["multi_turn"]] = _np(column(batch, "n_user_turns", pa.int32()), 1) > 1
+    kinds = column(batch, "content_kinds", pa.list_(pa.string()))
+    for name, kind in (("has_image", "image"), ("has_audio", "audio"), ("has_file", "file"),
+                       ("has_tool_call", "tool_call"), ("has_tool_result", "tool_result"),
+                       ("has_thinking_part", "thinking")):
+        d[:, f[name]] = _has_kind(kinds, kind)
+    tool_names = column(batch, "tool_names", pa.list_(pa.string()))
+    d[:, f["n_tools"]] = np.minimum(np.log1p(_np(pc.list_value_length(tool_names), 0)) / 3, 1.5)
+    flat = pc.list_flatten(tool_names)
+    if len(flat):
+        hit = pc.fill_null(pc.is_in(pc.utf8_lower(flat), pa.array(COMPUTER_TOOLS)), False).to_numpy(zero_copy_only=False)
+        parents = pc.list_parent_indices(tool_names).to_numpy()
+        d[parents[hit], f["computer_tools"]] = 1.0
+    mt_arr = column(batch, "max_tokens", pa.int64())
+    mt = _np(mt_arr, 0)
+    d[:, f["max_tokens_log"]] = np.log1p(np.maximum(mt, 0)) / 12
+    d[:, f["max_tokens_null"]] = _np(pc.is_null(mt_arr), 0)
+    d[:, f["max_tokens_at_cap"]] = np.isin(mt, MAX_TOKEN_CAPS) | (mt > 16384)
+    temp_arr = column(batch, "temperature", pa.float64())
+    temp = _np(temp_arr, -1)
+    d[:, f["temperature_zero"]] = temp == 0
+    d[:, f["temperature_high"]] = temp >= 1
+    d[:, f["top_p_below_1"]] = (_np(column(batch, "top_p", pa.float64()), 1) < 1)
+    d[:, f["n_gt_1"]] = _np(column(batch, "n", pa.int32()), 1) > 1
+    d[:, f["logprobs"]] = _np(column(batch, "logprobs", pa.bool_()), 0)
+    d[:, f["top_logprobs"]] = _np(column(batch, "top_logprobs", pa.int32()), 0) > 0
+    rf = pc.fill_null(column(batch, "response_format", pa.string()), "")
+    d[:, f["json_response_format"]] = pc.match_substring(rf, "json").to_numpy(zero_copy_only=False)
+    d[:, f["stream"]] = _np(column(batch, "stream", pa.bool_()), 0)
+    tb = _np(column(batch, "thinking_budget_tokens", pa.int64()), 0)
+    d[:, f["thinking_budget"]] = np.log1p(np.maximum(tb, 0)) / 12
+    effort = pc.fill_null(column(batch, "reasoning_effort", pa.string()), "")
+    d[:, f["reasoning_effort_high"]] = pc.is_in(effort, pa.array(["high", "xhigh", "max"])).to_numpy(zero_copy_only=False)
+    rlen = _np(pc.utf8_length(column(batch, "response_reasoning", pa.string())), 0)
+    d[:, f["response_has_reasoning"]] = rlen > 0
+    resp_len = _np(pc.utf8_length(column(batch, "response_text", pa.string())), 0)
+    d[:, f["response_len"]] = np.log1p(resp_len) / 10
+    out_tok = _np(column(batch, "output_tokens", pa.int64()), 0)
+    in_tok = _np(column(batch, "input_tokens", pa.int64()), 0)
+    ratio = np.where((out_tok > 0) & (in_tok > 0), np.log((out_tok + 1) / (in_tok + 1)), 0.0)
+    d[:, f["output_input_ratio"]] = np.clip(ratio / 4, -1.5, 1.5)
+    d[:, f["reasoning_tokens"]] = np.log1p(np.maximum(_np(column(batch, "reasoning_tokens", pa.int64()), 0), 0)) / 12
+    d[:, f["response_tool_calls"]] = _np(column(batch, "response_tool_calls", pa.int32()), 0) > 0
+    fr = pc.fill_null(column(batch, "finish_reason", pa.string()), "")
+    d[:, f["finish_length"]] = pc.is_in(fr, pa.array(["length", "max_tokens"])).to_numpy(zero_copy_only=False)
+    d[:, f["numbered_lines"]] = np.minimum(np.log1p(_numbered_lines(tok)) / 3, 1.5)
+    for name, (rx, _) in PHRASES.items():
+        d[:, f[name]] = pc.fill_null(pc.match_substring_regex(text, rx, ignore_case=True), False).to_numpy(
+            zero_copy_only=False)
+    return d
+
+
+def _numbered_lines(tok: hs.Tokens) -> np.ndarray:
+    """Per row: lines that start with a number and '.' or ')' (a numbered list)."""
+    data, offsets = tok.data, tok.offsets
+    n_rows = offsets.size - 1
+    if data.size < 3:
+        return np.zeros(n_rows)
+    nl = np.flatnonzero(data[:-2] == 10)
+    hit = nl[_NUMBERED[data[nl + 1]] & ((data[nl + 2] == ord(".")) | (data[nl + 2] == ord(")")))]
+    rows = np.searchsorted(offsets, hit, side="right") - 1
+    return np.bincount(rows, minlength=n_rows).astype(np.float64)

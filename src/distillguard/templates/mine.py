@@ -1,0 +1,392 @@
+"""Mine prompt templates over all exchanges, across accounts.
+
+Method (details and limits in docs/templates.md):
+
+1. **Segments.** Each exchange's key text (system prompt + last user text, masked) is cut into
+   segments and each segment hashed, inside the engine (`_text.py`).
+2. **Fixed vs slot.** A segment is *fixed* when it occurs in at least `min_df` exchanges
+   (counted exactly up to `sample_rows` exchanges, else on a deterministic hash sample of that
+   size); everything else is slot content. Harness wrappers repeat across thousands of calls,
+   pasted content, names and questions do not.
+3. **Exact skeletons.** An exchange with at least one fixed anchor-sized segment (>= 4 words)
+   gets the hash of its sequence of fixed segments and slot runs: its exact skeleton. The rest are
+   *free-form*: they group only with near-exact repeats of the same masked text.
+4. **Paraphrase merge.** Distinct skeletons (far fewer than exchanges) are rendered from one
+   representative each, MinHashed over word bigrams and merged by LSH when their estimated
+   Jaccard similarity is at least `merge_threshold`.
+
+All per-exchange work is numpy over Arrow batches; only distinct skeletons become Python strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import xxhash
+
+from distillguard.engine.base import Engine
+from distillguard.schema.templates import EXCHANGE_TEMPLATES, TEMPLATES
+from distillguard.templates import _lsh
+from distillguard.templates._text import EMPTY_SQL, segments_query, segments_text_query
+
+Progress = Callable[[str, int, int], None]
+"""progress(stage, done, total): called as batches finish; total may be 0 when unknown."""
+
+_BUCKETS = 4096
+_SLOT = np.uint64(0x5EED5107D00DF00D)
+_SLOT_MARK = "{…}"
+_FREE_SKELETON = "{free-form text}"
+_MAX_SKELETON = 2000
+
+
+def _flat(col: pa.Array, drop: np.uint64 | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Flat uint64 values and 0-based offsets of a list<uint64> array (handles slices).
+
+    Values equal to `drop` (the empty segment's hash) are removed.
+    """
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks()
+    offsets = col.offsets.to_numpy().astype(np.int64)
+    values = col.values.to_numpy(zero_copy_only=False).astype(np.uint64, copy=False)
+    values = values[offsets[0]:offsets[-1]]
+    offsets = offsets - offsets[0]
+    if drop is not None and len(values):
+        keep = values != drop
+        if not keep.all():
+            kept_before = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))
+            values = values[keep]
+            offsets = kept_before[offsets]
+    return values, offsets
+
+
+def _row_sums(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Wrapping uint64 sum of each row's values (0 for empty rows)."""
+    n = len(offsets) - 1
+    out = np.zeros(n, dtype=np.uint64)
+    lengths = np.diff(offsets)
+    nz = lengths > 0
+    if nz.any():
+        out[nz] = np.add.reduceat(values, offsets[:-1][nz])
+    return out
+
+
+def skeleton_hashes(flat: np.ndarray, offsets: np.ndarray, fixed_sorted: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-row skeleton hash, slot hash, full-text hash and flags from segment hashes.
+
+    `fixed_sorted` is the sorted array of fixed segment hashes.
+    """
+    n = len(offsets) - 1
+    lengths = np.diff(offsets)
+    row = np.repeat(np.arange(n), lengths)
+    pos = np.arange(len(flat), dtype=np.int64) - offsets[:-1][row]
+    if len(fixed_sorted):
+        ix = np.searchsorted(fixed_sorted, flat).clip(0, len(fixed_sorted) - 1)
+        fixed = fixed_sorted[ix] == flat
+    else:
+        fixed = np.zeros(len(flat), dtype=bool)
+    anchor = fixed & ((flat & np.uint64(1)) == 1)
+    cf = np.cumsum(fixed, dtype=np.int64)
+    cf_excl = cf - fixed
+    rank = (cf_excl - cf_excl[offsets[:-1][row]]) if len(flat) else cf_excl
+    prev_fixed = np.concatenate(([True], fixed[:-1]))
+    prev_fixed[pos == 0] = True
+    slot_start = ~fixed & prev_fixed
+    rank_mix = _lsh.mix64(rank.astype(np.uint64) + np.uint64(1))
+    val = np.where(fixed, _lsh.mix64(flat ^ rank_mix), np.where(slot_start, _lsh.mix64(_SLOT ^ rank_mix), 0))
+    val = val.astype(np.uint64)
+    nonfixed_rank = (pos - rank).astype(np.uint64)
+    slot_val = np.where(fixed, 0, _lsh.mix64(flat ^ _lsh.mix64(nonfixed_rank + np.uint64(7)))).astype(np.uint64)
+    full_val = _lsh.mix64(flat ^ _lsh.mix64(pos.astype(np.uint64) + np.uint64(13)))
+    n_anchor = np.zeros(n, dtype=np.int64)
+    n_slot = np.zeros(n, dtype=np.int64)
+    if len(flat):
+        np.add.at(n_anchor, row[anchor], 1)
+        np.add.at(n_slot, row[~fixed], 1)
+    return {
+        "skel": _row_sums(val, offsets),
+        "slot": _row_sums(slot_val, offsets),
+        "full": _row_sums(full_val, offsets),
+        "anchored": n_anchor > 0,
+        "has_slot": n_slot > 0,
+    }
+
+
+def _render(seg_text: list[str], seg_hash: np.ndarray, fixed_sorted: np.ndarray) -> tuple[str, int]:
+    """Readable skeleton: fixed segments kept, each run of slot segments shown once as {…}."""
+    if len(fixed_sorted) and len(seg_hash):
+        ix = np.searchsorted(fixed_sorted, seg_hash).clip(0, len(fixed_sorted) - 1)
+        fixed = fixed_sorted[ix] == seg_hash
+    else:
+        fixed = np.zeros(len(seg_hash), dtype=bool)
+    parts: list[str] = []
+    fixed_chars = 0
+    for s, f in zip(seg_text, fixed, strict=True):
+        if f:
+            parts.append(s)
+            fixed_chars += len(s)
+        elif not parts or parts[-1] != _SLOT_MARK:
+            parts.append(_SLOT_MARK)
+    return " ".join(parts).replace(" § ", "\n§\n").replace("§ ", "§\n"), fixed_chars
+
+
+def _where(until_us: int | None) -> str:
+    return "" if until_us is None else f"WHERE epoch_us(ts) < {int(until_us)}"
+
+
+def mine_templates(
+    engine: Engine,
+    *,
+    progress: Progress | None = None,
+    min_df: int = 3,
+    sample_rows: int = 4_000_000,
+    merge_threshold: float = 0.6,
+    batch_rows: int = 131_072,
+    until_us: int | None = None,
+) -> tuple[pa.Table, pa.Table]:
+    """Assign every exchange a template id and describe the templates.
+
+    Parameters
+    ----------
+    engine
+        Engine with an ``exchanges`` view.
+    progress
+        Optional ``progress(stage, done_rows, total_rows)`` callback.
+    min_df
+        A segment seen in at least this many (sampled) exchanges is fixed wrapper text.
+    sample_rows
+        Count segment frequencies exactly up to this many exchanges, else on a hash sample of it.
+    merge_threshold
+        Estimated Jaccard similarity (word bigrams) at which two exact skeletons merge.
+    batch_rows
+        Rows per Arrow batch.
+    until_us
+        Only exchanges with ``ts`` before this epoch-microsecond time.
+
+    Returns
+    -------
+    (exchange_templates, templates)
+        Tables with the schemas `schema.templates.EXCHANGE_TEMPLATES` and `TEMPLATES`.
+    """
+    where = _where(until_us)
+    total = int(engine.sql(f"SELECT count(*) AS n FROM exchanges {where}").column(0)[0].as_py())
+    take = _BUCKETS if total <= sample_rows else max(1, (_BUCKETS * sample_rows) // total)
+    cols = "exchange_id, account_id, epoch_us(ts) AS ts_us, hash(exchange_id) AS id_hash"
+    empty = np.uint64(engine.sql(EMPTY_SQL).column(0)[0].as_py())
+
+    # Pass 1: segment frequencies (on all rows, or a deterministic hash sample).
+    kept: list[pa.RecordBatch] = []
+    counts: list[tuple[np.ndarray, np.ndarray]] = []
+    done = [0]
+
+    def count_batch(b: pa.RecordBatch) -> pa.RecordBatch:
+        flat, _ = _flat(b.column("segs"), empty)
+        u, c = np.unique(flat, return_counts=True)
+        counts.append((u, c))
+        if take == _BUCKETS:
+            kept.append(b)
+        done[0] += b.num_rows
+        if progress:
+            progress("segments" if take == _BUCKETS else "segment sample", done[0],
+                     total if take == _BUCKETS else 0)
+        return b.slice(0, 0)
+
+    sample_where = (f"{where} {'AND' if where else 'WHERE'} hash(exchange_id) % {_BUCKETS} < {take}"
+                    if take < _BUCKETS else where)
+    _map_batches(engine, count_batch, segments_query("exchanges", cols, sample_where), batch_rows)
+    fixed_sorted = _frequent(counts, min_df)
+    del counts
+
+    # Pass 2: skeleton hashes per exchange.
+    done[0] = 0
+
+    def hash_batch(b: pa.RecordBatch) -> pa.RecordBatch:
+        flat, offsets = _flat(b.column("segs"), empty)
+        h = skeleton_hashes(flat, offsets, fixed_sorted)
+        done[0] += b.num_rows
+        if progress:
+            progress("skeletons", done[0], total)
+        return pa.record_batch({
+            "exchange_id": b.column("exchange_id"), "account_id": b.column("account_id"),
+            "ts_us": b.column("ts_us"), "id_hash": b.column("id_hash"),
+            **{k: pa.array(v) for k, v in h.items()},
+        })
+
+    if take == _BUCKETS:
+        batches = [hash_batch(b) for b in kept]
+        kept.clear()
+    else:
+        batches = _map_batches(engine, hash_batch, segments_query("exchanges", cols, where), batch_rows)
+    rows = _concat(batches)
+    del batches
+    return _assemble(engine, rows, fixed_sorted, merge_threshold, progress, empty)
+
+
+def _map_batches(engine: Engine, fn: Callable[[pa.RecordBatch], pa.RecordBatch], query: str,
+                 batch_rows: int) -> list[pa.RecordBatch]:
+    """Stream a query's batches through `fn`.
+
+    On DuckDB this reads the relation's Arrow stream directly (duckdb 2.0 has no
+    ``fetch_record_batch`` on results, which ``DuckDBEngine.map_batches`` still calls); other
+    engines use their ``map_batches``.
+    """
+    con = getattr(engine, "con", None)
+    if con is not None and hasattr(con, "sql") and getattr(engine, "name", "") == "duckdb":
+        return [fn(b) for b in con.sql(query).to_arrow_reader(batch_rows)]
+    return engine.map_batches(fn, query, batch_rows)
+
+
+def _frequent(counts: list[tuple[np.ndarray, np.ndarray]], min_df: int) -> np.ndarray:
+    if not counts:
+        return np.empty(0, dtype=np.uint64)
+    u = np.concatenate([c[0] for c in counts])
+    c = np.concatenate([c[1] for c in counts])
+    order = np.argsort(u, kind="stable")
+    u, c = u[order], c[order]
+    starts = np.flatnonzero(np.concatenate(([True], u[1:] != u[:-1])))
+    tot = np.add.reduceat(c, starts) if len(u) else c
+    return u[starts][tot >= min_df]
+
+
+def _concat(batches: list[pa.RecordBatch]) -> dict[str, object]:
+    schema = pa.schema([("exchange_id", pa.string()), ("account_id", pa.string()), ("ts_us", pa.int64()),
+                        ("id_hash", pa.uint64()), ("skel", pa.uint64()), ("slot", pa.uint64()),
+                        ("full", pa.uint64()), ("anchored", pa.bool_()), ("has_slot", pa.bool_())])
+    t = pa.Table.from_batches([b.cast(schema) if b.schema != schema else b for b in batches], schema=schema)
+    out: dict[str, object] = {"exchange_id": t.column("exchange_id"), "account_id": t.column("account_id")}
+    for k in ("ts_us", "id_hash", "skel", "slot", "full", "anchored", "has_slot"):
+        out[k] = t.column(k).to_numpy()
+    return out
+
+
+def _assemble(engine: Engine, rows: dict, fixed_sorted: np.ndarray, merge_threshold: float,
+              progress: Progress | None, empty: np.uint64) -> tuple[pa.Table, pa.Table]:
+    anchored: np.ndarray = rows["anchored"]  # type: ignore[assignment]
+    n = len(anchored)
+    key = np.where(anchored, rows["skel"], rows["full"]).astype(np.uint64)  # type: ignore[arg-type]
+    # Separate the two key spaces so a skeleton hash never equals a free-form text hash.
+    key = np.where(anchored, key, _lsh.mix64(key ^ np.uint64(0xF4EE)))
+
+    # Distinct exact skeletons and a representative exchange each (min id hash: order-independent).
+    a_idx = np.flatnonzero(anchored)
+    skel_keys, skel_inv, skel_counts = np.unique(key[a_idx], return_inverse=True, return_counts=True)
+    id_hash: np.ndarray = rows["id_hash"]  # type: ignore[assignment]
+    order = np.lexsort((id_hash[a_idx], skel_inv))
+    first = np.concatenate(([True], skel_inv[order][1:] != skel_inv[order][:-1])) if len(order) else order
+    rep_rows = a_idx[order[first]]
+    texts, fixed_chars = _representatives(engine, rows["exchange_id"], rep_rows, fixed_sorted, empty)  # type: ignore[arg-type]
+    if progress:
+        progress("merge", 0, len(skel_keys))
+
+    # Merge paraphrased skeletons: MinHash over word bigrams, LSH, union of verified pairs.
+    flat, offsets = _lsh.word_shingles(texts)
+    sig = _lsh.minhash(flat, offsets, num_perm=64)
+    labels = _lsh.cluster(sig, merge_threshold, bands=16, rows=4)
+    n_comp = int(labels.max()) + 1 if len(labels) else 0
+    # Canonical skeleton of a component: most exchanges, then smallest text.
+    canon = np.full(n_comp, -1, dtype=np.int64)
+    order_c = sorted(range(len(labels)), key=lambda i: (labels[i], -int(skel_counts[i]), texts[i]))
+    for i in order_c:
+        if canon[labels[i]] < 0:
+            canon[labels[i]] = i
+    variants = np.bincount(labels, minlength=n_comp)
+    comp_ids = [f"tpl-{xxhash.xxh64_hexdigest(texts[canon[c]].encode())}" for c in range(n_comp)]
+
+    # Free-form keys: one id per distinct masked text.
+    f_idx = np.flatnonzero(~anchored)
+    ff_keys, ff_inv = np.unique(key[f_idx], return_inverse=True)
+    ff_ids = [f"txt-{int(k):016x}" for k in ff_keys]
+
+    # Dictionary-encoded template id per exchange.
+    dictionary = pa.array(comp_ids + ff_ids, pa.string())
+    codes = np.empty(n, dtype=np.int32)
+    codes[a_idx] = labels[skel_inv] if len(a_idx) else 0
+    codes[f_idx] = n_comp + ff_inv
+    template_id = pa.DictionaryArray.from_arrays(pa.array(codes), dictionary)
+
+    tpl_kind = ["template"] * n_comp + ["free_form"] * len(ff_ids)
+    skeletons = [texts[canon[c]][:_MAX_SKELETON] for c in range(n_comp)] + [_FREE_SKELETON] * len(ff_ids)
+    fixed = [int(fixed_chars[canon[c]]) for c in range(n_comp)] + [0] * len(ff_ids)
+    # A single skeleton without any slot is an exact repeat of the same prompt.
+    has_slot_comp = np.zeros(n_comp, dtype=bool)
+    if len(a_idx):
+        np.logical_or.at(has_slot_comp, labels[skel_inv], rows["has_slot"][a_idx])  # type: ignore[index]
+    for c in range(n_comp):
+        if not has_slot_comp[c] and variants[c] == 1:
+            tpl_kind[c] = "repeat"
+    meta = pa.table({
+        "code": pa.array(np.arange(len(dictionary), dtype=np.int32)),
+        "kind": pa.array(tpl_kind, pa.string()),
+        "skeleton": pa.array(skeletons, pa.string()),
+        "variants": pa.array(np.concatenate([variants, np.ones(len(ff_ids), dtype=np.int64)]).astype(np.int64)),
+        "fixed_chars": pa.array(fixed, pa.int64()),
+    })
+    work = pa.table({
+        "exchange_id": rows["exchange_id"], "account_id": rows["account_id"], "code": pa.array(codes),
+        "ts": pa.array(rows["ts_us"]).cast(pa.timestamp("us", tz="UTC")), "slot_hash": pa.array(rows["slot"]),
+    })
+    engine.register("_tpl_work", work)
+    engine.register("_tpl_meta", meta)
+    agg = engine.sql(_TEMPLATES_SQL)
+    # Order-independent output: templates by template_id.
+    agg = agg.append_column("template_id", pc.take(dictionary, agg.column("code")))
+    templates = agg.select(TEMPLATES.names).sort_by("template_id").cast(TEMPLATES.schema)
+    exchange_templates = pa.table({
+        "exchange_id": rows["exchange_id"], "account_id": rows["account_id"],
+        "template_id": template_id.cast(pa.string()), "slot_hash": pa.array(rows["slot"], pa.uint64()),
+    }, schema=EXCHANGE_TEMPLATES.schema)
+    _unregister(engine, "_tpl_work", "_tpl_meta")
+    if progress:
+        progress("templates", len(templates), len(templates))
+    return exchange_templates, templates
+
+
+_TEMPLATES_SQL = """
+WITH per_acct AS (
+  SELECT code, account_id, count(*) AS n FROM _tpl_work GROUP BY code, account_id
+), acct AS (
+  SELECT code, count(*) AS accounts, max(n) AS top_n FROM per_acct GROUP BY code
+), base AS (
+  SELECT code, count(*) AS exchanges, min(ts) AS first_seen, max(ts) AS last_seen,
+         count(DISTINCT slot_hash) AS slots
+  FROM _tpl_work GROUP BY code
+)
+SELECT b.code, m.kind, b.exchanges, a.accounts, CAST(a.top_n AS DOUBLE) / b.exchanges AS top_account_share,
+       b.first_seen, b.last_seen, m.skeleton,
+       CAST(b.slots AS DOUBLE) / b.exchanges AS slot_diversity, m.variants, m.fixed_chars
+FROM base b JOIN acct a ON a.code = b.code JOIN _tpl_meta m ON m.code = b.code
+"""
+
+
+def _unregister(engine: Engine, *names: str) -> None:
+    con = getattr(engine, "con", None)
+    if con is not None:
+        for name in names:
+            try:
+                con.unregister(name)
+            except Exception:  # noqa: BLE001 - best effort clean-up
+                pass
+
+
+def _representatives(engine: Engine, exchange_id: pa.ChunkedArray, rep_rows: np.ndarray,
+                     fixed_sorted: np.ndarray, empty: np.uint64) -> tuple[list[str], np.ndarray]:
+    """Render the skeleton text of each representative exchange (in rep_rows order)."""
+    if len(rep_rows) == 0:
+        return [], np.zeros(0, dtype=np.int64)
+    ids = pc.take(exchange_id, pa.array(rep_rows))
+    engine.register("_tpl_reps", pa.table({"exchange_id": ids, "ord": pa.array(np.arange(len(rep_rows)))}))
+    q = segments_text_query("(SELECT e.* FROM exchanges e JOIN _tpl_reps r ON e.exchange_id = r.exchange_id)")
+    res = engine.sql(f"SELECT r.ord, s.seg_text, s.segs FROM ({q}) s JOIN _tpl_reps r USING (exchange_id)")
+    _unregister(engine, "_tpl_reps")
+    texts = [""] * len(rep_rows)
+    fixed_chars = np.zeros(len(rep_rows), dtype=np.int64)
+    ords = res.column("ord").to_pylist()
+    seg_texts = res.column("seg_text").to_pylist()
+    flat, offsets = _flat(res.column("segs"))
+    for j, (o, st) in enumerate(zip(ords, seg_texts, strict=True)):
+        h = flat[offsets[j]:offsets[j + 1]]
+        keep = h != empty
+        texts[o], fixed_chars[o] = _render([t for t, k in zip(st, keep, strict=True) if k], h[keep], fixed_sorted)
+    return texts, fixed_chars

@@ -1,0 +1,143 @@
+"""The exchange classifier: output contract, behaviour on clear cases, robustness, reproducibility."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from distillguard.ingest.normalise import normalise_exchange
+from distillguard.ingest.run import rows_to_table
+from distillguard.schema.exchanges import EXCHANGES
+from distillguard.signals.classifier import CATEGORIES, OUTPUT_SCHEMA, classify, load_model
+from distillguard.signals.classifier._model import MODEL_DIR
+from distillguard.testing import make_exchange
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+SCHEMA = pa.schema(list(EXCHANGES.schema)[:-2])
+
+
+def table_of(records: list[dict]) -> pa.Table:
+    return rows_to_table([normalise_exchange(r) for r in records], SCHEMA)
+
+
+def record(user, *, system=None, rid="x1", **params) -> dict:
+    msgs = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": user}]
+    return {"request_id": rid, "ts": "2026-03-02T10:00:00Z", "account_id": "a1", "model": "m",
+            "request": {"messages": msgs, **params}}
+
+
+RUBRIC = ("Please act as an impartial judge and evaluate the quality of the response provided by an AI assistant "
+          "to the user question below. Use the following score rubric. Score 1: unhelpful. Score 3: partly helpful. "
+          "Score 5: excellent. Begin with a short explanation, then output the rating strictly in the format "
+          "'Rating: [[score]]' where score is an integer from 1 to 5.\n\n[Question]\nWhat is a prime number?\n\n"
+          "[The Start of Assistant's Answer]\nA number divisible only by 1 and itself.\n[The End of Assistant's Answer]")
+
+
+@pytest.fixture(scope="module")
+def mixed() -> pa.Table:
+    rng = random.Random(7)
+    return table_of([make_exchange(rng, i) for i in range(300)])
+
+
+def test_output_schema_and_ranges(mixed):
+    out = classify(mixed)
+    assert out.schema.equals(OUTPUT_SCHEMA)
+    assert out.num_rows == mixed.num_rows
+    assert out.column("exchange_id").to_pylist() == mixed.column("exchange_id").to_pylist()
+    p = np.column_stack([out.column(f"p_{c}").to_numpy() for c in CATEGORIES])
+    assert p.dtype == np.float32 and (p >= 0).all() and (p <= 1).all()
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-4)           # calibrated softmax
+    h = out.column("harvest").to_numpy()
+    assert ((h >= 0) & (h <= 1)).all()
+    assert set(out.column("category").to_pylist()) <= set(CATEGORIES)
+    assert out.column("category").to_pylist() == [CATEGORIES[i] for i in p.argmax(axis=1)]
+
+
+def test_deterministic_and_batch_independent(mixed):
+    a = classify(mixed)
+    b = classify(mixed, batch_rows=7)
+    assert a.equals(b)
+
+
+def test_rubric_grading_prompt_scores_rubric_highest_and_explains():
+    out = classify(table_of([record(RUBRIC, temperature=0, max_tokens=512)])).to_pylist()[0]
+    assert out["category"] == "rubric_grading"
+    assert out["harvest"] >= load_model().harvest_threshold
+    assert out["explanation"].startswith("harvest: ") and len(out["explanation"]) > len("harvest: ")
+
+
+def test_image_exchange_is_vision():
+    rec = record("x")
+    rec["request"]["messages"] = [{"role": "user", "content": [
+        {"type": "text", "text": "What breed is this dog?"},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]}]
+    out = classify(table_of([rec])).to_pylist()[0]
+    assert out["category"] == "vision"
+
+
+def test_plain_question_is_other_and_not_harvest():
+    out = classify(table_of([record("What should I cook tonight with leftover rice and eggs?")])).to_pylist()[0]
+    assert out["category"] == "other"
+    assert out["harvest"] < load_model().harvest_threshold
+
+
+def test_boxed_reasoning_request_is_reasoning_harvest():
+    out = classify(table_of([record("Find all real x with x^2 - 5x + 6 = 0.\n\nPlease reason step by step, and put "
+                                    "your final answer within \\boxed{}.", max_tokens=32768)])).to_pylist()[0]
+    assert out["category"] == "reasoning_elicitation"
+    assert out["harvest"] >= load_model().harvest_threshold
+
+
+def test_missing_columns_are_nulls():
+    t = pa.table({"last_user_text": ["Rate each answer from 1 to 10.", None]})
+    out = classify(t)
+    assert out.num_rows == 2 and out.column("exchange_id").null_count == 2
+    only_id = classify(pa.table({"exchange_id": ["a", "b"]}))
+    p = np.column_stack([only_id.column(f"p_{c}").to_numpy() for c in CATEGORIES])
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-4)
+    wrong_type = classify(pa.table({"exchange_id": ["a"], "max_tokens": ["lots"], "n": [3.0]}))
+    assert wrong_type.num_rows == 1
+
+
+def test_empty_input():
+    assert classify(SCHEMA.empty_table()).num_rows == 0
+    assert classify(pa.table({"exchange_id": pa.array([], pa.string())})).schema.equals(OUTPUT_SCHEMA)
+
+
+def test_artefact_is_small_and_documented():
+    size = sum(f.stat().st_size for f in MODEL_DIR.iterdir())
+    assert size < 5 * 1024 * 1024
+    meta = load_model().meta
+    assert meta["model_version"] and meta["inputs"]["corpus_sha256"]
+
+
+@pytest.mark.skipif(not (SHARED / "templates" / "attack.jsonl").is_file(), reason="../shared/data not present")
+def test_training_is_reproducible_on_a_subset():
+    from distillguard.signals.classifier import _corpus as cp
+    from distillguard.signals.classifier import _train as tr
+
+    corpus = cp.load_corpus(SHARED)
+    corpus.templates = corpus.templates[::6]
+    cfg = tr.TrainConfig(dim=1 << 12, per_template=2, synthetic_per_template=2, benign_limit=300, max_iter=50)
+    m1 = tr.train_model(tr.build_examples(corpus, cfg), cfg)
+    m2 = tr.train_model(tr.build_examples(corpus, cfg), cfg)
+    assert np.array_equal(m1.w_text, m2.w_text) and np.array_equal(m1.w_dense, m2.w_dense)
+    assert m1.harvest_threshold == m2.harvest_threshold and m1.temperature == m2.temperature
+    cfg3 = tr.TrainConfig(dim=1 << 12, per_template=2, synthetic_per_template=2, benign_limit=300, max_iter=50, seed=1)
+    m3 = tr.train_model(tr.build_examples(corpus, cfg3), cfg3)
+    assert not np.array_equal(m1.w_text, m3.w_text)
+
+
+def test_saved_artefact_round_trips(tmp_path):
+    m = load_model()
+    m.save(tmp_path / "a")
+    m.save(tmp_path / "b")
+    assert (tmp_path / "a" / "weights.npz").read_bytes() == (tmp_path / "b" / "weights.npz").read_bytes()
+    from distillguard.signals.classifier._model import Model
+
+    m2 = Model.load(tmp_path / "a")
+    assert np.array_equal(m2.w_text, m.w_text)

@@ -1,0 +1,137 @@
+"""Open the HTML report in a real headless browser (Debian's chromium, driven by Playwright).
+
+Set-up: `bash scripts/install_browser.sh` (apt chromium + pip playwright; never `playwright install`).
+Skips, saying why, when chromium or playwright is absent.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "report"))
+from report_world import SCRIPT_PROMPT, build_world  # noqa: E402
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not found: run `bash scripts/install_browser.sh` (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed: run `bash scripts/install_browser.sh` (pip install playwright)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from distillguard.outputs.report import build_report
+
+    world = build_world(tmp_path_factory.mktemp("e2e-world"))
+    out = tmp_path_factory.mktemp("e2e-report") / "report"
+    build_report(world["results"], world["store"], out)
+    return out
+
+
+class Visit:
+    """One page load with everything the browser complained about."""
+
+    def __init__(self, browser, url: str) -> None:  # type: ignore[no-untyped-def]
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.requests: list[str] = []
+        self.page = browser.new_page(viewport={"width": 1400, "height": 900})
+        self.page.on("console", lambda m: self.errors.append(f"console.{m.type}: {m.text}")
+                     if m.type in ("error", "warning", "trace") else None)
+        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.goto(url)
+        self.page.wait_for_load_state("load")
+        self.page.wait_for_selector(".js-plotly-plot .main-svg", timeout=15_000)
+
+    def plots(self) -> list[str]:
+        return self.page.eval_on_selector_all(".js-plotly-plot", "els => els.map(e => e.id)")
+
+    def close(self) -> None:
+        self.page.close()
+
+
+def test_overview_renders_with_plots(browser, report: Path) -> None:  # type: ignore[no-untyped-def]
+    v = Visit(browser, (report / "index.html").as_uri())
+    try:
+        assert v.page.title().startswith("distillguard report")
+        assert v.page.locator("#campaigns tbody tr").count() == 2
+        assert {"fig-share", "fig-traffic"} <= set(v.plots())
+        assert v.page.locator("#fig-share .main-svg").count() >= 1
+        assert not v.errors, v.errors
+        assert not v.dialogs
+        assert all(u.startswith("file://") for u in v.requests), [u for u in v.requests if not u.startswith("file:")]
+        v.page.click("a[href='campaign-c-hydra.html']")
+        v.page.wait_for_selector("#fig-graph .main-svg")
+        assert "Campaign" in v.page.inner_text("h1")
+    finally:
+        v.close()
+
+
+def test_campaign_page_renders_plots_and_shows_script_as_text(browser, report: Path) -> None:  # type: ignore[no-untyped-def]
+    v = Visit(browser, (report / "campaign-c-hydra.html").as_uri())
+    try:
+        assert {"fig-timeline", "fig-graph", "fig-categories", "fig-evidence", "fig-signups"} <= set(v.plots())
+        # the graph draws one legend entry per evidence kind, and one marker per account
+        legend = v.page.locator("#fig-graph .legend").text_content() or ""
+        for kind in ("payment", "template", "lockstep", "ip_prefix"):
+            assert kind in legend
+        assert v.page.locator("#fig-graph .scatterlayer .trace:last-child .point").count() == 10
+        # the release line's label is drawn on the timeline
+        assert "release: model-c" in v.page.inner_text("#fig-timeline")
+        # the attacker's <script> prompt is visible text, not a script
+        prompts = v.page.locator("pre.prompt").all_inner_texts()
+        assert SCRIPT_PROMPT in prompts
+        assert v.page.locator("pre.prompt script").count() == 0
+        assert v.page.locator("script").count() == 1 + 5  # plotly.js + one per figure
+        assert not v.dialogs, f"a prompt executed: {v.dialogs}"
+        assert not v.errors, v.errors
+    finally:
+        v.close()
+
+
+def test_grader_and_account_pages_have_no_errors(browser, report: Path) -> None:  # type: ignore[no-untyped-def]
+    for name in ("campaign-c-grader.html", "account-hydra-00.html", "account-user-003.html"):
+        v = Visit(browser, (report / name).as_uri())
+        try:
+            assert not v.errors, (name, v.errors)
+            assert not v.dialogs, (name, v.dialogs)
+            if name == "campaign-c-grader.html":  # a user agent carrying <img onerror=…> shows as text
+                assert 'onerror="alert(2)"' in v.page.inner_text("#infrastructure ~ div.grid3")
+                assert v.page.locator("img").count() == 0
+            if name == "account-hydra-00.html":
+                assert "fig-fingerprint" in v.plots()
+                assert SCRIPT_PROMPT in v.page.locator("pre.prompt").all_inner_texts()
+        finally:
+            v.close()
+
+
+def test_screenshot_for_docs(browser, report: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Writes a screenshot to the temp folder (docs/report-campaign.png is made by the same code by hand)."""
+    v = Visit(browser, (report / "campaign-c-hydra.html").as_uri())
+    try:
+        shot = tmp_path / "campaign.png"
+        v.page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 20_000
+    finally:
+        v.close()
+    assert shutil.which("chromium") or Path(CHROMIUM).exists()

@@ -1,0 +1,159 @@
+"""Fingerprints, signatures and account risk on a tiny seeded world."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+from fp_toyworld import engine_for, make_world
+
+from distillguard.fingerprints import (build_fingerprints, load_model, save_model, score_accounts, signatures,
+                                       similarity, train_supervised)
+from distillguard.schema.fingerprints import ACCOUNT_SCORES, FINGERPRINTS
+from distillguard.templates import mine_templates
+
+
+@pytest.fixture(scope="module")
+def world() -> dict[str, pa.Table]:
+    return make_world(seed=1)
+
+
+@pytest.fixture(scope="module")
+def built(world):  # type: ignore[no-untyped-def]
+    eng = engine_for(world)
+    et, tpl = mine_templates(eng)
+    fp = build_fingerprints(eng, et, tpl)
+    return et, tpl, fp
+
+
+def _rows(fp: pa.Table) -> dict[str, dict]:
+    return {r["account_id"]: r for r in fp.to_pylist()}
+
+
+def _close(a: object, b: object) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(a) and math.isnan(b))
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+def test_every_account_gets_a_documented_row(world, built) -> None:
+    _, _, fp = built
+    assert fp.schema == FINGERPRINTS.schema
+    accounts = set(world["exchanges"].column("account_id").to_pylist())
+    assert set(fp.column("account_id").to_pylist()) == accounts
+    assert fp.num_rows == len(accounts)
+    assert all(c.description for c in FINGERPRINTS.columns)
+
+
+def test_campaign_and_benign_differ_where_expected(built) -> None:
+    _, _, fp = built
+    rows = _rows(fp)
+    hyd = [r for a, r in rows.items() if a.startswith("hyd")]
+    ben = [r for a, r in rows.items() if a.startswith("ben") and r["exchanges"] >= 5]
+    assert np.median([r["top_template_accounts"] for r in hyd]) >= 10
+    assert np.median([r["shared_template_share"] for r in hyd]) > 0.9
+    assert np.median([r["gap_log_std"] for r in hyd]) < np.median([r["gap_log_std"] for r in ben if r["gap_log_std"]])
+    assert all(r["max_tokens_cap_share"] == 1.0 for r in hyd)
+    assert np.median([r["datacenter_share"] or 0 for r in hyd]) > 0.5 or hyd[0]["datacenter_share"] is None
+    assert np.median([r["release_share_lift"] for r in hyd if r["release_share_lift"] is not None]) > 0
+
+
+def test_shuffling_rows_leaves_fingerprints_unchanged(world, built) -> None:
+    _, _, fp = built
+    x = world["exchanges"]
+    perm = np.random.default_rng(4).permutation(x.num_rows)
+    eng = engine_for(world, exchanges=x.take(pa.array(perm)))
+    et2, tpl2 = mine_templates(eng)
+    fp2 = build_fingerprints(eng, et2, tpl2)
+    a, b = _rows(fp), _rows(fp2)
+    assert a.keys() == b.keys()
+    for acct in a:
+        for k in a[acct]:
+            assert _close(a[acct][k], b[acct][k]), (acct, k, a[acct][k], b[acct][k])
+
+
+def test_missing_optional_inputs_give_nulls(world) -> None:
+    keep = ["exchange_id", "ts", "account_id", "model", "system_prompt", "last_user_text"]
+    bare = world["exchanges"].select(keep)
+    empty_acc = world["accounts"].slice(0, 0)
+    empty_ev = world["events"].slice(0, 0)
+    eng = engine_for(world, exchanges=bare, accounts=empty_acc, events=empty_ev)
+    et, tpl = mine_templates(eng)
+    fp = build_fingerprints(eng, et, tpl, infra="/nonexistent")
+    assert fp.schema == FINGERPRINTS.schema
+    for name in ("datacenter_share", "country_mismatch_share", "age_at_first_use_h", "release_new_model_share",
+                 "harvest_mean", "rate_limited_share", "max_tokens_cap_share", "single_turn_share", "verified"):
+        assert fp.column(name).null_count == fp.num_rows, name
+    scores = score_accounts(fp)
+    assert scores.num_rows == fp.num_rows
+
+
+def test_classifier_output_is_used_when_given(world) -> None:
+    x = world["exchanges"]
+    cats = ["reasoning_elicitation" if a.startswith("hyd") else "other" for a in x.column("account_id").to_pylist()]
+    cls = pa.table({"exchange_id": x.column("exchange_id"), "category": cats,
+                    "harvest": pa.array([0.9 if c != "other" else 0.1 for c in cats], pa.float32())})
+    eng = engine_for(world)
+    et, tpl = mine_templates(eng)
+    fp = build_fingerprints(eng, et, tpl, cls)
+    r = _rows(fp)["hyd-000"]
+    assert r["category_top"] == "reasoning_elicitation" and r["harvest_share"] == 1.0
+    assert r["category_mix"].startswith("{")
+
+
+def test_until_cuts_traffic(world) -> None:
+    eng = engine_for(world)
+    et, tpl = mine_templates(eng)
+    cut = 1_772_409_600_000_000 + 12 * 3_600_000_000
+    fp = build_fingerprints(eng, et, tpl, until_us=cut)
+    last = pc.max(fp.column("last_seen")).as_py()
+    assert last is None or last.timestamp() * 1e6 < cut
+    assert pc.sum(fp.column("exchanges")).as_py() < world["exchanges"].num_rows
+
+
+def test_same_harness_signatures_are_nearer(built) -> None:
+    et, tpl, fp = built
+    ids, sig = signatures(fp, et, tpl)
+    ids = ids.to_pylist()
+    assert sig.shape[0] == len(ids) and sig.dtype == np.uint32
+    hyd = [i for i, a in enumerate(ids) if a.startswith("hyd")]
+    other = [i for i, a in enumerate(ids) if not a.startswith("hyd")]
+    same = np.mean([similarity(sig[i], sig[hyd]).mean() for i in hyd])
+    cross = np.mean([similarity(sig[i], sig[other]).mean() for i in hyd])
+    ben = np.mean([similarity(sig[i], sig[other]).mean() for i in other])
+    assert same >= 0.5 > cross
+    assert same > ben
+
+
+def test_risk_in_unit_interval_with_reasons(built, world) -> None:
+    _, _, fp = built
+    scores = score_accounts(fp)
+    assert scores.schema == ACCOUNT_SCORES.schema
+    risk = scores.column("risk_unsupervised").to_numpy()
+    assert ((risk >= 0) & (risk <= 1)).all()
+    rows = {r["account_id"]: r for r in scores.to_pylist()}
+    hyd = [r for a, r in rows.items() if a.startswith("hyd")]
+    ben = [r for a, r in rows.items() if not a.startswith("hyd")]
+    assert min(r["risk_unsupervised"] for r in hyd) > max(r["risk_unsupervised"] for r in ben)
+    for r in hyd:
+        assert r["reasons"] and len(r["reasons"].split("; ")) <= 3
+    assert scores.column("risk_supervised").null_count == scores.num_rows
+
+
+def test_supervised_model_round_trip(built, world, tmp_path) -> None:
+    _, _, fp = built
+    model = train_supervised(fp, world["labels"])
+    path = save_model(model, tmp_path / "accounts.model")
+    assert path.stat().st_size < 2_000_000
+    scores = score_accounts(fp, load_model(path))
+    sup = scores.column("risk_supervised").to_numpy()
+    assert ((sup >= 0) & (sup <= 1)).all()
+    ids = scores.column("account_id").to_pylist()
+    hyd = sup[[a.startswith("hyd") for a in ids]]
+    ben = sup[[not a.startswith("hyd") for a in ids]]
+    assert hyd.min() > ben.max()
