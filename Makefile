@@ -4,6 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DATA ?= ../shared/data
 DEMO ?= demo-output
+SCALE ?= small
 
 .PHONY: demo test install install-test bench clean
 
@@ -19,7 +20,7 @@ install-test: $(BIN)/python
 
 ## Install, then run the main job on built-in sample data.
 demo: install
-	bash scripts/demo.sh "$(BIN)" "$(DATA)" "$(DEMO)"
+	bash scripts/demo.sh "$(BIN)" "$(DATA)" "$(DEMO)" $(SCALE)
 
 # Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser).
 install-browser: install-test
