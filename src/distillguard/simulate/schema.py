@@ -2,8 +2,9 @@
 
 One fixed nested schema covers both request forms: absent keys are nulls. Message `content`
 is always a list of content blocks in Parquet (a plain string becomes one text block), which
-both the Chat Completions and the Messages API accept. Tool argument objects and JSON-schema
-`properties` are structs over the union of the simulated tool catalogue's parameter names.
+both the Chat Completions and the Messages API accept. Tool argument objects (`input`) are
+structs over the union of the simulated tool catalogue's parameter names; JSON-schema
+`properties` is a map (parameter name -> property schema).
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ def _param_type(t: str) -> pa.DataType:
 PARAM_NAMES = sorted(PARAM_TYPES)
 INPUT = pa.struct([pa.field(p, _param_type(PARAM_TYPES[p])) for p in PARAM_NAMES])
 PROP = pa.struct([("type", S), ("description", S), ("enum", pa.list_(S)), ("items", pa.struct([("type", S)]))])
-JSON_SCHEMA = pa.struct([("type", S), ("properties", pa.struct([pa.field(p, PROP) for p in PARAM_NAMES])),
-                         ("required", pa.list_(S))])
+# JSON-schema `properties` is an object with arbitrary keys: a Parquet MAP (read it back with
+# `to_pylist(maps_as_pydicts="strict")` to get a dict). A struct over the union of all parameter
+# names would cost ~180 mostly-null leaf columns.
+JSON_SCHEMA = pa.struct([("type", S), ("properties", pa.map_(S, PROP)), ("required", pa.list_(S))])
 FUNCTION_CALL = pa.struct([("name", S), ("arguments", S)])
 TOOL_CALL = pa.struct([("id", S), ("type", S), ("function", FUNCTION_CALL)])
 BLOCK = pa.struct([

@@ -73,10 +73,13 @@ def _row_sums(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return out
 
 
-def skeleton_hashes(flat: np.ndarray, offsets: np.ndarray, fixed_sorted: np.ndarray) -> dict[str, np.ndarray]:
+def skeleton_hashes(flat: np.ndarray, offsets: np.ndarray, fixed_sorted: np.ndarray,
+                    fixed_counts: np.ndarray | None = None, relative_df: float = 0.0) -> dict[str, np.ndarray]:
     """Per-row skeleton hash, slot hash, full-text hash and flags from segment hashes.
 
-    `fixed_sorted` is the sorted array of fixed segment hashes.
+    `fixed_sorted` is the sorted array of frequent segment hashes, `fixed_counts` their counts;
+    with `relative_df` > 0 a frequent segment is fixed only where its count is at least that share
+    of the row's largest count.
     """
     n = len(offsets) - 1
     lengths = np.diff(offsets)
@@ -85,6 +88,12 @@ def skeleton_hashes(flat: np.ndarray, offsets: np.ndarray, fixed_sorted: np.ndar
     if len(fixed_sorted):
         ix = np.searchsorted(fixed_sorted, flat).clip(0, len(fixed_sorted) - 1)
         fixed = fixed_sorted[ix] == flat
+        if fixed_counts is not None and relative_df > 0 and len(flat):
+            cnt = np.where(fixed, fixed_counts[ix], 0)
+            big = (flat & np.uint64(1)) == 1          # only anchor-sized segments set the reference
+            row_max = np.zeros(n, dtype=np.int64)
+            np.maximum.at(row_max, row[big], cnt[big])
+            fixed &= cnt >= relative_df * row_max[row]
     else:
         fixed = np.zeros(len(flat), dtype=bool)
     anchor = fixed & ((flat & np.uint64(1)) == 1)
@@ -114,11 +123,16 @@ def skeleton_hashes(flat: np.ndarray, offsets: np.ndarray, fixed_sorted: np.ndar
     }
 
 
-def _render(seg_text: list[str], seg_hash: np.ndarray, fixed_sorted: np.ndarray) -> tuple[str, int]:
+def _render(seg_text: list[str], seg_hash: np.ndarray, fixed_sorted: np.ndarray,
+            fixed_counts: np.ndarray | None = None, relative_df: float = 0.0) -> tuple[str, int]:
     """Readable skeleton: fixed segments kept, each run of slot segments shown once as {…}."""
     if len(fixed_sorted) and len(seg_hash):
         ix = np.searchsorted(fixed_sorted, seg_hash).clip(0, len(fixed_sorted) - 1)
         fixed = fixed_sorted[ix] == seg_hash
+        if fixed_counts is not None and relative_df > 0:
+            cnt = np.where(fixed, fixed_counts[ix], 0)
+            big = (seg_hash & np.uint64(1)) == 1
+            fixed &= cnt >= relative_df * (cnt[big].max() if big.any() else 0)
     else:
         fixed = np.zeros(len(seg_hash), dtype=bool)
     parts: list[str] = []
@@ -143,6 +157,7 @@ def mine_templates(
     min_df: int = 3,
     sample_rows: int = 4_000_000,
     merge_threshold: float = 0.6,
+    relative_df: float = 0.15,
     batch_rows: int = 131_072,
     until_us: int | None = None,
 ) -> tuple[pa.Table, pa.Table]:
@@ -160,6 +175,10 @@ def mine_templates(
         Count segment frequencies exactly up to this many exchanges, else on a hash sample of it.
     merge_threshold
         Estimated Jaccard similarity (word bigrams) at which two exact skeletons merge.
+    relative_df
+        In one exchange, a frequent segment counts as fixed only if seen at least this share as
+        often as the exchange's most frequent anchor-sized segment: slot values drawn from a pool (seed tasks,
+        question lists) repeat, but each far less often than the wrapper around them.
     batch_rows
         Rows per Arrow batch.
     until_us
@@ -196,7 +215,7 @@ def mine_templates(
     sample_where = (f"{where} {'AND' if where else 'WHERE'} hash(exchange_id) % {_BUCKETS} < {take}"
                     if take < _BUCKETS else where)
     _map_batches(engine, count_batch, segments_query("exchanges", cols, sample_where), batch_rows)
-    fixed_sorted = _frequent(counts, min_df)
+    fixed_sorted, fixed_counts = _frequent(counts, min_df)
     del counts
 
     # Pass 2: skeleton hashes per exchange.
@@ -204,7 +223,7 @@ def mine_templates(
 
     def hash_batch(b: pa.RecordBatch) -> pa.RecordBatch:
         flat, offsets = _flat(b.column("segs"), empty)
-        h = skeleton_hashes(flat, offsets, fixed_sorted)
+        h = skeleton_hashes(flat, offsets, fixed_sorted, fixed_counts, relative_df)
         done[0] += b.num_rows
         if progress:
             progress("skeletons", done[0], total)
@@ -221,7 +240,7 @@ def mine_templates(
         batches = _map_batches(engine, hash_batch, segments_query("exchanges", cols, where), batch_rows)
     rows = _concat(batches)
     del batches
-    return _assemble(engine, rows, fixed_sorted, merge_threshold, progress, empty)
+    return _assemble(engine, rows, (fixed_sorted, fixed_counts, relative_df), merge_threshold, progress, empty)
 
 
 def _map_batches(engine: Engine, fn: Callable[[pa.RecordBatch], pa.RecordBatch], query: str,
@@ -238,16 +257,18 @@ def _map_batches(engine: Engine, fn: Callable[[pa.RecordBatch], pa.RecordBatch],
     return engine.map_batches(fn, query, batch_rows)
 
 
-def _frequent(counts: list[tuple[np.ndarray, np.ndarray]], min_df: int) -> np.ndarray:
+def _frequent(counts: list[tuple[np.ndarray, np.ndarray]], min_df: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted frequent segment hashes and their counts."""
     if not counts:
-        return np.empty(0, dtype=np.uint64)
+        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
     u = np.concatenate([c[0] for c in counts])
     c = np.concatenate([c[1] for c in counts])
     order = np.argsort(u, kind="stable")
     u, c = u[order], c[order]
     starts = np.flatnonzero(np.concatenate(([True], u[1:] != u[:-1])))
     tot = np.add.reduceat(c, starts) if len(u) else c
-    return u[starts][tot >= min_df]
+    keep = tot >= min_df
+    return u[starts][keep], tot[keep].astype(np.int64)
 
 
 def _concat(batches: list[pa.RecordBatch]) -> dict[str, object]:
@@ -261,7 +282,7 @@ def _concat(batches: list[pa.RecordBatch]) -> dict[str, object]:
     return out
 
 
-def _assemble(engine: Engine, rows: dict, fixed_sorted: np.ndarray, merge_threshold: float,
+def _assemble(engine: Engine, rows: dict, fixed: tuple, merge_threshold: float,
               progress: Progress | None, empty: np.uint64) -> tuple[pa.Table, pa.Table]:
     anchored: np.ndarray = rows["anchored"]  # type: ignore[assignment]
     n = len(anchored)
@@ -276,7 +297,7 @@ def _assemble(engine: Engine, rows: dict, fixed_sorted: np.ndarray, merge_thresh
     order = np.lexsort((id_hash[a_idx], skel_inv))
     first = np.concatenate(([True], skel_inv[order][1:] != skel_inv[order][:-1])) if len(order) else order
     rep_rows = a_idx[order[first]]
-    texts, fixed_chars = _representatives(engine, rows["exchange_id"], rep_rows, fixed_sorted, empty)  # type: ignore[arg-type]
+    texts, fixed_chars = _representatives(engine, rows["exchange_id"], rep_rows, fixed, empty)  # type: ignore[arg-type]
     if progress:
         progress("merge", 0, len(skel_keys))
 
@@ -371,7 +392,7 @@ def _unregister(engine: Engine, *names: str) -> None:
 
 
 def _representatives(engine: Engine, exchange_id: pa.ChunkedArray, rep_rows: np.ndarray,
-                     fixed_sorted: np.ndarray, empty: np.uint64) -> tuple[list[str], np.ndarray]:
+                     fixed: tuple, empty: np.uint64) -> tuple[list[str], np.ndarray]:
     """Render the skeleton text of each representative exchange (in rep_rows order)."""
     if len(rep_rows) == 0:
         return [], np.zeros(0, dtype=np.int64)
@@ -388,5 +409,5 @@ def _representatives(engine: Engine, exchange_id: pa.ChunkedArray, rep_rows: np.
     for j, (o, st) in enumerate(zip(ords, seg_texts, strict=True)):
         h = flat[offsets[j]:offsets[j + 1]]
         keep = h != empty
-        texts[o], fixed_chars[o] = _render([t for t, k in zip(st, keep, strict=True) if k], h[keep], fixed_sorted)
+        texts[o], fixed_chars[o] = _render([t for t, k in zip(st, keep, strict=True) if k], h[keep], *fixed)
     return texts, fixed_chars
