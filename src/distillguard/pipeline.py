@@ -96,16 +96,20 @@ def _timed(timings: dict[str, float], name: str, say: Stage, fn: Callable[[], An
     return value
 
 
-def _analyse(store: Path, out: Path, until_us: int | None, policy: Policy, say: Stage,
-             timings: dict[str, float], result: DetectResult) -> None:
-    from distillguard.fingerprints import build_fingerprints, score_accounts, signatures
-    from distillguard.fingerprints.signature import similarity as signature_similarity
-    from distillguard.templates import mine_templates
+@dataclass
+class Features:
+    """Everything detection derives per exchange and per account before linking."""
 
-    engine = open_engine(store)
-    all_accounts = engine.sql("SELECT DISTINCT account_id FROM exchanges ORDER BY account_id")["account_id"]
-    if until_us is not None:
-        engine.restrict_until(until_us)
+    classified: pa.Table | None
+    exchange_templates: pa.Table
+    templates: pa.Table
+    fingerprints: pa.Table
+
+
+def compute_features(engine, say: Stage, timings: dict[str, float]) -> Features:  # type: ignore[no-untyped-def]
+    """Classify exchanges, mine templates and build fingerprints; registers each table on `engine`."""
+    from distillguard.fingerprints import build_fingerprints
+    from distillguard.templates import mine_templates
 
     classified = _timed(timings, "classify", say, lambda: _classify(engine))
     if classified is not None:
@@ -113,9 +117,53 @@ def _analyse(store: Path, out: Path, until_us: int | None, policy: Policy, say: 
     ex_tpl, templates = _timed(timings, "templates", say, lambda: mine_templates(engine))
     engine.register("exchange_templates", ex_tpl)
     engine.register("templates", templates)
-    fp = _timed(timings, "fingerprints", say,
-                lambda: build_fingerprints(engine, ex_tpl, templates, classified))
-    scores = _timed(timings, "account_risk", say, lambda: score_accounts(fp))
+    fp = _timed(timings, "fingerprints", say, lambda: build_fingerprints(engine, ex_tpl, templates, classified))
+    return Features(classified, ex_tpl, templates, fp)
+
+
+ACCOUNT_MODEL = Path(__file__).resolve().parent / "fingerprints" / "model" / "accounts.pkl"
+
+
+def load_account_model(path: Path | None = None) -> dict | None:
+    """The supervised account model: `path`, else the shipped one, else None (unsupervised only)."""
+    from distillguard.fingerprints.score import load_model
+
+    if path is not None:
+        return load_model(path)  # a model the user named must load, or the run fails clearly
+    if not ACCOUNT_MODEL.exists():
+        return None
+    import warnings
+
+    from sklearn import __version__ as sklearn_version
+
+    model = load_model(ACCOUNT_MODEL)
+    if model.get("sklearn_version") != sklearn_version:
+        # Tree pickles are tied to the scikit-learn that wrote them: fall back rather than guess.
+        warnings.warn(f"shipped account model was built with scikit-learn {model.get('sklearn_version')}, "
+                      f"this is {sklearn_version}: using the unsupervised score "
+                      "(rebuild it with `distillguard train accounts --world DIR`)", stacklevel=2)
+        return None
+    return model
+
+
+def _analyse(store: Path, out: Path, until_us: int | None, policy: Policy, say: Stage,
+             timings: dict[str, float], result: DetectResult) -> None:
+    from distillguard.fingerprints import score_accounts, signatures
+    from distillguard.fingerprints.signature import similarity as signature_similarity
+
+    engine = open_engine(store)
+    all_accounts = engine.sql("SELECT DISTINCT account_id FROM exchanges ORDER BY account_id")["account_id"]
+    if until_us is not None:
+        engine.restrict_until(until_us)
+    feats = compute_features(engine, say, timings)
+    classified, ex_tpl, templates, fp = feats.classified, feats.exchange_templates, feats.templates, feats.fingerprints
+    model = load_account_model(policy.account_model)
+    scores = _timed(timings, "account_risk", say, lambda: score_accounts(fp, model))
+    supervised = model is not None
+    if not supervised:
+        from dataclasses import replace
+
+        policy = replace(policy, unlinked_weight=policy.unsupervised_unlinked_weight)
 
     active = np.array(sorted(scores["account_id"].to_pylist()), dtype=object)
     score_by = dict(zip(scores["account_id"].to_pylist(), range(scores.num_rows), strict=True))
@@ -259,3 +307,40 @@ def campaign_templates(engine, skeletons: dict[str, str]) -> pa.Table:  # type: 
     t = engine.sql(CAMPAIGN_TEMPLATES_SQL)
     sk = [skeletons.get(x, "") for x in t["template_id"].to_pylist()]
     return t.append_column("skeleton", pa.array(sk, pa.string()))
+
+
+def train_account_model(worlds: list[Path], out: Path | None = None, *, seed: int = 0,
+                        say: Stage | None = None) -> dict[str, Any]:
+    """Fit the supervised account model on labelled simulated worlds and save it (default: shipped path)."""
+    import json
+
+    from distillguard.errors import ConfigError
+    from distillguard.fingerprints.score import save_model, train_supervised
+
+    say = say or (lambda s: None)
+    fps, labels = [], {"account_id": [], "campaign": []}
+    for world in worlds:
+        lab = world / "labels.jsonl"
+        if not lab.exists():
+            raise ConfigError(f"{lab} not found: --world must be a folder written by `distillguard simulate`")
+        with tempfile.TemporaryDirectory(prefix="distillguard-train-") as tmp:
+            say(f"ingest {world}")
+            acc = [p for p in (world / "accounts.jsonl",) if p.exists()]
+            ev = [p for p in (world / "events.jsonl",) if p.exists()]
+            ingest_paths([world / "exchanges"], Path(tmp), accounts=acc, events=ev)
+            fps.append(compute_features(open_engine(Path(tmp)), say, {}).fingerprints)
+        for line in lab.read_text().splitlines():
+            if line.strip():
+                r = json.loads(line)
+                labels["account_id"].append(f"{world.name}/{r['account_id']}" if len(worlds) > 1 else r["account_id"])
+                labels["campaign"].append(r.get("campaign"))
+    if len(worlds) > 1:  # account ids are only unique within a world
+        fps = [t.set_column(t.schema.get_field_index("account_id"), "account_id",
+                            pa.array([f"{w.name}/{a}" for a in t["account_id"].to_pylist()], pa.string()))
+               for t, w in zip(fps, worlds, strict=True)]
+    fp = pa.concat_tables(fps)
+    model = train_supervised(fp, pa.table(labels), seed=seed)
+    target = out or ACCOUNT_MODEL
+    save_model(model, target)
+    return {"out": str(target), "accounts": fp.num_rows, "worlds": [str(w) for w in worlds],
+            "features": len(model["features"])}

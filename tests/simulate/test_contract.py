@@ -158,3 +158,30 @@ def test_public_corpus_world(tmp_path):
     keys = {t["template_key"] for t in pq.read_table(world / "truth" / "exchanges.parquet").to_pylist()}
     assert any(k and k.startswith(("alpaca-eval", "distilabel", "airoboros", "ultrafeedback")) for k in keys)
     assert _ingest(world, tmp_path).rows_quarantined == 0
+
+
+def _canonical(rec: dict) -> dict:
+    """Order-free form with every message content as blocks (JSONL may use plain strings)."""
+    rec = dict(rec)
+    req = dict(rec["request"])
+    msgs = []
+    for m in req["messages"]:
+        c = m["content"]
+        msgs.append({**m, "content": [{"type": "text", "text": c}] if isinstance(c, str) else c})
+    req["messages"] = msgs
+    rec["request"] = req
+    return rec
+
+
+def test_parquet_holds_the_same_records_as_jsonl(tmp_path, tiny_world, tiny_records):
+    from distillguard.simulate.schema import strip_nulls
+
+    world, _ = make_world(tmp_path, "same", scale="tiny", seed=0, fmt="parquet")
+    rows = []
+    for part in sorted((world / "exchanges").glob("part-*.parquet")):
+        for batch in pq.ParquetFile(part).iter_batches():
+            rows += [strip_nulls(r) for r in batch.to_pylist(maps_as_pydicts="strict")]
+    assert len(rows) == len(tiny_records)
+    by_id = {r["request_id"]: _canonical(r) for r in tiny_records}
+    for r in rows:
+        assert _canonical(r) == by_id[r["request_id"]]

@@ -22,11 +22,15 @@ def detect_cmd(
     events: list[Path] = typer.Option([], "--events", help="Event records (JSONL), e.g. model releases."),
     until: str = typer.Option(None, "--until", help="Use only exchanges before this RFC 3339 time."),
     store: Path = typer.Option(None, "--store", help="Keep the ingested store here (default: a temporary folder)."),
+    account_model: Path = typer.Option(None, "--account-model",
+                                       help="Supervised account model (default: the shipped one, if it matches "
+                                            "the installed scikit-learn; see `distillguard train accounts`)."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
     """Find distillation campaigns: write accounts.csv (every account) and campaigns.json."""
+    from distillguard.decisions import Policy
     from distillguard.pipeline import detect
 
     progress = show_progress(quiet)
@@ -36,6 +40,7 @@ def detect_cmd(
             err.print(f"[dim]stage[/dim] {name}")
 
     result = detect(exchanges, out_dir, accounts=accounts, events=events, until=until, store=store,
+                    policy=Policy(account_model=account_model),
                     on_stage=on_stage if progress or not quiet else None)
     rep = result.ingest
     if rep.rows_quarantined:

@@ -53,3 +53,24 @@ def classifier_cmd(
         out.print(f"wrote {target}/weights.npz and model.json "
                   f"({summary['examples']['total']} examples; harvest threshold {model.harvest_threshold:.4f})",
                   markup=False)
+
+
+@train_app.command("accounts")
+@handle_errors
+def accounts_cmd(
+    world: list[Path] = typer.Option(..., "--world", help="Labelled world folder(s) written by `distillguard simulate`."),
+    out_path: Path = typer.Option(None, "--out", help="Model file. Default: the package's shipped accounts.pkl."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the gradient-boosted trees (same seed -> same model)."),
+    as_json: bool = typer.Option(False, "--json", help="Print a summary as JSON on stdout."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
+) -> None:
+    """Train the supervised account-risk model from the fingerprints of labelled worlds."""
+    from distillguard.pipeline import train_account_model
+
+    log = (lambda s: None) if quiet else (lambda s: err.print(f"[dim]stage[/dim] {s}"))
+    summary = train_account_model(world, out_path, seed=seed, say=log)
+    if as_json:
+        out.print_json(orjson.dumps(summary).decode())
+    elif not quiet:
+        err.print(f"trained on {summary['accounts']:,} accounts from {len(world)} world(s); wrote {summary['out']}")

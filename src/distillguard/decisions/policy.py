@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -15,10 +16,14 @@ class Policy:
     """The default operating point. `flag_threshold` applies to the final risk."""
 
     flag_threshold: float = 0.5
-    # Harvest-like behaviour in one account, with no tie to other accounts, is a lead for an
-    # analyst, not a verdict: evaluation runners and researchers look the same on their own.
-    # Unlinked accounts keep this share of their own risk, which keeps them below the flag.
-    unlinked_weight: float = 0.5
+    # Share of its own risk an account keeps when no campaign ties it to others. With the
+    # supervised account model (trained on labelled worlds) the own risk is a calibrated
+    # probability and stands alone. The unsupervised score is not: evaluation runners and
+    # researchers look like harvesters on their own, so without corroboration it stays a lead
+    # for an analyst (halved, below the flag), not a verdict.
+    unlinked_weight: float = 1.0
+    unsupervised_unlinked_weight: float = 0.5
+    account_model: Path | None = None
     # A campaign lifts a member towards the campaign's risk in proportion to how strongly
     # the member is tied to the rest (internal edge weight; 2.0 = fully tied).
     full_tie_strength: float = 2.0

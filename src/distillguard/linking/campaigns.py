@@ -38,8 +38,10 @@ def campaign_id(account_ids: list[str]) -> str:
 # A shared template or e-mail domain alone also links unrelated customers of one product,
 # benchmark or university, so it never confirms a campaign by itself.
 # A client stack (ASN + user agent + TLS) is shared by every customer of a popular SDK in one
-# cloud, so it only supports a campaign's description, like a template or an e-mail domain.
-OPERATOR_KINDS = ("ip", "ip_prefix", "payment", "signup_burst", "lockstep", "signature")
+# cloud, and a behavioural signature mostly restates shared templates (one company's batch
+# accounts share both), so these only support a campaign's description, like a template or
+# an e-mail domain.
+OPERATOR_KINDS = ("ip", "ip_prefix", "payment", "signup_burst", "lockstep")
 
 
 @dataclass(frozen=True)

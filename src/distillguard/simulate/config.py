@@ -122,13 +122,13 @@ def preset(scale: str) -> SimConfig:
         return _small()
     if scale == "full":
         w = WorldKnobs(days=7, release_day=3.6)
-        camps = _campaigns(0.07, {"reasoning": 300, "agentic": 600, "high_volume": 1300, "stealth": 200},
+        camps = _campaigns(0.07, {"reasoning": 300, "agentic": 600, "high_volume": 1200, "stealth": 300},
                            {"reasoning": 0.6, "agentic": 1.3, "high_volume": 2.1, "stealth": 0.9})
         camps["reasoning"].exchanges = 40_000
         camps["stealth"].exchanges = 12_000
         return SimConfig(world=w, personas=_personas(20_000, 0.6), campaigns=camps)
     w = WorldKnobs(days=7, release_day=3.6, chunk_rows=100_000)
-    camps = _campaigns(1.0, {"reasoning": 1_500, "agentic": 6_000, "high_volume": 15_000, "stealth": 1_500},
+    camps = _campaigns(1.0, {"reasoning": 1_500, "agentic": 6_000, "high_volume": 13_500, "stealth": 3_000},
                        {"reasoning": 0.6, "agentic": 1.3, "high_volume": 2.1, "stealth": 0.9})
     return SimConfig(world=w, personas=_personas(200_000, 0.3), campaigns=camps)
 

@@ -96,9 +96,8 @@ class Renderer:
     def session_cache(self, sess: int) -> list:
         c = self._sessions.get(sess)
         if c is None:
-            if len(self._sessions) > 20000:
+            if len(self._sessions) > 3000:   # a few hundred conversations are open at once
                 self._sessions.clear()
-                self._traj.clear()
             c = self._sessions[sess] = []
         return c
 
@@ -286,6 +285,8 @@ class Renderer:
         else:
             task = self._chat_pick(a)[1]
         hist = self._traj.get(sess)
+        if len(self._traj) > 3000:
+            self._traj.clear()
         if hist is None or hist[0]["text"] != task:
             hist = self._traj[sess] = [{"role": "user", "text": task}]
         for k in range((len(hist) - 1) // 2, turn):
