@@ -157,7 +157,7 @@ def _analyse(store: Path, out: Path, until_us: int | None, policy: Policy, say: 
         engine.restrict_until(until_us)
     feats = compute_features(engine, say, timings)
     classified, ex_tpl, templates, fp = feats.classified, feats.exchange_templates, feats.templates, feats.fingerprints
-    model = load_account_model(policy.account_model)
+    model = load_account_model(policy.account_model) if policy.use_account_model else None
     scores = _timed(timings, "account_risk", say, lambda: score_accounts(fp, model))
     supervised = model is not None
     if not supervised:

@@ -25,6 +25,7 @@ def detect_cmd(
     account_model: Path = typer.Option(None, "--account-model",
                                        help="Supervised account model (default: the shipped one, if it matches "
                                             "the installed scikit-learn; see `distillguard train accounts`)."),
+    unsupervised: bool = typer.Option(False, "--unsupervised", help="Ignore any account model: no labels anywhere."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
@@ -40,7 +41,7 @@ def detect_cmd(
             err.print(f"[dim]stage[/dim] {name}")
 
     result = detect(exchanges, out_dir, accounts=accounts, events=events, until=until, store=store,
-                    policy=Policy(account_model=account_model),
+                    policy=Policy(account_model=account_model, use_account_model=not unsupervised),
                     on_stage=on_stage if progress or not quiet else None)
     rep = result.ingest
     if rep.rows_quarantined:

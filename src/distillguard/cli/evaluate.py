@@ -20,11 +20,13 @@ def evaluate_cmd(
     world: Path = typer.Option(..., "--world", help="A folder written by `distillguard simulate`."),
     out_dir: Path = typer.Option(None, "--out", help="Where detect outputs and evaluation.json go (default WORLD/eval)."),
     early: bool = typer.Option(True, "--early/--no-early", help="Also measure recall 24 h after each campaign starts."),
+    unsupervised: bool = typer.Option(False, "--unsupervised", help="Ignore any account model: no labels anywhere."),
     as_json: bool = typer.Option(False, "--json", help="Print the evaluation JSON on stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
     """Score detection on a simulated world: precision, recall, FPR, AUCs, per campaign and persona."""
+    from distillguard.decisions import Policy
     from distillguard.evaluation import campaign_starts, early_until, read_labels, score_outputs
     from distillguard.pipeline import detect
 
@@ -36,11 +38,12 @@ def evaluate_cmd(
     acc = [p for p in (world / "accounts.jsonl",) if p.exists()]
     ev = [p for p in (world / "events.jsonl",) if p.exists()]
     say = None if quiet else (lambda s: err.print(f"[dim]stage[/dim] {s}"))
-    full = detect([world / "exchanges"], out_dir / "full", accounts=acc, events=ev, on_stage=say)
-    result = {"world": str(world), "full": score_outputs(out_dir / "full", labels),
+    policy = Policy(use_account_model=not unsupervised)
+    full = detect([world / "exchanges"], out_dir / "full", accounts=acc, events=ev, on_stage=say, policy=policy)
+    result = {"world": str(world), "account_model": not unsupervised, "full": score_outputs(out_dir / "full", labels),
               "seconds": full.to_dict()["seconds"]}
     if early:
-        result["early"] = _early(world, out_dir, labels, acc, ev, campaign_starts(world, labels), early_until, quiet)
+        result["early"] = _early(world, out_dir, labels, acc, ev, campaign_starts(world, labels), early_until, policy)
     (out_dir / "evaluation.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
     if as_json:
         out.print(json.dumps(result, indent=2, default=str), markup=False)
@@ -49,7 +52,7 @@ def evaluate_cmd(
         err.print(f"wrote {out_dir / 'evaluation.json'}")
 
 
-def _early(world, out_dir, labels, acc, ev, starts, early_until, quiet):  # type: ignore[no-untyped-def]
+def _early(world, out_dir, labels, acc, ev, starts, early_until, policy):  # type: ignore[no-untyped-def]
     import duckdb
 
     from distillguard.evaluation import read_accounts_csv
@@ -59,7 +62,7 @@ def _early(world, out_dir, labels, acc, ev, starts, early_until, quiet):  # type
     for name, start in sorted(starts.items()):
         until = early_until(start)
         d = out_dir / f"early-{name}"
-        detect([world / "exchanges"], d, accounts=acc, events=ev, until=until)
+        detect([world / "exchanges"], d, accounts=acc, events=ev, until=until, policy=policy)
         flagged = read_accounts_csv(d / "accounts.csv")
         members = [a for a, lab in labels.items() if lab.get("campaign") == name]
         con = duckdb.connect()

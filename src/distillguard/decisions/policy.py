@@ -24,6 +24,7 @@ class Policy:
     unlinked_weight: float = 1.0
     unsupervised_unlinked_weight: float = 0.5
     account_model: Path | None = None
+    use_account_model: bool = True  # False: the unsupervised score only (no labels anywhere)
     # A campaign lifts a member towards the campaign's risk in proportion to how strongly
     # the member is tied to the rest (internal edge weight; 2.0 = fully tied).
     full_tie_strength: float = 2.0
