@@ -21,7 +21,7 @@ from distillguard.decisions import Policy, decide
 from distillguard.engine import open_engine
 from distillguard.ingest import IngestReport, ingest_paths
 from distillguard.linking import (
-    account_tokens, build_graph, campaign_tables, find_campaigns, top_indicators,
+    account_tokens, build_graph, campaign_tables, content_campaigns, find_campaigns, top_indicators,
 )
 from distillguard.linking.timing import activity_matrix, lockstep_edges, signature_edges
 from distillguard.outputs.contract import summary_paragraph, write_accounts_csv, write_campaigns_json
@@ -189,6 +189,12 @@ def _analyse(store: Path, out: Path, until_us: int | None, policy: Policy, say: 
 
     graph, campaigns = _timed(timings, "linking", say, link)
     decision = _timed(timings, "decide", say, lambda: decide(own_risk, own_reasons, campaigns, policy))
+    # Accounts flagged alone that share a harness become one campaign for the analyst.
+    alone = np.flatnonzero(decision.flagged & (decision.campaign_of < 0))
+    extra_campaigns = content_campaigns(graph, alone, own_risk)
+    if extra_campaigns:
+        campaigns = campaigns + extra_campaigns
+        decision = decide(own_risk, own_reasons, campaigns, policy)
     _timed(timings, "write", say, lambda: _write(engine, out, all_accounts, active, graph, campaigns, decision,
                                                  classified is not None, templates, fp, scores))
     result.accounts = len(all_accounts)

@@ -1,7 +1,7 @@
 """Linking: shared evidence -> account graph -> communities -> scored campaigns."""
 
 from distillguard.linking.campaigns import (
-    Campaign, CampaignParams, campaign_tables, find_campaigns, score_communities, top_indicators,
+    Campaign, CampaignParams, campaign_tables, content_campaigns, find_campaigns, score_communities, top_indicators,
 )
 from distillguard.linking.communities import detect_communities
 from distillguard.linking.evidence import KINDS, account_tokens

@@ -234,3 +234,30 @@ def campaign_tables(engine: Engine, graph: AccountGraph, campaigns: list[Campaig
     if classified:
         out["categories"] = engine.sql(CATEGORY_SQL)
     return out
+
+
+def content_campaigns(graph: AccountGraph, candidates: np.ndarray, own_risk: np.ndarray,
+                      params: CampaignParams | None = None, seed: int = 0) -> list[Campaign]:
+    """Group accounts already flagged on their own behaviour by what they share (templates,
+    signatures, any evidence). A stealth campaign shares no infrastructure or card, but its
+    accounts still run one harness; grouping them flags no one new, it only tells the analyst
+    these verdicts belong together.
+    """
+    p = params or CampaignParams()
+    if len(candidates) < p.min_accounts:
+        return []
+    # Connected components, not modularity: every candidate is already flagged, so the only
+    # question is which verdicts share a harness, and one harness may show as several templates.
+    from scipy.sparse.csgraph import connected_components
+
+    sub = graph.total[candidates][:, candidates].tocsr()
+    sub.data[sub.data < p.min_edge_weight] = 0
+    sub.eliminate_zeros()
+    _, labels = connected_components(sub, directed=False)
+    out = []
+    for lab in np.unique(labels):
+        members = candidates[labels == lab]
+        if len(members) >= p.min_accounts:
+            out.append(_describe(graph, members, members, own_risk))
+    out.sort(key=lambda c: (-len(c.members), c.campaign_id))
+    return out
