@@ -209,15 +209,43 @@ def _best_risk(scores: pa.Table) -> np.ndarray:
     return np.asarray(scores.column("risk_unsupervised").to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
-def _classify(engine) -> pa.Table | None:  # type: ignore[no-untyped-def]
+def _classify_part(batch: pa.RecordBatch) -> pa.Table:
+    from distillguard.signals.classifier import classify
+
+    return classify(pa.Table.from_batches([batch]))
+
+
+def _classify(engine, workers: int | None = None) -> pa.Table | None:  # type: ignore[no-untyped-def]
+    """Score every exchange, batches spread over a process pool (the model loads once, before forking)."""
+    import multiprocessing as mp
+    import os
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
     try:
-        from distillguard.signals.classifier import classify
+        from distillguard.signals.classifier import load_model
     except ImportError:
         return None
-    parts = engine.map_batches(lambda b: classify(pa.Table.from_batches([b])).to_batches()[0]
-                               if b.num_rows else b, "SELECT * FROM exchanges")
-    tables = [pa.Table.from_batches([p]) for p in parts if p.num_rows]
-    return pa.concat_tables(tables) if tables else None
+    load_model()
+    rel = engine.con.sql("SELECT * FROM exchanges")
+    fetch = getattr(rel, "to_arrow_reader", None) or rel.fetch_arrow_reader
+    reader = fetch(20_000)
+    workers = workers or os.cpu_count() or 1
+    parts: list[pa.Table] = []
+    if workers <= 1 or "fork" not in mp.get_all_start_methods():
+        parts = [_classify_part(b) for b in reader if b.num_rows]
+    else:
+        from distillguard.ingest.run import _die_with_parent
+
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_die_with_parent) as pool:
+            pending: deque = deque()
+            for b in reader:
+                if b.num_rows:
+                    pending.append(pool.submit(_classify_part, b))
+                while len(pending) > 2 * workers:
+                    parts.append(pending.popleft().result())
+            parts.extend(f.result() for f in pending)
+    return pa.concat_tables(parts) if parts else None
 
 
 def _write(engine, out, all_accounts, active, graph, campaigns, decision, have_classes, templates, fp, scores) -> None:  # type: ignore[no-untyped-def]
