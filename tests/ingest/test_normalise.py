@@ -98,3 +98,23 @@ def test_generated_records_are_valid():
     rng = random.Random(0)
     for i in range(300):
         assert len(normalise_exchange(make_exchange(rng, i))) == len(COLS)
+
+
+def test_idset_matches_a_python_set():
+    import numpy as np
+
+    from distillguard.ingest.dedup import IdSet
+
+    rng = np.random.default_rng(3)
+    ids, ref = IdSet(capacity=8), set()
+    for _ in range(100):  # small range: many repeats within and across batches; forces growth
+        batch = rng.integers(1, 3000, 200, dtype=np.uint64)
+        got = ids.add_new(batch)
+        seen: set[int] = set()
+        want = []
+        for x in batch.tolist():
+            want.append(x not in ref and x not in seen)
+            seen.add(x)
+        ref |= seen
+        assert got.tolist() == want
+    assert len(ids) == len(ref)

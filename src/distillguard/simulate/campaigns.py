@@ -113,7 +113,7 @@ def agentic(ctx: Ctx, knobs: CampaignKnobs, day: int, comp: int, name: str = "ag
         return make(0)
     n_mund = int(round(quota * knobs.mundane_share))
     mix = AGENT_MIX[name]
-    mean_turns = 7.5 if name == "agentic" else 9.0
+    mean_turns = 6.5 if name == "agentic" else 9.0   # agentic: 15% single-turn vision requests
     n_traj = max(1, int(round((quota - n_mund) / mean_turns)))
     starts = np.sort(rng.integers(lo, hi, n_traj))
     acct = _round_robin(ctx, ci, starts, day * 7919)

@@ -127,7 +127,7 @@ def preset(scale: str) -> SimConfig:
         camps["reasoning"].exchanges = 40_000
         camps["stealth"].exchanges = 12_000
         return SimConfig(world=w, personas=_personas(20_000, 0.6), campaigns=camps)
-    w = WorldKnobs(days=7, release_day=3.6, chunk_rows=100_000)
+    w = WorldKnobs(days=7, release_day=3.6, chunk_rows=60_000)
     camps = _campaigns(1.0, {"reasoning": 1_500, "agentic": 6_000, "high_volume": 13_500, "stealth": 3_000},
                        {"reasoning": 0.6, "agentic": 1.3, "high_volume": 2.1, "stealth": 0.9})
     return SimConfig(world=w, personas=_personas(200_000, 0.3), campaigns=camps)

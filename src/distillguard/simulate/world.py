@@ -111,9 +111,11 @@ def _tasks(ctx: P.Ctx, cfg: SimConfig, caps: np.ndarray, bar):
     carry = P.make(0)
     counter = index = 0
     for day in range(w.days):
-        fresh = _day_plan(ctx, cfg, day)
-        fresh = limits.rate_limit(fresh, acc["rpm"], acc["retry"], ctx.rng(90, day))
-        p = P.sort(C.cap_daily(ctx, P.concat([carry, fresh]), caps))
+        fresh = limits.rate_limit(_day_plan(ctx, cfg, day), acc["rpm"], acc["retry"], ctx.rng(90, day))
+        p = P.concat([carry, fresh])
+        del fresh, carry   # keep at most two copies of a day's plan alive
+        p = C.cap_daily(ctx, p, caps)
+        p = P.sort(p)
         cut = ctx.end if day == w.days - 1 else ctx.t0 + (day + 1) * T.DAY
         n_now = int(np.searchsorted(p["ts"], cut))
         carry = P.take(p, np.arange(n_now, p["ts"].size)) if day < w.days - 1 else P.make(0)
