@@ -145,3 +145,22 @@ def test_kill_9_then_rerun_completes_without_duplicates(tmp_path):
     assert count(store) == len(recs)
     ids = open_engine(store).sql("SELECT count(DISTINCT exchange_id) AS n FROM exchanges").column(0)[0].as_py()
     assert ids == len(recs)
+
+
+def test_parquet_nulls_mean_absent_fields(tmp_path):
+    """A Parquet struct holds every field; a null `system` must not make a body Anthropic-form."""
+    rng = random.Random(2)
+    recs = []
+    for i, anthropic in enumerate([False, True] * 10):
+        r = make_exchange(rng, i)
+        r["request"] = {"system": "Grade this." if anthropic else None,
+                        "messages": [{"role": "user", "content": f"q{i}"}],
+                        "max_tokens": None if anthropic else 64, "max_completion_tokens": 32 if anthropic else None}
+        recs.append(r)
+    pq.write_table(pa.Table.from_pylist(recs), tmp_path / "x.parquet")
+    report = ingest_paths([tmp_path / "x.parquet"], tmp_path / "store", workers=1)
+    assert report.rows_stored == 20
+    rows = open_engine(tmp_path / "store").sql(
+        "SELECT api_format, max_tokens FROM exchanges ORDER BY exchange_id").to_pylist()
+    assert [r["api_format"] for r in rows] == ["openai", "anthropic"] * 10
+    assert [r["max_tokens"] for r in rows] == [64, 32] * 10

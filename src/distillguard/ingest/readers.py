@@ -149,10 +149,28 @@ def iter_parquet(path: Path, batch_rows: int) -> Iterator[list[RawRow]]:
     row = 0
     for rb in pf.iter_batches(batch_size=batch_rows):
         out = []
-        for rec in rb.to_pylist():
+        try:
+            records = rb.to_pylist(maps_as_pydicts="strict")
+        except (TypeError, ValueError, pa.ArrowException):  # duplicate map keys: keep pairs
+            records = rb.to_pylist()
+        for rec in records:
             row += 1
-            out.append(RawRow(row, "", rec))
+            out.append(RawRow(row, "", strip_nulls(rec)))
         yield out
+
+
+def strip_nulls(value: Any) -> Any:
+    """Drop null members of objects, recursively.
+
+    A Parquet struct carries every field of its schema, null where a record had none; in JSON
+    those keys are simply absent, and "absent" is what the contract's optional fields mean
+    (e.g. a null `system` must not make a body look like the Messages form).
+    """
+    if isinstance(value, dict):
+        return {k: strip_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [strip_nulls(v) for v in value]
+    return value
 
 
 def iter_csv(path: Path, batch_rows: int) -> Iterator[list[RawRow]]:
