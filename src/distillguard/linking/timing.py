@@ -10,7 +10,6 @@ neighbours among suspicious accounts), never all pairs.
 from __future__ import annotations
 
 import numpy as np
-import pyarrow as pa
 import scipy.sparse as sp
 from sklearn.neighbors import NearestNeighbors
 
@@ -54,22 +53,6 @@ def pair_correlation(m: sp.csr_matrix, i: np.ndarray, j: np.ndarray, chunk: int 
         dot = np.asarray(m[a].multiply(m[b]).sum(axis=1)).ravel()
         out[s:s + chunk] = (dot - n_bins * mean[a] * mean[b]) / (norm[a] * norm[b])
     return out
-
-
-def neighbour_pairs(vectors: np.ndarray, members: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cosine k-nearest-neighbour pairs among `members` (indices into the account axis)."""
-    if len(members) < 2:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty, np.empty(0)
-    x = vectors[members]
-    k = min(k + 1, len(members))
-    nn = NearestNeighbors(n_neighbors=k, metric="cosine", algorithm="brute").fit(x)
-    dist, idx = nn.kneighbors(x)
-    src = np.repeat(np.arange(len(members)), k)
-    dst = idx.ravel()
-    sim = 1.0 - dist.ravel()
-    keep = src != dst
-    return members[src[keep]], members[dst[keep]], sim[keep]
 
 
 def lockstep_edges(
@@ -156,7 +139,3 @@ def signature_edges(
     strong = sim >= min_similarity
     w = 0.5 + 0.5 * (sim[strong] - min_similarity) / (1 - min_similarity)
     return suspicious[pairs[strong, 0]], suspicious[pairs[strong, 1]], w
-
-
-def account_index(table: pa.Table) -> np.ndarray:
-    return np.array(sorted(set(table["account_id"].to_pylist())), dtype=object)
