@@ -23,6 +23,7 @@ from distillguard.ingest import IngestReport, ingest_paths
 from distillguard.linking import (
     account_tokens, build_graph, campaign_tables, content_campaigns, find_campaigns, top_indicators,
 )
+from distillguard.linking.graph import with_edges
 from distillguard.linking.timing import activity_matrix, lockstep_edges, signature_edges
 from distillguard.outputs.contract import summary_paragraph, write_accounts_csv, write_campaigns_json
 
@@ -180,11 +181,11 @@ def _analyse(store: Path, out: Path, until_us: int | None, policy: Policy, say: 
         rows = np.array([sig_index.get(a, -1) for a in active.tolist()])
         aligned[rows >= 0] = sig_matrix[rows[rows >= 0]]
         extra = {"signature": signature_edges(aligned, suspicious, signature_similarity)}
-        base = build_graph(tokens, active)
+        base = build_graph(tokens, active)  # token evidence once; its pairs are the lock-step candidates
         ci, cj = base.total.nonzero()
         activity = activity_matrix(engine, active)
         extra["lockstep"] = lockstep_edges(activity, ci, cj, suspicious)
-        graph = build_graph(tokens, active, extra_edges=extra)
+        graph = with_edges(base, extra)
         return graph, find_campaigns(graph, own_risk)
 
     graph, campaigns = _timed(timings, "linking", say, link)

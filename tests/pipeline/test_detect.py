@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHARED_DATA
-
-CHECKER = SHARED_DATA.parent / "contract" / "check_outputs.py"
+# ../shared/contract beside the repository (as CI lays it out).
+CHECKER = Path(__file__).resolve().parents[2].parent / "shared" / "contract" / "check_outputs.py"
 
 
 @pytest.fixture(scope="module")

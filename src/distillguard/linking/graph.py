@@ -104,13 +104,24 @@ def build_graph(
         if rows:
             by_kind[kind] = _symmetric(np.concatenate(rows), np.concatenate(cols), np.concatenate(w), n,
                                        cap=2 * KINDS[kind].weight)
-    for kind, (i, j, w) in (extra_edges or {}).items():
+    graph = AccountGraph(account_ids, _sum(by_kind.values(), n), by_kind, token_members)
+    return with_edges(graph, extra_edges) if extra_edges else graph
+
+
+def with_edges(graph: AccountGraph, extra_edges: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> AccountGraph:
+    """A copy of `graph` with precomputed pair edges (i, j, weight) added under their kinds."""
+    by_kind = dict(graph.by_kind)
+    for kind, (i, j, w) in extra_edges.items():
         if len(i):
-            by_kind[kind] = _symmetric(i, j, w, n, cap=2 * KINDS[kind].weight)
+            by_kind[kind] = _symmetric(i, j, w, graph.n, cap=2 * KINDS[kind].weight)
+    return AccountGraph(graph.account_ids, _sum(by_kind.values(), graph.n), by_kind, graph.token_members)
+
+
+def _sum(matrices, n: int) -> sp.csr_matrix:  # type: ignore[no-untyped-def]
     total = sp.csr_matrix((n, n))
-    for m in by_kind.values():
+    for m in matrices:
         total = total + m
-    return AccountGraph(account_ids, total.tocsr(), by_kind, token_members)
+    return total.tocsr()
 
 
 def _symmetric(i: np.ndarray, j: np.ndarray, w: np.ndarray, n: int, cap: float) -> sp.csr_matrix:
