@@ -11,6 +11,9 @@ Throughput / memory on a synthetic canonical store (real harvesting templates fr
     python benchmarks/templates.py make-store /tmp/dg-bench-1m --rows 1000000
     python benchmarks/templates.py speed /tmp/dg-bench-1m          # fresh process: peak RSS is mining only
 
+`speed` prints wall and process CPU seconds, wall seconds per stage and the load average (the
+machine may be shared: compare CPU seconds across runs).
+
 Purity: share of templated exchanges whose mined template's majority truth key is their own
 truth key. Completeness: share whose truth key's majority mined template is their own mined
 template. Both exchange-weighted, over exchanges with a truth template_key.
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import resource
 import sys
 import time
@@ -112,12 +116,25 @@ def speed(store: Path, memory_limit: str = "3GB", with_fingerprints: bool = Fals
 
     eng = open_engine(store, memory_limit=memory_limit)
     t = time.perf_counter()
-    et, tpl = mine_templates(eng)
+    cpu = time.process_time()
+    ends: dict[str, float] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        ends[stage] = time.perf_counter() - t       # when the stage's last batch finished
+
+    et, tpl = mine_templates(eng, progress=progress)
     secs = time.perf_counter() - t
+    # Stage wall seconds: segments = the SQL text pass and counting; skeletons = the numpy pass;
+    # merge = distinct skeletons and their representatives' text (SQL); templates = MinHash
+    # merge, the templates table and the outputs.
+    stages, prev = {}, 0.0
+    for name, end in ends.items():
+        stages[name], prev = round(end - prev, 1), end
     res = {"rows": et.num_rows, "templates": tpl.num_rows,
            "wrapper_templates": int(pc.sum(pc.not_equal(tpl.column("kind"), "free_form")).as_py() or 0),
-           "mine_seconds": round(secs, 1), "rows_per_s": round(et.num_rows / secs),
-           "peak_rss_gb": round(peak_rss_gb(), 2)}
+           "mine_seconds": round(secs, 1), "cpu_seconds": round(time.process_time() - cpu, 1),
+           "rows_per_s": round(et.num_rows / secs), "stage_seconds": stages,
+           "peak_rss_gb": round(peak_rss_gb(), 2), "load_average": [round(x, 2) for x in os.getloadavg()]}
     if with_fingerprints:
         from distillguard.fingerprints import build_fingerprints, score_accounts
 

@@ -12,14 +12,18 @@ _M2 = np.uint64(0x94D049BB133111EB)
 
 
 def mix64(x: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser, element-wise on uint64 (wrapping arithmetic)."""
-    x = np.asarray(x, dtype=np.uint64)
+    """splitmix64 finaliser, element-wise on uint64 (wrapping arithmetic); a new array."""
+    x = np.array(x, dtype=np.uint64, copy=True)
+    t = np.empty_like(x)
     with np.errstate(over="ignore"):
-        x = x ^ (x >> np.uint64(30))
-        x = x * _M1
-        x = x ^ (x >> np.uint64(27))
-        x = x * _M2
-        x = x ^ (x >> np.uint64(31))
+        np.right_shift(x, np.uint64(30), out=t)
+        x ^= t
+        x *= _M1
+        np.right_shift(x, np.uint64(27), out=t)
+        x ^= t
+        x *= _M2
+        np.right_shift(x, np.uint64(31), out=t)
+        x ^= t
     return x
 
 
@@ -34,7 +38,7 @@ def word_shingles(texts: list[str], n: int = 2) -> tuple[np.ndarray, np.ndarray]
             grams = [" ".join(w)] if w else [""]
         else:
             grams = [" ".join(w[i:i + n]) for i in range(len(w) - n + 1)]
-        flat.extend(h(g.encode()) for g in set(grams))
+        flat.extend(map(h, {g.encode() for g in grams}))
         offsets.append(len(flat))
     return np.asarray(flat, dtype=np.uint64), np.asarray(offsets, dtype=np.int64)
 

@@ -3,7 +3,9 @@
 Method (details and limits in docs/templates.md):
 
 1. **Segments.** Each exchange's key text (system prompt + last user text, masked) is cut into
-   segments and each segment hashed, inside the engine (`_text.py`).
+   segments and each segment hashed, inside the engine (`_text.py`), in one pass over the
+   exchanges; the hashes are kept per batch for step 3 (`_segments.py`: in memory, or in a
+   temporary folder above `sample_rows` exchanges).
 2. **Fixed vs slot.** A segment is *fixed* when it occurs in at least `min_df` exchanges
    (counted exactly up to `sample_rows` exchanges, else on a deterministic hash sample of that
    size); everything else is slot content. Harness wrappers repeat across thousands of calls,
@@ -15,7 +17,8 @@ Method (details and limits in docs/templates.md):
    representative each, MinHashed over word bigrams and merged by LSH when their estimated
    Jaccard similarity is at least `merge_threshold`.
 
-All per-exchange work is numpy over Arrow batches; only distinct skeletons become Python strings.
+All per-exchange work after the SQL text pass is numpy over Arrow batches (fixed-segment lookup
+through an open-addressing `HashIndex`); only distinct skeletons become Python strings.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ import xxhash
 from distillguard.engine.base import Engine
 from distillguard.schema.templates import EXCHANGE_TEMPLATES, TEMPLATES
 from distillguard.templates import _lsh
+from distillguard.templates._hashindex import HashIndex
+from distillguard.templates._segments import SegmentCounts, SegmentParts
 from distillguard.templates._text import EMPTY_SQL, segments_query, segments_text_query
 
 Progress = Callable[[str, int, int], None]
@@ -40,6 +45,7 @@ _SLOT = np.uint64(0x5EED5107D00DF00D)
 _SLOT_MARK = "{…}"
 _FREE_SKELETON = "{free-form text}"
 _MAX_SKELETON = 2000
+_META = ("exchange_id", "account_id", "ts_us", "id_hash")
 
 
 def _flat(col: pa.Array, drop: np.uint64 | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -54,11 +60,14 @@ def _flat(col: pa.Array, drop: np.uint64 | None = None) -> tuple[np.ndarray, np.
     values = values[offsets[0]:offsets[-1]]
     offsets = offsets - offsets[0]
     if drop is not None and len(values):
-        keep = values != drop
-        if not keep.all():
-            kept_before = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))
-            values = values[keep]
-            offsets = kept_before[offsets]
+        gone = values == drop
+        if gone.any():
+            lengths = np.diff(offsets)
+            dropped = np.zeros(len(lengths), dtype=np.int64)
+            nz = lengths > 0
+            dropped[nz] = np.add.reduceat(gone, offsets[:-1][nz], dtype=np.int64)
+            values = values[~gone]
+            offsets = np.concatenate(([0], np.cumsum(lengths - dropped)))
     return values, offsets
 
 
@@ -74,52 +83,56 @@ def _row_sums(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 
 
 def skeleton_hashes(flat: np.ndarray, offsets: np.ndarray, fixed_sorted: np.ndarray,
-                    fixed_counts: np.ndarray | None = None, relative_df: float = 0.0) -> dict[str, np.ndarray]:
+                    fixed_counts: np.ndarray | None = None, relative_df: float = 0.0,
+                    index: HashIndex | None = None) -> dict[str, np.ndarray]:
     """Per-row skeleton hash, slot hash, full-text hash and flags from segment hashes.
 
-    `fixed_sorted` is the sorted array of frequent segment hashes, `fixed_counts` their counts;
-    with `relative_df` > 0 a frequent segment is fixed only where its count is at least that share
-    of the row's largest count.
+    `fixed_sorted` is the array of frequent segment hashes, `fixed_counts` their counts; with
+    `relative_df` > 0 a frequent segment is fixed only where its count is at least that share of
+    the row's largest count. `index` is a prebuilt `HashIndex(fixed_sorted)` (built when omitted).
     """
     n = len(offsets) - 1
     lengths = np.diff(offsets)
-    row = np.repeat(np.arange(n), lengths)
-    pos = np.arange(len(flat), dtype=np.int64) - offsets[:-1][row]
-    if len(fixed_sorted):
-        ix = np.searchsorted(fixed_sorted, flat).clip(0, len(fixed_sorted) - 1)
-        fixed = fixed_sorted[ix] == flat
-        if fixed_counts is not None and relative_df > 0 and len(flat):
+    starts = offsets[:-1]
+    m = len(flat)
+    row_start = np.repeat(starts, lengths)
+    pos = np.arange(m, dtype=np.int64) - row_start
+    nonempty = lengths > 0
+    big = (flat & np.uint64(1)) == 1                  # anchor-sized segments
+    if len(fixed_sorted) and m:
+        ix = (index or HashIndex(fixed_sorted)).find(flat)
+        fixed = ix >= 0
+        if fixed_counts is not None and relative_df > 0:
             cnt = np.where(fixed, fixed_counts[ix], 0)
-            big = (flat & np.uint64(1)) == 1          # only anchor-sized segments set the reference
+            # Only anchor-sized segments set the reference count of their row.
             row_max = np.zeros(n, dtype=np.int64)
-            np.maximum.at(row_max, row[big], cnt[big])
-            fixed &= cnt >= relative_df * row_max[row]
+            row_max[nonempty] = np.maximum.reduceat(np.where(big, cnt, 0), starts[nonempty])
+            fixed &= cnt >= relative_df * np.repeat(row_max, lengths)
     else:
-        fixed = np.zeros(len(flat), dtype=bool)
-    anchor = fixed & ((flat & np.uint64(1)) == 1)
-    cf = np.cumsum(fixed, dtype=np.int64)
-    cf_excl = cf - fixed
-    rank = (cf_excl - cf_excl[offsets[:-1][row]]) if len(flat) else cf_excl
+        fixed = np.zeros(m, dtype=bool)
+    anchor = fixed & big
+    cf_excl = np.cumsum(fixed, dtype=np.int64) - fixed
+    rank = cf_excl - cf_excl[row_start] if m else cf_excl   # fixed segments before, in the row
     prev_fixed = np.concatenate(([True], fixed[:-1]))
     prev_fixed[pos == 0] = True
     slot_start = ~fixed & prev_fixed
-    rank_mix = _lsh.mix64(rank.astype(np.uint64) + np.uint64(1))
-    val = np.where(fixed, _lsh.mix64(flat ^ rank_mix), np.where(slot_start, _lsh.mix64(_SLOT ^ rank_mix), 0))
-    val = val.astype(np.uint64)
-    nonfixed_rank = (pos - rank).astype(np.uint64)
-    slot_val = np.where(fixed, 0, _lsh.mix64(flat ^ _lsh.mix64(nonfixed_rank + np.uint64(7)))).astype(np.uint64)
-    full_val = _lsh.mix64(flat ^ _lsh.mix64(pos.astype(np.uint64) + np.uint64(13)))
-    n_anchor = np.zeros(n, dtype=np.int64)
-    n_slot = np.zeros(n, dtype=np.int64)
-    if len(flat):
-        np.add.at(n_anchor, row[anchor], 1)
-        np.add.at(n_slot, row[~fixed], 1)
+    slot = ~fixed
+    # mix64 of small position counters comes from a table; the rest only where it is used.
+    top = int(pos.max()) + 1 if m else 1
+    pos_mix = {k: _lsh.mix64(np.arange(top, dtype=np.uint64) + np.uint64(k)) for k in (1, 7, 13)}
+    val = np.zeros(m, dtype=np.uint64)
+    val[fixed] = _lsh.mix64(flat[fixed] ^ pos_mix[1][rank[fixed]])
+    val[slot_start] = _lsh.mix64(_SLOT ^ pos_mix[1][rank[slot_start]])
+    slot_val = np.zeros(m, dtype=np.uint64)
+    slot_val[slot] = _lsh.mix64(flat[slot] ^ pos_mix[7][(pos - rank)[slot]])
+    full_val = _lsh.mix64(flat ^ pos_mix[13][pos])
+    row = np.repeat(np.arange(n), lengths)
     return {
         "skel": _row_sums(val, offsets),
         "slot": _row_sums(slot_val, offsets),
         "full": _row_sums(full_val, offsets),
-        "anchored": n_anchor > 0,
-        "has_slot": n_slot > 0,
+        "anchored": np.bincount(row[anchor], minlength=n) > 0,
+        "has_slot": np.bincount(row[slot], minlength=n) > 0,
     }
 
 
@@ -195,49 +208,44 @@ def mine_templates(
     cols = "exchange_id, account_id, epoch_us(ts) AS ts_us, hash(exchange_id) AS id_hash"
     empty = np.uint64(engine.sql(EMPTY_SQL).column(0)[0].as_py())
 
-    # Pass 1: segment frequencies (on all rows, or a deterministic hash sample).
-    kept: list[pa.RecordBatch] = []
-    counts: list[tuple[np.ndarray, np.ndarray]] = []
+    # One text pass: the segment hashes of every exchange, kept per batch (spilled to a temporary
+    # folder above `sample_rows`); frequencies counted on all rows or a deterministic hash sample.
+    counts = SegmentCounts()
     done = [0]
+    sampled = take < _BUCKETS
+    with SegmentParts(spill=sampled) as parts:
 
-    def count_batch(b: pa.RecordBatch) -> pa.RecordBatch:
-        flat, _ = _flat(b.column("segs"), empty)
-        u, c = np.unique(flat, return_counts=True)
-        counts.append((u, c))
-        if take == _BUCKETS:
-            kept.append(b)
-        done[0] += b.num_rows
-        if progress:
-            progress("segments" if take == _BUCKETS else "segment sample", done[0],
-                     total if take == _BUCKETS else 0)
-        return b.slice(0, 0)
+        def segment_batch(b: pa.RecordBatch) -> pa.RecordBatch:
+            flat, offsets = _flat(b.column("segs"), empty)
+            if sampled:
+                pick = b.column("id_hash").to_numpy() % np.uint64(_BUCKETS) < np.uint64(take)
+                counts.add(flat[np.repeat(pick, np.diff(offsets))])
+            else:
+                counts.add(flat)
+            # Copies: a column of an engine batch can keep the whole batch (its segment lists) alive.
+            meta = pa.record_batch([pa.concat_arrays([b.column(c)]) for c in _META], names=list(_META))
+            parts.put(meta, flat, offsets)
+            done[0] += b.num_rows
+            if progress:
+                progress("segments", done[0], total)
+            return meta.slice(0, 0)           # not b.slice: a slice would keep b's buffers alive
 
-    sample_where = (f"{where} {'AND' if where else 'WHERE'} hash(exchange_id) % {_BUCKETS} < {take}"
-                    if take < _BUCKETS else where)
-    _map_batches(engine, count_batch, segments_query("exchanges", cols, sample_where), batch_rows)
-    fixed_sorted, fixed_counts = _frequent(counts, min_df)
-    del counts
+        _map_batches(engine, segment_batch, segments_query("exchanges", cols, where), batch_rows)
+        fixed_sorted, fixed_counts = counts.frequent(min_df)
+        index = HashIndex(fixed_sorted)
 
-    # Pass 2: skeleton hashes per exchange.
-    done[0] = 0
-
-    def hash_batch(b: pa.RecordBatch) -> pa.RecordBatch:
-        flat, offsets = _flat(b.column("segs"), empty)
-        h = skeleton_hashes(flat, offsets, fixed_sorted, fixed_counts, relative_df)
-        done[0] += b.num_rows
-        if progress:
-            progress("skeletons", done[0], total)
-        return pa.record_batch({
-            "exchange_id": b.column("exchange_id"), "account_id": b.column("account_id"),
-            "ts_us": b.column("ts_us"), "id_hash": b.column("id_hash"),
-            **{k: pa.array(v) for k, v in h.items()},
-        })
-
-    if take == _BUCKETS:
-        batches = [hash_batch(b) for b in kept]
-        kept.clear()
-    else:
-        batches = _map_batches(engine, hash_batch, segments_query("exchanges", cols, where), batch_rows)
+        # Skeleton hashes per exchange (numpy over the kept batches).
+        done[0] = 0
+        batches = []
+        for meta, flat, offsets in parts.drain():
+            h = skeleton_hashes(flat, offsets, fixed_sorted, fixed_counts, relative_df, index=index)
+            batches.append(pa.record_batch({
+                **{name: meta.column(name) for name in meta.schema.names},
+                **{k: pa.array(v) for k, v in h.items()},
+            }))
+            done[0] += meta.num_rows
+            if progress:
+                progress("skeletons", done[0], total)
     rows = _concat(batches)
     del batches
     return _assemble(engine, rows, (fixed_sorted, fixed_counts, relative_df), merge_threshold, progress, empty)
@@ -255,20 +263,6 @@ def _map_batches(engine: Engine, fn: Callable[[pa.RecordBatch], pa.RecordBatch],
     if con is not None and hasattr(con, "sql") and getattr(engine, "name", "") == "duckdb":
         return [fn(b) for b in con.sql(query).to_arrow_reader(batch_rows)]
     return engine.map_batches(fn, query, batch_rows)
-
-
-def _frequent(counts: list[tuple[np.ndarray, np.ndarray]], min_df: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted frequent segment hashes and their counts."""
-    if not counts:
-        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
-    u = np.concatenate([c[0] for c in counts])
-    c = np.concatenate([c[1] for c in counts])
-    order = np.argsort(u, kind="stable")
-    u, c = u[order], c[order]
-    starts = np.flatnonzero(np.concatenate(([True], u[1:] != u[:-1])))
-    tot = np.add.reduceat(c, starts) if len(u) else c
-    keep = tot >= min_df
-    return u[starts][keep], tot[keep].astype(np.int64)
 
 
 def _concat(batches: list[pa.RecordBatch]) -> dict[str, object]:
@@ -294,9 +288,12 @@ def _assemble(engine: Engine, rows: dict, fixed: tuple, merge_threshold: float,
     a_idx = np.flatnonzero(anchored)
     skel_keys, skel_inv, skel_counts = np.unique(key[a_idx], return_inverse=True, return_counts=True)
     id_hash: np.ndarray = rows["id_hash"]  # type: ignore[assignment]
-    order = np.lexsort((id_hash[a_idx], skel_inv))
-    first = np.concatenate(([True], skel_inv[order][1:] != skel_inv[order][:-1])) if len(order) else order
-    rep_rows = a_idx[order[first]]
+    a_hash = id_hash[a_idx]
+    min_hash = np.full(len(skel_keys), np.iinfo(np.uint64).max, dtype=np.uint64)
+    np.minimum.at(min_hash, skel_inv, a_hash)
+    cand = np.flatnonzero(a_hash == min_hash[skel_inv])       # ascending: ties go to the first row
+    _, first = np.unique(skel_inv[cand], return_index=True)
+    rep_rows = a_idx[cand[first]]
     texts, fixed_chars = _representatives(engine, rows["exchange_id"], rep_rows, fixed, empty)  # type: ignore[arg-type]
     if progress:
         progress("merge", 0, len(skel_keys))
