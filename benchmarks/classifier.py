@@ -2,7 +2,7 @@
 
     python benchmarks/classifier.py lofo        [--data ../shared/data]
     python benchmarks/classifier.py world       [--data ../shared/data] [--test-seed 977]   (shipped model; its simulated seeds are in model.json)
-    python benchmarks/classifier.py throughput  [--rows 1000000] [--source testing|world]
+    python benchmarks/classifier.py throughput  [--rows 1000000] [--source testing|world] [--explain]
     python benchmarks/classifier.py all
 
 * lofo: leave-one-family-out recall of the harvest head. For each family F of
@@ -14,8 +14,9 @@
   the group), never by row. Test renderings use neutral request parameters (content only).
 * world: macro-F1 of the shipped-recipe model on a simulated world from a seed never used in
   training (needs distillguard.simulate).
-* throughput: exchanges/s on one core (BLAS/OpenMP threads pinned to 1) and peak RSS while
-  classifying N exchanges streamed in Arrow batches.
+* throughput: exchanges per CPU-second of this process (BLAS/OpenMP threads pinned to 1) and peak
+  RSS while classifying N exchanges streamed in Arrow batches, with ``explain=False`` (the detect
+  path; ``--explain`` adds the explanation strings).
 
 Results are printed, and written as JSON to DIR/classifier-<what>.json with --results DIR.
 """
@@ -194,18 +195,30 @@ def _testing_batches(rows: int, batch: int):
     return base
 
 
-def throughput(rows: int, source: str, batch: int = 65_536, data: Path | None = None, workdir: Path | None = None) -> dict:
+def throughput(rows: int, source: str, batch: int = 65_536, data: Path | None = None, workdir: Path | None = None,
+               explain: bool = False) -> dict:
     import pyarrow as pa
     from distillguard.signals.classifier import classify_batches, load_model
 
     if source == "world":
-        from distillguard.signals.classifier import _corpus as cp
-        from distillguard.signals.classifier import _train as tr
+        import pyarrow.parquet as pq
+        import subprocess
+
         d = workdir / "world-small-4242"
-        if not (d / "truth" / "exchanges.parquet").exists():
-            from distillguard.simulate import simulate_world
-            simulate_world(d, scale="small", seed=4242, corpus=data)
-        base = cp.to_table(tr.world_examples(d))
+        cached = d / "classifier-base.parquet"
+        if not cached.exists():
+            # built in a child process: parsing the world's JSON into Python dicts takes GBs that would
+            # otherwise dominate this process's peak RSS (what we want is the classifier's)
+            code = ("import sys; from pathlib import Path; import pyarrow.parquet as pq; "
+                    "from distillguard.signals.classifier import _corpus as cp, _train as tr; "
+                    "d = Path(sys.argv[1]); pq.write_table(cp.to_table(tr.world_examples(d)), d / 'classifier-base.parquet')")
+            if not (d / "truth" / "exchanges.parquet").exists():
+                from distillguard.simulate import simulate_world
+                simulate_world(d, scale="small", seed=4242, corpus=data)
+            subprocess.run([sys.executable, "-c", code, str(d)], check=True)
+        from distillguard.signals.classifier._features import INPUT_COLUMNS
+        names = set(pq.read_schema(cached).names)
+        base = pq.read_table(cached, columns=[c for c in INPUT_COLUMNS if c in names])
     elif source == "corpus":
         from distillguard.signals.classifier import _corpus as cp
         corpus = cp.load_corpus(data)
@@ -215,6 +228,9 @@ def throughput(rows: int, source: str, batch: int = 65_536, data: Path | None = 
         base = cp.to_table(ex)
     else:
         base = _testing_batches(rows, batch)
+    if source != "world":     # the same projection for every source: the columns the classifier reads
+        from distillguard.signals.classifier._features import INPUT_COLUMNS
+        base = base.select([c for c in INPUT_COLUMNS if c in base.column_names])
     model = load_model()
     text_bytes = sum(pa.compute.sum(pa.compute.binary_length(base.column(c))).as_py() or 0
                      for c in ("system_prompt", "last_user_text"))
@@ -234,7 +250,7 @@ def throughput(rows: int, source: str, batch: int = 65_536, data: Path | None = 
     cpu0 = time.process_time()
     n = 0
     harvest_sum = 0.0
-    for out in classify_batches(batches(), model=model):
+    for out in classify_batches(batches(), model=model, explain=explain):
         n += out.num_rows
         harvest_sum += float(np.sum(out.column("harvest").to_numpy()))
     dt = time.perf_counter() - t0
@@ -242,8 +258,8 @@ def throughput(rows: int, source: str, batch: int = 65_536, data: Path | None = 
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     res = {"rows": n, "source": source, "seconds": dt, "cpu_seconds": cpu, "rows_per_s": n / dt,
            "rows_per_cpu_s": n / cpu, "peak_rss_mb": rss_mb, "mean_prompt_chars": text_bytes / base.num_rows,
-           "batch_rows": batch, "threads": os.environ.get("OMP_NUM_THREADS")}
-    print(f"  {n:,} exchanges ({source}, mean prompt {res['mean_prompt_chars']:.0f} bytes) in {dt:.1f}s: "
+           "batch_rows": batch, "threads": os.environ.get("OMP_NUM_THREADS"), "explain": explain}
+    print(f"  {n:,} exchanges ({source}, mean prompt {res['mean_prompt_chars']:.0f} bytes, explain={explain}) in {dt:.1f}s: "
           f"{n / dt:,.0f} exchanges/s wall, {n / cpu:,.0f}/CPU-s; peak RSS {rss_mb:,.0f} MiB")
     return res
 
@@ -257,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--train-seeds", type=int, nargs="*", default=[1, 2])
     ap.add_argument("--test-seed", type=int, default=977)
     ap.add_argument("--scale", default="tiny")
+    ap.add_argument("--explain", action="store_true",
+                    help="throughput: also build the explanation strings (the detect path runs without them)")
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/distillguard-bench-worlds"))
     ap.add_argument("--results", type=Path, default=None, help="Folder for the JSON results.")
     a = ap.parse_args(argv)
@@ -270,7 +288,8 @@ def main(argv: list[str] | None = None) -> int:
         _save("world", world(a.data, a.train_seeds, a.test_seed, a.scale, a.workdir))
     if a.what in ("throughput", "all"):
         print("throughput:")
-        _save(f"throughput-{a.source}", throughput(a.rows, a.source, data=a.data, workdir=a.workdir))
+        _save(f"throughput-{a.source}{'-explain' if a.explain else ''}",
+              throughput(a.rows, a.source, data=a.data, workdir=a.workdir, explain=a.explain))
     return 0
 
 

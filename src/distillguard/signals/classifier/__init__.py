@@ -54,7 +54,8 @@ def classify(table: pa.Table | pa.RecordBatch, *, model: Model | None = None, ex
     model
         A loaded `Model`; the shipped artefact when omitted.
     explain
-        Build the ``explanation`` strings (empty strings when False; faster).
+        Build the ``explanation`` strings (empty strings when False, the fast path the detect
+        pipeline uses; explain the few exchanges shown to analysts with `explain_rows`).
     batch_rows
         Rows handled per step; memory is bounded by this, not by the table size.
 
@@ -77,4 +78,23 @@ def classify(table: pa.Table | pa.RecordBatch, *, model: Model | None = None, ex
     return pa.Table.from_batches(out, schema=OUTPUT_SCHEMA) if out else OUTPUT_SCHEMA.empty_table()
 
 
-__all__ = ["CATEGORIES", "DEFAULT_BATCH_ROWS", "OUTPUT_SCHEMA", "Model", "classify", "classify_batches", "load_model"]
+def explain_rows(table: pa.Table | pa.RecordBatch, *, model: Model | None = None) -> pa.Array:
+    """Explanation strings for a (small) selection of exchanges.
+
+    The detect path classifies everything with ``explain=False``; the few exchanges an analyst
+    sees are explained afterwards with this function. Row ``i`` of the result is exactly the
+    ``explanation`` that ``classify(table, explain=True)`` gives row ``i``.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> expl = explain_rows(pa.table({"last_user_text": ["Rate each response on a scale of 1 to 10."]}))
+    >>> len(expl), expl[0].as_py().split(": ")[0] in ("harvest", *CATEGORIES)
+    (1, True)
+    """
+    out = classify(table, model=model, explain=True)
+    return out.column("explanation").combine_chunks() if out.num_rows else pa.array([], pa.string())
+
+
+__all__ = ["CATEGORIES", "DEFAULT_BATCH_ROWS", "OUTPUT_SCHEMA", "Model", "classify", "classify_batches", "explain_rows",
+           "load_model"]

@@ -8,8 +8,10 @@ Two blocks, both computed for a whole Arrow batch at once:
   linear model over them is a sum of per-token weights (what makes inference a gather).
 * **dense** - ``DENSE_NAMES``: request parameters (max_tokens at a cap, n > 1, logprobs, thinking
   budget...), content kinds (image, tool results...), response shape (reasoning present,
-  output/input token ratio) and a few phrase cues (step by step, boxed answer, rubric/score,
-  strict output format, batch of N items). All are bounded to about [0, 1].
+  output/input token ratio), prompt layout (numbered / "Label:" lines, placeholders) and phrase
+  cues matched on the token hashes (``_cues.py``: step by step, boxed answer, rubric/score,
+  strict output format, batch of N items, and the structural "production" cues). All are
+  bounded to about [0, 1.5].
 
 Missing columns are treated as nulls; nulls become the neutral value of each feature.
 """
@@ -24,6 +26,10 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from distillguard.signals.classifier import _hashing as hs
+from distillguard.signals.classifier._cues import WS_OR_BRACES, CueMatcher, ws_after
+from distillguard.signals.classifier._phrases import (
+    _TOPIC_CUES, BATCH_NOUNS, BATCH_QUANTITIES, BATCH_VERBS, CUE_NAMES, CUE_PHRASE, PHRASES,
+)
 
 SYS_HEAD, SYS_TAIL = 1536, 512
 USER_HEAD, USER_TAIL = 2048, 1024
@@ -35,30 +41,6 @@ COMPUTER_TOOLS = ("computer", "computer_use", "screenshot", "click", "left_click
                   "type", "type_text", "key", "keypress", "scroll", "drag", "browser", "navigate", "bash",
                   "str_replace_editor", "str_replace_based_edit_tool", "open_url", "goto", "cursor_position")
 
-# name -> (regex, human phrase used in explanations). Matched case-insensitively on system + user text.
-PHRASES: dict[str, tuple[str, str]] = {
-    "cue_step_by_step": (r"step[- ]by[- ]step|chain[- ]of[- ]thought|think (?:it )?through|show (?:all )?your (?:work|reasoning)|reason(?:ing)? (?:carefully|first)",
-                         "asks for step-by-step reasoning"),
-    "cue_boxed": (r"\\boxed|final answer|answer (?:is|in) (?:the )?(?:format|form)", "asks for a boxed/final answer"),
-    "cue_rubric": (r"rubric|\bscore\b|scores\b|\brating\b|\brate (?:the|each|this|how)|\bgrade\b|scale (?:of|from) 1|1 to (?:5|10)|\b[1-5]/5\b|\b\d+/10\b",
-                   "rubric/score language"),
-    "cue_judge": (r"which (?:response|answer|output|assistant) is better|output \(a\)|\[\[a\]\]|response a\b|assistant a\b|better response|preferred|compare the (?:two|following)",
-                  "pairwise judge language"),
-    "cue_format": (r"\bjson\b|\byaml\b|python dict|output format|following format|strictly|must be valid|do not include any other",
-                   "strict output format"),
-    "cue_batch": (r"(?:generate|create|write|produce|come up with|list|give me)\s+(?:\w+\s+){0,3}?(?:\d+|\{[a-z_]+\}|several|multiple|diverse|a set of|a list of)\s+(?:\w+\s+){0,2}?(?:examples|tasks|instructions|questions|prompts|items|samples|pairs|problems|conversations|dialogues|rows)",
-                  "asks for a batch of items"),
-    "cue_dataset": (r"instruction:|response:|### (?:instruction|input|output|response)|training data|dataset|fine-?tun|\bsft\b|synthetic",
-                    "dataset-style fields"),
-    "cue_rewrite": (r"rewrite|rephrase|paraphrase|make (?:it|this) (?:more|less)|complicated version|more complex",
-                    "asks for a rewrite"),
-    "cue_sensitive": (r"politically sensitive|censor|sanitiz|content polic|regulat(?:ions|ory) guidelines|core socialist|banned topic|avoid (?:any )?mention",
-                      "policy-compliant rewrite language"),
-    "cue_visual": (r"\bimage\b|\bpicture\b|\bphoto\b|screenshot|\bscreen\b|\bclick\b|\bcursor\b",
-                   "refers to an image or screen"),
-    "cue_code": (r"```|\bdef |\bfunction\b|\bpython\b|\bjavascript\b|\bcode\b|\bclass [A-Z]", "code"),
-}
-
 DENSE_NAMES: tuple[str, ...] = (
     "bias_text", "sys_len", "user_len", "no_system", "n_messages", "multi_turn",
     "has_image", "has_audio", "has_file", "has_tool_call", "has_tool_result", "has_thinking_part",
@@ -66,7 +48,7 @@ DENSE_NAMES: tuple[str, ...] = (
     "temperature_zero", "temperature_high", "top_p_below_1", "n_gt_1", "logprobs", "top_logprobs",
     "json_response_format", "stream", "thinking_budget", "reasoning_effort_high", "response_has_reasoning",
     "response_len", "output_input_ratio", "reasoning_tokens", "response_tool_calls", "finish_length",
-    "numbered_lines", *PHRASES,
+    "numbered_lines", "label_lines", "placeholders", "cue_count", *CUE_NAMES,
 )
 DENSE_INDEX = {n: i for i, n in enumerate(DENSE_NAMES)}
 
@@ -78,12 +60,21 @@ DENSE_PHRASE: dict[str, str] = {
     "response_has_reasoning": "response carries reasoning", "has_image": "image content",
     "has_audio": "audio content", "has_file": "file content", "has_tool_call": "tool calls in history",
     "has_tool_result": "tool results in history", "n_tools": "tools offered", "computer_tools": "computer-use tools",
-    "numbered_lines": "numbered list", "temperature_zero": "temperature 0", "temperature_high": "temperature >= 1",
+    "numbered_lines": "numbered list", "label_lines": "labelled fields",
+    "placeholders": "template placeholders", "cue_count": "several production cues", "temperature_zero": "temperature 0", "temperature_high": "temperature >= 1",
     "multi_turn": "multi-turn", "output_input_ratio": "long output for its input",
     "response_len": "long response", "reasoning_tokens": "many reasoning tokens", "finish_length": "hit the length limit",
     "top_p_below_1": "top_p < 1", "sys_len": "long system prompt", "user_len": "long prompt",
-    **{k: v[1] for k, v in PHRASES.items()},
+    **CUE_PHRASE,
 }
+
+# the exchange columns the classifier reads (callers may project to these; the rest is ignored)
+INPUT_COLUMNS: tuple[str, ...] = (
+    "exchange_id", "system_prompt", "last_user_text", "tool_names", "content_kinds", "n_messages", "n_user_turns",
+    "max_tokens", "temperature", "top_p", "n", "logprobs", "top_logprobs", "response_format", "stream",
+    "thinking_budget_tokens", "reasoning_effort", "response_reasoning", "response_text", "output_tokens",
+    "input_tokens", "reasoning_tokens", "response_tool_calls", "finish_reason",
+)
 
 _NUMBERED = np.zeros(256, dtype=bool)
 _NUMBERED[ord("0"):ord("9") + 1] = True
@@ -91,19 +82,36 @@ _NUMBERED[ord("0"):ord("9") + 1] = True
 
 @dataclass
 class Features:
-    """Features of n rows: hashed text as (row, slot) pairs with per-row scale, plus dense cues."""
+    """Features of n rows: hashed text as (row, slot) pairs with per-row scale, plus dense cues.
+
+    The pairs come in three blocks (unigrams, bigrams, tool tokens), each sorted by row;
+    ``blocks`` holds the end offset of each block in ``rows`` / ``slots``.
+    """
 
     n: int
-    rows: np.ndarray          # int64, non-decreasing; one entry per token occurrence
+    rows: np.ndarray          # int64; one entry per token occurrence, non-decreasing within each block
     slots: np.ndarray         # int64 in [0, dim)
     scale: np.ndarray         # float32 (n,): weight of each occurrence in that row
     dense: np.ndarray         # float32 (n, len(DENSE_NAMES))
     dim: int
+    blocks: tuple[int, ...] = ()
     # for explanations: token spans into `text_data` (unigram i spans start[i]:end[i])
     kinds: np.ndarray | None = None     # 0 unigram, 1 bigram, 2 tool token (aligned with rows/slots)
     span_start: np.ndarray | None = None
     span_end: np.ndarray | None = None
     text_data: np.ndarray | None = None
+
+    def block_csr(self) -> list[sp.csr_matrix]:
+        """One (n, dim) CSR matrix per block, values = occurrence weight (built without sorting)."""
+        out = []
+        lo = 0
+        for hi in self.blocks or (self.rows.size,):
+            r = self.rows[lo:hi]
+            indptr = np.zeros(self.n + 1, np.int64)
+            np.cumsum(np.bincount(r, minlength=self.n), out=indptr[1:])
+            out.append(sp.csr_matrix((self.scale[r], self.slots[lo:hi], indptr), shape=(self.n, self.dim)))
+            lo = hi
+        return out
 
     def to_csr(self) -> sp.csr_matrix:
         """Sparse design matrix [text slots | dense], for training."""
@@ -181,19 +189,18 @@ def featurize(batch: pa.RecordBatch | pa.Table, dim: int, *, keep_spans: bool = 
     tool_slots = (hs.salted(ttok.hash, SALT_TOOL) & mask).astype(np.int64)
     rows = np.concatenate([tok.row, tok.row[bi_first], ttok.row])
     slots = np.concatenate([uni_slots, bi_slots, tool_slots])
-    kinds = np.concatenate([np.zeros(uni_slots.size, np.int8), np.ones(bi_slots.size, np.int8),
-                            np.full(tool_slots.size, 2, np.int8)])
-    order = np.argsort(rows, kind="stable")
-    rows, slots, kinds = rows[order], slots[order], kinds[order]
+    blocks = (uni_slots.size, uni_slots.size + bi_slots.size, slots.size)
     counts = np.bincount(rows, minlength=n).astype(np.float32)
     scale = (1.0 / np.sqrt(counts + 1.0)).astype(np.float32)
 
     dense = _dense(batch, text, tok)
-    feats = Features(n, rows, slots, scale, dense, dim)
+    feats = Features(n, rows, slots, scale, dense, dim, blocks)
     if keep_spans:
-        starts = np.concatenate([tok.start, tok.start[bi_first], np.full(ttok.row.size, -1)])[order]
-        ends = np.concatenate([tok.end, tok.end[bi_first + 1], np.full(ttok.row.size, -1)])[order]
-        feats.kinds, feats.span_start, feats.span_end, feats.text_data = kinds, starts, ends, tok.data
+        feats.kinds = np.concatenate([np.zeros(uni_slots.size, np.int8), np.ones(bi_slots.size, np.int8),
+                                      np.full(tool_slots.size, 2, np.int8)])
+        feats.span_start = np.concatenate([tok.start, tok.start[bi_first], np.full(ttok.row.size, -1)])
+        feats.span_end = np.concatenate([tok.end, tok.end[bi_first + 1], np.full(ttok.row.size, -1)])
+        feats.text_data = tok.data
     return feats
 
 
@@ -255,10 +262,78 @@ def _dense(batch: pa.RecordBatch | pa.Table, text: pa.Array, tok: hs.Tokens) -> 
     fr = pc.fill_null(column(batch, "finish_reason", pa.string()), "")
     d[:, f["finish_length"]] = pc.is_in(fr, pa.array(["length", "max_tokens"])).to_numpy(zero_copy_only=False)
     d[:, f["numbered_lines"]] = np.minimum(np.log1p(_numbered_lines(tok)) / 3, 1.5)
-    for name, (rx, _) in PHRASES.items():
-        d[:, f[name]] = pc.fill_null(pc.match_substring_regex(text, rx, ignore_case=True), False).to_numpy(
-            zero_copy_only=False)
+    labels, holes = _layout(tok)
+    d[:, f["label_lines"]] = np.minimum(np.log1p(labels) / 3, 1.5)
+    d[:, f["placeholders"]] = np.minimum(np.log1p(holes) / 2, 1.5)
+    cues = phrase_cues(tok)
+    d[:, f[CUE_NAMES[0]]:f[CUE_NAMES[0]] + len(CUE_NAMES)] = cues
+    counted = [i for i, name in enumerate(CUE_NAMES) if name not in _TOPIC_CUES]
+    d[:, f["cue_count"]] = np.minimum(cues[:, counted].sum(axis=1), 6) / 4
     return d
+
+
+_MATCHER: list[CueMatcher] = []
+
+
+def phrase_cues(tok: hs.Tokens) -> np.ndarray:
+    """(rows, len(CUE_NAMES)) float32 0/1 matrix of the phrase cues of tokenised prompt text."""
+    if not _MATCHER:
+        _MATCHER.append(CueMatcher({k: v[0] for k, v in PHRASES.items()}))
+        _MATCHER.append(CueMatcher({"verb": BATCH_VERBS, "quantity": BATCH_QUANTITIES, "noun": BATCH_NOUNS}))
+    n_rows = tok.offsets.size - 1
+    out = np.zeros((n_rows, len(CUE_NAMES)), np.float32)
+    out[:, :len(PHRASES)] = _MATCHER[0].match(tok)
+    out[:, len(PHRASES)] = _batch_requests(tok, _MATCHER[1], n_rows)
+    return out
+
+
+def _batch_requests(tok: hs.Tokens, words: CueMatcher, n_rows: int) -> np.ndarray:
+    """Rows with a verb, then within 4 tokens a quantity (a number, a {slot}, "several"...), then
+    within 3 tokens an item noun ("generate 20 diverse questions", "come up with a set of tasks")."""
+    hit = np.zeros(n_rows, bool)
+    h = tok.hash
+    if h.size < 3:
+        return hit
+    kind = words.token_kinds(tok)              # (tokens,) bitmask: 1 verb, 2 quantity, 4 noun
+    first = tok.data[tok.start]
+    before = tok.data[np.maximum(tok.start - 1, 0)]
+    kind |= (((first >= 48) & (first <= 57)) | (before == ord("{"))).astype(np.uint8) * 2
+    verbs = np.flatnonzero(kind & 1)
+    last = h.size - 1
+    # gap after each token within 7 of a verb is whitespace only (a batch request is one clause)
+    reach = np.ones(verbs.size, dtype=bool)
+    for d in range(1, 5):
+        reach &= ws_after(tok, np.minimum(verbs + d - 1, last), WS_OR_BRACES)
+        q = np.minimum(verbs + d, last)
+        sel = reach & ((kind[q] & 2) > 0)
+        qs = q[sel]
+        reach_q = np.ones(qs.size, dtype=bool)
+        for e in range(1, 4):
+            reach_q &= ws_after(tok, np.minimum(qs + e - 1, last), WS_OR_BRACES)
+            m = np.minimum(qs + e, last)
+            ok = reach_q & ((kind[m] & 4) > 0)
+            hit[tok.row[m[ok]]] = True
+    return hit
+
+
+def _layout(tok: hs.Tokens) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: lines opening with a short "Label:" field and placeholder-like tokens ({name}, <name>,
+    [name]) - the scaffolding of a filled-in template."""
+    data, offsets = tok.data, tok.offsets
+    n_rows = offsets.size - 1
+    zero = np.zeros(n_rows)
+    if data.size < 2 or tok.hash.size == 0:
+        return zero, zero.copy()
+    start, end = tok.start, tok.end
+    prev = data[np.maximum(start - 1, 0)]
+    nxt = data[np.minimum(end, data.size - 1)]
+    short = (end - start) <= 24
+    label = short & ((prev == 10) | (start == 0)) & (nxt == ord(":"))
+    hole = short & (((prev == ord("{")) & (nxt == ord("}"))) | ((prev == ord("<")) & (nxt == ord(">")))
+                    | ((prev == ord("[")) & (nxt == ord("]"))))
+    labels = np.bincount(tok.row[label], minlength=n_rows).astype(np.float64)
+    holes = np.bincount(tok.row[hole], minlength=n_rows).astype(np.float64)
+    return labels, holes
 
 
 def _numbered_lines(tok: hs.Tokens) -> np.ndarray:

@@ -101,18 +101,25 @@ def tokenize(arr: pa.Array) -> Tokens:
     raw, offsets = string_buffers(arr)
     n = raw.size
     data = _LOWER[raw]
-    edges = np.diff(_WORD[raw].view(np.int8), prepend=np.int8(0), append=np.int8(0))
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)
+    word = _WORD[raw].view(np.int8)
+    # every string ends with "\n", so the last byte is never a word byte and each start has an end
+    edges = np.diff(word)
+    starts = np.flatnonzero(edges == 1) + 1
+    if n and word[0]:
+        starts = np.r_[0, starts]
+    ends = np.flatnonzero(edges == -1) + 1
     pw, pinv = _powers(n + 1)
     with np.errstate(over="ignore"):
         s = np.empty(n + 1, dtype=np.uint64)
         s[0] = 0
-        np.cumsum(data.astype(np.uint64) * pw[:n], out=s[1:])
+        np.multiply(data, pw[:n], out=s[1:], dtype=np.uint64)
+        np.cumsum(s[1:], out=s[1:])
         h = (s[ends] - s[starts]) * pinv[starts]
         h = mix64(h + (ends - starts).astype(np.uint64))
-    row = np.searchsorted(offsets, starts, side="right") - 1
-    return Tokens(row.astype(np.int64), h, starts.astype(np.int64), ends.astype(np.int64), data, offsets)
+    # owning row of each token: first token index of every row, then one repeat (not a search per token)
+    first = np.searchsorted(starts, offsets)
+    row = np.repeat(np.arange(offsets.size - 1, dtype=np.int64), np.diff(first))
+    return Tokens(row, h, starts.astype(np.int64), ends.astype(np.int64), data, offsets)
 
 
 def bigrams(tok: Tokens) -> tuple[np.ndarray, np.ndarray]:

@@ -1,9 +1,9 @@
 """The classifier artefact: linear heads over hashed + dense features, calibrated, with explanations.
 
 One weight matrix holds every head: columns ``0..9`` are the category logits (softmax with a
-fitted temperature), column ``10`` the harvest logit (Platt-scaled sigmoid). Inference is a
-gather of ``w_text`` rows for each token slot, a segmented sum per exchange, and one small
-dense product: no Python work per exchange except the explanation strings.
+fitted temperature), column ``10`` the harvest logit (Platt-scaled sigmoid). Inference is one
+sparse (exchanges x dim) by (dim x 11) product per token block plus one small dense product: no
+Python work per exchange except the explanation strings (``explain=True`` only).
 
 Artefact on disk (``model/`` beside this module): ``weights.npz`` (float16 weights) and
 ``model.json`` (version, categories, feature config, calibration, training inputs and their
@@ -60,15 +60,9 @@ class Model:
     # ------------------------------------------------------------------ inference
     def raw_logits(self, feats: fx.Features) -> np.ndarray:
         """Uncalibrated logits (n, K + 1) of featurised rows."""
-        n = feats.n
-        out = np.zeros((n, K + 1), dtype=np.float32)
-        if feats.rows.size:
-            counts = np.bincount(feats.rows, minlength=n)
-            nz = np.flatnonzero(counts)
-            starts = (np.cumsum(counts) - counts)[nz]
-            out[nz] = np.add.reduceat(self.w_text[feats.slots], starts, axis=0)
-            out *= feats.scale[:, None]
-        out += feats.dense @ self.w_dense
+        out = feats.dense @ self.w_dense
+        for block in feats.block_csr():      # sparse (rows x dim) @ (dim x K+1): one pass over the tokens
+            out += block @ self.w_text
         out += self.bias
         return out
 
@@ -113,18 +107,7 @@ class Model:
         col = np.where(use_h, HARVEST_COL, probs.argmax(axis=1) if n else 0)
         dense_c = feats.dense * self.w_dense.T[col]          # (n, D) contributions to the head
         dense_c[:, ~_EXPLAINABLE] = 0.0
-        # strongest text token per row (unigrams and bigrams; tool tokens have no span)
-        best_tok = np.full(n, -1, dtype=np.int64)
-        best_val = np.zeros(n, np.float32)
-        if feats.rows.size and feats.kinds is not None:
-            sel = np.flatnonzero(feats.kinds < 2)
-            if sel.size:
-                r = feats.rows[sel]
-                c = self.w_text[feats.slots[sel], col[r]] * feats.scale[r]
-                order = np.lexsort((-c, r))
-                first = order[np.r_[True, r[order][1:] != r[order][:-1]]]
-                best_tok[r[first]] = sel[first]
-                best_val[r[first]] = c[first]
+        best_tok, best_val = self._best_tokens(feats, col)
         k_dense = min(top, dense_c.shape[1])
         top_idx = np.argsort(-dense_c, axis=1)[:, :k_dense]
         names = fx.DENSE_NAMES
@@ -145,6 +128,31 @@ class Model:
             head = heads[0] if use_h[i] else heads[1 + col[i]]
             out.append(f"{head}: " + "; ".join(s for _, s in items[:top]) if items else "")
         return out
+
+    def _best_tokens(self, feats: fx.Features, col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per row, the unigram/bigram with the largest contribution to head `col[row]` (first one on
+        ties, unigrams before bigrams) and that contribution; -1 / 0 for rows without tokens."""
+        n = feats.n
+        best_tok = np.full(n, -1, dtype=np.int64)
+        best_val = np.full(n, -np.inf, dtype=np.float32)
+        if not feats.rows.size or feats.kinds is None:
+            return best_tok, np.zeros(n, np.float32)
+        lo = 0
+        for hi in (feats.blocks or (feats.rows.size,))[:2]:        # unigram block, bigram block (row-sorted)
+            r = feats.rows[lo:hi]
+            if r.size:
+                c = self.w_text[feats.slots[lo:hi], col[r]] * feats.scale[r]
+                starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
+                row_max = np.maximum.reduceat(c, starts)
+                at_max = np.flatnonzero(c == np.repeat(row_max, np.diff(np.r_[starts, r.size])))
+                first = at_max[np.r_[True, r[at_max][1:] != r[at_max][:-1]]]
+                rows_f = r[first]
+                better = c[first] > best_val[rows_f]
+                best_tok[rows_f[better]] = lo + first[better]
+                best_val[rows_f[better]] = c[first][better]
+            lo = hi
+        best_val[best_tok < 0] = 0.0
+        return best_tok, best_val
 
     # ------------------------------------------------------------------ artefact
     def save(self, directory: Path) -> None:

@@ -46,7 +46,7 @@ class TrainConfig:
     per_template: int = 30
     synthetic_per_template: int = 40
     c_category: float = 4.0
-    c_harvest: float = 1.0               # the value the nested inner-fold selection (benchmarks/classifier.py lofo) chose most often
+    c_harvest: float = 0.25              # the value the nested inner-fold selection (benchmarks/classifier.py lofo) chose most often
     crop: bool = False                   # paragraph-dropout augmentation (also not chosen by that selection)
     sim_seeds: tuple[int, ...] = (1, 2)  # simulated worlds (scale tiny) added to training when the simulator exists
     sim_scale: str = "tiny"
@@ -54,6 +54,9 @@ class TrainConfig:
     cal_fraction: float = 0.2
     benign_limit: int | None = None      # tests: train on a subset
     flag_rate: float = 0.01              # harvest threshold: share of benign cal prompts flagged
+    harvest_only_features: tuple[str, ...] = (   # dense cues the category head does not use (weight 0)
+        "cue_about_outputs", "cue_about_prompts", "cue_bare_output", "cue_persona", "cue_few_shot", "cue_diversity",
+        "cue_fiction_setup", "cue_chat_markup", "cue_count", "label_lines", "placeholders")
 
 
 def featurize_examples(examples: Sequence[cp.Example], dim: int, table: pa.Table | None = None) -> sp.csr_matrix:
@@ -162,7 +165,12 @@ def train_model(examples: Sequence[cp.Example], cfg: TrainConfig, *, log: Callab
     log(f"examples: {len(examples)} ({int(fit.sum())} fit, {int(cal.sum())} calibration); features: {X.shape[1]}")
 
     present = np.unique(ycat[fit])
-    coef_c, icpt_c = fit_logreg(X[fit], ycat[fit], cfg.c_category, cfg.max_iter, power=0.5)
+    Xc = X
+    if cfg.harvest_only_features:     # production cues say *whether* data is harvested, not *which* capability
+        keep = np.ones(X.shape[1])
+        keep[[cfg.dim + fx.DENSE_INDEX[name] for name in cfg.harvest_only_features]] = 0.0
+        Xc = X @ sp.diags(keep, format="csr")
+    coef_c, icpt_c = fit_logreg(Xc[fit], ycat[fit], cfg.c_category, cfg.max_iter, power=0.5)
     hmask = fit & (yh >= 0)
     coef_h, icpt_h = fit_logreg(X[hmask], yh[hmask], cfg.c_harvest, cfg.max_iter)
     log("fitted category and harvest heads")
