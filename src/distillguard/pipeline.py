@@ -21,7 +21,14 @@ from distillguard.decisions import Policy, decide
 from distillguard.engine import open_engine
 from distillguard.ingest import IngestReport, ingest_paths
 from distillguard.linking import (
-    account_tokens, build_graph, campaign_tables, content_campaigns, find_campaigns, top_indicators,
+    account_tokens,
+    behaviour_edges,
+    behaviour_profiles,
+    build_graph,
+    campaign_tables,
+    content_campaigns,
+    find_campaigns,
+    top_indicators,
 )
 from distillguard.linking.graph import with_edges
 from distillguard.linking.timing import activity_matrix, lockstep_edges, signature_edges
@@ -192,6 +199,9 @@ def _analyse(store: Path, out: Path, until_us: int | None, policy: Policy, say: 
     decision = _timed(timings, "decide", say, lambda: decide(own_risk, own_reasons, campaigns, policy))
     # Accounts flagged alone that share a harness become one campaign for the analyst.
     alone = np.flatnonzero(decision.flagged & (decision.campaign_of < 0))
+    if len(alone) >= 2:
+        profiles, keys = behaviour_profiles(fp, active)
+        graph = with_edges(graph, {"behaviour": behaviour_edges(profiles, keys, alone)})
     extra_campaigns = content_campaigns(graph, alone, own_risk)
     if extra_campaigns:
         campaigns = campaigns + extra_campaigns
@@ -210,10 +220,20 @@ def _best_risk(scores: pa.Table) -> np.ndarray:
     return np.asarray(scores.column("risk_unsupervised").to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
+# What detection keeps of the classifier's output; explanations are built only for what an analyst sees.
+CLASSIFIED_COLUMNS = ("exchange_id", "category", "harvest")
+# Exchange columns the classifier never reads: left out so batches stay small on their way to workers.
+_NOT_FOR_CLASSIFIER = ("messages", "tools_json", "extra_json", "source", "source_row", "client_ip", "client_asn",
+                       "client_country", "client_user_agent", "client_tls_fingerprint", "api_key_id", "org_id",
+                       "latency_ms", "status")
+
+
 def _classify_part(batch: pa.RecordBatch) -> pa.Table:
     from distillguard.signals.classifier import classify
 
-    return classify(pa.Table.from_batches([batch]))
+    out = classify(pa.Table.from_batches([batch]), explain=False).select(list(CLASSIFIED_COLUMNS))
+    # a few distinct names: dictionary-encoded, the column costs 4 bytes a row instead of ~20
+    return out.set_column(1, "category", out.column("category").dictionary_encode())
 
 
 def _classify(engine, workers: int | None = None) -> pa.Table | None:  # type: ignore[no-untyped-def]
@@ -228,7 +248,8 @@ def _classify(engine, workers: int | None = None) -> pa.Table | None:  # type: i
     except ImportError:
         return None
     load_model()
-    rel = engine.con.sql("SELECT * FROM exchanges")
+    names = [c for c in engine.sql("SELECT * FROM exchanges LIMIT 0").column_names if c not in _NOT_FOR_CLASSIFIER]
+    rel = engine.con.sql("SELECT " + ", ".join(f'"{c}"' for c in names) + " FROM exchanges")
     fetch = getattr(rel, "to_arrow_reader", None) or rel.fetch_arrow_reader
     reader = fetch(20_000)
     workers = workers or os.cpu_count() or 1
