@@ -125,16 +125,17 @@ def iter_jsonl(path: Path, batch_rows: int) -> Iterator[list[tuple[int, bytes | 
 def parse_line(row: int, line: bytes | str, from_parquet: bool = False) -> RawRow:
     """Parse one JSONL line; a line that is no JSON object text comes back with its error.
 
-    `from_parquet` marks a Parquet row rendered as JSON: its null members are dropped (absent,
-    as the contract means them) and its raw text is left to `raw_text`, as for any Parquet row.
+    `from_parquet` marks a Parquet row rendered as JSON (every schema field present, null where
+    the row has none; normalisation reads a null member as an absent one); its raw text is left
+    to `raw_text`, as for any Parquet row.
     """
     if from_parquet:
         try:
-            return RawRow(row, "", strip_nulls(orjson.loads(line)))
+            return RawRow(row, "", orjson.loads(line))
         except orjson.JSONDecodeError:  # DuckDB writes NaN/Infinity bare, as the json module reads them
             import json
 
-            return RawRow(row, "", strip_nulls(json.loads(line)))
+            return RawRow(row, "", json.loads(line))
     if isinstance(line, str):  # the reader's note of a damaged compressed tail
         return RawRow(row, "", None, ("invalid_json", line))
     if line.endswith(b"\r"):
