@@ -365,38 +365,60 @@ def campaign_templates(engine, skeletons: dict[str, str]) -> pa.Table:  # type: 
     return t.append_column("skeleton", pa.array(sk, pa.string()))
 
 
+# Early cuts the account model also learns from, as fractions of each world's time span: a
+# campaign account 24 hours in has a short history, and a model that only ever saw full
+# histories learns "few exchanges = benign".
+TRAIN_CUTS = (0.15, 0.3, 0.5)
+
+
 def train_account_model(worlds: list[Path], out: Path | None = None, *, seed: int = 0,
-                        say: Stage | None = None) -> dict[str, Any]:
-    """Fit the supervised account model on labelled simulated worlds and save it (default: shipped path)."""
+                        say: Stage | None = None, cuts: tuple[float, ...] = TRAIN_CUTS) -> dict[str, Any]:
+    """Fit the supervised account model on labelled simulated worlds and save it (default: shipped path).
+
+    Each world contributes its accounts' fingerprints over the whole history and, for each
+    fraction in `cuts`, over the history up to that point of the world's time span.
+    """
     import json
 
     from distillguard.errors import ConfigError
     from distillguard.fingerprints.score import save_model, train_supervised
 
     say = say or (lambda s: None)
-    fps, labels = [], {"account_id": [], "campaign": []}
-    for world in worlds:
+    fps: list[pa.Table] = []
+    labels: dict[str, list[Any]] = {"account_id": [], "campaign": []}
+    for w_i, world in enumerate(worlds):
         lab = world / "labels.jsonl"
         if not lab.exists():
             raise ConfigError(f"{lab} not found: --world must be a folder written by `distillguard simulate`")
+        truth = {}
+        for line in lab.read_text().splitlines():
+            if line.strip():
+                r = json.loads(line)
+                truth[r["account_id"]] = r.get("campaign")
         with tempfile.TemporaryDirectory(prefix="distillguard-train-") as tmp:
             say(f"ingest {world}")
             acc = [p for p in (world / "accounts.jsonl",) if p.exists()]
             ev = [p for p in (world / "events.jsonl",) if p.exists()]
             ingest_paths([world / "exchanges"], Path(tmp), accounts=acc, events=ev)
-            fps.append(compute_features(open_engine(Path(tmp)), say, {}).fingerprints)
-        for line in lab.read_text().splitlines():
-            if line.strip():
-                r = json.loads(line)
-                labels["account_id"].append(f"{world.name}/{r['account_id']}" if len(worlds) > 1 else r["account_id"])
-                labels["campaign"].append(r.get("campaign"))
-    if len(worlds) > 1:  # account ids are only unique within a world
-        fps = [t.set_column(t.schema.get_field_index("account_id"), "account_id",
-                            pa.array([f"{w.name}/{a}" for a in t["account_id"].to_pylist()], pa.string()))
-               for t, w in zip(fps, worlds, strict=True)]
-    fp = pa.concat_tables(fps)
-    model = train_supervised(fp, pa.table(labels), seed=seed)
+            span = open_engine(Path(tmp)).sql(
+                "SELECT min(epoch_us(ts)) AS lo, max(epoch_us(ts)) AS hi FROM exchanges").to_pylist()[0]
+            for c_i, cut in enumerate((None, *cuts)):
+                engine = open_engine(Path(tmp))
+                if cut is not None:
+                    say(f"fingerprints up to {cut:.0%} of {world.name}")
+                    engine.restrict_until(int(span["lo"] + cut * (span["hi"] - span["lo"])))
+                fp = compute_features(engine, say, {}).fingerprints
+                # account ids are only unique within one world and one cut
+                tag = f"{w_i}/{c_i}/"
+                ids = fp.column("account_id").to_pylist()
+                fps.append(fp.set_column(fp.schema.get_field_index("account_id"), "account_id",
+                                         pa.array([tag + a for a in ids], pa.string())))
+                labels["account_id"].extend(tag + a for a in ids)
+                labels["campaign"].extend(truth.get(a) for a in ids)
+    fp_all = pa.concat_tables(fps)
+    model = train_supervised(fp_all, pa.table(labels), seed=seed)
+    model["trained_on"] = {"worlds": [str(w) for w in worlds], "cuts": list(cuts)}
     target = out or ACCOUNT_MODEL
     save_model(model, target)
-    return {"out": str(target), "accounts": fp.num_rows, "worlds": [str(w) for w in worlds],
-            "features": len(model["features"])}
+    return {"out": str(target), "accounts": fp_all.num_rows, "worlds": [str(w) for w in worlds],
+            "cuts": list(cuts), "features": len(model["features"])}
