@@ -21,7 +21,15 @@ from distillguard.decisions import Policy, decide
 from distillguard.engine import open_engine
 from distillguard.ingest import IngestReport, ingest_paths
 from distillguard.linking import (
-    account_tokens, build_graph, campaign_tables, content_campaigns, find_campaigns, top_indicators,
+    account_tokens,
+    behaviour_edges,
+    behaviour_profiles,
+    build_graph,
+    campaign_tables,
+    configuration_indicator,
+    content_campaigns,
+    find_campaigns,
+    top_indicators,
 )
 from distillguard.linking.graph import with_edges
 from distillguard.linking.timing import activity_matrix, lockstep_edges, signature_edges
@@ -192,12 +200,16 @@ def _analyse(store: Path, out: Path, until_us: int | None, policy: Policy, say: 
     decision = _timed(timings, "decide", say, lambda: decide(own_risk, own_reasons, campaigns, policy))
     # Accounts flagged alone that share a harness become one campaign for the analyst.
     alone = np.flatnonzero(decision.flagged & (decision.campaign_of < 0))
+    config_keys = np.full(len(active), "", dtype=object)
+    if len(alone) >= 2:
+        profiles, config_keys = behaviour_profiles(fp, active)
+        graph = with_edges(graph, {"behaviour": behaviour_edges(profiles, config_keys, alone)})
     extra_campaigns = content_campaigns(graph, alone, own_risk)
     if extra_campaigns:
         campaigns = campaigns + extra_campaigns
         decision = decide(own_risk, own_reasons, campaigns, policy)
     _timed(timings, "write", say, lambda: _write(engine, out, all_accounts, active, graph, campaigns, decision,
-                                                 classified is not None, templates, fp, scores))
+                                                 config_keys, classified is not None, templates, fp, scores))
     result.accounts = len(all_accounts)
     result.flagged = int(decision.flagged.sum())
     result.campaigns = len(campaigns)
@@ -210,10 +222,27 @@ def _best_risk(scores: pa.Table) -> np.ndarray:
     return np.asarray(scores.column("risk_unsupervised").to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
+# What detection keeps of the classifier's output; explanations are built only for what an analyst sees.
+CLASSIFIED_COLUMNS = ("exchange_id", "category", "harvest")
+# Long texts whose length is all the classifier uses: only the count travels to the workers.
+_LENGTH_ONLY = ("response_text", "response_reasoning")
+
+
+def _classifier_query(engine) -> str:  # type: ignore[no-untyped-def]
+    """SELECT of the exchange columns the classifier reads (INPUT_COLUMNS) that the store has."""
+    from distillguard.signals.classifier._features import INPUT_COLUMNS
+
+    have = set(engine.sql("SELECT * FROM exchanges LIMIT 0").column_names)
+    cols = [f'length("{c}") AS "{c}_chars"' if c in _LENGTH_ONLY else f'"{c}"' for c in INPUT_COLUMNS if c in have]
+    return "SELECT " + ", ".join(cols) + " FROM exchanges"
+
+
 def _classify_part(batch: pa.RecordBatch) -> pa.Table:
     from distillguard.signals.classifier import classify
 
-    return classify(pa.Table.from_batches([batch]))
+    out = classify(pa.Table.from_batches([batch]), explain=False).select(list(CLASSIFIED_COLUMNS))
+    # a few distinct names: dictionary-encoded, the column costs 4 bytes a row instead of ~20
+    return out.set_column(1, "category", out.column("category").dictionary_encode())
 
 
 def _classify(engine, workers: int | None = None) -> pa.Table | None:  # type: ignore[no-untyped-def]
@@ -228,7 +257,7 @@ def _classify(engine, workers: int | None = None) -> pa.Table | None:  # type: i
     except ImportError:
         return None
     load_model()
-    rel = engine.con.sql("SELECT * FROM exchanges")
+    rel = engine.con.sql(_classifier_query(engine))
     fetch = getattr(rel, "to_arrow_reader", None) or rel.fetch_arrow_reader
     reader = fetch(20_000)
     workers = workers or os.cpu_count() or 1
@@ -249,7 +278,8 @@ def _classify(engine, workers: int | None = None) -> pa.Table | None:  # type: i
     return pa.concat_tables(parts) if parts else None
 
 
-def _write(engine, out, all_accounts, active, graph, campaigns, decision, have_classes, templates, fp, scores) -> None:  # type: ignore[no-untyped-def]
+def _write(engine, out, all_accounts, active, graph, campaigns, decision, config_keys,  # type: ignore[no-untyped-def]
+           have_classes, templates, fp, scores) -> None:
     skeletons = dict(zip(templates["template_id"].to_pylist(), templates["skeleton"].to_pylist(), strict=True)) \
         if templates.num_rows else {}
     tables = campaign_tables(engine, graph, campaigns, have_classes)
@@ -266,6 +296,10 @@ def _write(engine, out, all_accounts, active, graph, campaigns, decision, have_c
         mix = cats.get(c.campaign_id, {})
         total = sum(mix.values()) or 1
         c.indicators = top_indicators(graph, c, skeletons)
+        if "behaviour" in c.evidence:  # linked by behaviour: say which configuration they share
+            shared = configuration_indicator(config_keys, c.members)
+            if shared:
+                c.indicators.append(shared)
         doc = {
             "campaign_id": c.campaign_id,
             "accounts": sorted(graph.account_ids[c.members].tolist()),
@@ -344,38 +378,60 @@ def campaign_templates(engine, skeletons: dict[str, str]) -> pa.Table:  # type: 
     return t.append_column("skeleton", pa.array(sk, pa.string()))
 
 
+# Early cuts the account model also learns from, as fractions of each world's time span: a
+# campaign account 24 hours in has a short history, and a model that only ever saw full
+# histories learns "few exchanges = benign".
+TRAIN_CUTS = (0.15, 0.3, 0.5)
+
+
 def train_account_model(worlds: list[Path], out: Path | None = None, *, seed: int = 0,
-                        say: Stage | None = None) -> dict[str, Any]:
-    """Fit the supervised account model on labelled simulated worlds and save it (default: shipped path)."""
+                        say: Stage | None = None, cuts: tuple[float, ...] = TRAIN_CUTS) -> dict[str, Any]:
+    """Fit the supervised account model on labelled simulated worlds and save it (default: shipped path).
+
+    Each world contributes its accounts' fingerprints over the whole history and, for each
+    fraction in `cuts`, over the history up to that point of the world's time span.
+    """
     import json
 
     from distillguard.errors import ConfigError
     from distillguard.fingerprints.score import save_model, train_supervised
 
     say = say or (lambda s: None)
-    fps, labels = [], {"account_id": [], "campaign": []}
-    for world in worlds:
+    fps: list[pa.Table] = []
+    labels: dict[str, list[Any]] = {"account_id": [], "campaign": []}
+    for w_i, world in enumerate(worlds):
         lab = world / "labels.jsonl"
         if not lab.exists():
             raise ConfigError(f"{lab} not found: --world must be a folder written by `distillguard simulate`")
+        truth = {}
+        for line in lab.read_text().splitlines():
+            if line.strip():
+                r = json.loads(line)
+                truth[r["account_id"]] = r.get("campaign")
         with tempfile.TemporaryDirectory(prefix="distillguard-train-") as tmp:
             say(f"ingest {world}")
             acc = [p for p in (world / "accounts.jsonl",) if p.exists()]
             ev = [p for p in (world / "events.jsonl",) if p.exists()]
             ingest_paths([world / "exchanges"], Path(tmp), accounts=acc, events=ev)
-            fps.append(compute_features(open_engine(Path(tmp)), say, {}).fingerprints)
-        for line in lab.read_text().splitlines():
-            if line.strip():
-                r = json.loads(line)
-                labels["account_id"].append(f"{world.name}/{r['account_id']}" if len(worlds) > 1 else r["account_id"])
-                labels["campaign"].append(r.get("campaign"))
-    if len(worlds) > 1:  # account ids are only unique within a world
-        fps = [t.set_column(t.schema.get_field_index("account_id"), "account_id",
-                            pa.array([f"{w.name}/{a}" for a in t["account_id"].to_pylist()], pa.string()))
-               for t, w in zip(fps, worlds, strict=True)]
-    fp = pa.concat_tables(fps)
-    model = train_supervised(fp, pa.table(labels), seed=seed)
+            span = open_engine(Path(tmp)).sql(
+                "SELECT min(epoch_us(ts)) AS lo, max(epoch_us(ts)) AS hi FROM exchanges").to_pylist()[0]
+            for c_i, cut in enumerate((None, *cuts)):
+                engine = open_engine(Path(tmp))
+                if cut is not None:
+                    say(f"fingerprints up to {cut:.0%} of {world.name}")
+                    engine.restrict_until(int(span["lo"] + cut * (span["hi"] - span["lo"])))
+                fp = compute_features(engine, say, {}).fingerprints
+                # account ids are only unique within one world and one cut
+                tag = f"{w_i}/{c_i}/"
+                ids = fp.column("account_id").to_pylist()
+                fps.append(fp.set_column(fp.schema.get_field_index("account_id"), "account_id",
+                                         pa.array([tag + a for a in ids], pa.string())))
+                labels["account_id"].extend(tag + a for a in ids)
+                labels["campaign"].extend(truth.get(a) for a in ids)
+    fp_all = pa.concat_tables(fps)
+    model = train_supervised(fp_all, pa.table(labels), seed=seed)
+    model["trained_on"] = {"worlds": [str(w) for w in worlds], "cuts": list(cuts)}
     target = out or ACCOUNT_MODEL
     save_model(model, target)
-    return {"out": str(target), "accounts": fp.num_rows, "worlds": [str(w) for w in worlds],
-            "features": len(model["features"])}
+    return {"out": str(target), "accounts": fp_all.num_rows, "worlds": [str(w) for w in worlds],
+            "cuts": list(cuts), "features": len(model["features"])}

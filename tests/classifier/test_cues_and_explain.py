@@ -126,3 +126,14 @@ def test_best_tokens_match_reference_sort(mixed):
 def test_input_columns_are_all_the_classifier_reads(mixed):
     projected = mixed.select([c for c in fx.INPUT_COLUMNS if c in mixed.column_names])
     assert classify(mixed).equals(classify(projected))
+
+
+def test_response_lengths_may_come_as_counts(mixed):
+    """detect passes `<name>_chars` instead of the long response texts; scores must not change."""
+    import pyarrow.compute as pc
+
+    slim = mixed.drop(["response_text", "response_reasoning"])
+    for name in ("response_text", "response_reasoning"):
+        slim = slim.append_column(name + "_chars", pc.utf8_length(mixed.column(name)).cast(pa.int64()))
+    assert pc.sum(slim.column("response_text_chars")).as_py() > 0
+    assert classify(mixed, explain=False).equals(classify(slim, explain=False))

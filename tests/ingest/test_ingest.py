@@ -164,3 +164,56 @@ def test_parquet_nulls_mean_absent_fields(tmp_path):
         "SELECT api_format, max_tokens FROM exchanges ORDER BY exchange_id").to_pylist()
     assert [r["api_format"] for r in rows] == ["openai", "anthropic"] * 10
     assert [r["max_tokens"] for r in rows] == [64, 32] * 10
+
+
+def _parquet_records(path: Path, reader) -> list[tuple[int, object]]:  # type: ignore[no-untyped-def]
+    from distillguard.ingest.readers import parse_line
+
+    out = []
+    for batch in reader:
+        for e in batch:
+            item = parse_line(*e) if isinstance(e, tuple) else e
+            out.append((item.row, item.record))
+    return out
+
+
+def test_parquet_duckdb_json_path_reads_what_the_arrow_path_reads(tmp_path):
+    """Plain Parquet is rendered to JSON by DuckDB; every record must equal the Arrow path's,
+    including maps, NaN, nested nulls and non-ASCII text. A map that repeats a key reads as a
+    JSON object does: the last value wins (the Arrow path keeps pairs for its whole batch)."""
+    from distillguard.ingest.normalise import normalise_exchange
+    from distillguard.ingest.readers import _iter_parquet_arrow, iter_parquet
+    from distillguard.schema.exchanges import EXCHANGES
+
+    rng = random.Random(3)
+    map_t = pa.map_(pa.string(), pa.int64())
+    recs = []
+    for i in range(300):
+        r = make_exchange(rng, i)
+        r["request"] = {
+            "system": None if i % 3 else "Réponds en français \"strictement\"\n",
+            "messages": [{"role": "user", "content": [{"type": "text", "text": f"q{i} ✓"},
+                                                      {"type": "image", "text": None}]},
+                         {"role": "assistant", "content": [{"type": "tool_use", "text": None}]}],
+            "temperature": float("nan") if i == 7 else 0.1 * (i % 11), "max_tokens": 2 ** 40 + i,
+        }
+        r["response"] = {"content": "a" * (i % 5), "finish_reason": None if i % 2 else "stop"}
+        r["meta"] = [("k", i), ("k", i + 1)] if i == 250 else [("a", i), ("b", 2)]
+        recs.append(r)
+    table = pa.Table.from_pylist([{k: v for k, v in r.items() if k != "meta"} for r in recs])
+    table = table.append_column("meta", pa.array([r["meta"] for r in recs], map_t))
+    path = tmp_path / "x.parquet"
+    pq.write_table(table, path, row_group_size=100)
+    fast = _parquet_records(path, iter_parquet(path, 64))
+    slow = _parquet_records(path, _iter_parquet_arrow(pq.ParquetFile(path), 64))
+    assert [r for r, _ in fast] == list(range(1, 301)) == [r for r, _ in slow]
+    extra = EXCHANGES.names.index("extra_json")
+    for (row, a), (_, b) in zip(fast, slow, strict=True):
+        ca, cb = normalise_exchange(a), normalise_exchange(b)
+        ca, cb = [None if v != v else v for v in ca], [None if v != v else v for v in cb]  # NaN == NaN here
+        if row > 192 and row <= 256:  # the Arrow path renders this batch's maps as key/value pairs
+            ca[extra] = cb[extra] = None
+        assert ca == cb
+    assert orjson.loads(normalise_exchange(fast[250][1])[extra])["meta"] == {"k": 251}
+    resumed = _parquet_records(path, _iter_parquet_arrow(pq.ParquetFile(path), 64, skip=130))
+    assert [r for r, _ in resumed] == list(range(131, 301))

@@ -90,3 +90,25 @@ def test_bad_until_is_a_one_line_error(tiny_world, tmp_path):
     proc = run_detect(tiny_world, tmp_path, "--until", "soon")
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: --until") and "Traceback" not in proc.stderr
+
+
+def test_account_model_learns_from_early_cuts_and_detect_uses_it(tiny_world, tmp_path):
+    """`train accounts` fits on the full history plus early cuts; detect loads what it wrote."""
+    import pyarrow.parquet as pq
+
+    from distillguard.pipeline import load_account_model, train_account_model
+
+    model_path = tmp_path / "m.pkl"
+    summary = train_account_model([tiny_world], model_path, cuts=(0.3, 0.6))
+    labels = [json.loads(x) for x in (tiny_world / "labels.jsonl").read_text().splitlines() if x.strip()]
+    assert summary["cuts"] == [0.3, 0.6]
+    # the full history has every active account once; each cut adds those active by then (fewer)
+    assert len(labels) < summary["accounts"] < 3 * len(labels)
+    model = load_account_model(model_path)
+    assert model["trained_on"]["cuts"] == [0.3, 0.6]
+    out = tmp_path / "out"
+    proc = run_detect(tiny_world, out, "--account-model", str(model_path))
+    assert proc.returncode == 0, proc.stderr
+    scores = pq.read_table(out / "account_scores.parquet")
+    sup = scores.column("risk_supervised").to_numpy(zero_copy_only=False)
+    assert scores.num_rows > 0 and ((sup >= 0) & (sup <= 1)).all()

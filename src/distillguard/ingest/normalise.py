@@ -149,7 +149,7 @@ def _parts(content: Any, where: str) -> tuple[str, list[str]]:
             if inner:
                 texts.append(inner)
         elif kind == "tool_call":
-            texts.append(orjson.dumps(part.get("input"), option=orjson.OPT_SORT_KEYS).decode())
+            texts.append(orjson.dumps(_no_nulls(part.get("input")), option=orjson.OPT_SORT_KEYS).decode())
     return "\n".join(texts), kinds
 
 
@@ -165,7 +165,16 @@ def _tools(tools: Any) -> tuple[list[str] | None, str | None]:
         fn = t.get("function")
         name = fn.get("name") if isinstance(fn, dict) else t.get("name")
         names.append(name if isinstance(name, str) else str(t.get("type", "unknown")))
-    return names, orjson.dumps(tools, option=orjson.OPT_SORT_KEYS).decode()
+    return names, orjson.dumps(_no_nulls(tools), option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _no_nulls(value: Any) -> Any:
+    """Drop null members of objects, recursively (a null member means an absent one)."""
+    if isinstance(value, dict):
+        return {k: _no_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_no_nulls(v) for v in value]
+    return value
 
 
 def normalise_exchange(rec: Any) -> list[Any]:
@@ -191,7 +200,8 @@ def normalise_exchange(rec: Any) -> list[Any]:
 
     extra: dict[str, Any] = {}
     for k in rec.keys() - KNOWN_TOP:
-        extra[k] = rec[k]
+        if rec[k] is not None:
+            extra[k] = _no_nulls(rec[k])
 
     client = rec.get("client")
     if client is None:
@@ -207,14 +217,15 @@ def normalise_exchange(rec: Any) -> list[Any]:
         user_agent = _opt(client.get("user_agent"), str, "client.user_agent")
         tls = _opt(client.get("tls_fingerprint"), str, "client.tls_fingerprint")
         for k in client.keys() - KNOWN_CLIENT:
-            extra["client." + k] = client[k]
+            if client[k] is not None:
+                extra["client." + k] = _no_nulls(client[k])
     else:
         ip = asn = country = user_agent = tls = None
 
     # System prompt: Anthropic top-level `system`, or OpenAI system/developer messages.
-    anthropic = "system" in req or "thinking" in req
+    anthropic = req.get("system") is not None or req.get("thinking") is not None
     system_parts: list[str] = []
-    if "system" in req and req["system"] is not None:
+    if req.get("system") is not None:
         text, _ = _parts(req["system"], "request.system")
         system_parts.append(text)
     turns: list[dict[str, Any]] = []
@@ -250,9 +261,11 @@ def normalise_exchange(rec: Any) -> list[Any]:
 
     tool_names, tools_json = _tools(req.get("tools"))
     if tools_json is not None and not anthropic:
-        anthropic = any(isinstance(t, dict) and "input_schema" in t for t in req["tools"])
+        anthropic = any(isinstance(t, dict) and t.get("input_schema") is not None for t in req["tools"])
 
-    max_tokens = req.get("max_completion_tokens", req.get("max_tokens"))
+    max_tokens = req.get("max_completion_tokens")
+    if max_tokens is None:
+        max_tokens = req.get("max_tokens")
     _opt(max_tokens, int, "request.max_tokens")
     n = _opt(req.get("n"), int, "request.n")
     logprobs = _opt(req.get("logprobs"), bool, "request.logprobs")
@@ -266,7 +279,8 @@ def normalise_exchange(rec: Any) -> list[Any]:
         thinking_budget = _opt(thinking.get("budget_tokens"), int, "request.thinking.budget_tokens")
     reasoning_effort = _opt(req.get("reasoning_effort"), str, "request.reasoning_effort")
     for k in req.keys() - KNOWN_REQUEST:
-        extra["request." + k] = req[k]
+        if req[k] is not None:
+            extra["request." + k] = _no_nulls(req[k])
 
     resp = rec.get("response")
     r_text = r_reason = finish = None
@@ -347,6 +361,6 @@ def normalise_event(rec: Any) -> list[Any]:
     if not isinstance(etype, str) or not etype:
         raise Rejected("bad_event", "event has no string type")
     ts = parse_ts(rec.get("ts"))
-    extra = {k: v for k, v in rec.items() if k not in ("type", "model", "ts")}
+    extra = {k: _no_nulls(v) for k, v in rec.items() if k not in ("type", "model", "ts") and v is not None}
     return [etype, _opt(rec.get("model"), str, "model"), ts,
             orjson.dumps(extra, option=orjson.OPT_SORT_KEYS, default=str).decode() if extra else None]

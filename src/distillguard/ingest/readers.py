@@ -122,8 +122,20 @@ def iter_jsonl(path: Path, batch_rows: int) -> Iterator[list[tuple[int, bytes | 
         yield batch
 
 
-def parse_line(row: int, line: bytes | str) -> RawRow:
-    """Parse one JSONL line; a line that is no JSON object text comes back with its error."""
+def parse_line(row: int, line: bytes | str, from_parquet: bool = False) -> RawRow:
+    """Parse one JSONL line; a line that is no JSON object text comes back with its error.
+
+    `from_parquet` marks a Parquet row rendered as JSON (every schema field present, null where
+    the row has none; normalisation reads a null member as an absent one); its raw text is left
+    to `raw_text`, as for any Parquet row.
+    """
+    if from_parquet:
+        try:
+            return RawRow(row, "", orjson.loads(line))
+        except orjson.JSONDecodeError:  # DuckDB writes NaN/Infinity bare, as the json module reads them
+            import json
+
+            return RawRow(row, "", json.loads(line))
     if isinstance(line, str):  # the reader's note of a damaged compressed tail
         return RawRow(row, "", None, ("invalid_json", line))
     if line.endswith(b"\r"):
@@ -138,7 +150,15 @@ def parse_line(row: int, line: bytes | str) -> RawRow:
         return RawRow(row, text, None, ("invalid_json", f"not JSON: {str(exc)[:80]}"))
 
 
-def iter_parquet(path: Path, batch_rows: int) -> Iterator[list[RawRow]]:
+def iter_parquet(path: Path, batch_rows: int) -> Iterator[list[RawRow]] | Iterator[list[tuple[int, bytes, bool]]]:
+    """Yield batches of Parquet rows.
+
+    Plain schemas (strings, numbers, booleans, structs, lists, maps) are rendered to one JSON
+    text per row by DuckDB, in C++, and parsed like JSONL lines in the worker processes: about
+    3x cheaper than building Python objects from Arrow here, in the one reading process. Other
+    schemas (timestamps, binary, decimals...) or a file DuckDB cannot render take the Arrow path.
+    A map that repeats a key keeps its last value, as a JSON object read from JSONL does.
+    """
     import pyarrow.parquet as pq
 
     try:
@@ -146,12 +166,79 @@ def iter_parquet(path: Path, batch_rows: int) -> Iterator[list[RawRow]]:
     except (OSError, pa.ArrowException) as exc:
         raise UnreadableInput(f"cannot read {path}: not a readable Parquet file ({exc})",
                               hint="check that the file is complete", path=str(path)) from exc
+    done = 0
+    if _plain(pf.schema_arrow):
+        try:
+            yield from _iter_parquet_json(path, batch_rows)
+            return
+        except _DuckDBUnusable as stop:  # e.g. duplicate map keys: go on from that row with Arrow
+            done = stop.rows_done
+    yield from _iter_parquet_arrow(pf, batch_rows, skip=done)
+
+
+class _DuckDBUnusable(Exception):
+    """DuckDB could not render the rest of this file; `rows_done` rows were already yielded."""
+
+    def __init__(self, rows_done: int) -> None:
+        super().__init__(rows_done)
+        self.rows_done = rows_done
+
+
+def _plain(schema: pa.Schema) -> bool:
+    def ok(t: pa.DataType) -> bool:
+        if pa.types.is_struct(t):
+            return all(ok(t.field(i).type) for i in range(t.num_fields))
+        if pa.types.is_list(t) or pa.types.is_large_list(t):
+            return ok(t.value_type)
+        if pa.types.is_map(t):
+            return pa.types.is_string(t.key_type) and ok(t.item_type)
+        return (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_integer(t)
+                or pa.types.is_floating(t) or pa.types.is_boolean(t) or pa.types.is_null(t))
+    return all(ok(f.type) for f in schema)
+
+
+def _iter_parquet_json(path: Path, batch_rows: int) -> Iterator[list[tuple[int, bytes, bool]]]:
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.execute("SET preserve_insertion_order = true")
+        row = 0
+        try:
+            rel = con.sql("SELECT to_json(t) AS j FROM read_parquet($p) t", params={"p": str(path)})
+            fetch = getattr(rel, "to_arrow_reader", None) or rel.fetch_arrow_reader
+            reader = fetch(batch_rows)
+        except duckdb.Error as exc:
+            raise _DuckDBUnusable(row) from exc
+        while True:
+            try:
+                rb = reader.read_next_batch()
+            except StopIteration:
+                break
+            except (duckdb.Error, pa.ArrowException) as exc:
+                raise _DuckDBUnusable(row) from exc
+            lines = rb.column(0).to_pylist()
+            out = [(row + i + 1, line.encode("utf-8"), True) for i, line in enumerate(lines)]
+            row += len(lines)
+            for i in range(0, len(out), batch_rows):
+                yield out[i:i + batch_rows]
+    finally:
+        con.close()
+
+
+def _iter_parquet_arrow(pf: Any, batch_rows: int, skip: int = 0) -> Iterator[list[RawRow]]:
     row = 0
     for rb in pf.iter_batches(batch_size=batch_rows):
+        if row + rb.num_rows <= skip:
+            row += rb.num_rows
+            continue
+        if row < skip:
+            rb = rb.slice(skip - row)
+            row = skip
         out = []
         try:
             records = rb.to_pylist(maps_as_pydicts="strict")
-        except (TypeError, ValueError, pa.ArrowException):  # duplicate map keys: keep pairs
+        except (KeyError, TypeError, ValueError, pa.ArrowException):  # duplicate map keys: keep pairs
             records = rb.to_pylist()
         for rec in records:
             row += 1

@@ -97,11 +97,12 @@ def sniff_kind(path: Path, first: list[RawRow]) -> str:
     for item in first:
         rec = item.record
         if isinstance(rec, dict):
-            if "request_id" in rec or "request" in rec:
+            has = {k for k, v in rec.items() if v is not None}  # a Parquet row holds nulls for absent fields
+            if "request_id" in has or "request" in has:
                 return "exchange"
-            if "type" in rec and "account_id" not in rec:
+            if "type" in has and "account_id" not in has:
                 return "event"
-            if "account_id" in rec and "model" not in rec:
+            if "account_id" in has and "model" not in has:
                 return "account"
             return "exchange"
     return "exchange"

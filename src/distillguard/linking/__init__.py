@@ -1,5 +1,6 @@
 """Linking: shared evidence -> account graph -> communities -> scored campaigns."""
 
+from distillguard.linking.behaviour import behaviour_edges, behaviour_profiles, configuration_indicator
 from distillguard.linking.campaigns import (
     Campaign,
     CampaignParams,
@@ -13,5 +14,6 @@ from distillguard.linking.communities import detect_communities
 from distillguard.linking.evidence import KINDS, account_tokens
 from distillguard.linking.graph import AccountGraph, build_graph
 
-__all__ = ["KINDS", "AccountGraph", "Campaign", "CampaignParams", "account_tokens", "build_graph", "campaign_tables",
+__all__ = ["KINDS", "AccountGraph", "Campaign", "CampaignParams", "account_tokens", "behaviour_edges",
+           "behaviour_profiles", "configuration_indicator", "build_graph", "campaign_tables",
            "content_campaigns", "detect_communities", "find_campaigns", "score_communities", "top_indicators"]

@@ -76,6 +76,14 @@ INPUT_COLUMNS: tuple[str, ...] = (
     "input_tokens", "reasoning_tokens", "response_tool_calls", "finish_reason",
 )
 
+def _chars(batch: pa.RecordBatch | pa.Table, name: str) -> np.ndarray:
+    """Characters in text column `name`; a caller may pass only the count, as `<name>_chars`
+    (the response texts are long and only their length is used)."""
+    if name + "_chars" in batch.schema.names:
+        return _np(column(batch, name + "_chars", pa.int64()), 0)
+    return _np(pc.utf8_length(column(batch, name, pa.string())), 0)
+
+
 _NUMBERED = np.zeros(256, dtype=bool)
 _NUMBERED[ord("0"):ord("9") + 1] = True
 
@@ -249,9 +257,9 @@ def _dense(batch: pa.RecordBatch | pa.Table, text: pa.Array, tok: hs.Tokens) -> 
     d[:, f["thinking_budget"]] = np.log1p(np.maximum(tb, 0)) / 12
     effort = pc.fill_null(column(batch, "reasoning_effort", pa.string()), "")
     d[:, f["reasoning_effort_high"]] = pc.is_in(effort, pa.array(["high", "xhigh", "max"])).to_numpy(zero_copy_only=False)
-    rlen = _np(pc.utf8_length(column(batch, "response_reasoning", pa.string())), 0)
+    rlen = _chars(batch, "response_reasoning")
     d[:, f["response_has_reasoning"]] = rlen > 0
-    resp_len = _np(pc.utf8_length(column(batch, "response_text", pa.string())), 0)
+    resp_len = _chars(batch, "response_text")
     d[:, f["response_len"]] = np.log1p(resp_len) / 10
     out_tok = _np(column(batch, "output_tokens", pa.int64()), 0)
     in_tok = _np(column(batch, "input_tokens", pa.int64()), 0)

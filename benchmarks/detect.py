@@ -1,0 +1,90 @@
+"""End-to-end `distillguard detect` benchmark: wall time per stage and peak memory on a world.
+
+    distillguard simulate --scale seed --seed 5 --config benchmarks/worlds/heldout.toml \\
+        --corpus ../shared/data --format parquet --out /tmp/seedw
+    python benchmarks/detect.py /tmp/seedw --work /tmp/seedw-detect
+
+Runs `distillguard detect` on the world's exchanges, accounts and events in a child process
+(so the figure is detect alone), samples the resident memory of its whole process tree
+(workers included) every half second, and prints one JSON object: exchanges, accounts, wall
+seconds, seconds per stage (from detect's own --json summary), exchanges per second, peak RSS
+of the tree and of the largest process, and the machine's CPU count. With --results DIR the
+JSON is also written to DIR/detect-<world name>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def tree_rss_mb(pid: int) -> tuple[float, float]:
+    """(sum, max) resident MB of `pid` and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            ppid, pages = int(fields[1]), int(fields[21])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+        rss[int(entry)] = pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    total, largest, todo = 0.0, 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        total += rss.get(p, 0.0)
+        largest = max(largest, rss.get(p, 0.0))
+        todo.extend(children.get(p, []))
+    return total, largest
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("world", type=Path, help="folder written by `distillguard simulate`")
+    ap.add_argument("--work", type=Path, required=True, help="scratch folder for the store and outputs (emptied)")
+    ap.add_argument("--results", type=Path, help="also write the JSON here")
+    args = ap.parse_args()
+    shutil.rmtree(args.work, ignore_errors=True)
+    args.work.mkdir(parents=True)
+    cmd = [sys.executable, "-m", "distillguard.cli.main", "detect", str(args.world / "exchanges"),
+           "--accounts", str(args.world / "accounts.jsonl"), "--events", str(args.world / "events.jsonl"),
+           "--out", str(args.work / "out"), "--store", str(args.work / "store"), "--json"]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    peak_tree = peak_one = 0.0
+    while proc.poll() is None:
+        total, largest = tree_rss_mb(proc.pid)
+        peak_tree, peak_one = max(peak_tree, total), max(peak_one, largest)
+        time.sleep(0.5)
+    wall = time.perf_counter() - start
+    out = proc.stdout.read().decode() if proc.stdout else ""
+    if proc.returncode != 0:
+        print(f"detect failed with exit code {proc.returncode}", file=sys.stderr)
+        return 1
+    summary = json.loads(out)
+    n = summary["ingest"]["counts"]["exchange"]["rows_stored"] if "counts" in summary["ingest"] else None
+    result = {
+        "world": str(args.world), "exchanges": n, "accounts": summary["accounts"], "flagged": summary["flagged"],
+        "campaigns": summary["campaigns"], "wall_s": round(wall, 1), "stages_s": summary["seconds"],
+        "exchanges_per_s": round(n / wall) if n else None, "peak_rss_tree_mb": round(peak_tree),
+        "peak_rss_process_mb": round(peak_one), "cpus": os.cpu_count(),
+    }
+    print(json.dumps(result, indent=1))
+    if args.results:
+        args.results.mkdir(parents=True, exist_ok=True)
+        (args.results / f"detect-{args.world.name}.json").write_text(json.dumps(result, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,134 @@
+"""Behaviour-profile edges between accounts that were each flagged on their own.
+
+A stealth campaign gives every account its own IP, card and paraphrased prompts, so it shares
+no infrastructure and few exact templates. What one harness cannot vary cheaply is how it
+behaves: the request parameters it sends, its mix of extraction categories, how harvest-shaped
+its prompts are, how it spreads over the day. Two accounts are *behaviour-linked* when
+
+* they send the same request configuration (modal ``max_tokens`` and ``temperature``), and
+* their behaviour profiles (robustly standardised fingerprint columns, see `PROFILE_COLUMNS`)
+  have cosine similarity >= ``min_similarity``.
+
+These edges only ever join accounts that are already flagged: they group verdicts for the
+analyst, they never flag anyone. Standardisation uses the whole population's median and
+inter-quartile range, so "similar" means similar relative to how customers differ.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyarrow as pa
+
+# Fingerprint columns (schema/fingerprints.py) that describe *how* an account works, not how much.
+PROFILE_COLUMNS: tuple[str, ...] = (
+    "hour_entropy", "gap_log_std", "burstiness", "sub_second_gap_share", "mean_hours_per_active_day",
+    "single_turn_share", "mean_user_turns", "harvest_mean", "harvest_share", "content_diversity",
+    "template_entropy", "max_tokens_cap_share", "temperature_mean", "temperature_given_share", "stream_share",
+    "json_format_share", "tools_share", "n_gt1_share", "logprobs_share", "thinking_share", "output_input_ratio",
+    "mean_output_tokens", "browser_ua_share", "datacenter_share", "vpn_share", "category_top_share",
+    "category_entropy", "param_fixity",
+)
+CONFIG_COLUMNS: tuple[str, ...] = ("max_tokens_mode", "temperature_mode")
+_LOG_SCALE = ("mean_output_tokens",)
+_CLIP = 5.0
+
+
+def behaviour_profiles(fingerprints: pa.Table, account_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unit-length profile vectors and request-configuration keys, rows aligned with `account_ids`.
+
+    Accounts without a fingerprint get a zero vector (similar to nothing) and an empty key.
+    """
+    names = set(fingerprints.column_names)
+    index = {a: i for i, a in enumerate(fingerprints.column("account_id").to_pylist())}
+    rows = np.array([index.get(a, -1) for a in account_ids.tolist()], dtype=np.int64)
+    cols = []
+    for name in PROFILE_COLUMNS:
+        if name not in names:
+            continue
+        v = np.asarray(fingerprints.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)
+        cols.append(np.log1p(np.maximum(v, 0)) if name in _LOG_SCALE else v)
+    cols.extend(_category_shares(fingerprints))
+    x = np.column_stack(cols) if cols else np.zeros((fingerprints.num_rows, 0))
+    z = _robust_z(x)
+    out = np.zeros((len(account_ids), z.shape[1]))
+    have = rows >= 0
+    out[have] = z[rows[have]]
+    norm = np.linalg.norm(out, axis=1, keepdims=True)
+    out = np.divide(out, norm, out=np.zeros_like(out), where=norm > 0)
+    keys = np.full(len(account_ids), "", dtype=object)
+    if all(c in names for c in CONFIG_COLUMNS):
+        parts = [[str(v) for v in fingerprints.column(c).to_pylist()] for c in CONFIG_COLUMNS]
+        joined = np.array(["|".join(p) for p in zip(*parts, strict=True)], dtype=object)
+        keys[have] = joined[rows[have]]
+    return out, keys
+
+
+def _category_shares(fingerprints: pa.Table) -> list[np.ndarray]:
+    if "category_mix" not in fingerprints.column_names:
+        return []
+    mixes = [json.loads(s) if s else {} for s in fingerprints.column("category_mix").to_pylist()]
+    cats = sorted({k for m in mixes for k in m})
+    return [np.array([m.get(c, 0.0) for m in mixes], dtype=np.float64) for c in cats]
+
+
+def _robust_z(x: np.ndarray) -> np.ndarray:
+    """(x - median) / IQR per column (std where the IQR is 0), clipped; NaN becomes the median."""
+    if x.size == 0:
+        return x
+    with np.errstate(all="ignore"):
+        med = np.nanmedian(x, axis=0)
+        iqr = np.nanquantile(x, 0.75, axis=0) - np.nanquantile(x, 0.25, axis=0)
+        sd = np.nanstd(x, axis=0)
+    scale = np.where(iqr > 1e-9, iqr, np.where(sd > 1e-9, sd, 1.0))
+    med = np.nan_to_num(med)
+    z = (x - med) / scale
+    return np.clip(np.nan_to_num(z, nan=0.0), -_CLIP, _CLIP)
+
+
+def behaviour_edges(profiles: np.ndarray, keys: np.ndarray, candidates: np.ndarray, *,
+                    min_similarity: float = 0.8, max_candidates: int = 20_000
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Edges (i, j, weight) among `candidates` with the same configuration key and near profiles.
+
+    Weight runs from 0.5 at `min_similarity` to 1.0 at identical profiles. Candidates are the
+    accounts flagged alone (hundreds, not the population); beyond `max_candidates` only the
+    first ones are compared, to bound the quadratic cost.
+    """
+    empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
+    cand = np.asarray(candidates, dtype=np.int64)[:max_candidates]
+    cand = cand[np.asarray([bool(k) for k in keys[cand]], dtype=bool)] if len(cand) else cand
+    if len(cand) < 2:
+        return empty
+    src, dst, wts = [], [], []
+    for key in sorted(set(keys[cand].tolist())):
+        group = cand[keys[cand] == key]
+        if len(group) < 2:
+            continue
+        sim = profiles[group] @ profiles[group].T
+        i, j = np.nonzero(np.triu(sim >= min_similarity, k=1))
+        if len(i):
+            src.append(group[i])
+            dst.append(group[j])
+            wts.append(0.5 + 0.5 * (sim[i, j] - min_similarity) / (1 - min_similarity))
+    if not src:
+        return empty
+    return np.concatenate(src), np.concatenate(dst), np.concatenate(wts)
+
+
+def configuration_indicator(keys: np.ndarray, members: np.ndarray) -> dict | None:
+    """The request configuration most members send, as an indicator an analyst can check.
+
+    ``accounts`` is how many members send it, ``accounts_total`` how many accounts in the whole
+    population do (a configuration thousands of customers use says little on its own).
+    """
+    member_keys = [k for k in keys[members].tolist() if k]
+    if not member_keys:
+        return None
+    values, counts = np.unique(np.array(member_keys, dtype=object), return_counts=True)
+    top = values[int(np.argmax(counts))]
+    parts = zip(CONFIG_COLUMNS, top.split("|"), strict=True)
+    shown = ", ".join(f"{name.removesuffix('_mode')}={v}" for name, v in parts)
+    return {"kind": "request_configuration", "value": shown, "accounts": int(counts.max()),
+            "accounts_total": int(sum(1 for k in keys.tolist() if k == top))}

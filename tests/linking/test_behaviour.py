@@ -1,0 +1,87 @@
+"""Behaviour-profile edges: same request configuration and near profiles, among flagged accounts only."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyarrow as pa
+
+from distillguard.linking import behaviour_edges, behaviour_profiles, build_graph, content_campaigns
+from distillguard.linking.graph import with_edges
+
+
+def fingerprints(seed: int = 0) -> pa.Table:
+    """A population of varied accounts plus one harness run by 12 accounts (same config and habits)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(300):  # ordinary customers: every habit varies
+        rows.append({"account_id": f"u{i:03d}", "max_tokens_mode": int(rng.choice([1024, 4096, 8192])),
+                     "temperature_mode": float(rng.choice([0.0, 0.7, 1.0])), "hour_entropy": rng.uniform(0.2, 0.9),
+                     "single_turn_share": rng.uniform(0, 1), "harvest_mean": rng.uniform(0, 0.4),
+                     "browser_ua_share": float(rng.integers(0, 2)), "mean_output_tokens": rng.uniform(50, 2000),
+                     "category_mix": json.dumps({"other": 1.0})})
+    for i in range(12):  # one harness: same configuration, near-identical behaviour, own noise
+        rows.append({"account_id": f"h{i:02d}", "max_tokens_mode": 4096, "temperature_mode": 0.7,
+                     "hour_entropy": 0.8 + rng.normal(0, 0.01), "single_turn_share": 0.7 + rng.normal(0, 0.02),
+                     "harvest_mean": 0.9 + rng.normal(0, 0.01), "browser_ua_share": 1.0,
+                     "mean_output_tokens": 1500 + rng.normal(0, 30),
+                     "category_mix": json.dumps({"synthetic_data": 0.6, "rubric_grading": 0.4})})
+    return pa.Table.from_pylist(rows)
+
+
+def test_harness_accounts_link_and_customers_do_not():
+    fp = fingerprints()
+    ids = np.array(fp.column("account_id").to_pylist(), dtype=object)
+    profiles, keys = behaviour_profiles(fp, ids)
+    assert np.allclose(np.linalg.norm(profiles, axis=1), 1.0)
+    harness = np.flatnonzero([a.startswith("h") for a in ids])
+    customers = np.flatnonzero([a.startswith("u") for a in ids])[:40]
+    i, j, w = behaviour_edges(profiles, keys, np.concatenate([harness, customers]))
+    pairs = {(min(a, b), max(a, b)) for a, b in zip(i.tolist(), j.tolist(), strict=True)}
+    inside = {(a, b) for a, b in pairs if a in set(harness) and b in set(harness)}
+    assert len(inside) >= 0.9 * len(harness) * (len(harness) - 1) / 2
+    assert len(pairs - inside) <= 2  # a customer may resemble the harness by chance, rarely
+    assert ((w >= 0.5) & (w <= 1.0)).all()
+    assert all(keys[a] == keys[b] for a, b in pairs)
+
+
+def test_different_request_configuration_never_links():
+    fp = fingerprints()
+    ids = np.array(fp.column("account_id").to_pylist(), dtype=object)
+    temps = fp.column("temperature_mode").to_pylist()
+    for k in range(300, 306):  # half the harness now sends temperature 1.0
+        temps[k] = 1.0
+    fp = fp.set_column(fp.schema.get_field_index("temperature_mode"), "temperature_mode", pa.array(temps))
+    profiles, keys = behaviour_profiles(fp, ids)
+    harness = np.arange(300, 312)
+    i, j, _ = behaviour_edges(profiles, keys, harness)
+    assert len(i) > 0
+    assert not any((a < 306) != (b < 306) for a, b in zip(i.tolist(), j.tolist(), strict=True))
+
+
+def test_behaviour_edges_group_flagged_accounts_into_one_campaign():
+    fp = fingerprints(seed=3)
+    ids = np.array(fp.column("account_id").to_pylist(), dtype=object)
+    tokens = pa.table({"account_id": pa.array([], pa.string()), "kind": pa.array([], pa.string()),
+                       "value": pa.array([], pa.string())})
+    graph = build_graph(tokens, ids)
+    harness = np.arange(300, 312)
+    risk = np.zeros(len(ids))
+    risk[harness] = 0.9
+    assert content_campaigns(graph, harness, risk) == []  # no shared evidence: nothing groups them
+    profiles, keys = behaviour_profiles(fp, ids)
+    graph = with_edges(graph, {"behaviour": behaviour_edges(profiles, keys, harness)})
+    found = content_campaigns(graph, harness, risk)
+    assert len(found) == 1 and sorted(found[0].members.tolist()) == harness.tolist()
+    assert "behaviour" in found[0].evidence
+
+
+def test_configuration_indicator_names_the_shared_configuration():
+    from distillguard.linking import configuration_indicator
+
+    keys = np.array(["4096|0.7"] * 5 + ["1024|1.0"] * 20 + [""], dtype=object)
+    got = configuration_indicator(keys, np.array([0, 1, 2, 5]))
+    assert got == {"kind": "request_configuration", "value": "max_tokens=4096, temperature=0.7",
+                   "accounts": 3, "accounts_total": 5}
+    assert configuration_indicator(keys, np.array([25])) is None
