@@ -10,6 +10,11 @@ Runs `distillguard detect` on the world's exchanges, accounts and events in a ch
 seconds, seconds per stage (from detect's own --json summary), exchanges per second, peak RSS
 of the tree and of the largest process, and the machine's CPU count. With --results DIR the
 JSON is also written to DIR/detect-<world name>.json.
+
+    python benchmarks/detect.py /tmp/seedw --work /tmp/seedw-detect --reuse-store
+
+re-runs only the stages after ingest on the store a previous run left in WORK/store
+(`pipeline.analyse_store`); the ingest seconds then come from that store's ingest report.
 """
 
 from __future__ import annotations
@@ -22,6 +27,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+
+REUSE = """
+import json, sys
+from pathlib import Path
+from distillguard.pipeline import analyse_store
+r = analyse_store(Path(sys.argv[1]), Path(sys.argv[2]))
+print(json.dumps({"accounts": r.accounts, "flagged": r.flagged, "campaigns": r.campaigns,
+                  "seconds": {k: round(v, 2) for k, v in r.seconds.items()}}))
+"""
 
 
 def tree_rss_mb(pid: int) -> tuple[float, float]:
@@ -53,12 +68,16 @@ def main() -> int:
     ap.add_argument("world", type=Path, help="folder written by `distillguard simulate`")
     ap.add_argument("--work", type=Path, required=True, help="scratch folder for the store and outputs (emptied)")
     ap.add_argument("--results", type=Path, help="also write the JSON here")
+    ap.add_argument("--reuse-store", action="store_true", help="skip ingest: analyse WORK/store as it is")
     args = ap.parse_args()
-    shutil.rmtree(args.work, ignore_errors=True)
-    args.work.mkdir(parents=True)
-    cmd = [sys.executable, "-m", "distillguard.cli.main", "detect", str(args.world / "exchanges"),
-           "--accounts", str(args.world / "accounts.jsonl"), "--events", str(args.world / "events.jsonl"),
-           "--out", str(args.work / "out"), "--store", str(args.work / "store"), "--json"]
+    if args.reuse_store:
+        cmd = [sys.executable, "-c", REUSE, str(args.work / "store"), str(args.work / "out")]
+    else:
+        shutil.rmtree(args.work, ignore_errors=True)
+        args.work.mkdir(parents=True)
+        cmd = [sys.executable, "-m", "distillguard.cli.main", "detect", str(args.world / "exchanges"),
+               "--accounts", str(args.world / "accounts.jsonl"), "--events", str(args.world / "events.jsonl"),
+               "--out", str(args.work / "out"), "--store", str(args.work / "store"), "--json"]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     peak_tree = peak_one = 0.0
@@ -72,7 +91,12 @@ def main() -> int:
         print(f"detect failed with exit code {proc.returncode}", file=sys.stderr)
         return 1
     summary = json.loads(out)
-    n = summary["ingest"]["counts"]["exchange"]["rows_stored"] if "counts" in summary["ingest"] else None
+    if args.reuse_store:  # the ingest figures of the run that built the store
+        runs = sorted((args.work / "store" / "runs").glob("*.json"))
+        summary["ingest"] = json.loads(runs[0].read_text())
+        summary["seconds"] = {"ingest": round(summary["ingest"]["seconds"], 2), **summary["seconds"]}
+        wall += summary["ingest"]["seconds"]
+    n = summary["ingest"]["counts"]["exchange"]["rows_stored"]
     result = {
         "world": str(args.world), "exchanges": n, "accounts": summary["accounts"], "flagged": summary["flagged"],
         "campaigns": summary["campaigns"], "wall_s": round(wall, 1), "stages_s": summary["seconds"],

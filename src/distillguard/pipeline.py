@@ -97,6 +97,17 @@ def detect(
             shutil.rmtree(store, ignore_errors=True)
 
 
+def analyse_store(store: Path, out: Path, *, until: str | None = None, policy: Policy | None = None,
+                  on_stage: Stage | None = None) -> DetectResult:
+    """Run every stage after ingest on an existing store (as `detect --store` left it)."""
+    policy = policy or Policy()
+    out.mkdir(parents=True, exist_ok=True)
+    timings: dict[str, float] = {}
+    result = DetectResult(out, IngestReport(run_id="", store=str(store)), seconds=timings)
+    _analyse(store, out, parse_until(until), policy, on_stage or (lambda s: None), timings, result)
+    return result
+
+
 def _timed(timings: dict[str, float], name: str, say: Stage, fn: Callable[[], Any]) -> Any:
     say(name)
     t = time.perf_counter()

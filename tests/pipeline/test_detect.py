@@ -112,3 +112,11 @@ def test_account_model_learns_from_early_cuts_and_detect_uses_it(tiny_world, tmp
     scores = pq.read_table(out / "account_scores.parquet")
     sup = scores.column("risk_supervised").to_numpy(zero_copy_only=False)
     assert scores.num_rows > 0 and ((sup >= 0) & (sup <= 1)).all()
+
+
+def test_engine_never_draws_duckdb_progress_bars(tmp_path):
+    """DuckDB draws its bar on stdout after 2 s of a query; that broke `detect --json` at scale."""
+    from distillguard.engine import open_engine
+
+    got = open_engine(tmp_path).sql("SELECT current_setting('enable_progress_bar') AS v").column(0)[0].as_py()
+    assert got is False

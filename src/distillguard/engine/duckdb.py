@@ -28,7 +28,8 @@ class DuckDBEngine:
     name = "duckdb"
 
     def __init__(self, store: Path | None = None, memory_limit: str | None = None, threads: int | None = None) -> None:
-        self.con = duckdb.connect()
+        # DuckDB's own progress bar writes to stdout, which carries `--json` output: ours is on stderr.
+        self.con = duckdb.connect(config={"enable_progress_bar": False})
         if memory_limit:
             self.con.execute(f"SET memory_limit = '{memory_limit}'")
         if threads:
