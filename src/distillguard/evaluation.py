@@ -105,7 +105,8 @@ def campaign_starts(world: Path, labels: dict[str, dict[str, Any]]) -> dict[str,
     import duckdb
 
     truth = world / "truth" / "exchanges.parquet"
-    con = duckdb.connect(config={"enable_progress_bar": False})  # its bar writes to stdout
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # its bar writes to stdout
     con.execute("SET TimeZone = 'UTC'")
     ex_glob = str(world / "exchanges" / "*")
     if truth.exists():

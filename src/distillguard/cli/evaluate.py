@@ -65,7 +65,8 @@ def _early(world, out_dir, labels, acc, ev, starts, early_until, policy):  # typ
         detect([world / "exchanges"], d, accounts=acc, events=ev, until=until, policy=policy)
         flagged = read_accounts_csv(d / "accounts.csv")
         members = [a for a, lab in labels.items() if lab.get("campaign") == name]
-        con = duckdb.connect(config={"enable_progress_bar": False})  # its bar writes to stdout
+        con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")  # its bar writes to stdout
         glob = str(world / "exchanges" / "*")
         fmt = "read_parquet" if any((world / "exchanges").glob("*.parquet")) else "read_json_auto"
         active = {r[0] for r in con.sql(

@@ -29,7 +29,8 @@ class DuckDBEngine:
 
     def __init__(self, store: Path | None = None, memory_limit: str | None = None, threads: int | None = None) -> None:
         # DuckDB's own progress bar writes to stdout, which carries `--json` output: ours is on stderr.
-        self.con = duckdb.connect(config={"enable_progress_bar": False})
+        self.con = duckdb.connect()
+        self.con.execute("SET enable_progress_bar = false")
         if memory_limit:
             self.con.execute(f"SET memory_limit = '{memory_limit}'")
         if threads:

@@ -200,7 +200,8 @@ def _plain(schema: pa.Schema) -> bool:
 def _iter_parquet_json(path: Path, batch_rows: int) -> Iterator[list[tuple[int, bytes, bool]]]:
     import duckdb
 
-    con = duckdb.connect(config={"enable_progress_bar": False})  # its bar writes to stdout
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # its bar writes to stdout
     try:
         con.execute("SET preserve_insertion_order = true")
         row = 0
