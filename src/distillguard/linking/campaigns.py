@@ -54,7 +54,7 @@ class CampaignParams:
     min_accounts: int = 3
     min_operator_share: float = 0.5  # share of core members with an operator-evidence tie inside
     min_operator_kinds: int = 2      # distinct operator kinds tying the median core member inside
-    attach_min_weight: float = 1.0   # total tie a non-core account needs to join a campaign
+    attach_min_weight: float = 1.5   # capped operator tie an account needs to join or stay in a campaign
     min_campaign_risk: float = 0.5
 
 
@@ -93,7 +93,11 @@ def find_campaigns(graph: AccountGraph, own_risk: np.ndarray, params: CampaignPa
                                for k in OPERATOR_KINDS if k in graph.by_kind)
         if np.median(kinds_per_member) < p.min_operator_kinds:
             continue
-        seeds.append(members)
+        # Each member must itself be tied to the rest: modularity pulls a suspicious account that
+        # shares one /24 with a big campaign into it, and at 200k accounts such chance ties abound.
+        tied = _capped_tie(graph, members)[members] >= p.attach_min_weight
+        if tied.sum() >= p.min_accounts:
+            seeds.append(members[tied])
     # Attach every other account to the campaign it is most strongly tied to by operator
     # evidence, if tied enough: a campaign's diluted accounts share its proxies and cards.
     in_core = np.zeros(n, dtype=bool)
@@ -119,13 +123,15 @@ def find_campaigns(graph: AccountGraph, own_risk: np.ndarray, params: CampaignPa
 def _capped_tie(graph: AccountGraph, members: np.ndarray) -> np.ndarray:
     """Per account, operator evidence tying it to `members`, each kind counted at most once.
 
-    Sharing one /24 with 100 campaign accounts is one piece of evidence, not 100.
+    Sharing one /24 with 100 campaign accounts is one piece of evidence, not 100; and a shared
+    address implies a shared /24, so the network counts once, at the stronger of the two.
     """
-    total = np.zeros(graph.n)
+    per_kind = {}
     for k in OPERATOR_KINDS:
         if k in graph.by_kind:
-            total += np.minimum(np.asarray(graph.by_kind[k][:, members].sum(axis=1)).ravel(), KINDS[k].weight)
-    return total
+            per_kind[k] = np.minimum(np.asarray(graph.by_kind[k][:, members].sum(axis=1)).ravel(), KINDS[k].weight)
+    network = np.maximum(per_kind.pop("ip", 0.0), per_kind.pop("ip_prefix", 0.0))
+    return network + sum(per_kind.values(), np.zeros(graph.n))
 
 
 def _describe(graph: AccountGraph, members: np.ndarray, core: np.ndarray, own_risk: np.ndarray) -> Campaign:
