@@ -174,7 +174,7 @@ def _canonical(rec: dict) -> dict:
 
 
 def test_parquet_holds_the_same_records_as_jsonl(tmp_path, tiny_world, tiny_records):
-    from distillguard.simulate.schema import strip_nulls
+    from distillguard.ingest.normalise import strip_nulls
 
     world, _ = make_world(tmp_path, "same", scale="tiny", seed=0, fmt="parquet")
     rows = []

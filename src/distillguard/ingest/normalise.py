@@ -149,7 +149,7 @@ def _parts(content: Any, where: str) -> tuple[str, list[str]]:
             if inner:
                 texts.append(inner)
         elif kind == "tool_call":
-            texts.append(orjson.dumps(_no_nulls(part.get("input")), option=orjson.OPT_SORT_KEYS).decode())
+            texts.append(orjson.dumps(strip_nulls(part.get("input")), option=orjson.OPT_SORT_KEYS).decode())
     return "\n".join(texts), kinds
 
 
@@ -165,15 +165,19 @@ def _tools(tools: Any) -> tuple[list[str] | None, str | None]:
         fn = t.get("function")
         name = fn.get("name") if isinstance(fn, dict) else t.get("name")
         names.append(name if isinstance(name, str) else str(t.get("type", "unknown")))
-    return names, orjson.dumps(_no_nulls(tools), option=orjson.OPT_SORT_KEYS).decode()
+    return names, orjson.dumps(strip_nulls(tools), option=orjson.OPT_SORT_KEYS).decode()
 
 
-def _no_nulls(value: Any) -> Any:
-    """Drop null members of objects, recursively (a null member means an absent one)."""
+def strip_nulls(value: Any) -> Any:
+    """Drop null members of objects, recursively.
+
+    A null member means an absent one: a Parquet struct carries every field of its schema, null
+    where a record had none, and "absent" is what the contract's optional fields mean.
+    """
     if isinstance(value, dict):
-        return {k: _no_nulls(v) for k, v in value.items() if v is not None}
+        return {k: strip_nulls(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [_no_nulls(v) for v in value]
+        return [strip_nulls(v) for v in value]
     return value
 
 
@@ -201,7 +205,7 @@ def normalise_exchange(rec: Any) -> list[Any]:
     extra: dict[str, Any] = {}
     for k in rec.keys() - KNOWN_TOP:
         if rec[k] is not None:
-            extra[k] = _no_nulls(rec[k])
+            extra[k] = strip_nulls(rec[k])
 
     client = rec.get("client")
     if client is None:
@@ -218,7 +222,7 @@ def normalise_exchange(rec: Any) -> list[Any]:
         tls = _opt(client.get("tls_fingerprint"), str, "client.tls_fingerprint")
         for k in client.keys() - KNOWN_CLIENT:
             if client[k] is not None:
-                extra["client." + k] = _no_nulls(client[k])
+                extra["client." + k] = strip_nulls(client[k])
     else:
         ip = asn = country = user_agent = tls = None
 
@@ -280,7 +284,7 @@ def normalise_exchange(rec: Any) -> list[Any]:
     reasoning_effort = _opt(req.get("reasoning_effort"), str, "request.reasoning_effort")
     for k in req.keys() - KNOWN_REQUEST:
         if req[k] is not None:
-            extra["request." + k] = _no_nulls(req[k])
+            extra["request." + k] = strip_nulls(req[k])
 
     resp = rec.get("response")
     r_text = r_reason = finish = None
@@ -361,6 +365,6 @@ def normalise_event(rec: Any) -> list[Any]:
     if not isinstance(etype, str) or not etype:
         raise Rejected("bad_event", "event has no string type")
     ts = parse_ts(rec.get("ts"))
-    extra = {k: _no_nulls(v) for k, v in rec.items() if k not in ("type", "model", "ts") and v is not None}
+    extra = {k: strip_nulls(v) for k, v in rec.items() if k not in ("type", "model", "ts") and v is not None}
     return [etype, _opt(rec.get("model"), str, "model"), ts,
             orjson.dumps(extra, option=orjson.OPT_SORT_KEYS, default=str).decode() if extra else None]

@@ -18,6 +18,7 @@ import orjson
 import pyarrow as pa
 
 from distillguard.errors import UnreadableInput
+from distillguard.ingest.normalise import strip_nulls
 
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson", ".ndjson.gz", ".ndjson.zst",
                   ".json", ".json.gz", ".json.zst")
@@ -245,20 +246,6 @@ def _iter_parquet_arrow(pf: Any, batch_rows: int, skip: int = 0) -> Iterator[lis
             row += 1
             out.append(RawRow(row, "", strip_nulls(rec)))
         yield out
-
-
-def strip_nulls(value: Any) -> Any:
-    """Drop null members of objects, recursively.
-
-    A Parquet struct carries every field of its schema, null where a record had none; in JSON
-    those keys are simply absent, and "absent" is what the contract's optional fields mean
-    (e.g. a null `system` must not make a body look like the Messages form).
-    """
-    if isinstance(value, dict):
-        return {k: strip_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [strip_nulls(v) for v in value]
-    return value
 
 
 def iter_csv(path: Path, batch_rows: int) -> Iterator[list[RawRow]]:

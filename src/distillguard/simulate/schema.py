@@ -60,13 +60,3 @@ TRUTH = pa.schema([
 CATEGORIES = ("reasoning_elicitation", "rubric_grading", "tool_use", "coding", "computer_use", "vision",
               "synthetic_data", "censorship_rewrite", "roleplay", "other")
 assert set(CATALOGUE)  # the catalogue defines the struct unions above
-
-
-def strip_nulls(value):
-    """A Parquet row (``to_pylist(maps_as_pydicts="strict")``) back in contract form: null struct
-    fields are keys the record does not have."""
-    if isinstance(value, dict):
-        return {k: strip_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [strip_nulls(v) for v in value]
-    return value
