@@ -8,7 +8,8 @@ Runs `distillguard detect` on the world's exchanges, accounts and events in a ch
 (so the figure is detect alone), samples the resident memory of its whole process tree
 (workers included) every half second, and prints one JSON object: exchanges, accounts, wall
 seconds, seconds per stage (from detect's own --json summary), exchanges per second, peak RSS
-of the tree and of the largest process, and the machine's CPU count. With --results DIR the
+of the tree and of the largest process, the main process's peak RSS as each stage ended (the
+stage where it jumps raised it), and the machine's CPU count. With --results DIR the
 JSON is also written to DIR/detect-<world name>.json.
 
     python benchmarks/detect.py /tmp/seedw --work /tmp/seedw-detect --reuse-store
@@ -35,7 +36,8 @@ from pathlib import Path
 from distillguard.pipeline import analyse_store
 r = analyse_store(Path(sys.argv[1]), Path(sys.argv[2]))
 print(json.dumps({"accounts": r.accounts, "flagged": r.flagged, "campaigns": r.campaigns,
-                  "seconds": {k: round(v, 2) for k, v in r.seconds.items()}}))
+                  "seconds": {k: round(v, 2) for k, v in r.seconds.items()},
+                  "peak_rss_mb": r.seconds.peak_rss_mb}))
 """
 
 
@@ -101,6 +103,7 @@ def main() -> int:
         "world": str(args.world), "exchanges": n, "accounts": summary["accounts"], "flagged": summary["flagged"],
         "campaigns": summary["campaigns"], "wall_s": round(wall, 1), "stages_s": summary["seconds"],
         "exchanges_per_s": round(n / wall) if n else None, "peak_rss_tree_mb": round(peak_tree),
+        "main_process_peak_rss_mb_after_stage": summary.get("peak_rss_mb"),
         "peak_rss_process_mb": round(peak_one), "cpus": os.cpu_count(),
     }
     print(json.dumps(result, indent=1))

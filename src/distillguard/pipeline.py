@@ -49,7 +49,8 @@ class DetectResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"out": str(self.out), "accounts": self.accounts, "flagged": self.flagged, "campaigns": self.campaigns,
-                "seconds": {k: round(v, 2) for k, v in self.seconds.items()}, "ingest": self.ingest.to_dict()}
+                "seconds": {k: round(v, 2) for k, v in self.seconds.items()},
+                "peak_rss_mb": dict(getattr(self.seconds, "peak_rss_mb", {})), "ingest": self.ingest.to_dict()}
 
 
 def parse_until(value: str | None) -> int | None:
@@ -83,12 +84,12 @@ def detect(
     out.mkdir(parents=True, exist_ok=True)
     tmp_store = store is None
     store = store or Path(tempfile.mkdtemp(prefix="distillguard-store-"))
-    timings: dict[str, float] = {}
+    timings = StageTimes()
     try:
         t = time.perf_counter()
         say("ingest")
         report = ingest_paths(exchanges, store, accounts=accounts, events=events, on_rows=on_rows)
-        timings["ingest"] = time.perf_counter() - t
+        timings.record("ingest", time.perf_counter() - t)
         result = DetectResult(out, report, seconds=timings)
         _analyse(store, out, until_us, policy, say, timings, result)
         return result
@@ -102,17 +103,35 @@ def analyse_store(store: Path, out: Path, *, until: str | None = None, policy: P
     """Run every stage after ingest on an existing store (as `detect --store` left it)."""
     policy = policy or Policy()
     out.mkdir(parents=True, exist_ok=True)
-    timings: dict[str, float] = {}
+    timings = StageTimes()
     result = DetectResult(out, IngestReport(run_id="", store=str(store)), seconds=timings)
     _analyse(store, out, parse_until(until), policy, on_stage or (lambda s: None), timings, result)
     return result
 
 
-def _timed(timings: dict[str, float], name: str, say: Stage, fn: Callable[[], Any]) -> Any:
+class StageTimes(dict):
+    """Seconds per stage (the dict itself) and the process's peak RSS, in MB, when each ended.
+
+    The peak is a high-water mark: the first stage whose entry jumps is the one that raised it
+    (worker processes are not counted; `benchmarks/detect.py` samples the whole process tree).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.peak_rss_mb: dict[str, float] = {}
+
+    def record(self, name: str, seconds: float) -> None:
+        import resource
+
+        self[name] = seconds
+        self.peak_rss_mb[name] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _timed(timings: StageTimes, name: str, say: Stage, fn: Callable[[], Any]) -> Any:
     say(name)
     t = time.perf_counter()
     value = fn()
-    timings[name] = time.perf_counter() - t
+    timings.record(name, time.perf_counter() - t)
     return value
 
 
@@ -126,7 +145,7 @@ class Features:
     fingerprints: pa.Table
 
 
-def compute_features(engine, say: Stage, timings: dict[str, float]) -> Features:  # type: ignore[no-untyped-def]
+def compute_features(engine, say: Stage, timings: StageTimes) -> Features:  # type: ignore[no-untyped-def]
     """Classify exchanges, mine templates and build fingerprints; registers each table on `engine`."""
     from distillguard.fingerprints import build_fingerprints
     from distillguard.templates import mine_templates
@@ -167,7 +186,7 @@ def load_account_model(path: Path | None = None) -> dict | None:
 
 
 def _analyse(store: Path, out: Path, until_us: int | None, policy: Policy, say: Stage,
-             timings: dict[str, float], result: DetectResult) -> None:
+             timings: StageTimes, result: DetectResult) -> None:
     from distillguard.fingerprints import score_accounts, signatures
     from distillguard.fingerprints.signature import similarity as signature_similarity
 
@@ -431,7 +450,7 @@ def train_account_model(worlds: list[Path], out: Path | None = None, *, seed: in
                 if cut is not None:
                     say(f"fingerprints up to {cut:.0%} of {world.name}")
                     engine.restrict_until(int(span["lo"] + cut * (span["hi"] - span["lo"])))
-                fp = compute_features(engine, say, {}).fingerprints
+                fp = compute_features(engine, say, StageTimes()).fingerprints
                 # account ids are only unique within one world and one cut
                 tag = f"{w_i}/{c_i}/"
                 ids = fp.column("account_id").to_pylist()

@@ -120,3 +120,13 @@ def test_engine_never_draws_duckdb_progress_bars(tmp_path):
 
     got = open_engine(tmp_path).sql("SELECT current_setting('enable_progress_bar') AS v").column(0)[0].as_py()
     assert got is False
+
+
+def test_json_summary_reports_seconds_and_memory_per_stage(tiny_world, tmp_path):
+    proc = run_detect(tiny_world, tmp_path, "--json")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    stages = ["ingest", "classify", "templates", "fingerprints", "account_risk", "linking", "decide", "write"]
+    assert list(summary["seconds"]) == stages == list(summary["peak_rss_mb"])
+    peaks = list(summary["peak_rss_mb"].values())
+    assert peaks == sorted(peaks) and peaks[0] > 10  # a high-water mark, in MB
