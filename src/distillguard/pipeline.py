@@ -38,6 +38,24 @@ from distillguard.outputs.contract import summary_paragraph, write_accounts_csv,
 Stage = Callable[[str], None]
 
 
+class StageTimes(dict):
+    """Seconds per stage (the dict itself) and the process's peak RSS, in MB, when each ended.
+
+    The peak is a high-water mark: the first stage whose entry jumps is the one that raised it
+    (worker processes are not counted; `benchmarks/detect.py` samples the whole process tree).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.peak_rss_mb: dict[str, float] = {}
+
+    def record(self, name: str, seconds: float) -> None:
+        import resource
+
+        self[name] = seconds
+        self.peak_rss_mb[name] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 @dataclass
 class DetectResult:
     out: Path
@@ -45,12 +63,12 @@ class DetectResult:
     accounts: int = 0
     flagged: int = 0
     campaigns: int = 0
-    seconds: dict[str, float] = field(default_factory=dict)
+    seconds: StageTimes = field(default_factory=StageTimes)
 
     def to_dict(self) -> dict[str, Any]:
         return {"out": str(self.out), "accounts": self.accounts, "flagged": self.flagged, "campaigns": self.campaigns,
                 "seconds": {k: round(v, 2) for k, v in self.seconds.items()},
-                "peak_rss_mb": dict(getattr(self.seconds, "peak_rss_mb", {})), "ingest": self.ingest.to_dict()}
+                "peak_rss_mb": dict(self.seconds.peak_rss_mb), "ingest": self.ingest.to_dict()}
 
 
 def parse_until(value: str | None) -> int | None:
@@ -107,24 +125,6 @@ def analyse_store(store: Path, out: Path, *, until: str | None = None, policy: P
     result = DetectResult(out, IngestReport(run_id="", store=str(store)), seconds=timings)
     _analyse(store, out, parse_until(until), policy, on_stage or (lambda s: None), timings, result)
     return result
-
-
-class StageTimes(dict):
-    """Seconds per stage (the dict itself) and the process's peak RSS, in MB, when each ended.
-
-    The peak is a high-water mark: the first stage whose entry jumps is the one that raised it
-    (worker processes are not counted; `benchmarks/detect.py` samples the whole process tree).
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.peak_rss_mb: dict[str, float] = {}
-
-    def record(self, name: str, seconds: float) -> None:
-        import resource
-
-        self[name] = seconds
-        self.peak_rss_mb[name] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def _timed(timings: StageTimes, name: str, say: Stage, fn: Callable[[], Any]) -> Any:

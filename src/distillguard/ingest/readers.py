@@ -219,11 +219,9 @@ def _iter_parquet_json(path: Path, batch_rows: int) -> Iterator[list[tuple[int, 
                 break
             except (duckdb.Error, pa.ArrowException) as exc:
                 raise _DuckDBUnusable(row) from exc
-            lines = rb.column(0).to_pylist()
-            out = [(row + i + 1, line.encode("utf-8"), True) for i, line in enumerate(lines)]
+            lines = rb.column(0).to_pylist()  # the reader's batches hold at most batch_rows rows
+            yield [(row + i + 1, line.encode("utf-8"), True) for i, line in enumerate(lines)]
             row += len(lines)
-            for i in range(0, len(out), batch_rows):
-                yield out[i:i + batch_rows]
     finally:
         con.close()
 
