@@ -104,6 +104,8 @@ def _opt(value: Any, types: type | tuple[type, ...], field: str) -> Any:
     if value is None:
         return None
     if isinstance(value, types) and not (isinstance(value, bool) and bool not in _as_tuple(types)):
+        if value.__class__ is int and not -(2**63) <= value < 2**63:  # the store holds int64
+            raise Rejected("bad_field_type", f"{field} {value} is out of range")
         return value
     raise Rejected("bad_field_type", f"{field} is {type(value).__name__}, expected {_type_name(types)}")
 
@@ -114,6 +116,14 @@ def _as_tuple(types: type | tuple[type, ...]) -> tuple[type, ...]:
 
 def _type_name(types: type | tuple[type, ...]) -> str:
     return " or ".join(t.__name__ for t in _as_tuple(types))
+
+
+def _int32(value: Any, field: str) -> int | None:
+    """An optional integer that the store keeps as int32 (counts, HTTP status)."""
+    v = _opt(value, int, field)
+    if v is not None and not -(2**31) <= v < 2**31:
+        raise Rejected("bad_field_type", f"{field} {v} is out of range")
+    return v
 
 
 def _num(value: Any, field: str) -> float | None:
@@ -271,9 +281,9 @@ def normalise_exchange(rec: Any) -> list[Any]:
     if max_tokens is None:
         max_tokens = req.get("max_tokens")
     _opt(max_tokens, int, "request.max_tokens")
-    n = _opt(req.get("n"), int, "request.n")
+    n = _int32(req.get("n"), "request.n")
     logprobs = _opt(req.get("logprobs"), bool, "request.logprobs")
-    top_logprobs = _opt(req.get("top_logprobs"), int, "request.top_logprobs")
+    top_logprobs = _int32(req.get("top_logprobs"), "request.top_logprobs")
     stream = _opt(req.get("stream"), bool, "request.stream")
     rf = req.get("response_format")
     response_format = rf.get("type") if isinstance(rf, dict) else _opt(rf, str, "request.response_format")
@@ -324,7 +334,7 @@ def normalise_exchange(rec: Any) -> list[Any]:
         _num(req.get("top_p"), "request.top_p"), n, logprobs, top_logprobs, response_format, stream,
         thinking_budget, reasoning_effort, r_text, r_reason, r_calls, finish,
         in_tok, out_tok, r_tok, _num(rec.get("latency_ms"), "latency_ms"),
-        _opt(rec.get("status"), int, "status"),
+        _int32(rec.get("status"), "status"),
         orjson.dumps(extra, option=orjson.OPT_SORT_KEYS, default=str).decode() if extra else None,
     ]
 

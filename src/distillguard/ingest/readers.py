@@ -177,6 +177,18 @@ def iter_parquet(path: Path, batch_rows: int) -> Iterator[list[RawRow]] | Iterat
     yield from _iter_parquet_arrow(pf, batch_rows, skip=done)
 
 
+def iter_parquet_from(path: Path, skip: int, batch_rows: int = 20_000) -> Iterator[list[RawRow]]:
+    """Yield a Parquet file's rows after the first `skip`, as records built from Arrow."""
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise UnreadableInput(f"cannot read {path}: not a readable Parquet file ({exc})",
+                              hint="check that the file is complete", path=str(path)) from exc
+    yield from _iter_parquet_arrow(pf, batch_rows, skip=skip)
+
+
 class _DuckDBUnusable(Exception):
     """DuckDB could not render the rest of this file; `rows_done` rows were already yielded."""
 

@@ -10,7 +10,7 @@ import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,7 +23,10 @@ import pyarrow.parquet as pq
 from distillguard.ingest import store as st
 from distillguard.ingest.dedup import IdSet, hash_ids
 from distillguard.ingest.normalise import Rejected, normalise_account, normalise_event, normalise_exchange
-from distillguard.ingest.readers import RawRow, discover, file_format, iter_rows, parse_line, raw_text
+from distillguard.ingest.parquet_sql import SqlBatch, SqlPrefetch
+from distillguard.ingest.parquet_sql import plan as sql_plan
+from distillguard.ingest.readers import (RawRow, discover, file_format, iter_parquet_from, iter_rows, parse_line,
+                                        raw_text)
 from distillguard.schema import ACCOUNTS, EVENTS, EXCHANGES, QUARANTINE
 
 KINDS = ("exchange", "account", "event")
@@ -201,44 +204,78 @@ class _Ingest:
             self.quarantine_keys.add_new(_source_keys(t.column(0).to_pylist(), t.column(1).to_pylist()))
 
     def run(self, jobs: list[tuple[Path, str | None]]) -> None:
-        """Read files in order; normalise batches in a process pool; write results in order."""
-        if self.workers <= 1:
-            for path, kind, source, batch in self._batches(jobs):
-                self._absorb(normalise_batch(kind, source, batch), source)
-            return
-        pending: deque[tuple[str, Future[BatchResult]]] = deque()
+        """Read files in order; normalise batches (SQL or a process pool); write results in order."""
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-        with ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_die_with_parent) as pool:
-            for _path, kind, source, batch in self._batches(jobs):
-                pending.append((source, pool.submit(normalise_batch, kind, source, batch)))
-                # Bounded in-flight work keeps memory flat whatever the input size.
-                while len(pending) > 2 * self.workers:
-                    src, fut = pending.popleft()
-                    self._absorb(fut.result(), src)
-            while pending:
-                src, fut = pending.popleft()
-                self._absorb(fut.result(), src)
+        pool = (ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_die_with_parent)
+                if self.workers > 1 else None)
+        pending: deque[tuple[str, pa.Table | None, int, Future[BatchResult] | BatchResult]] = deque()
+        try:
+            with SqlPrefetch(self._sql_plans(jobs), self.workers) as sql:
+                for source, kind, work in self._batches(jobs, sql):
+                    if isinstance(work, SqlBatch):
+                        fast, n_fast, batch = work.table, work.rows_read - len(work.fallback), work.fallback
+                        if not batch:
+                            pending.append((source, fast, n_fast, BatchResult(kind, 0, None, [], [])))
+                            continue
+                    else:
+                        fast, n_fast, batch = None, 0, work
+                    done = (pool.submit(normalise_batch, kind, source, batch) if pool is not None
+                            else normalise_batch(kind, source, batch))
+                    pending.append((source, fast, n_fast, done))
+                    # Bounded in-flight work keeps memory flat whatever the input size.
+                    while len(pending) > 2 * self.workers:
+                        self._absorb(*pending.popleft())
+                while pending:
+                    self._absorb(*pending.popleft())
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
 
-    def _batches(self, jobs: list[tuple[Path, str | None]]):  # type: ignore[no-untyped-def]
+    def _sql_plans(self, jobs: list[tuple[Path, str | None]]) -> dict[Path, str]:
+        """The Parquet exchange files that SQL can normalise, with their queries."""
+        plans: dict[Path, str] = {}
+        for path, kind in jobs:
+            if kind in (None, "exchange") and file_format(path) == "parquet":
+                try:
+                    schema = pq.read_schema(path)
+                except (OSError, pa.ArrowException):
+                    continue  # the record path reports it as unreadable
+                query = sql_plan(schema)
+                if query is not None:
+                    plans[path] = query
+        return plans
+
+    def _batches(self, jobs: list[tuple[Path, str | None]], sql: SqlPrefetch):  # type: ignore[no-untyped-def]
         for path, kind in jobs:
             source = str(path.resolve())
-            for batch in iter_rows(path):
-                if kind is None:
-                    kind = sniff_batch_kind(path, batch)
-                yield path, kind, source, batch
+            if sql.has(path):
+                done = yield from _tagged(source, sql.batches(path))
+                if done is not None:  # the query failed part-way: read the rest record by record
+                    for batch in iter_parquet_from(path, done):
+                        yield source, "exchange", batch
+            else:
+                for batch in iter_rows(path):
+                    if kind is None:
+                        kind = sniff_batch_kind(path, batch)
+                    yield source, kind, batch
             self.report.files.append(source)
             self.report.bytes_read += path.stat().st_size
 
-    def _absorb(self, res: BatchResult, source: str) -> None:
+    def _absorb(self, source: str, fast: pa.Table | None, n_fast: int,
+                done: Future[BatchResult] | BatchResult) -> None:
+        """Take one batch's results: rows normalised in SQL (`fast`) and by the record path."""
+        res = done.result() if isinstance(done, Future) else done
+        if fast is not None:
+            table = fast if res.table is None else pa.concat_tables([fast, res.table]).sort_by("source_row")
+            res = BatchResult(res.kind, res.rows_read, table, res.small_rows, res.bad)
         counts = self.report.counts[res.kind]
-        counts.rows_read += res.rows_read
+        counts.rows_read += res.rows_read + n_fast
         self._quarantine(res.bad, res.kind, source, counts)
         if res.table is not None:
             self._store_exchanges(res.table, counts)
-        counts_small = res.small_rows
-        if counts_small:
-            self.small_rows[res.kind].extend(counts_small)
-        self.on_rows(res.rows_read)
+        if res.small_rows:
+            self.small_rows[res.kind].extend(res.small_rows)
+        self.on_rows(res.rows_read + n_fast)
 
     def _quarantine(self, bad: list[tuple[int, str, str, str]], kind: str, source: str, counts: KindCounts) -> None:
         if not bad:
@@ -306,6 +343,16 @@ class _Ingest:
         st.write_atomic(table, st.table_dir(self.store, name) / f"part-{self.run_id}.parquet")
         for f in old_files:
             f.unlink(missing_ok=True)
+
+
+def _tagged(source: str, batches: Iterator[SqlBatch]) -> Generator[tuple[str, str, SqlBatch], None, int | None]:
+    """(source, "exchange", batch) for each batch; returns what the batches generator returns."""
+    while True:
+        try:
+            b = next(batches)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        yield source, "exchange", b
 
 
 def rows_to_table(rows: list[list[Any]], schema: pa.Schema) -> pa.Table:

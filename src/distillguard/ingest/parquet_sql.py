@@ -1,0 +1,550 @@
+"""Normalise contract Parquet files in DuckDB SQL, vectorised, instead of record by record.
+
+The per-record path (`normalise.normalise_exchange`) is the definition of a canonical row; this
+module is a faster route to the same rows for Parquet files. It builds one query from the
+file's schema that computes every canonical column in C++ and a `fast` flag per row. A row is
+fast only when the query can be sure the per-record path would accept it and produce the same
+values; every other row (anything that might be quarantined, unknown fields that belong in
+`extra_json`, IPv6 addresses, unusual timestamps...) is rendered as JSON and sent through the
+per-record path, so the fast route never decides a rejection. A file whose schema the query
+does not cover (a timestamp-typed `ts`, a list-typed `system`, ...) is read the per-record way
+as a whole. `tests/test_ingest_parquet_sql.py` holds both routes to the same output.
+
+The one thing SQL cannot do is the canonical JSON of tool definitions and tool-call inputs
+(keys sorted, nulls dropped, as `orjson` writes it): DuckDB renders them with `to_json` and a
+vectorised Python function canonicalises the text, with a cache, since agents send the same
+tool sets again and again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+from distillguard.ingest.normalise import (
+    ANTHROPIC_ONLY_PARTS,
+    KNOWN_CLIENT,
+    KNOWN_REQUEST,
+    KNOWN_TOP,
+    PART_KINDS,
+    VALID_ROLES,
+    strip_nulls,
+)
+from distillguard.schema.exchanges import EXCHANGES
+
+_ROW = "file_row_number"  # DuckDB's 0-based row number column
+# Every value the per-record path accepts for `ts` in this shape, and nothing it rejects
+# (hours 00-23, seconds 00-59, an explicit offset).
+_TS = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+_IPV4 = r"((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_INT32 = (-(2**31), 2**31 - 1)
+
+
+@dataclass
+class SqlBatch:
+    """One batch of a file: canonical rows done in SQL, and the rest as JSON for the record path."""
+
+    rows_read: int
+    table: pa.Table | None  # EXCHANGES schema, source_row ascending
+    fallback: list[tuple[int, bytes, bool]]  # (1-based row, JSON text, from_parquet) for parse_line
+
+
+class SqlUnusable(Exception):
+    """The query failed part-way; `rows_done` rows were already yielded."""
+
+    def __init__(self, rows_done: int) -> None:
+        super().__init__(rows_done)
+        self.rows_done = rows_done
+
+
+# --- what a schema must look like -------------------------------------------------------------
+
+
+def _is_str(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+
+
+def _is_list(t: pa.DataType) -> bool:
+    return pa.types.is_list(t) or pa.types.is_large_list(t)
+
+
+def _fields(t: pa.DataType) -> dict[str, pa.DataType]:
+    return {t.field(i).name: t.field(i).type for i in range(t.num_fields)}
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class _Unsupported(Exception):
+    pass
+
+
+class _Struct:
+    """Typed access to a struct (or the top level): SQL for a member, NULL when absent."""
+
+    def __init__(self, sql: str | None, fields: dict[str, pa.DataType]) -> None:
+        self.sql = sql
+        self.fields = fields
+
+    def ref(self, name: str) -> str:
+        return _q(name) if self.sql is None else f"{self.sql}.{_q(name)}"
+
+    def get(self, name: str, kind: str) -> str:
+        """SQL for member `name` that must be of `kind` (str, int, num, bool); NULL when absent."""
+        t = self.fields.get(name)
+        if t is None or pa.types.is_null(t):
+            return "NULL"
+        ok = {"str": _is_str(t), "int": pa.types.is_integer(t),
+              "num": pa.types.is_integer(t) or pa.types.is_floating(t), "bool": pa.types.is_boolean(t)}[kind]
+        if not ok:
+            raise _Unsupported(f"{name} is {t}")
+        return self.ref(name)
+
+    def sub(self, name: str) -> _Struct | None:
+        t = self.fields.get(name)
+        if t is None or pa.types.is_null(t):
+            return None
+        if not pa.types.is_struct(t):
+            raise _Unsupported(f"{name} is {t}")
+        return _Struct(self.ref(name), _fields(t))
+
+    def unknown_null(self, known: frozenset[str]) -> list[str]:
+        """Conditions that members outside `known` are null (they belong in extra_json)."""
+        return [f"{self.ref(n)} IS NULL" for n, t in self.fields.items() if n not in known and not pa.types.is_null(t)]
+
+
+def _in(values: Any) -> str:
+    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values)) + ")"
+
+
+def _int32_ok(expr: str) -> str:
+    return f"({expr} IS NULL OR {expr} BETWEEN {_INT32[0]} AND {_INT32[1]})"
+
+
+def build_query(schema: pa.Schema, conditions: list[str] | None = None) -> str:
+    """The normalising query for a file of this schema; raises `_Unsupported` if it has none.
+
+    `conditions`, when given, receives the row conditions whose conjunction is the fast flag.
+    """
+    top = _Struct(None, {f.name: f.type for f in schema})
+    if _ROW in top.fields or "t" in top.fields or any(n.startswith("__dg") for n in top.fields):
+        raise _Unsupported("a column name clashes with the query's own")
+    for name in ("request_id", "ts", "account_id", "model"):
+        if name not in top.fields:
+            raise _Unsupported(f"no {name} column")
+    request = top.sub("request")
+    if request is None or "messages" not in request.fields:
+        raise _Unsupported("no request.messages")
+    client = top.sub("client") or _Struct("NULL", {})
+    usage = top.sub("usage") or _Struct("NULL", {})
+    response = top.sub("response") or _Struct("NULL", {})
+    fast: list[str] = []
+
+    rid, ts, acc, model = (top.get(n, "str") for n in ("request_id", "ts", "account_id", "model"))
+    for col in (rid, acc, model):
+        fast.append(f"{col} <> ''")  # also false when null
+    fast.append(f"regexp_full_match({ts}, '{_TS}') AND TRY_CAST({ts} AS TIMESTAMPTZ) IS NOT NULL")
+    fast.append(f"{request.sql} IS NOT NULL AND {request.ref('messages')} IS NOT NULL")
+    fast += top.unknown_null(KNOWN_TOP) + client.unknown_null(KNOWN_CLIENT) + request.unknown_null(KNOWN_REQUEST)
+
+    ip = client.get("ip", "str")
+    country = client.get("country", "str")
+    fast.append(f"({ip} IS NULL OR regexp_full_match({ip}, '{_IPV4}'))")
+    fast.append(f"({country} IS NULL OR regexp_full_match({country}, '[A-Za-z]*'))")
+
+    msgs, text, kinds, msg_bad, anthropic_msg = _messages_sql(request)
+    fast.append(f"len(list_filter({msgs}, lambda m: {msg_bad})) = 0")
+
+    system_t = request.fields.get("system")
+    if system_t is not None and not pa.types.is_null(system_t) and not _is_str(system_t):
+        raise _Unsupported("request.system is not a string")
+    system = request.get("system", "str")
+    thinking = request.sub("thinking") or _Struct("NULL", {})
+    tools_sql, tool_names, tools_bad, tools_anthropic = _tools_sql(request)
+    fast.append(f"NOT ({tools_bad})")
+
+    rf_t = request.fields.get("response_format")
+    if rf_t is None or pa.types.is_null(rf_t):
+        response_format = "NULL"
+    elif pa.types.is_struct(rf_t):
+        response_format = request.sub("response_format").get("type", "str")  # type: ignore[union-attr]
+    elif _is_str(rf_t):
+        response_format = request.ref("response_format")
+    else:
+        raise _Unsupported(f"response_format is {rf_t}")
+
+    content_t = response.fields.get("content")
+    if content_t is not None and not pa.types.is_null(content_t) and not _is_str(content_t):
+        raise _Unsupported("response.content is not a string")
+    calls_t = response.fields.get("tool_calls")
+    if calls_t is not None and not pa.types.is_null(calls_t) and not _is_list(calls_t):
+        raise _Unsupported("response.tool_calls is not a list")
+    r_calls = "NULL" if calls_t is None or pa.types.is_null(calls_t) else f"len({response.ref('tool_calls')})"
+
+    n, top_lp, status = request.get("n", "int"), request.get("top_logprobs", "int"), top.get("status", "int")
+    fast += [_int32_ok(n), _int32_ok(top_lp), _int32_ok(status)]
+    thinking_type = thinking.get("type", "str")
+    budget = thinking.get("budget_tokens", "int")
+    thinking_present = "FALSE" if thinking.sql == "NULL" else f"{thinking.sql} IS NOT NULL"
+    system_present = f"{system} IS NOT NULL"
+
+    turns = f"list_transform(list_filter({msgs}, lambda m: m.role NOT IN ('system', 'developer')), " \
+            f"lambda m: {{'role': m.role, 'text': {text}, 'part_kinds': {kinds}}})"
+    system_parts = f"list_concat(CASE WHEN {system} IS NOT NULL THEN [{system}] ELSE [] END, " \
+                   f"list_transform(list_filter({msgs}, lambda m: m.role IN ('system', 'developer')), lambda m: {text}))"
+    anthropic = f"({system_present} OR {thinking_present} OR len(list_filter({msgs}, lambda m: " \
+                f"m.role NOT IN ('system', 'developer') AND {anthropic_msg})) > 0 OR {tools_anthropic})"
+    max_tokens = f"coalesce({request.get('max_completion_tokens', 'int')}, {request.get('max_tokens', 'int')})"
+
+    if conditions is not None:
+        conditions.extend(fast)
+    # The row as the file holds it (without DuckDB's row number), to render fallback rows.
+    record = "struct_pack(" + ", ".join(f"{_q(f.name)} := t.{_q(f.name)}" for f in schema) + ")"
+    inner = f"""
+        SELECT t.*, coalesce({' AND '.join(f'({c})' for c in fast)}, FALSE) AS __dg_fast, {_ROW} AS __dg_row, {record} AS __dg_rec,
+            {turns} AS __dg_turns, {system_parts} AS __dg_system_parts
+        FROM read_parquet($path, file_row_number = true) t"""
+    outer = f"""
+        SELECT __dg_fast, __dg_row + 1 AS __dg_row,
+            CASE WHEN NOT __dg_fast THEN to_json(__dg_rec) END AS __dg_json,
+            {rid} AS exchange_id,
+            TRY_CAST({ts} AS TIMESTAMPTZ) AS ts,
+            TRY_CAST(TRY_CAST({ts} AS TIMESTAMPTZ) AS DATE) AS day,
+            {acc} AS account_id,
+            {top.get('api_key_id', 'str')} AS api_key_id,
+            {top.get('org_id', 'str')} AS org_id,
+            {ip} AS client_ip,
+            TRY_CAST({client.get('asn', 'int')} AS BIGINT) AS client_asn,
+            upper({country}) AS client_country,
+            {client.get('user_agent', 'str')} AS client_user_agent,
+            {client.get('tls_fingerprint', 'str')} AS client_tls_fingerprint,
+            {model} AS model,
+            CASE WHEN {anthropic} THEN 'anthropic' ELSE 'openai' END AS api_format,
+            CASE WHEN len(__dg_system_parts) > 0 THEN array_to_string(__dg_system_parts, chr(10) || chr(10)) END AS system_prompt,
+            __dg_turns AS messages,
+            len(__dg_turns) AS n_messages,
+            len(list_filter(__dg_turns, lambda x: x.role = 'user')) AS n_user_turns,
+            (list_filter(__dg_turns, lambda x: x.role = 'user'))[-1].text AS last_user_text,
+            list_sort(list_distinct(flatten(list_transform(__dg_turns, lambda x: x.part_kinds)))) AS content_kinds,
+            {tool_names} AS tool_names,
+            CASE WHEN {tools_sql} IS NOT NULL THEN dg_canonical_json(to_json({tools_sql})) END AS tools_json,
+            TRY_CAST({max_tokens} AS BIGINT) AS max_tokens,
+            TRY_CAST({request.get('temperature', 'num')} AS DOUBLE) AS temperature,
+            TRY_CAST({request.get('top_p', 'num')} AS DOUBLE) AS top_p,
+            TRY_CAST({n} AS INTEGER) AS n,
+            {request.get('logprobs', 'bool')} AS logprobs,
+            TRY_CAST({top_lp} AS INTEGER) AS top_logprobs,
+            {response_format} AS response_format,
+            {request.get('stream', 'bool')} AS stream,
+            CASE WHEN {thinking_type} = 'enabled' THEN TRY_CAST({budget} AS BIGINT) END AS thinking_budget_tokens,
+            {request.get('reasoning_effort', 'str')} AS reasoning_effort,
+            {response.get('content', 'str') if content_t is not None and not pa.types.is_null(content_t) else 'NULL'} AS response_text,
+            {response.get('reasoning', 'str')} AS response_reasoning,
+            TRY_CAST({r_calls} AS INTEGER) AS response_tool_calls,
+            {response.get('finish_reason', 'str')} AS finish_reason,
+            TRY_CAST({usage.get('input_tokens', 'int')} AS BIGINT) AS input_tokens,
+            TRY_CAST({usage.get('output_tokens', 'int')} AS BIGINT) AS output_tokens,
+            TRY_CAST({usage.get('reasoning_tokens', 'int')} AS BIGINT) AS reasoning_tokens,
+            TRY_CAST({top.get('latency_ms', 'num')} AS DOUBLE) AS latency_ms,
+            TRY_CAST({status} AS INTEGER) AS status,
+            NULL::VARCHAR AS extra_json
+        FROM ({inner}) t"""
+    return outer
+
+
+def _messages_sql(request: _Struct) -> tuple[str, str, str, str, str]:
+    """SQL pieces over one message `m`: (messages, text, part kinds, is-bad, has-Anthropic-part)."""
+    msgs_t = request.fields["messages"]
+    if not _is_list(msgs_t) or not pa.types.is_struct(msgs_t.value_type):
+        raise _Unsupported("request.messages is not a list of objects")
+    mf = _fields(msgs_t.value_type)
+    msgs = request.ref("messages")
+    role_t = mf.get("role")
+    if role_t is None or not _is_str(role_t):
+        raise _Unsupported("messages have no string role")
+    calls_t = mf.get("tool_calls")
+    if calls_t is None or pa.types.is_null(calls_t):
+        n_calls = "0"
+    elif _is_list(calls_t):
+        n_calls = "coalesce(len(m.tool_calls), 0)"
+    else:
+        raise _Unsupported("message tool_calls is not a list")
+    bad = [f"m IS NULL", f"m.role IS NULL", f"m.role NOT IN {_in(VALID_ROLES)}"]
+    content_t = mf.get("content")
+    if content_t is None or pa.types.is_null(content_t):
+        text, kinds, anthropic = "''", "[]::VARCHAR[]", "FALSE"
+    elif _is_str(content_t):
+        text = "coalesce(m.content, '')"
+        kinds = "CASE WHEN m.content IS NULL THEN []::VARCHAR[] ELSE ['text'] END"
+        anthropic = "FALSE"
+    elif _is_list(content_t) and pa.types.is_struct(content_t.value_type):
+        pf = _fields(content_t.value_type)
+        if "type" not in pf or not _is_str(pf["type"]):
+            raise _Unsupported("content parts have no string type")
+        part_text = _part_text_sql(pf)
+        known = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in sorted(PART_KINDS.items()))
+        kind = f"CASE p.type {known} ELSE coalesce(nullif(p.type, ''), 'unknown') END"
+        text = (f"CASE WHEN m.content IS NULL THEN '' ELSE array_to_string(list_filter("
+                f"list_transform(m.content, lambda p: {part_text}), lambda x: x IS NOT NULL), chr(10)) END")
+        kinds = f"coalesce(list_transform(m.content, lambda p: {kind}), []::VARCHAR[])"
+        anthropic = f"len(list_filter(m.content, lambda p: p.type IN {_in(ANTHROPIC_ONLY_PARTS)})) > 0"
+        bad.append("len(list_filter(m.content, lambda p: p IS NULL)) > 0")
+    else:
+        raise _Unsupported(f"message content is {content_t}")
+    kinds = (f"CASE WHEN m.role IN ('tool', 'function') THEN ['tool_result'] "
+             f"ELSE list_concat({kinds}, list_transform(range({n_calls}), lambda i: 'tool_call')) END")
+    return msgs, text, kinds, " OR ".join(bad), anthropic
+
+
+def _part_text_sql(pf: dict[str, pa.DataType]) -> str:
+    """A content part's contribution to its message text (NULL: none), as `_parts` defines it."""
+    text_t, inner_t, input_t = pf.get("text"), pf.get("content"), pf.get("input")
+    cases = []
+    if text_t is not None and _is_str(text_t):
+        cases.append(f"WHEN p.type IN {_in(k for k, v in PART_KINDS.items() if v == 'text')} THEN p.text")
+    elif text_t is not None and not pa.types.is_null(text_t):
+        raise _Unsupported("part text is not a string")
+    if inner_t is not None and _is_str(inner_t):
+        cases.append("WHEN p.type = 'tool_result' THEN nullif(p.content, '')")
+    elif inner_t is not None and not pa.types.is_null(inner_t):
+        raise _Unsupported("tool_result content is not a string")
+    calls = _in(k for k, v in PART_KINDS.items() if v == "tool_call")
+    if input_t is not None and not pa.types.is_null(input_t):
+        cases.append(f"WHEN p.type IN {calls} THEN coalesce(dg_canonical_json(to_json(p.input)), 'null')")
+    else:
+        cases.append(f"WHEN p.type IN {calls} THEN 'null'")
+    return "CASE " + " ".join(cases) + " END"
+
+
+def _tools_sql(request: _Struct) -> tuple[str, str, str, str]:
+    """(tools, tool names, is-bad, has-input_schema) SQL; the per-record path's `_tools`."""
+    t = request.fields.get("tools")
+    if t is None or pa.types.is_null(t):
+        return "NULL", "NULL", "FALSE", "FALSE"
+    if not _is_list(t) or not pa.types.is_struct(t.value_type):
+        raise _Unsupported("request.tools is not a list of objects")
+    tf = _fields(t.value_type)
+    tools = request.ref("tools")
+    fn_t = tf.get("function")
+    fn_name = "NULL"
+    fn_present = "FALSE"
+    if fn_t is not None and not pa.types.is_null(fn_t):
+        if not pa.types.is_struct(fn_t):
+            raise _Unsupported("tools' function is not an object")
+        ff = _fields(fn_t)
+        fn_present = "x.function IS NOT NULL"
+        if ff.get("name") is not None and not pa.types.is_null(ff["name"]):
+            if not _is_str(ff["name"]):
+                raise _Unsupported("tools' function name is not a string")
+            fn_name = "x.function.name"
+    name_t = tf.get("name")
+    own_name = "NULL"
+    if name_t is not None and not pa.types.is_null(name_t):
+        if not _is_str(name_t):
+            raise _Unsupported("tools' name is not a string")
+        own_name = "x.name"
+    name = f"CASE WHEN {fn_present} THEN {fn_name} ELSE {own_name} END"
+    schema_t = tf.get("input_schema")
+    has_schema = ("FALSE" if schema_t is None or pa.types.is_null(schema_t)
+                  else f"({tools} IS NOT NULL AND len(list_filter({tools}, lambda x: x.input_schema IS NOT NULL)) > 0)")
+    bad = f"coalesce(len(list_filter({tools}, lambda x: x IS NULL OR ({name}) IS NULL)), 0) > 0"
+    return tools, f"list_transform({tools}, lambda x: {name})", bad, has_schema
+
+
+# --- running it -------------------------------------------------------------------------------
+
+
+def canonical_json(text: str | None) -> str | None:
+    """orjson's sorted, null-free rendering of a JSON text, as the per-record path writes it."""
+    if text is None:
+        return None
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:  # DuckDB writes NaN/Infinity bare, as the json module reads them
+        import json
+
+        value = json.loads(text)
+    return orjson.dumps(strip_nulls(value), option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _register(con: Any) -> None:
+    import duckdb
+
+    cache: dict[str, str | None] = {}
+
+    def canon(arr: pa.Array) -> pa.Array:
+        out = []
+        for s in arr.to_pylist():
+            if s is None:
+                out.append(None)
+                continue
+            v = cache.get(s)
+            if v is None:
+                if len(cache) > 200_000:
+                    cache.clear()
+                v = cache[s] = canonical_json(s)
+            out.append(v)
+        return pa.array(out, pa.string())
+
+    con.create_function("dg_canonical_json", canon, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"),
+                        type="arrow", null_handling="special", side_effects=False)
+
+
+def plan(schema: pa.Schema) -> str | None:
+    """The query for this schema, or None when the file must be read record by record."""
+    try:
+        return build_query(schema)
+    except _Unsupported:
+        return None
+
+
+def iter_parquet_sql(path: Path, query: str, source: str, batch_rows: int, threads: int) -> Iterator[SqlBatch]:
+    """Run the normalising query over one file and yield its batches in row order."""
+    import duckdb
+
+    con = duckdb.connect()
+    done = 0
+    try:
+        con.execute("SET enable_progress_bar = false")
+        con.execute("SET preserve_insertion_order = true")
+        con.execute("SET TimeZone = 'UTC'")  # DATE of a TIMESTAMPTZ is then its UTC date
+        con.execute(f"SET threads = {max(1, threads)}")
+        _register(con)
+        try:
+            rel = con.sql(query, params={"path": str(path)})
+            fetch = getattr(rel, "to_arrow_reader", None) or rel.fetch_arrow_reader
+            reader = fetch(batch_rows)
+        except duckdb.Error as exc:
+            raise SqlUnusable(0) from exc
+        while True:
+            try:
+                rb = reader.read_next_batch()
+            except StopIteration:
+                break
+            except (duckdb.Error, pa.ArrowException) as exc:
+                raise SqlUnusable(done) from exc
+            yield _split(rb, source)
+            done += rb.num_rows
+    finally:
+        con.close()
+
+
+def _split(rb: pa.RecordBatch, source: str) -> SqlBatch:
+    import pyarrow.compute as pc
+
+    fast = rb.column(0)
+    rows = rb.column(1)
+    n = rb.num_rows
+    n_fast = pc.sum(fast).as_py() or 0
+    fallback: list[tuple[int, bytes, bool]] = []
+    if n_fast < n:
+        slow = pc.invert(fast)
+        fallback = [(r, j.encode("utf-8"), True) for r, j in
+                    zip(pc.filter(rows, slow).to_pylist(), pc.filter(rb.column(2), slow).to_pylist(), strict=True)]
+    table = None
+    if n_fast:
+        good = rb.filter(fast) if n_fast < n else rb
+        cols = [good.column(i) for i in range(3, good.num_columns)]
+        cols.append(pa.array([source] * good.num_rows, pa.string()))
+        cols.append(good.column(1).cast(pa.int64()))
+        table = pa.Table.from_arrays(cols, names=EXCHANGES.names).cast(EXCHANGES.schema)
+    return SqlBatch(n, table, fallback)
+
+
+class _Failed:
+    def __init__(self, rows_done: int) -> None:
+        self.rows_done = rows_done
+
+
+_END = object()
+
+
+class SqlPrefetch:
+    """Run the normalising queries of several files at once, in threads, and hand batches over in order.
+
+    Files of one row group give DuckDB one thread each, so on a machine of N cores up to
+    min(N, 4) files are read at a time; each queue holds at most two batches, so memory stays
+    bounded whatever the file sizes. Use as a context manager: leaving it stops the threads.
+    """
+
+    def __init__(self, plans: dict[Path, str], workers: int, batch_rows: int = 10_000) -> None:
+        import queue
+
+        self.plans = plans
+        self.order = list(plans)
+        self.batch_rows = batch_rows
+        self.concurrent = max(1, min(workers, 4))
+        self.threads = max(1, workers // self.concurrent)
+        self._queues: list[queue.Queue[Any]] = []
+        self._next = 0
+        self._workers: list[Any] = []
+        import threading
+
+        self._stop = threading.Event()
+
+    def __enter__(self) -> SqlPrefetch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for t in self._workers:
+            t.join()
+
+    def has(self, path: Path) -> bool:
+        return path in self.plans
+
+    def batches(self, path: Path) -> Any:
+        """Yield the file's `SqlBatch`es; return None, or the rows done when the query failed."""
+        import queue
+        import threading
+
+        i = self._next
+        if i >= len(self.order) or self.order[i] != path:
+            raise RuntimeError(f"files were not asked for in order: {path}")
+        self._next += 1
+        while len(self._queues) < min(len(self.order), i + self.concurrent):
+            j = len(self._queues)
+            q: queue.Queue[Any] = queue.Queue(maxsize=2)
+            self._queues.append(q)
+            t = threading.Thread(target=self._produce, args=(self.order[j], q), daemon=True)
+            t.start()
+            self._workers.append(t)
+        q = self._queues[i]
+        self._queues[i] = None  # type: ignore[call-overload]  # drained once; let it go
+        while True:
+            item = q.get()
+            if item is _END:
+                return None
+            if isinstance(item, _Failed):
+                return item.rows_done
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def _produce(self, path: Path, q: Any) -> None:
+        try:
+            for b in iter_parquet_sql(path, self.plans[path], str(path.resolve()), self.batch_rows, self.threads):
+                if not self._put(q, b):
+                    return
+            self._put(q, _END)
+        except SqlUnusable as exc:
+            self._put(q, _Failed(exc.rows_done))
+        except BaseException as exc:  # noqa: BLE001 - handed to the reading thread, which raises it
+            self._put(q, exc)
+
+    def _put(self, q: Any, item: Any) -> bool:
+        import queue
+
+        while not self._stop.is_set():
+            try:
+                q.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
