@@ -18,7 +18,10 @@ tool sets again and again.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -275,7 +278,7 @@ def _messages_sql(request: _Struct) -> tuple[str, str, str, str, str]:
         n_calls = "coalesce(len(m.tool_calls), 0)"
     else:
         raise _Unsupported("message tool_calls is not a list")
-    bad = [f"m IS NULL", f"m.role IS NULL", f"m.role NOT IN {_in(VALID_ROLES)}"]
+    bad = ["m IS NULL", "m.role IS NULL", f"m.role NOT IN {_in(VALID_ROLES)}"]
     content_t = mf.get("content")
     if content_t is None or pa.types.is_null(content_t):
         text, kinds, anthropic = "''", "[]::VARCHAR[]", "FALSE"
@@ -474,8 +477,6 @@ class SqlPrefetch:
     """
 
     def __init__(self, plans: dict[Path, str], workers: int, batch_rows: int = 10_000) -> None:
-        import queue
-
         self.plans = plans
         self.order = list(plans)
         self.batch_rows = batch_rows
@@ -483,9 +484,9 @@ class SqlPrefetch:
         self.threads = max(1, workers // self.concurrent)
         self._queues: list[queue.Queue[Any]] = []
         self._next = 0
-        self._workers: list[Any] = []
-        import threading
-
+        # Long-lived threads: a thread per file would leave each file's freed memory in that
+        # thread's allocator arena (gigabytes over a few hundred files).
+        self._pool = ThreadPoolExecutor(max_workers=self.concurrent, thread_name_prefix="dg-parquet-sql")
         self._stop = threading.Event()
 
     def __enter__(self) -> SqlPrefetch:
@@ -493,17 +494,13 @@ class SqlPrefetch:
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
-        for t in self._workers:
-            t.join()
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     def has(self, path: Path) -> bool:
         return path in self.plans
 
     def batches(self, path: Path) -> Any:
         """Yield the file's `SqlBatch`es; return None, or the rows done when the query failed."""
-        import queue
-        import threading
-
         i = self._next
         if i >= len(self.order) or self.order[i] != path:
             raise RuntimeError(f"files were not asked for in order: {path}")
@@ -512,9 +509,7 @@ class SqlPrefetch:
             j = len(self._queues)
             q: queue.Queue[Any] = queue.Queue(maxsize=2)
             self._queues.append(q)
-            t = threading.Thread(target=self._produce, args=(self.order[j], q), daemon=True)
-            t.start()
-            self._workers.append(t)
+            self._pool.submit(self._produce, self.order[j], q)
         q = self._queues[i]
         self._queues[i] = None  # type: ignore[call-overload]  # drained once; let it go
         while True:
@@ -539,8 +534,6 @@ class SqlPrefetch:
             self._put(q, exc)
 
     def _put(self, q: Any, item: Any) -> bool:
-        import queue
-
         while not self._stop.is_set():
             try:
                 q.put(item, timeout=0.2)

@@ -214,12 +214,10 @@ class _Ingest:
                 for source, kind, work in self._batches(jobs, sql):
                     if isinstance(work, SqlBatch):
                         fast, n_fast, batch = work.table, work.rows_read - len(work.fallback), work.fallback
-                        if not batch:
-                            pending.append((source, fast, n_fast, BatchResult(kind, 0, None, [], [])))
-                            continue
                     else:
                         fast, n_fast, batch = None, 0, work
-                    done = (pool.submit(normalise_batch, kind, source, batch) if pool is not None
+                    done = (BatchResult(kind, 0, None, [], []) if not batch
+                            else pool.submit(normalise_batch, kind, source, batch) if pool is not None
                             else normalise_batch(kind, source, batch))
                     pending.append((source, fast, n_fast, done))
                     # Bounded in-flight work keeps memory flat whatever the input size.
