@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from distillguard.decisions import Policy, decide
+from distillguard.decisions.policy import CLASSIFY_PER_ACCOUNT
 from distillguard.engine import open_engine
 from distillguard.ingest import IngestReport, ingest_paths
 from distillguard.linking import (
@@ -145,12 +146,17 @@ class Features:
     fingerprints: pa.Table
 
 
-def compute_features(engine, say: Stage, timings: StageTimes) -> Features:  # type: ignore[no-untyped-def]
-    """Classify exchanges, mine templates and build fingerprints; registers each table on `engine`."""
+def compute_features(engine, say: Stage, timings: StageTimes,  # type: ignore[no-untyped-def]
+                     classify_per_account: int | None = CLASSIFY_PER_ACCOUNT) -> Features:
+    """Classify exchanges, mine templates and build fingerprints; registers each table on `engine`.
+
+    `classify_per_account` caps how many exchanges of one account the classifier reads (a
+    deterministic sample; None: all), as `Policy.classify_per_account` explains.
+    """
     from distillguard.fingerprints import build_fingerprints
     from distillguard.templates import mine_templates
 
-    classified = _timed(timings, "classify", say, lambda: _classify(engine))
+    classified = _timed(timings, "classify", say, lambda: _classify(engine, per_account=classify_per_account))
     if classified is not None:
         engine.register("classified", classified)
     ex_tpl, templates = _timed(timings, "templates", say, lambda: mine_templates(engine))
@@ -194,7 +200,7 @@ def _analyse(store: Path, out: Path, until_us: int | None, policy: Policy, say: 
     all_accounts = engine.sql("SELECT DISTINCT account_id FROM exchanges ORDER BY account_id")["account_id"]
     if until_us is not None:
         engine.restrict_until(until_us)
-    feats = compute_features(engine, say, timings)
+    feats = compute_features(engine, say, timings, policy.classify_per_account)
     classified, ex_tpl, templates, fp = feats.classified, feats.exchange_templates, feats.templates, feats.fingerprints
     model = load_account_model(policy.account_model) if policy.use_account_model else None
     scores = _timed(timings, "account_risk", say, lambda: score_accounts(fp, model))
@@ -258,13 +264,23 @@ CLASSIFIED_COLUMNS = ("exchange_id", "category", "harvest")
 _LENGTH_ONLY = ("response_text", "response_reasoning")
 
 
-def _classifier_query(engine) -> str:  # type: ignore[no-untyped-def]
-    """SELECT of the exchange columns the classifier reads (INPUT_COLUMNS) that the store has."""
+def _classifier_query(engine, per_account: int | None = None) -> str:  # type: ignore[no-untyped-def]
+    """SELECT of the exchange columns the classifier reads (INPUT_COLUMNS) that the store has.
+
+    With `per_account`, an account with more exchanges than that is represented by a
+    deterministic sample of about that many (each exchange kept with probability
+    per_account / n, by a hash of its id): its category mix and harvest shares are estimated
+    from the sample, at a cost that grows with accounts rather than with traffic.
+    """
     from distillguard.signals.classifier._features import INPUT_COLUMNS
 
     have = set(engine.sql("SELECT * FROM exchanges LIMIT 0").column_names)
-    cols = [f'length("{c}") AS "{c}_chars"' if c in _LENGTH_ONLY else f'"{c}"' for c in INPUT_COLUMNS if c in have]
-    return "SELECT " + ", ".join(cols) + " FROM exchanges"
+    cols = [f'length(e."{c}") AS "{c}_chars"' if c in _LENGTH_ONLY else f'e."{c}"' for c in INPUT_COLUMNS if c in have]
+    if not per_account:
+        return "SELECT " + ", ".join(cols) + " FROM exchanges e"
+    return (f"WITH n AS (SELECT account_id, count(*) AS n FROM exchanges GROUP BY account_id) "
+            f"SELECT {', '.join(cols)} FROM exchanges e JOIN n ON n.account_id = e.account_id "
+            f"WHERE n.n <= {int(per_account)} OR (hash(e.exchange_id) % 1000003) * n.n < {int(per_account)} * 1000003")
 
 
 def _classify_part(batch: pa.RecordBatch) -> pa.Table:
@@ -275,8 +291,12 @@ def _classify_part(batch: pa.RecordBatch) -> pa.Table:
     return out.set_column(1, "category", out.column("category").dictionary_encode())
 
 
-def _classify(engine, workers: int | None = None) -> pa.Table | None:  # type: ignore[no-untyped-def]
-    """Score every exchange, batches spread over a process pool (the model loads once, before forking)."""
+def _classify(engine, workers: int | None = None,  # type: ignore[no-untyped-def]
+              per_account: int | None = None) -> pa.Table | None:
+    """Score exchanges (all, or a sample per account), batches spread over a process pool.
+
+    The model loads once, before forking.
+    """
     import multiprocessing as mp
     import os
     from collections import deque
@@ -287,7 +307,7 @@ def _classify(engine, workers: int | None = None) -> pa.Table | None:  # type: i
     except ImportError:
         return None
     load_model()
-    rel = engine.con.sql(_classifier_query(engine))
+    rel = engine.con.sql(_classifier_query(engine, per_account))
     fetch = getattr(rel, "to_arrow_reader", None) or rel.fetch_arrow_reader
     reader = fetch(20_000)
     workers = workers or os.cpu_count() or 1

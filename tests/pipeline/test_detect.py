@@ -130,3 +130,35 @@ def test_json_summary_reports_seconds_and_memory_per_stage(tiny_world, tmp_path)
     assert list(summary["seconds"]) == stages == list(summary["peak_rss_mb"])
     peaks = list(summary["peak_rss_mb"].values())
     assert peaks == sorted(peaks) and peaks[0] > 10  # a high-water mark, in MB
+
+
+def test_classifier_reads_a_stable_sample_of_busy_accounts(tiny_world, tmp_path):
+    """With a per-account cap, light accounts are read whole and busy ones down to about the cap."""
+    from distillguard.engine import open_engine
+    from distillguard.ingest import ingest_paths
+    from distillguard.pipeline import _classifier_query
+
+    ingest_paths([tiny_world / "exchanges"], tmp_path / "store", workers=1)
+    engine = open_engine(tmp_path / "store")
+    rows = engine.sql("SELECT account_id, count(*) AS n FROM exchanges GROUP BY 1").to_pylist()
+    counts = {r["account_id"]: r["n"] for r in rows}
+    cap = sorted(counts.values())[len(counts) * 9 // 10]  # a tenth of the accounts are above it
+
+    def sample() -> dict[str, list[str]]:
+        rows = engine.sql(f"SELECT e.account_id, s.exchange_id FROM ({_classifier_query(engine, cap)}) s "
+                          "JOIN exchanges e USING (exchange_id)").to_pylist()
+        out: dict[str, list[str]] = {}
+        for r in rows:
+            out.setdefault(r["account_id"], []).append(r["exchange_id"])
+        return {a: sorted(v) for a, v in out.items()}
+
+    first, again = sample(), sample()
+    assert first == again  # deterministic
+    light = [a for a, n in counts.items() if n <= cap]
+    busy = [a for a, n in counts.items() if n > cap]
+    assert busy and all(len(first[a]) == counts[a] for a in light)
+    kept = sum(len(first.get(a, [])) for a in busy)
+    assert kept < sum(counts[a] for a in busy)
+    assert abs(kept - cap * len(busy)) < 4 * (cap * len(busy)) ** 0.5 + 1  # about `cap` each, binomially
+    everything = engine.sql(f"SELECT count(*) AS n FROM ({_classifier_query(engine, None)})").column(0)[0].as_py()
+    assert everything == sum(counts.values())

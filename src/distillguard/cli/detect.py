@@ -26,6 +26,9 @@ def detect_cmd(
                                        help="Supervised account model (default: the shipped one, if it matches "
                                             "the installed scikit-learn; see `distillguard train accounts`)."),
     unsupervised: bool = typer.Option(False, "--unsupervised", help="Ignore any account model: no labels anywhere."),
+    classify_per_account: int = typer.Option(256, "--classify-per-account", min=0,
+                                             help="Classify at most about this many exchanges of one account "
+                                                  "(a deterministic sample); 0: every exchange."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
@@ -41,7 +44,8 @@ def detect_cmd(
             err.print(f"[dim]stage[/dim] {name}")
 
     result = detect(exchanges, out_dir, accounts=accounts, events=events, until=until, store=store,
-                    policy=Policy(account_model=account_model, use_account_model=not unsupervised),
+                    policy=Policy(account_model=account_model, use_account_model=not unsupervised,
+                                  classify_per_account=classify_per_account or None),
                     on_stage=on_stage if progress or not quiet else None)
     rep = result.ingest
     if rep.rows_quarantined:

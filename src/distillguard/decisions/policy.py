@@ -10,6 +10,8 @@ import numpy as np
 from distillguard.linking.campaigns import Campaign
 from distillguard.linking.evidence import KINDS
 
+CLASSIFY_PER_ACCOUNT = 256
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -28,6 +30,11 @@ class Policy:
     # A campaign lifts a member towards the campaign's risk in proportion to how strongly
     # the member is tied to the rest (internal edge weight; 2.0 = fully tied).
     full_tie_strength: float = 2.0
+    # The classifier reads at most about this many exchanges of one account (a deterministic
+    # sample by exchange id; None: every exchange). Its output is used per account (category
+    # mix, harvest shares): 256 draws estimate a share within ~3 points, and the cost then
+    # grows with accounts, not traffic (a campaign account sends thousands of exchanges).
+    classify_per_account: int | None = CLASSIFY_PER_ACCOUNT
 
 
 @dataclass

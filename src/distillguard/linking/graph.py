@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from distillguard.linking.evidence import KINDS
@@ -70,20 +71,20 @@ def build_graph(
     `extra_edges` maps a kind to (i, j, weight) arrays of account indices (signature, lockstep).
     """
     n = len(account_ids)
-    index = {a: i for i, a in enumerate(account_ids.tolist())}
     cap = max_token_accounts or max(50, int(0.1 * n))
     rng = np.random.default_rng(seed)
     by_kind: dict[str, sp.csr_matrix] = {}
     token_members: dict[tuple[str, str], np.ndarray] = {}
-    acc = np.array([index.get(a, -1) for a in tokens["account_id"].to_pylist()], dtype=np.int64)
-    kinds = np.array(tokens["kind"].to_pylist(), dtype=object)
-    values = np.array(tokens["value"].to_pylist(), dtype=object)
+    # Arrow, not Python objects: at 200k accounts the token table has millions of rows.
+    acc = account_index(tokens["account_id"], account_ids)
+    kinds = tokens["kind"].combine_chunks()
+    values = tokens["value"].combine_chunks()
     for kind in KINDS:
-        mask = (kinds == kind) & (acc >= 0)
-        if not mask.any():
+        mask = pc.and_(pc.equal(kinds, kind), pa.array(acc >= 0))
+        if not pc.any(mask).as_py():
             continue
-        a, v = acc[mask], values[mask]
-        uniq, inv = np.unique(v.astype(str), return_inverse=True)
+        a = acc[mask.to_numpy(zero_copy_only=False)]
+        uniq, inv = _sorted_codes(values.filter(mask))
         counts = np.bincount(inv, minlength=len(uniq))
         shared = np.flatnonzero((counts >= 2) & (counts <= cap))
         if len(shared) == 0:
@@ -96,7 +97,7 @@ def build_graph(
             members = np.unique(a[order[bounds[t]:bounds[t + 1]]])
             if len(members) < 2:
                 continue
-            token_members[(kind, str(uniq[t]))] = members
+            token_members[(kind, uniq[int(t)].as_py())] = members
             i, j = _group_pairs(members, fanout, rng)
             rows.append(i)
             cols.append(j)
@@ -106,6 +107,21 @@ def build_graph(
                                        cap=2 * KINDS[kind].weight)
     graph = AccountGraph(account_ids, _sum(by_kind.values(), n), by_kind, token_members)
     return with_edges(graph, extra_edges) if extra_edges else graph
+
+
+def account_index(ids: pa.ChunkedArray | pa.Array, account_ids: np.ndarray) -> np.ndarray:
+    """Position of each id in `account_ids` (-1 where absent), computed in Arrow."""
+    pos = pc.index_in(ids, value_set=pa.array(account_ids.tolist(), pa.string()))
+    return np.asarray(pc.fill_null(pos, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _sorted_codes(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """(distinct values in sorted order, each value's code): `np.unique(..., return_inverse=True)`."""
+    enc = values.dictionary_encode()
+    rank = pc.array_sort_indices(enc.dictionary)  # UTF-8 byte order is code point order
+    where = np.empty(len(rank), dtype=np.int64)
+    where[rank.to_numpy()] = np.arange(len(rank))
+    return enc.dictionary.take(rank), where[enc.indices.to_numpy(zero_copy_only=False)]
 
 
 def with_edges(graph: AccountGraph, extra_edges: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> AccountGraph:
