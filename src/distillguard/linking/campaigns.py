@@ -126,10 +126,12 @@ def _capped_tie(graph: AccountGraph, members: np.ndarray) -> np.ndarray:
     Sharing one /24 with 100 campaign accounts is one piece of evidence, not 100; and a shared
     address implies a shared /24, so the network counts once, at the stronger of the two.
     """
+    inside = np.zeros(graph.n)
+    inside[members] = 1.0
     per_kind = {}
     for k in OPERATOR_KINDS:
-        if k in graph.by_kind:
-            per_kind[k] = np.minimum(np.asarray(graph.by_kind[k][:, members].sum(axis=1)).ravel(), KINDS[k].weight)
+        if k in graph.by_kind:  # a product with the membership vector, not a column slice (GBs at 200k accounts)
+            per_kind[k] = np.minimum(graph.by_kind[k] @ inside, KINDS[k].weight)
     network = np.maximum(per_kind.pop("ip", 0.0), per_kind.pop("ip_prefix", 0.0))
     return network + sum(per_kind.values(), np.zeros(graph.n))
 

@@ -7,17 +7,23 @@ import scipy.sparse as sp
 
 
 def detect_communities(adjacency: sp.csr_matrix, *, min_weight: float = 0.3, resolution: float = 1.0,
-                       seed: int = 0) -> np.ndarray:
+                       seed: int = 0, max_degree: int | None = 40) -> np.ndarray:
     """Label each node with a community id; nodes without strong edges get their own label.
 
     Edges lighter than `min_weight` are dropped first, so weak coincidences (one shared /24)
-    cannot glue groups together. Leiden then splits what remains by modularity.
+    cannot glue groups together. Each node then keeps only its `max_degree` strongest edges
+    (an edge stays if either end keeps it): accounts behind one proxy pool share thousands of
+    addresses, and Leiden on all their edges (20M among 29k accounts) took 35 s and 3 GB for
+    the same communities that a few dozen strongest ties per account already make. Leiden
+    then splits what remains by modularity.
     """
     n = adjacency.shape[0]
     labels = np.arange(n, dtype=np.int64) + n  # singletons by default, disjoint from Leiden ids
     m = adjacency.tocsr(copy=True)
     m.data[m.data < min_weight] = 0
     m.eliminate_zeros()
+    if max_degree is not None:
+        m = strongest_edges(m, max_degree)
     touched = np.flatnonzero(np.diff(m.indptr) > 0)
     if len(touched) < 2:
         return _compact(labels)
@@ -32,6 +38,24 @@ def detect_communities(adjacency: sp.csr_matrix, *, min_weight: float = 0.3, res
     part = np.asarray([partition[i] for i in range(len(touched))]) if isinstance(partition, dict) else np.asarray(partition)
     labels[touched] = part
     return _compact(labels)
+
+
+def strongest_edges(m: sp.csr_matrix, k: int) -> sp.csr_matrix:
+    """Symmetric `m` keeping, per row, its `k` heaviest entries (ties: lower column first)."""
+    n = m.shape[0]
+    deg = np.diff(m.indptr)
+    if len(deg) == 0 or deg.max() <= k:
+        return m
+    rows = np.repeat(np.arange(n), deg)
+    # One float key sorts by row, then heaviest first (a stable sort keeps column order on ties):
+    # a third of the time of a three-key lexsort.
+    top_w = float(m.data.max())
+    order = np.argsort(rows + (top_w - m.data) / (top_w * 1.0001), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - np.repeat(m.indptr[:-1], deg)
+    keep = rank < k
+    top = sp.csr_matrix((m.data[keep], (rows[keep], m.indices[keep])), shape=m.shape)
+    return top.maximum(top.T).tocsr()
 
 
 def _compact(labels: np.ndarray) -> np.ndarray:

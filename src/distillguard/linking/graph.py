@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
+from distillguard._arrays import unique
 from distillguard.linking.evidence import KINDS
 
 
@@ -94,7 +95,7 @@ def build_graph(
         rows, cols, w = [], [], []
         weights = KINDS[kind].weight * idf(counts[shared], n)
         for t, wt in zip(shared, weights, strict=True):
-            members = np.unique(a[order[bounds[t]:bounds[t + 1]]])
+            members = unique(a[order[bounds[t]:bounds[t + 1]]])
             if len(members) < 2:
                 continue
             token_members[(kind, uniq[int(t)].as_py())] = members

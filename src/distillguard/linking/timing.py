@@ -13,6 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.neighbors import NearestNeighbors
 
+from distillguard._arrays import unique_pairs
 from distillguard.engine.base import Engine
 
 ACTIVITY_SQL = """
@@ -78,7 +79,7 @@ def lockstep_edges(
     keep = ok[candidate_i] & ok[candidate_j] & (candidate_i != candidate_j)
     i, j = candidate_i[keep], candidate_j[keep]
     lo, hi = np.minimum(i, j), np.maximum(i, j)
-    pairs = np.unique(np.stack([lo, hi], axis=1), axis=0) if len(lo) else np.empty((0, 2), dtype=np.int64)
+    pairs = unique_pairs(lo, hi)
     if len(pairs) == 0:
         return pairs[:, 0], pairs[:, 1], np.empty(0)
     corr = pair_correlation(activity, pairs[:, 0], pairs[:, 1])
@@ -134,7 +135,7 @@ def signature_edges(
     i, j = np.concatenate(src), np.concatenate(dst)
     keep = i != j
     i, j = np.minimum(i[keep], j[keep]), np.maximum(i[keep], j[keep])
-    pairs = np.unique(np.stack([i, j], axis=1), axis=0)
+    pairs = unique_pairs(i, j)
     sim = similarity(x[pairs[:, 0]], x[pairs[:, 1]])
     strong = sim >= min_similarity
     w = 0.5 + 0.5 * (sim[strong] - min_similarity) / (1 - min_similarity)

@@ -7,6 +7,8 @@ import xxhash
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from distillguard._arrays import unique_pairs
+
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 
@@ -88,7 +90,7 @@ def lsh_pairs(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
         return np.empty((0, 2), dtype=np.int64)
     p = np.concatenate(pairs)
     p.sort(axis=1)
-    return np.unique(p, axis=0)
+    return unique_pairs(p[:, 0], p[:, 1]) if len(p) else p
 
 
 def cluster(sig: np.ndarray, threshold: float, bands: int = 16, rows: int = 4) -> np.ndarray:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from distillguard._arrays import unique
 from distillguard.signals.classifier import _hashing as hs
 
 _LUT_BITS = 16
@@ -140,7 +141,7 @@ class CueMatcher:
                 for k in range(length - 1):     # free gaps: only whitespace / hyphens between the words
                     ok &= ws_after(tok, c + k) | ~self.free_gap[pi, k + 1]
                 strict = self.strict[pi]
-                for q in np.unique(pi[strict]):
+                for q in unique(pi[strict]):
                     sel = np.flatnonzero(pi == q)
                     ok[sel] &= _gaps_ok(tok, c[sel], self.phrases[int(q)])
                 out[tok.row[c[ok]], self.cue_of[pi[ok]]] = True
@@ -159,7 +160,7 @@ class CueMatcher:
         g = _ngram([h[cand]])
         pos = np.minimum(np.searchsorted(keys, g), keys.size - 1)
         hit = keys[pos] == g
-        for i in np.unique(pidx[pos[hit]]):
+        for i in unique(pidx[pos[hit]]):
             out[cand[hit][pidx[pos[hit]] == i]] |= np.uint8(1 << self.phrases[int(i)].cue)
         return out
 
@@ -234,4 +235,4 @@ def _rows_with_literal(tok: hs.Tokens, lit: bytes) -> np.ndarray:
     pos = np.flatnonzero(data[: data.size - m + 1] == lit[0])     # one pass, then only the few hits
     for k in range(1, m):
         pos = pos[data[pos + k] == lit[k]]
-    return np.unique(np.searchsorted(tok.offsets, pos, side="right") - 1)
+    return unique(np.searchsorted(tok.offsets, pos, side="right") - 1)
