@@ -193,15 +193,32 @@ def load_account_model(path: Path | None = None) -> dict | None:
 
 def _analyse(store: Path, out: Path, until_us: int | None, policy: Policy, say: Stage,
              timings: StageTimes, result: DetectResult) -> None:
-    from distillguard.fingerprints import score_accounts, signatures
-    from distillguard.fingerprints.signature import similarity as signature_similarity
-
     engine = open_engine(store)
     all_accounts = engine.sql("SELECT DISTINCT account_id FROM exchanges ORDER BY account_id")["account_id"]
     if until_us is not None:
         engine.restrict_until(until_us)
     feats = compute_features(engine, say, timings, policy.classify_per_account)
-    classified, ex_tpl, templates, fp = feats.classified, feats.exchange_templates, feats.templates, feats.fingerprints
+    classified, templates, fp = feats.classified, feats.templates, feats.fingerprints
+    with tempfile.TemporaryDirectory(prefix="distillguard-derived-") as tmp:
+        # One row per exchange (2.4 GB at 21M): on disk from here, read back only as needed.
+        spill_table(engine, "exchange_templates", feats.exchange_templates, Path(tmp))
+        feats.exchange_templates = None  # type: ignore[assignment]
+        _decide_and_write(engine, out, all_accounts, classified, templates, fp, policy, say, timings, result)
+
+
+def spill_table(engine, name: str, table: pa.Table, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    """Write `table` to Parquet in `folder` and make `name` on `engine` a view over that file."""
+    path = folder / f"{name}.parquet"
+    pq.write_table(table, path, compression="zstd", compression_level=1)
+    engine.con.unregister(name)
+    engine.con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
+
+
+def _decide_and_write(engine, out, all_accounts, classified, templates, fp, policy,  # type: ignore[no-untyped-def]
+                      say, timings, result) -> None:
+    from distillguard.fingerprints import score_accounts, signatures
+    from distillguard.fingerprints.signature import similarity as signature_similarity
+
     model = load_account_model(policy.account_model) if policy.use_account_model else None
     scores = _timed(timings, "account_risk", say, lambda: score_accounts(fp, model))
     supervised = model is not None
@@ -219,7 +236,7 @@ def _analyse(store: Path, out: Path, until_us: int | None, policy: Policy, say: 
     def link() -> tuple[Any, Any]:
         tokens = account_tokens(engine, pa.array(active.tolist(), pa.string()))
         suspicious = np.flatnonzero(own_risk >= np.quantile(own_risk, 0.8)) if len(own_risk) else np.empty(0, int)
-        sig_ids, sig_matrix = signatures(fp, ex_tpl)
+        sig_ids, sig_matrix = signatures(fp, engine.sql("SELECT account_id, template_id FROM exchange_templates"))
         sig_index = {a: i for i, a in enumerate(sig_ids.to_pylist())}
         aligned = np.zeros((len(active), sig_matrix.shape[1]), dtype=sig_matrix.dtype)
         rows = np.array([sig_index.get(a, -1) for a in active.tolist()])

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from distillguard.linking.communities import detect_communities, strongest_edges
+from distillguard.linking.communities import detect_communities
+from distillguard.linking.graph import strongest_edges
 
 
 def _random_symmetric(n: int, density: float, seed: int) -> sp.csr_matrix:

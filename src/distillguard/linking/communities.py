@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from distillguard.linking.graph import strongest_edges
+
 
 def detect_communities(adjacency: sp.csr_matrix, *, min_weight: float = 0.3, resolution: float = 1.0,
                        seed: int = 0, max_degree: int | None = 40) -> np.ndarray:
@@ -38,24 +40,6 @@ def detect_communities(adjacency: sp.csr_matrix, *, min_weight: float = 0.3, res
     part = np.asarray([partition[i] for i in range(len(touched))]) if isinstance(partition, dict) else np.asarray(partition)
     labels[touched] = part
     return _compact(labels)
-
-
-def strongest_edges(m: sp.csr_matrix, k: int) -> sp.csr_matrix:
-    """Symmetric `m` keeping, per row, its `k` heaviest entries (ties: lower column first)."""
-    n = m.shape[0]
-    deg = np.diff(m.indptr)
-    if len(deg) == 0 or deg.max() <= k:
-        return m
-    rows = np.repeat(np.arange(n), deg)
-    # One float key sorts by row, then heaviest first (a stable sort keeps column order on ties):
-    # a third of the time of a three-key lexsort.
-    top_w = float(m.data.max())
-    order = np.argsort(rows + (top_w - m.data) / (top_w * 1.0001), kind="stable")
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order)) - np.repeat(m.indptr[:-1], deg)
-    keep = rank < k
-    top = sp.csr_matrix((m.data[keep], (rows[keep], m.indices[keep])), shape=m.shape)
-    return top.maximum(top.T).tocsr()
 
 
 def _compact(labels: np.ndarray) -> np.ndarray:

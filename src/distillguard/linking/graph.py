@@ -66,10 +66,15 @@ def build_graph(
     max_token_accounts: int | None = None,
     fanout: int = 12,
     seed: int = 0,
+    max_degree: int | None = 32,
 ) -> AccountGraph:
     """Build the graph from (account_id, kind, value) tokens plus precomputed pair edges.
 
     `extra_edges` maps a kind to (i, j, weight) arrays of account indices (signature, lockstep).
+    Each kind keeps, per account, its `max_degree` strongest ties (an edge stays if either end
+    keeps it; None: all): accounts behind one proxy pool share thousands of addresses, and at
+    220k accounts their pairwise ties alone passed 150M edges and 12 GB. A campaign member's
+    strongest few dozen ties already saturate the capped weights that linking reads.
     """
     n = len(account_ids)
     cap = max_token_accounts or max(50, int(0.1 * n))
@@ -92,7 +97,7 @@ def build_graph(
             continue
         order = np.argsort(inv, kind="stable")
         bounds = np.concatenate(([0], np.cumsum(counts)))
-        rows, cols, w = [], [], []
+        pairs = _PairSum(n)
         weights = KINDS[kind].weight * idf(counts[shared], n)
         for t, wt in zip(shared, weights, strict=True):
             members = unique(a[order[bounds[t]:bounds[t + 1]]])
@@ -100,12 +105,11 @@ def build_graph(
                 continue
             token_members[(kind, uniq[int(t)].as_py())] = members
             i, j = _group_pairs(members, fanout, rng)
-            rows.append(i)
-            cols.append(j)
-            w.append(np.full(len(i), wt))
-        if rows:
-            by_kind[kind] = _symmetric(np.concatenate(rows), np.concatenate(cols), np.concatenate(w), n,
-                                       cap=2 * KINDS[kind].weight)
+            pairs.add(i, j, wt)
+        m = pairs.matrix()
+        if m is not None:
+            m.data = np.minimum(m.data, 2 * KINDS[kind].weight)
+            by_kind[kind] = strongest_edges(m, max_degree) if max_degree else m
     graph = AccountGraph(account_ids, _sum(by_kind.values(), n), by_kind, token_members)
     return with_edges(graph, extra_edges) if extra_edges else graph
 
@@ -132,6 +136,63 @@ def with_edges(graph: AccountGraph, extra_edges: dict[str, tuple[np.ndarray, np.
         if len(i):
             by_kind[kind] = _symmetric(i, j, w, graph.n, cap=2 * KINDS[kind].weight)
     return AccountGraph(graph.account_ids, _sum(by_kind.values(), graph.n), by_kind, graph.token_members)
+
+
+class _PairSum:
+    """Sums weighted pairs into a sparse matrix in bounded chunks (both directions, diagonal dropped)."""
+
+    def __init__(self, n: int, chunk: int = 4_000_000) -> None:
+        self.n = n
+        self.chunk = chunk
+        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.pending = 0
+        self.total: sp.csr_matrix | None = None
+
+    def add(self, i: np.ndarray, j: np.ndarray, w: float) -> None:
+        self.parts.append((i, j, np.full(len(i), w)))
+        self.pending += len(i)
+        if self.pending >= self.chunk:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.parts:
+            return
+        i = np.concatenate([p[0] for p in self.parts])
+        j = np.concatenate([p[1] for p in self.parts])
+        w = np.concatenate([p[2] for p in self.parts])
+        self.parts, self.pending = [], 0
+        m = sp.coo_matrix((np.concatenate([w, w]), (np.concatenate([i, j]), np.concatenate([j, i]))),
+                          shape=(self.n, self.n)).tocsr()
+        m.sum_duplicates()
+        self.total = m if self.total is None else (self.total + m).tocsr()
+
+    def matrix(self) -> sp.csr_matrix | None:
+        self._flush()
+        m = self.total
+        if m is None:
+            return None
+        m.setdiag(0)
+        m.eliminate_zeros()
+        return m
+
+
+def strongest_edges(m: sp.csr_matrix, k: int) -> sp.csr_matrix:
+    """Symmetric `m` keeping, per row, its `k` heaviest entries (ties: lower column first)."""
+    n = m.shape[0]
+    deg = np.diff(m.indptr)
+    if len(deg) == 0 or deg.max() <= k:
+        return m
+    m.sort_indices()
+    rows = np.repeat(np.arange(n), deg)
+    # One float key sorts by row, then heaviest first (a stable sort keeps column order on ties):
+    # a third of the time of a three-key lexsort.
+    top_w = float(m.data.max())
+    order = np.argsort(rows + (top_w - m.data) / (top_w * 1.0001), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - np.repeat(m.indptr[:-1], deg)
+    keep = rank < k
+    top = sp.csr_matrix((m.data[keep], (rows[keep], m.indices[keep])), shape=m.shape)
+    return top.maximum(top.T).tocsr()
 
 
 def _sum(matrices, n: int) -> sp.csr_matrix:  # type: ignore[no-untyped-def]
