@@ -293,8 +293,9 @@ def _messages_sql(request: _Struct) -> tuple[str, str, str, str, str]:
         part_text = _part_text_sql(pf)
         known = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in sorted(PART_KINDS.items()))
         kind = f"CASE p.type {known} ELSE coalesce(nullif(p.type, ''), 'unknown') END"
-        text = (f"CASE WHEN m.content IS NULL THEN '' ELSE array_to_string(list_filter("
-                f"list_transform(m.content, lambda p: {part_text}), lambda x: x IS NOT NULL), chr(10)) END")
+        # string_agg skips NULL (parts that add no text) and gives NULL when all are: ''.
+        # (array_to_string would evaluate the part texts twice: it is a macro over its argument.)
+        text = f"coalesce(list_aggr(list_transform(m.content, lambda p: {part_text}), 'string_agg', chr(10)), '')"
         kinds = f"coalesce(list_transform(m.content, lambda p: {kind}), []::VARCHAR[])"
         anthropic = f"len(list_filter(m.content, lambda p: p.type IN {_in(ANTHROPIC_ONLY_PARTS)})) > 0"
         bad.append("len(list_filter(m.content, lambda p: p IS NULL)) > 0")
