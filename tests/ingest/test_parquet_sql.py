@@ -19,6 +19,7 @@ import distillguard.ingest.run as ingest_run
 from distillguard.engine import open_engine
 from distillguard.ingest import ingest_paths
 from distillguard.ingest import parquet_sql
+from distillguard.ingest.readers import QueryStopped
 from distillguard.testing import make_exchange
 
 TS_FORMS = ["2026-03-02T10:00:00Z", "2026-03-02T10:00:00.5+02:00", "2026-03-02 23:59:59.123456-05:30",
@@ -100,6 +101,17 @@ def _string_record(rng: random.Random, i: int) -> dict:
     return r
 
 
+def _plain_records(seed: int, first: int, n: int) -> list[dict]:
+    """Valid records with string contents and the optional request fields present (one schema)."""
+    rng = random.Random(seed)
+    recs = [make_exchange(rng, i) for i in range(first, first + n)]
+    for r in recs:
+        _string_content(r)
+        r["request"].setdefault("system", None)
+        r["request"].setdefault("tools", None)
+    return recs
+
+
 def _string_content(r: dict) -> None:
     """Parquet holds one type per column: make every message content a string."""
     r["request"]["messages"] = [{"role": m["role"], "content": m["content"] if isinstance(m["content"], str)
@@ -158,14 +170,10 @@ def test_files_the_query_cannot_take_are_read_record_by_record(tmp_path, monkeyp
 
 def test_many_files_keep_their_order_and_duplicates_across_files(tmp_path, monkeypatch):
     """Files read at once in threads still arrive in order: the first delivery of an id wins."""
-    rng = random.Random(8)
     files = []
     for k in range(5):
-        recs = [make_exchange(rng, i) for i in range(k * 80, k * 80 + 120)]  # 40 ids repeat in the next file
+        recs = _plain_records(8 + k, k * 80, 120)  # 40 ids repeat in the next file
         for r in recs:
-            _string_content(r)
-            r["request"].setdefault("system", None)
-            r["request"].setdefault("tools", None)
             r["marker"] = None
         p = tmp_path / f"part-{k}.parquet"
         pq.write_table(pa.Table.from_pylist(recs), p)
@@ -177,12 +185,7 @@ def test_many_files_keep_their_order_and_duplicates_across_files(tmp_path, monke
 
 def test_a_query_that_fails_part_way_hands_the_rest_to_the_record_path(tmp_path, monkeypatch):
     """If DuckDB stops part-way through a file, the record path reads on from that row."""
-    rng = random.Random(3)
-    recs = [make_exchange(rng, i) for i in range(300)]
-    for r in recs:
-        _string_content(r)
-        r["request"].setdefault("system", None)
-        r["request"].setdefault("tools", None)
+    recs = _plain_records(3, 0, 300)
     path = tmp_path / "x.parquet"
     pq.write_table(pa.Table.from_pylist(recs), path, row_group_size=100)
     real = parquet_sql.iter_parquet_sql
@@ -191,7 +194,7 @@ def test_a_query_that_fails_part_way_hands_the_rest_to_the_record_path(tmp_path,
         done = 0
         for batch in real(path, query, source, 40, threads):
             if done >= 120:
-                raise parquet_sql.SqlUnusable(done)
+                raise QueryStopped(done)
             yield batch
             done += batch.rows_read
 

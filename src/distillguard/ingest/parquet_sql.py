@@ -38,6 +38,7 @@ from distillguard.ingest.normalise import (
     VALID_ROLES,
     strip_nulls,
 )
+from distillguard.ingest.readers import QueryStopped, stream_query
 from distillguard.schema.exchanges import EXCHANGES
 
 _ROW = "file_row_number"  # DuckDB's 0-based row number column
@@ -55,14 +56,6 @@ class SqlBatch:
     rows_read: int
     table: pa.Table | None  # EXCHANGES schema, source_row ascending
     fallback: list[tuple[int, bytes, bool]]  # (1-based row, JSON text, from_parquet) for parse_line
-
-
-class SqlUnusable(Exception):
-    """The query failed part-way; `rows_done` rows were already yielded."""
-
-    def __init__(self, rows_done: int) -> None:
-        super().__init__(rows_done)
-        self.rows_done = rows_done
 
 
 # --- what a schema must look like -------------------------------------------------------------
@@ -409,32 +402,21 @@ def plan(schema: pa.Schema) -> str | None:
 
 
 def iter_parquet_sql(path: Path, query: str, source: str, batch_rows: int, threads: int) -> Iterator[SqlBatch]:
-    """Run the normalising query over one file and yield its batches in row order."""
+    """Run the normalising query over one file and yield its batches in row order.
+
+    Raises `QueryStopped` (with the rows already yielded) when DuckDB fails part-way.
+    """
     import duckdb
 
     con = duckdb.connect()
-    done = 0
     try:
         con.execute("SET enable_progress_bar = false")
         con.execute("SET preserve_insertion_order = true")
         con.execute("SET TimeZone = 'UTC'")  # DATE of a TIMESTAMPTZ is then its UTC date
         con.execute(f"SET threads = {max(1, threads)}")
         _register(con)
-        try:
-            rel = con.sql(query, params={"path": str(path)})
-            fetch = getattr(rel, "to_arrow_reader", None) or rel.fetch_arrow_reader
-            reader = fetch(batch_rows)
-        except duckdb.Error as exc:
-            raise SqlUnusable(0) from exc
-        while True:
-            try:
-                rb = reader.read_next_batch()
-            except StopIteration:
-                break
-            except (duckdb.Error, pa.ArrowException) as exc:
-                raise SqlUnusable(done) from exc
+        for rb in stream_query(con, query, {"path": str(path)}, batch_rows):
             yield _split(rb, source)
-            done += rb.num_rows
     finally:
         con.close()
 
@@ -529,7 +511,7 @@ class SqlPrefetch:
                 if not self._put(q, b):
                     return
             self._put(q, _END)
-        except SqlUnusable as exc:
+        except QueryStopped as exc:
             self._put(q, _Failed(exc.rows_done))
         except BaseException as exc:  # noqa: BLE001 - handed to the reading thread, which raises it
             self._put(q, exc)

@@ -160,41 +160,60 @@ def iter_parquet(path: Path, batch_rows: int) -> Iterator[list[RawRow]] | Iterat
     schemas (timestamps, binary, decimals...) or a file DuckDB cannot render take the Arrow path.
     A map that repeats a key keeps its last value, as a JSON object read from JSONL does.
     """
-    import pyarrow.parquet as pq
-
-    try:
-        pf = pq.ParquetFile(path)
-    except (OSError, pa.ArrowException) as exc:
-        raise UnreadableInput(f"cannot read {path}: not a readable Parquet file ({exc})",
-                              hint="check that the file is complete", path=str(path)) from exc
+    pf = _open_parquet(path)
     done = 0
     if _plain(pf.schema_arrow):
         try:
             yield from _iter_parquet_json(path, batch_rows)
             return
-        except _DuckDBUnusable as stop:  # e.g. duplicate map keys: go on from that row with Arrow
+        except QueryStopped as stop:  # e.g. duplicate map keys: go on from that row with Arrow
             done = stop.rows_done
     yield from _iter_parquet_arrow(pf, batch_rows, skip=done)
 
 
 def iter_parquet_from(path: Path, skip: int, batch_rows: int = 20_000) -> Iterator[list[RawRow]]:
     """Yield a Parquet file's rows after the first `skip`, as records built from Arrow."""
+    yield from _iter_parquet_arrow(_open_parquet(path), batch_rows, skip=skip)
+
+
+def _open_parquet(path: Path) -> Any:
     import pyarrow.parquet as pq
 
     try:
-        pf = pq.ParquetFile(path)
+        return pq.ParquetFile(path)
     except (OSError, pa.ArrowException) as exc:
         raise UnreadableInput(f"cannot read {path}: not a readable Parquet file ({exc})",
                               hint="check that the file is complete", path=str(path)) from exc
-    yield from _iter_parquet_arrow(pf, batch_rows, skip=skip)
 
 
-class _DuckDBUnusable(Exception):
-    """DuckDB could not render the rest of this file; `rows_done` rows were already yielded."""
+class QueryStopped(Exception):
+    """DuckDB failed part-way through a file's query; `rows_done` rows were already yielded."""
 
     def __init__(self, rows_done: int) -> None:
         super().__init__(rows_done)
         self.rows_done = rows_done
+
+
+def stream_query(con: Any, query: str, params: dict[str, Any], batch_rows: int) -> Iterator[pa.RecordBatch]:
+    """A DuckDB query's record batches, in order; `QueryStopped` (rows done) if DuckDB fails."""
+    import duckdb
+
+    done = 0
+    try:
+        rel = con.sql(query, params=params)
+        fetch = getattr(rel, "to_arrow_reader", None) or rel.fetch_arrow_reader  # duckdb 2.0 / 1.x names
+        reader = fetch(batch_rows)
+    except duckdb.Error as exc:
+        raise QueryStopped(0) from exc
+    while True:
+        try:
+            rb = reader.read_next_batch()
+        except StopIteration:
+            return
+        except (duckdb.Error, pa.ArrowException) as exc:
+            raise QueryStopped(done) from exc
+        yield rb
+        done += rb.num_rows
 
 
 def _plain(schema: pa.Schema) -> bool:
@@ -218,19 +237,7 @@ def _iter_parquet_json(path: Path, batch_rows: int) -> Iterator[list[tuple[int, 
     try:
         con.execute("SET preserve_insertion_order = true")
         row = 0
-        try:
-            rel = con.sql("SELECT to_json(t) AS j FROM read_parquet($p) t", params={"p": str(path)})
-            fetch = getattr(rel, "to_arrow_reader", None) or rel.fetch_arrow_reader
-            reader = fetch(batch_rows)
-        except duckdb.Error as exc:
-            raise _DuckDBUnusable(row) from exc
-        while True:
-            try:
-                rb = reader.read_next_batch()
-            except StopIteration:
-                break
-            except (duckdb.Error, pa.ArrowException) as exc:
-                raise _DuckDBUnusable(row) from exc
+        for rb in stream_query(con, "SELECT to_json(t) AS j FROM read_parquet($p) t", {"p": str(path)}, batch_rows):
             lines = rb.column(0).to_pylist()  # the reader's batches hold at most batch_rows rows
             yield [(row + i + 1, line.encode("utf-8"), True) for i, line in enumerate(lines)]
             row += len(lines)
