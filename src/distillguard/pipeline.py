@@ -215,7 +215,8 @@ def spill_table(engine, name: str, table: pa.Table, folder: Path) -> None:  # ty
     path = folder / f"{name}.parquet"
     pq.write_table(table, path, compression="zstd", compression_level=1)
     engine.con.unregister(name)
-    engine.con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
+    quoted = str(path).replace("'", "''")
+    engine.con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{quoted}')")
 
 
 def _decide_and_write(engine, out, all_accounts, classified, templates, fp, policy,  # type: ignore[no-untyped-def]
@@ -310,12 +311,6 @@ def _classify_part(batch: pa.RecordBatch) -> pa.Table:
     out = classify(pa.Table.from_batches([batch]), explain=False).select(list(CLASSIFIED_COLUMNS))
     # a few distinct names: dictionary-encoded, the column costs 4 bytes a row instead of ~20
     return out.set_column(1, "category", out.column("category").dictionary_encode())
-
-
-def _classify(engine, workers: int | None = None,  # type: ignore[no-untyped-def]
-              per_account: int | None = None) -> pa.Table | None:
-    """Score exchanges (all, or a sample per account), batches spread over a process pool."""
-    return Classification(engine, per_account, workers).result()
 
 
 class Classification:
