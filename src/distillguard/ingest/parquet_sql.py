@@ -8,7 +8,7 @@ values; every other row (anything that might be quarantined, unknown fields that
 `extra_json`, IPv6 addresses, unusual timestamps...) is rendered as JSON and sent through the
 per-record path, so the fast route never decides a rejection. A file whose schema the query
 does not cover (a timestamp-typed `ts`, a list-typed `system`, ...) is read the per-record way
-as a whole. `tests/test_ingest_parquet_sql.py` holds both routes to the same output.
+as a whole. `tests/ingest/test_parquet_sql.py` holds both routes to the same output.
 
 The one thing SQL cannot do is the canonical JSON of tool definitions and tool-call inputs
 (keys sorted, nulls dropped, as `orjson` writes it): DuckDB renders them with `to_json` and a
