@@ -32,7 +32,7 @@ from distillguard.linking import (
     find_campaigns,
     top_indicators,
 )
-from distillguard.linking.graph import with_edges
+from distillguard.linking.graph import account_index, with_edges
 from distillguard.linking.timing import activity_matrix, lockstep_edges, signature_edges
 from distillguard.outputs.contract import summary_paragraph, write_accounts_csv, write_campaigns_json
 
@@ -242,9 +242,8 @@ def _decide_and_write(engine, out, all_accounts, classified, templates, fp, poli
         tokens = account_tokens(engine, pa.array(active.tolist(), pa.string()))
         suspicious = np.flatnonzero(own_risk >= np.quantile(own_risk, 0.8)) if len(own_risk) else np.empty(0, int)
         sig_ids, sig_matrix = signatures(fp, engine.sql("SELECT account_id, template_id FROM exchange_templates"))
-        sig_index = {a: i for i, a in enumerate(sig_ids.to_pylist())}
         aligned = np.zeros((len(active), sig_matrix.shape[1]), dtype=sig_matrix.dtype)
-        rows = np.array([sig_index.get(a, -1) for a in active.tolist()])
+        rows = account_index(pa.array(active.tolist(), pa.string()), np.asarray(sig_ids.to_pylist(), dtype=object))
         aligned[rows >= 0] = sig_matrix[rows[rows >= 0]]
         extra = {"signature": signature_edges(aligned, suspicious, signature_similarity)}
         base = build_graph(tokens, active)  # token evidence once; its pairs are the lock-step candidates

@@ -38,7 +38,7 @@ from distillguard.ingest.normalise import (
     VALID_ROLES,
     strip_nulls,
 )
-from distillguard.ingest.readers import QueryStopped, stream_query
+from distillguard.ingest.readers import QueryStopped, load_duckdb_json, stream_query
 from distillguard.schema.exchanges import EXCHANGES
 
 _ROW = "file_row_number"  # DuckDB's 0-based row number column
@@ -361,13 +361,7 @@ def canonical_json(text: str | None) -> str | None:
     """orjson's sorted, null-free rendering of a JSON text, as the per-record path writes it."""
     if text is None:
         return None
-    try:
-        value = orjson.loads(text)
-    except orjson.JSONDecodeError:  # DuckDB writes NaN/Infinity bare, as the json module reads them
-        import json
-
-        value = json.loads(text)
-    return orjson.dumps(strip_nulls(value), option=orjson.OPT_SORT_KEYS).decode()
+    return orjson.dumps(strip_nulls(load_duckdb_json(text)), option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _register(con: Any) -> None:

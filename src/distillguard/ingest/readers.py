@@ -131,12 +131,7 @@ def parse_line(row: int, line: bytes | str, from_parquet: bool = False) -> RawRo
     to `raw_text`, as for any Parquet row.
     """
     if from_parquet:
-        try:
-            return RawRow(row, "", orjson.loads(line))
-        except orjson.JSONDecodeError:  # DuckDB writes NaN/Infinity bare, as the json module reads them
-            import json
-
-            return RawRow(row, "", json.loads(line))
+        return RawRow(row, "", load_duckdb_json(line))
     if isinstance(line, str):  # the reader's note of a damaged compressed tail
         return RawRow(row, "", None, ("invalid_json", line))
     if line.endswith(b"\r"):
@@ -149,6 +144,16 @@ def parse_line(row: int, line: bytes | str, from_parquet: bool = False) -> RawRo
         return RawRow(row, text, orjson.loads(line))
     except orjson.JSONDecodeError as exc:
         return RawRow(row, text, None, ("invalid_json", f"not JSON: {str(exc)[:80]}"))
+
+
+def load_duckdb_json(text: bytes | str) -> Any:
+    """Parse JSON that DuckDB's `to_json` wrote (it writes NaN/Infinity bare, as `json` reads them)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        import json
+
+        return json.loads(text)
 
 
 def iter_parquet(path: Path, batch_rows: int) -> Iterator[list[RawRow]] | Iterator[list[tuple[int, bytes, bool]]]:

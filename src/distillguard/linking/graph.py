@@ -148,8 +148,8 @@ class _PairSum:
         self.pending = 0
         self.total: sp.csr_matrix | None = None
 
-    def add(self, i: np.ndarray, j: np.ndarray, w: float) -> None:
-        self.parts.append((i, j, np.full(len(i), w)))
+    def add(self, i: np.ndarray, j: np.ndarray, w: float | np.ndarray) -> None:
+        self.parts.append((i, j, np.broadcast_to(np.asarray(w, dtype=np.float64), (len(i),))))
         self.pending += len(i)
         if self.pending >= self.chunk:
             self._flush()
@@ -204,9 +204,9 @@ def _sum(matrices, n: int) -> sp.csr_matrix:  # type: ignore[no-untyped-def]
 
 def _symmetric(i: np.ndarray, j: np.ndarray, w: np.ndarray, n: int, cap: float) -> sp.csr_matrix:
     """Symmetric matrix; many shared tokens of one kind add up, but only to `cap`."""
-    m = sp.coo_matrix((np.concatenate([w, w]), (np.concatenate([i, j]), np.concatenate([j, i]))), shape=(n, n)).tocsr()
-    m.sum_duplicates()
+    pairs = _PairSum(n)
+    pairs.add(i, j, w)
+    m = pairs.matrix()
+    assert m is not None
     m.data = np.minimum(m.data, cap)
-    m.setdiag(0)
-    m.eliminate_zeros()
     return m

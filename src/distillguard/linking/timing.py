@@ -15,6 +15,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from distillguard._arrays import unique_pairs
 from distillguard.engine.base import Engine
+from distillguard.linking.graph import account_index
 
 ACTIVITY_SQL = """
 SELECT account_id, CAST(floor((epoch_us(ts) - $t0) / $bin_us) AS BIGINT) AS bin, count(*) AS n
@@ -26,8 +27,7 @@ def activity_matrix(engine: Engine, account_ids: np.ndarray, bin_minutes: int = 
     """Accounts x time bins, counts of exchanges."""
     t0 = engine.sql("SELECT min(epoch_us(ts)) AS t0 FROM exchanges").column(0)[0].as_py() or 0
     rows = engine.sql(ACTIVITY_SQL, {"t0": t0, "bin_us": bin_minutes * 60_000_000})
-    index = {a: i for i, a in enumerate(account_ids.tolist())}
-    r = np.array([index.get(a, -1) for a in rows["account_id"].to_pylist()], dtype=np.int64)
+    r = account_index(rows["account_id"], account_ids)
     b = rows["bin"].to_numpy()
     n = rows["n"].to_numpy().astype(np.float64)
     keep = r >= 0
