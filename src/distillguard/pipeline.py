@@ -471,6 +471,7 @@ SELECT m.campaign_id, t.template_id, count(*) AS exchanges, count(DISTINCT e.acc
 FROM exchanges e JOIN campaign_members m ON e.account_id = m.account_id
 JOIN exchange_templates t ON t.exchange_id = e.exchange_id
 GROUP BY m.campaign_id, t.template_id
+ORDER BY m.campaign_id, exchanges DESC, t.template_id
 """
 
 

@@ -162,3 +162,19 @@ def test_classifier_reads_a_stable_sample_of_busy_accounts(tiny_world, tmp_path)
     assert abs(kept - cap * len(busy)) < 4 * (cap * len(busy)) ** 0.5 + 1  # about `cap` each, binomially
     everything = engine.sql(f"SELECT count(*) AS n FROM ({_classifier_query(engine, None)})").column(0)[0].as_py()
     assert everything == sum(counts.values())
+
+
+def test_detect_cli_sample_option_keeps_the_policy_default_unless_given():
+    """--classify-per-account: absent keeps the policy's default (which the help names), 0 reads all."""
+    from typer.testing import CliRunner
+
+    from distillguard.cli.detect import _sample
+    from distillguard.cli.main import app
+    from distillguard.decisions import Policy
+    from distillguard.decisions.policy import CLASSIFY_PER_ACCOUNT
+
+    assert Policy(**_sample(None)).classify_per_account == CLASSIFY_PER_ACCOUNT
+    assert Policy(**_sample(0)).classify_per_account is None
+    assert Policy(**_sample(64)).classify_per_account == 64
+    help_text = " ".join(CliRunner().invoke(app, ["detect", "--help"], env={"COLUMNS": "200"}).output.split())
+    assert f"default: the policy's, {CLASSIFY_PER_ACCOUNT})" in help_text

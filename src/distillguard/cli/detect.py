@@ -26,9 +26,10 @@ def detect_cmd(
                                        help="Supervised account model (default: the shipped one, if it matches "
                                             "the installed scikit-learn; see `distillguard train accounts`)."),
     unsupervised: bool = typer.Option(False, "--unsupervised", help="Ignore any account model: no labels anywhere."),
-    classify_per_account: int = typer.Option(256, "--classify-per-account", min=0,
+    classify_per_account: int = typer.Option(None, "--classify-per-account", min=0, show_default=False,
                                              help="Classify at most about this many exchanges of one account "
-                                                  "(a deterministic sample); 0: every exchange."),
+                                                  "(a deterministic sample; default: the policy's, 128); "
+                                                  "0: every exchange."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
@@ -45,7 +46,7 @@ def detect_cmd(
 
     result = detect(exchanges, out_dir, accounts=accounts, events=events, until=until, store=store,
                     policy=Policy(account_model=account_model, use_account_model=not unsupervised,
-                                  classify_per_account=classify_per_account or None),
+                                  **_sample(classify_per_account)),
                     on_stage=on_stage if progress or not quiet else None)
     rep = result.ingest
     if rep.rows_quarantined:
@@ -57,3 +58,10 @@ def detect_cmd(
     elif not quiet:
         err.print(f"{result.accounts:,} accounts, {result.flagged:,} flagged, {result.campaigns} campaign(s); "
                   f"wrote {out_dir}/accounts.csv and {out_dir}/campaigns.json")
+
+
+def _sample(per_account: int | None) -> dict:
+    """Policy argument for --classify-per-account: absent keeps the policy's default, 0 means all."""
+    if per_account is None:
+        return {}
+    return {"classify_per_account": per_account or None}

@@ -176,16 +176,15 @@ def score_communities(
 
 def top_indicators(graph: AccountGraph, campaign: Campaign, skeletons: dict[str, str], limit: int = 12) -> list[dict]:
     """Shared tokens most concentrated in the campaign: what an analyst can check and share."""
-    members = set(campaign.members.tolist())
+    mask = np.zeros(graph.n, dtype=bool)
+    mask[campaign.members] = True
     scored = []
-    for (kind, value), idx in graph.token_members.items():
-        inside = sum(1 for i in idx.tolist() if i in members)
-        if inside < 2:
-            continue
-        purity = inside / len(idx)
-        if purity < 0.5:
-            continue
-        scored.append((inside * purity * KINDS[kind].weight, kind, value, inside, len(idx)))
+    for kind, tm in graph.token_members.items():
+        inside, sizes = tm.inside(mask), tm.sizes
+        purity = inside / np.maximum(sizes, 1)
+        for t in np.flatnonzero((inside >= 2) & (purity >= 0.5)).tolist():
+            scored.append((int(inside[t]) * float(purity[t]) * KINDS[kind].weight, kind, tm.values[t].as_py(),
+                           int(inside[t]), int(sizes[t])))
     scored.sort(key=lambda t: (-t[0], t[1], t[2]))
     out = []
     names = {"payment": "payment_fingerprint", "template": "prompt_template", "client_stack": "client_stack"}

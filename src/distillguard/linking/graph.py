@@ -17,8 +17,32 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
-from distillguard._arrays import unique
+from distillguard._arrays import unique, unique_pairs
 from distillguard.linking.evidence import KINDS
+
+
+@dataclass
+class TokenMembers:
+    """The accounts sharing each token of one evidence kind, as flat arrays: at 200k accounts
+    there are millions of shared tokens, too many for a dict of small arrays.
+
+    Token t's value is ``values[t]``; its member indices (sorted) are
+    ``members[offsets[t]:offsets[t + 1]]``.
+    """
+
+    values: pa.Array
+    offsets: np.ndarray
+    members: np.ndarray
+
+    @property
+    def sizes(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def inside(self, mask: np.ndarray) -> np.ndarray:
+        """Per token, how many of its members `mask` (bool per account) selects."""
+        if len(self.values) == 0:
+            return np.zeros(0, dtype=np.int64)
+        return np.add.reduceat(mask[self.members].astype(np.int64), self.offsets[:-1])
 
 
 @dataclass
@@ -28,11 +52,16 @@ class AccountGraph:
     account_ids: np.ndarray  # index -> account_id
     total: sp.csr_matrix
     by_kind: dict[str, sp.csr_matrix]
-    token_members: dict[tuple[str, str], np.ndarray]  # (kind, value) -> member indices (shared tokens only)
+    token_members: dict[str, TokenMembers]  # kind -> its shared tokens and their members
 
     @property
     def n(self) -> int:
         return len(self.account_ids)
+
+    def shares_token(self, kind: str, value: str) -> bool:
+        """Whether `value` of `kind` is a shared token (one that links accounts)."""
+        tm = self.token_members.get(kind)
+        return tm is not None and pc.any(pc.equal(tm.values, value)).as_py() is True
 
 
 def idf(k: np.ndarray, n_accounts: int) -> np.ndarray:
@@ -80,7 +109,7 @@ def build_graph(
     cap = max_token_accounts or max(50, int(0.1 * n))
     rng = np.random.default_rng(seed)
     by_kind: dict[str, sp.csr_matrix] = {}
-    token_members: dict[tuple[str, str], np.ndarray] = {}
+    token_members: dict[str, TokenMembers] = {}
     # Arrow, not Python objects: at 200k accounts the token table has millions of rows.
     acc = account_index(tokens["account_id"], account_ids)
     kinds = tokens["kind"].combine_chunks()
@@ -92,26 +121,50 @@ def build_graph(
         a = acc[mask.to_numpy(zero_copy_only=False)]
         uniq, inv = _sorted_codes(values.filter(mask))
         counts = np.bincount(inv, minlength=len(uniq))
-        shared = np.flatnonzero((counts >= 2) & (counts <= cap))
-        if len(shared) == 0:
+        usable = (counts >= 2) & (counts <= cap)
+        tm, codes = _members(uniq, inv, a, usable)
+        if len(codes) == 0:
             continue
-        order = np.argsort(inv, kind="stable")
-        bounds = np.concatenate(([0], np.cumsum(counts)))
+        token_members[kind] = tm
+        weights = KINDS[kind].weight * idf(counts[codes], n)
         pairs = _PairSum(n)
-        weights = KINDS[kind].weight * idf(counts[shared], n)
-        for t, wt in zip(shared, weights, strict=True):
-            members = unique(a[order[bounds[t]:bounds[t + 1]]])
-            if len(members) < 2:
-                continue
-            token_members[(kind, uniq[int(t)].as_py())] = members
-            i, j = _group_pairs(members, fanout, rng)
-            pairs.add(i, j, wt)
+        _add_group_pairs(pairs, tm, weights, fanout, rng)
         m = pairs.matrix()
         if m is not None:
             m.data = np.minimum(m.data, 2 * KINDS[kind].weight)
             by_kind[kind] = strongest_edges(m, max_degree) if max_degree else m
     graph = AccountGraph(account_ids, _sum(by_kind.values(), n), by_kind, token_members)
     return with_edges(graph, extra_edges) if extra_edges else graph
+
+
+def _members(uniq: pa.Array, inv: np.ndarray, a: np.ndarray, usable: np.ndarray) -> tuple[TokenMembers, np.ndarray]:
+    """The distinct accounts of each usable token with at least two of them, in token order,
+    and those tokens' codes (positions in `uniq`)."""
+    keep = usable[inv]
+    tm_pairs = unique_pairs(inv[keep], a[keep])          # sorted by token, then account
+    tok, mem = tm_pairs[:, 0], tm_pairs[:, 1]
+    size = np.bincount(tok, minlength=len(uniq))
+    ok = size >= 2
+    sel = ok[tok]
+    codes = np.flatnonzero(ok)
+    return TokenMembers(uniq.take(pa.array(codes)), np.concatenate(([0], np.cumsum(size[codes]))), mem[sel]), codes
+
+
+def _add_group_pairs(pairs: _PairSum, tm: TokenMembers, weights: np.ndarray, fanout: int,
+                     rng: np.random.Generator) -> None:
+    """Each token's member pairs: every pair of a small group (vectorised, by group size), and a
+    ring plus random partners for a large one (in token order, so the random draws do not
+    depend on the small groups)."""
+    sizes = tm.sizes
+    starts = tm.offsets[:-1]
+    for k in unique(sizes[sizes <= fanout + 1]).tolist():
+        g = np.flatnonzero(sizes == k)
+        block = tm.members[starts[g][:, None] + np.arange(k)]   # (groups, k)
+        i, j = np.triu_indices(k, 1)
+        pairs.add(block[:, i].ravel(), block[:, j].ravel(), np.repeat(weights[g], len(i)))
+    for t in np.flatnonzero(sizes > fanout + 1).tolist():
+        i, j = _group_pairs(tm.members[starts[t]:starts[t] + sizes[t]], fanout, rng)
+        pairs.add(i, j, weights[t])
 
 
 def account_index(ids: pa.ChunkedArray | pa.Array, account_ids: np.ndarray) -> np.ndarray:

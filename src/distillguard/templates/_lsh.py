@@ -33,14 +33,12 @@ def word_shingles(texts: list[str], n: int = 2) -> tuple[np.ndarray, np.ndarray]
     """Hash the word n-grams of each lower-cased text. Returns (flat uint64 hashes, offsets of len(texts)+1)."""
     flat: list[int] = []
     offsets = [0]
-    h = xxhash.xxh64_intdigest
+    h, enc, join = xxhash.xxh64_intdigest, str.encode, " ".join
     for t in texts:
         w = t.lower().split()
-        if len(w) < n:
-            grams = [" ".join(w)] if w else [""]
-        else:
-            grams = [" ".join(w[i:i + n]) for i in range(len(w) - n + 1)]
-        flat.extend(map(h, {g.encode() for g in grams}))
+        # A set of str, encoded once each (the order within a set does not matter to MinHash).
+        grams = {join(w)} if len(w) < n else set(map(join, zip(*(w[i:] for i in range(n)))))
+        flat.extend(map(h, map(enc, grams)))
         offsets.append(len(flat))
     return np.asarray(flat, dtype=np.uint64), np.asarray(offsets, dtype=np.int64)
 
