@@ -28,7 +28,7 @@ def detect_cmd(
     unsupervised: bool = typer.Option(False, "--unsupervised", help="Ignore any account model: no labels anywhere."),
     classify_per_account: int = typer.Option(None, "--classify-per-account", min=0, show_default=False,
                                              help="Classify at most about this many exchanges of one account "
-                                                  "(a deterministic sample; default: the policy's, 128); "
+                                                  "(a deterministic sample; default: the policy's, 64); "
                                                   "0: every exchange."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),

@@ -10,7 +10,7 @@ import numpy as np
 from distillguard.linking.campaigns import Campaign
 from distillguard.linking.evidence import KINDS
 
-CLASSIFY_PER_ACCOUNT = 128
+CLASSIFY_PER_ACCOUNT = 64
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Policy:
     full_tie_strength: float = 2.0
     # The classifier reads at most about this many exchanges of one account (a deterministic
     # sample by exchange id; None: every exchange). Its output is used per account (category
-    # mix, harvest shares): 128 draws estimate a share within ~4.4 points, and the cost then
+    # mix, harvest shares): 64 draws estimate a share within ~6 points, and the cost then
     # grows with accounts, not traffic (a campaign account sends thousands of exchanges).
     classify_per_account: int | None = CLASSIFY_PER_ACCOUNT
 

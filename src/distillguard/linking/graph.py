@@ -70,21 +70,23 @@ def idf(k: np.ndarray, n_accounts: int) -> np.ndarray:
     return np.clip(np.log(n / np.maximum(k, 2)) / np.log(n / 2), 0.05, 1.0)
 
 
-def _group_pairs(members: np.ndarray, fanout: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    k = len(members)
-    if k <= fanout + 1:
-        i, j = np.triu_indices(k, 1)
-        return members[i], members[j]
-    # Ring (keeps the group connected) plus random partners.
-    order = members[rng.permutation(k)]
-    src = [order, ]
-    dst = [np.roll(order, 1)]
+def _large_group_pairs(members: np.ndarray, sizes: np.ndarray, fanout: int,
+                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(i, j, group) pairs for groups too large for all pairs, given back to back in `members`:
+    in each group a random order, a ring through it (keeps the group connected) and
+    `fanout - 1` random partners per member."""
+    base = np.repeat(np.cumsum(sizes) - sizes, sizes)        # where each member's group starts
+    size = np.repeat(sizes, sizes)
+    group = np.repeat(np.arange(len(sizes)), sizes)
+    pos = np.arange(len(members)) - base
+    order = members[np.lexsort((rng.random(len(members)), group))]   # shuffled within each group
+    src, dst = [order], [order[base + (pos - 1) % size]]
     for _ in range(fanout - 1):
         src.append(order)
-        dst.append(order[rng.integers(0, k, size=k)])
-    s, d = np.concatenate(src), np.concatenate(dst)
+        dst.append(order[base + (rng.random(len(members)) * size).astype(np.int64)])
+    s, d, g = np.concatenate(src), np.concatenate(dst), np.tile(group, fanout)
     keep = s != d
-    return s[keep], d[keep]
+    return s[keep], d[keep], g[keep]
 
 
 def build_graph(
@@ -151,10 +153,9 @@ def _members(uniq: pa.Array, inv: np.ndarray, a: np.ndarray, usable: np.ndarray)
 
 
 def _add_group_pairs(pairs: _PairSum, tm: TokenMembers, weights: np.ndarray, fanout: int,
-                     rng: np.random.Generator) -> None:
-    """Each token's member pairs: every pair of a small group (vectorised, by group size), and a
-    ring plus random partners for a large one (in token order, so the random draws do not
-    depend on the small groups)."""
+                     rng: np.random.Generator, batch: int = 300_000) -> None:
+    """Each token's member pairs: every pair of a small group (by group size), and for a large
+    one a ring plus random partners (in batches of about `batch` members)."""
     sizes = tm.sizes
     starts = tm.offsets[:-1]
     for k in unique(sizes[sizes <= fanout + 1]).tolist():
@@ -162,9 +163,14 @@ def _add_group_pairs(pairs: _PairSum, tm: TokenMembers, weights: np.ndarray, fan
         block = tm.members[starts[g][:, None] + np.arange(k)]   # (groups, k)
         i, j = np.triu_indices(k, 1)
         pairs.add(block[:, i].ravel(), block[:, j].ravel(), np.repeat(weights[g], len(i)))
-    for t in np.flatnonzero(sizes > fanout + 1).tolist():
-        i, j = _group_pairs(tm.members[starts[t]:starts[t] + sizes[t]], fanout, rng)
-        pairs.add(i, j, weights[t])
+    big = np.flatnonzero(sizes > fanout + 1)
+    block_of = (np.cumsum(sizes[big]) - 1) // batch      # consecutive groups, ~`batch` members a block
+    for b in unique(block_of).tolist():
+        part = big[block_of == b]
+        k = sizes[part]
+        members = tm.members[np.repeat(starts[part], k) + np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k)]
+        i, j, g = _large_group_pairs(members, k, fanout, rng)
+        pairs.add(i, j, weights[part][g])
 
 
 def account_index(ids: pa.ChunkedArray | pa.Array, account_ids: np.ndarray) -> np.ndarray:
