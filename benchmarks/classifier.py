@@ -1,6 +1,7 @@
 """Benchmark the exchange classifier (never run by plain pytest).
 
-    python benchmarks/classifier.py lofo        [--data ../shared/data]
+    python benchmarks/classifier.py lofo        [--data ../shared/data] [--jobs 1]
+    python benchmarks/classifier.py lofo-quick  [--c 1.0] [--prior 6]   (iteration aid, not a reported figure)
     python benchmarks/classifier.py world       [--data ../shared/data] [--test-seed 977]   (shipped model; its simulated seeds are in model.json)
     python benchmarks/classifier.py throughput  [--rows 1000000] [--source testing|world] [--explain]
     python benchmarks/classifier.py all
@@ -12,6 +13,10 @@
   recall is measured on fresh renderings of F's templates and the flag rate on the held-out
   'test' benign split. Benign prompts are split by suite / source group (60/20/20 by a hash of
   the group), never by row. Test renderings use neutral request parameters (content only).
+* lofo-quick: a single-level check for iterating on features, ~30 s: fixed C and prior, threshold
+  and flag rate on the benign 'cal' split (the 'test' split is never read), recall on 80 renderings
+  per held-out template from seeds the benchmark does not use (202, 303). Its recall differs from
+  lofo's by several points per family (other renderings, no nested selection); report lofo.
 * world: macro-F1 of the shipped-recipe model on a simulated world from a seed never used in
   training (needs distillguard.simulate).
 * throughput: exchanges per CPU-second of this process (BLAS/OpenMP threads pinned to 1) and peak
@@ -50,11 +55,12 @@ def _save(name: str, payload: dict) -> None:
 
 
 # ---------------------------------------------------------------------------------------- LOFO
-GRID = tuple((c, crop) for c in (0.125, 0.25, 0.5, 1.0, 4.0) for crop in (False, True))
+# (C, prior mean of the production-cue weights; 0 = plain L2 as before)
+GRID = tuple((c, prior) for c in (0.0625, 0.125, 0.25, 1.0) for prior in (0.0, 3.0, 6.0))
 
 
-def lofo(data: Path, per_template: int = 30, test_per_template: int = 50, seed: int = 0, jobs: int = 2) -> dict:
-    """Nested leave-one-family-out: hyper-parameters (C, paragraph-crop augmentation) are chosen per
+def lofo(data: Path, per_template: int = 30, test_per_template: int = 50, seed: int = 0, jobs: int = 1) -> dict:
+    """Nested leave-one-family-out: hyper-parameters (C, production-cue prior) are chosen per
     outer fold by an inner leave-one-family-out over the *remaining* families only (threshold on the
     benign 'cal' split); the held-out family and the benign 'test' split are touched once, to report."""
     import scipy.sparse as sp
@@ -74,10 +80,8 @@ def lofo(data: Path, per_template: int = 30, test_per_template: int = 50, seed: 
     Xb_cal = tr.featurize_examples(cp.benign_examples(rows["cal"], seed + 1, "neutral"), dim)
     Xb_test = tr.featurize_examples(cp.benign_examples(rows["test"], seed + 2, "neutral"), dim)
     tpl = {t["id"]: t for t in corpus.templates}
-    pos, pos_ids = {}, {}
-    for crop in (False, True):
-        ex = cp.render_attacks(corpus, corpus.templates, per_template, seed, "train", fillers, crop=crop)
-        pos[crop], pos_ids[crop] = tr.featurize_examples(ex, dim), np.array([e.template_id for e in ex])
+    ex = cp.render_attacks(corpus, corpus.templates, per_template, seed, "train", fillers)
+    pos, pos_ids = tr.featurize_examples(ex, dim), np.array([e.template_id for e in ex])
     test_ex = cp.render_attacks(corpus, corpus.templates, test_per_template, seed + 101, "neutral", fillers)
     Xt, t_ids = tr.featurize_examples(test_ex, dim), np.array([e.template_id for e in test_ex])
     families = sorted({t["family"] for t in corpus.templates})
@@ -86,12 +90,12 @@ def lofo(data: Path, per_template: int = 30, test_per_template: int = 50, seed: 
         lin = {t.get("lineage") for t in corpus.templates if t["family"] in held_fams}
         return {i for i, t in tpl.items() if t["family"] not in held_fams and t.get("lineage") not in lin}
 
-    def fit(ids: set[str], c: float, crop: bool):
-        m = np.isin(pos_ids[crop], sorted(ids))
-        Xp = pos[crop][m]
+    def fit(ids: set[str], c: float, prior: float):
+        m = np.isin(pos_ids, sorted(ids))
+        Xp = pos[m]
         X = sp.vstack([Xp, Xb_fit], format="csr")
         y = np.r_[np.ones(Xp.shape[0], int), np.zeros(Xb_fit.shape[0], int)]
-        coef, icpt = tr.fit_logreg(X, y, c, cfg.max_iter)
+        coef, icpt = tr.fit_harvest(X, y, cfg, c, prior)
         w, b = coef[0], icpt[0]
         thr = tr.harvest_threshold(np.asarray(Xb_cal @ w).ravel() + b, 0.01)
         return w, b, thr
@@ -100,16 +104,16 @@ def lofo(data: Path, per_template: int = 30, test_per_template: int = 50, seed: 
         m = np.isin(t_ids, [i for i, t in tpl.items() if t["family"] == fam])
         return float(np.mean(np.asarray(Xt[m] @ w).ravel() + b >= thr))
 
-    def inner(outer: str, c: float, crop: bool, g: str) -> float:
-        w, b, thr = fit(train_ids({outer, g}), c, crop)
+    def inner(outer: str, c: float, prior: float, g: str) -> float:
+        w, b, thr = fit(train_ids({outer, g}), c, prior)
         return recall_on(g, w, b, thr)
 
-    jobs_list = [(o, c, crop, g) for o in families for (c, crop) in GRID for g in families if g != o]
+    jobs_list = [(o, c, prior, g) for o in families for (c, prior) in GRID for g in families if g != o]
     t0 = time.perf_counter()
     vals = Parallel(n_jobs=jobs, backend="threading")(delayed(inner)(*j) for j in jobs_list)
     inner_scores: dict = {}
-    for (o, c, crop, g), v in zip(jobs_list, vals):
-        inner_scores.setdefault(o, {}).setdefault((c, crop), []).append(v)
+    for (o, c, prior, g), v in zip(jobs_list, vals):
+        inner_scores.setdefault(o, {}).setdefault((c, prior), []).append(v)
     print(f"  inner selection: {len(jobs_list)} fits in {time.perf_counter() - t0:.0f}s", flush=True)
 
     out: dict = {"split": {s: {"prompts": len(v), "groups": len({cp.benign_group(r) for r in v})}
@@ -127,12 +131,12 @@ def lofo(data: Path, per_template: int = 30, test_per_template: int = 50, seed: 
         fpr_cal = float(np.mean(np.asarray(Xb_cal @ w).ravel() + b >= thr))
         held = sum(1 for t in tpl.values() if t["family"] == fam)
         out["families"][fam] = {"recall": rec, "benign_flag_rate_test": fpr_test, "benign_flag_rate_cal": fpr_cal,
-                                "chosen": {"C": best[0], "crop": best[1]}, "inner_mean_recall": means[best],
+                                "chosen": {"C": best[0], "prior": best[1]}, "inner_mean_recall": means[best],
                                 "templates_held_out": held, "train_templates": len(ids),
                                 "templates_excluded_by_lineage": len(tpl) - held - len(ids),
                                 "per_template_recall": per_tpl}
         print(f"  {fam:24s} recall {rec:6.1%}  benign flag rate held-out {fpr_test:6.2%} (cal {fpr_cal:.2%})  "
-              f"held out {held}, lineage-excluded {len(tpl) - held - len(ids)}, chose C={best[0]} crop={best[1]}",
+              f"held out {held}, lineage-excluded {len(tpl) - held - len(ids)}, chose C={best[0]} prior={best[1]}",
               flush=True)
     rec = [v["recall"] for v in out["families"].values()]
     fpr = [v["benign_flag_rate_test"] for v in out["families"].values()]
@@ -141,6 +145,43 @@ def lofo(data: Path, per_template: int = 30, test_per_template: int = 50, seed: 
     out["max_benign_flag_rate_test"] = float(np.max(fpr))
     print(f"  mean unseen-family recall {out['mean_recall']:.1%} at mean held-out benign flag rate "
           f"{out['mean_benign_flag_rate_test']:.2%} (max {out['max_benign_flag_rate_test']:.2%})")
+    return out
+
+
+def lofo_quick(data: Path, c: float, prior: float, per_template: int = 30, seed: int = 0) -> dict:
+    """Single-level leave-one-family-out at fixed (C, prior) on the training side only (see the module doc)."""
+    import scipy.sparse as sp
+
+    from distillguard.signals.classifier import _corpus as cp
+    from distillguard.signals.classifier import _train as tr
+
+    corpus = cp.load_corpus(data)
+    cfg = tr.TrainConfig()
+    split = {r["id"]: cp.split_of(cp.benign_group(r), "lofo") for r in corpus.benign}
+    rows = {s_: [r for r in corpus.benign if split[r["id"]] == s_] for s_ in ("fit", "cal")}
+    fillers = cp.Fillers(rows["fit"])
+    Xb_fit = tr.featurize_examples(cp.benign_examples(rows["fit"], seed, "train")
+                                   + cp.tau2_agent_examples(corpus, rows["fit"], seed, "train"), cfg.dim)
+    Xb_cal = tr.featurize_examples(cp.benign_examples(rows["cal"], seed + 1, "neutral"), cfg.dim)
+    ex = cp.render_attacks(corpus, corpus.templates, per_template, seed, "train", fillers)
+    Xp, pid = tr.featurize_examples(ex, cfg.dim), np.array([e.template_id for e in ex])
+    dev = [e for k in (202, 303) for e in cp.render_attacks(corpus, corpus.templates, 40, seed + k, "neutral", fillers)]
+    Xd, did = tr.featurize_examples(dev, cfg.dim), np.array([e.template_id for e in dev])
+    tpl = {t["id"]: t for t in corpus.templates}
+    out: dict = {"C": c, "prior": prior, "families": {}}
+    for fam in sorted({t["family"] for t in corpus.templates}):
+        lin = {t.get("lineage") for t in corpus.templates if t["family"] == fam}
+        m = np.isin(pid, sorted(i for i, t in tpl.items() if t["family"] != fam and t.get("lineage") not in lin))
+        X = sp.vstack([Xp[m], Xb_fit], format="csr")
+        y = np.r_[np.ones(int(m.sum()), int), np.zeros(Xb_fit.shape[0], int)]
+        coef, icpt = tr.fit_harvest(X, y, cfg, c, prior)
+        thr = tr.harvest_threshold(np.asarray(Xb_cal @ coef[0]).ravel() + icpt[0], 0.01)
+        fm = np.isin(did, [i for i, t in tpl.items() if t["family"] == fam])
+        rec = float(np.mean(np.asarray(Xd[fm] @ coef[0]).ravel() + icpt[0] >= thr))
+        out["families"][fam] = rec
+        print(f"  {fam:24s} recall {rec:6.1%}", flush=True)
+    out["mean_recall"] = float(np.mean(list(out["families"].values())))
+    print(f"  mean {out['mean_recall']:.1%} (C={c}, prior={prior}; training side only, not a reported figure)")
     return out
 
 
@@ -266,7 +307,7 @@ def throughput(rows: int, source: str, batch: int = 65_536, data: Path | None = 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=("lofo", "world", "throughput", "all"))
+    ap.add_argument("what", choices=("lofo", "lofo-quick", "world", "throughput", "all"))
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--source", choices=("testing", "corpus", "world"), default="testing")
@@ -277,12 +318,17 @@ def main(argv: list[str] | None = None) -> int:
                     help="throughput: also build the explanation strings (the detect path runs without them)")
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/distillguard-bench-worlds"))
     ap.add_argument("--results", type=Path, default=None, help="Folder for the JSON results.")
+    ap.add_argument("--jobs", type=int, default=1, help="lofo: threads for the inner fits (the machine is shared).")
+    ap.add_argument("--c", type=float, default=1.0, help="lofo-quick: C of the harvest head.")
+    ap.add_argument("--prior", type=float, default=6.0, help="lofo-quick: prior mean of the production-cue weights.")
     a = ap.parse_args(argv)
     global RESULTS
     RESULTS = a.results
     if a.what in ("lofo", "all"):
         print("leave-one-family-out (harvest head):")
-        _save("lofo", lofo(a.data))
+        _save("lofo", lofo(a.data, jobs=a.jobs))
+    if a.what == "lofo-quick":
+        _save("lofo-quick", lofo_quick(a.data, a.c, a.prior))
     if a.what in ("world", "all"):
         print("world macro-F1:")
         _save("world", world(a.data, a.train_seeds, a.test_seed, a.scale, a.workdir))

@@ -141,3 +141,21 @@ def test_saved_artefact_round_trips(tmp_path):
 
     m2 = Model.load(tmp_path / "a")
     assert np.array_equal(m2.w_text, m.w_text)
+
+
+def test_production_cue_prior_keeps_unseen_cues_at_the_prior():
+    import scipy.sparse as sp
+
+    from distillguard.signals.classifier import _train as tr
+
+    rng = np.random.default_rng(0)
+    X = rng.random((300, 6))
+    X[:, 4] = 0.0                                   # a cue no training example carries
+    y = (X[:, 0] - X[:, 1] + 0.1 * rng.standard_normal(300) > 0).astype(int)
+    X = sp.csr_matrix(X)
+    w_plain, b_plain = tr.fit_logreg(X, y, 1.0, 500)
+    w_zero, b_zero = tr.fit_logreg_prior(X, y, 1.0, 500, [], 0.0, tol=1e-8)   # no prior: the same model
+    assert np.allclose(w_plain, w_zero, atol=1e-3) and np.allclose(b_plain, b_zero, atol=1e-3)
+    w, _ = tr.fit_logreg_prior(X, y, 1.0, 500, [1, 4], 2.0)
+    assert w[0, 1] >= 0.0 and w_plain[0, 1] < 0.0   # a production cue never lowers the score
+    assert w[0, 4] == pytest.approx(2.0)            # an unseen cue keeps its prior weight

@@ -79,6 +79,14 @@ def test_cue_matcher_rejects_bad_phrases():
     assert m.tolist() == [[True, False], [False, True], [False, False], [False, False]]
 
 
+def test_elided_lines_count_ellipsis_only_lines_per_row():
+    texts = ["Format:\n1. <item>\n2. <item>\n...\n", "A: x\n\u2026", "wait... what?\n... and more",
+             "...", "", "etc...\n"]
+    got = fx._elided_lines(hs.tokenize(pa.array(texts, pa.string())))
+    assert got.tolist() == [1, 1, 0, 1, 0, 0]
+    assert [fx._elided_lines(hs.tokenize(pa.array([t], pa.string())))[0] for t in texts] == got.tolist()
+
+
 @pytest.fixture(scope="module")
 def mixed() -> pa.Table:
     rng = random.Random(11)

@@ -48,7 +48,7 @@ DENSE_NAMES: tuple[str, ...] = (
     "temperature_zero", "temperature_high", "top_p_below_1", "n_gt_1", "logprobs", "top_logprobs",
     "json_response_format", "stream", "thinking_budget", "reasoning_effort_high", "response_has_reasoning",
     "response_len", "output_input_ratio", "reasoning_tokens", "response_tool_calls", "finish_length",
-    "numbered_lines", "label_lines", "placeholders", "cue_count", *CUE_NAMES,
+    "numbered_lines", "label_lines", "placeholders", "elided_lines", "cue_count", *CUE_NAMES,
 )
 DENSE_INDEX = {n: i for i, n in enumerate(DENSE_NAMES)}
 
@@ -61,7 +61,8 @@ DENSE_PHRASE: dict[str, str] = {
     "has_audio": "audio content", "has_file": "file content", "has_tool_call": "tool calls in history",
     "has_tool_result": "tool results in history", "n_tools": "tools offered", "computer_tools": "computer-use tools",
     "numbered_lines": "numbered list", "label_lines": "labelled fields",
-    "placeholders": "template placeholders", "cue_count": "several production cues", "temperature_zero": "temperature 0", "temperature_high": "temperature >= 1",
+    "placeholders": "template placeholders", "elided_lines": "output skeleton with '...' lines",
+    "cue_count": "several production cues", "temperature_zero": "temperature 0", "temperature_high": "temperature >= 1",
     "multi_turn": "multi-turn", "output_input_ratio": "long output for its input",
     "response_len": "long response", "reasoning_tokens": "many reasoning tokens", "finish_length": "hit the length limit",
     "top_p_below_1": "top_p < 1", "sys_len": "long system prompt", "user_len": "long prompt",
@@ -273,6 +274,7 @@ def _dense(batch: pa.RecordBatch | pa.Table, text: pa.Array, tok: hs.Tokens) -> 
     labels, holes = _layout(tok)
     d[:, f["label_lines"]] = np.minimum(np.log1p(labels) / 3, 1.5)
     d[:, f["placeholders"]] = np.minimum(np.log1p(holes) / 2, 1.5)
+    d[:, f["elided_lines"]] = np.minimum(_elided_lines(tok), 2) / 2
     cues = phrase_cues(tok)
     d[:, f[CUE_NAMES[0]]:f[CUE_NAMES[0]] + len(CUE_NAMES)] = cues
     counted = [i for i, name in enumerate(CUE_NAMES) if name not in _TOPIC_CUES]
@@ -342,6 +344,28 @@ def _layout(tok: hs.Tokens) -> tuple[np.ndarray, np.ndarray]:
     labels = np.bincount(tok.row[label], minlength=n_rows).astype(np.float64)
     holes = np.bincount(tok.row[hole], minlength=n_rows).astype(np.float64)
     return labels, holes
+
+
+def _elided_lines(tok: hs.Tokens) -> np.ndarray:
+    """Per row: lines that are only an ellipsis ("..." or "\u2026") - the skeleton of an output format
+    whose pattern is to be repeated ("1. <item>" / "2. <item>" / "...")."""
+    data, offsets = tok.data, tok.offsets
+    n_rows = offsets.size - 1
+    size = data.size
+    if size < 3:
+        return np.zeros(n_rows)
+    # candidates first (one pass each, few hits), then the line checks on those positions only
+    dot = np.flatnonzero(data[:-2] == 46)
+    dot = dot[(data[dot + 1] == 46) & (data[dot + 2] == 46)]
+    ell = np.flatnonzero(data[:-2] == 0xE2)
+    ell = ell[(data[ell + 1] == 0x80) & (data[ell + 2] == 0xA6)]
+    pos = np.concatenate([dot, ell])
+    rows = np.searchsorted(offsets, pos, side="right") - 1
+    opens = (pos == offsets[rows]) | (data[np.maximum(pos - 1, 0)] == 10)
+    after = pos + 3
+    closes = (after == offsets[rows + 1]) | np.isin(data[np.minimum(after, size - 1)], (10, 13))
+    ok = opens & closes & (after <= offsets[rows + 1])
+    return np.bincount(rows[ok], minlength=n_rows).astype(np.float64)
 
 
 def _numbered_lines(tok: hs.Tokens) -> np.ndarray:

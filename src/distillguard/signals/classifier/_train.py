@@ -46,7 +46,8 @@ class TrainConfig:
     per_template: int = 30
     synthetic_per_template: int = 40
     c_category: float = 4.0
-    c_harvest: float = 0.25              # the value the nested inner-fold selection (benchmarks/classifier.py lofo) chose most often
+    c_harvest: float = 1.0               # the value the nested inner-fold selection (benchmarks/classifier.py lofo) chose most often (5 of 8 folds)
+    harvest_prior: float = 6.0           # prior mean of the production-cue weights of the harvest head (0: plain L2); chosen in all 8 folds
     crop: bool = False                   # paragraph-dropout augmentation (also not chosen by that selection)
     sim_seeds: tuple[int, ...] = (1, 2)  # simulated worlds (scale tiny) added to training when the simulator exists
     sim_scale: str = "tiny"
@@ -56,7 +57,14 @@ class TrainConfig:
     flag_rate: float = 0.01              # harvest threshold: share of benign cal prompts flagged
     harvest_only_features: tuple[str, ...] = (   # dense cues the category head does not use (weight 0)
         "cue_about_outputs", "cue_about_prompts", "cue_bare_output", "cue_persona", "cue_few_shot", "cue_diversity",
-        "cue_fiction_setup", "cue_chat_markup", "cue_count", "label_lines", "placeholders")
+        "cue_fiction_setup", "cue_chat_markup", "cue_count", "label_lines", "placeholders", "elided_lines")
+    # dense cues that, by the threat model, can only make data production *more* likely: with
+    # harvest_prior > 0 their harvest weights are kept >= 0 and shrunk towards harvest_prior, not 0
+    production_cues: tuple[str, ...] = (
+        "cue_rubric", "cue_judge", "cue_format", "cue_dataset", "cue_rewrite", "cue_sensitive", "cue_about_outputs",
+        "cue_about_prompts", "cue_bare_output", "cue_persona", "cue_few_shot", "cue_diversity", "cue_fiction_setup",
+        "cue_chat_markup", "cue_batch", "label_lines", "placeholders", "elided_lines", "cue_count",
+        "max_tokens_at_cap", "n_gt_1", "logprobs", "top_logprobs")
 
 
 def featurize_examples(examples: Sequence[cp.Example], dim: int, table: pa.Table | None = None) -> sp.csr_matrix:
@@ -78,6 +86,48 @@ def fit_logreg(X: sp.csr_matrix, y: np.ndarray, c: float, max_iter: int, power: 
     clf = LogisticRegression(C=c, class_weight=weights, max_iter=max_iter, tol=1e-4)
     clf.fit(X, y)
     return clf.coef_.astype(np.float32), clf.intercept_.astype(np.float32)
+
+
+def fit_logreg_prior(X: sp.csr_matrix, y: np.ndarray, c: float, max_iter: int, prior_idx: Sequence[int],
+                     prior: float, tol: float = 1e-4) -> tuple[np.ndarray, np.ndarray]:
+    """Binary logistic regression (balanced class weights, as ``fit_logreg``) whose weights at
+    `prior_idx` are >= 0 and shrunk towards `prior` instead of 0 (penalty 0.5 * |w - w0|^2): a cue
+    no training family carries keeps weight `prior` instead of none. L-BFGS-B, deterministic.
+    """
+    X = sp.csr_matrix(X, dtype=np.float64)
+    n, F = X.shape
+    classes, counts = np.unique(y, return_counts=True)
+    cw = dict(zip(classes.tolist(), (counts.max() / counts).tolist()))
+    sw = np.array([cw[v] for v in y.tolist()], np.float64) * c
+    total = float(sw.sum())
+    ys = 2.0 * np.asarray(y, np.float64) - 1.0
+    XT = X.T.tocsr()
+    w0 = np.zeros(F)
+    w0[list(prior_idx)] = prior
+
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        d = theta[:F] - w0
+        m = ys * (X @ theta[:F] + theta[F])
+        g = -ys * sw / (1.0 + np.exp(np.minimum(m, 500.0)))
+        return (float(sw @ np.logaddexp(0.0, -m)) + 0.5 * float(d @ d)) / total, np.r_[XT @ g + d, g.sum()] / total
+
+    bounds = [(None, None)] * (F + 1)
+    for i in prior_idx:
+        bounds[i] = (0.0, None)
+    res = so.minimize(objective, np.r_[w0, 0.0], jac=True, method="L-BFGS-B", bounds=bounds,
+                      options={"maxiter": max_iter, "gtol": tol})
+    return res.x[:F].astype(np.float32)[None, :], np.array([res.x[F]], np.float32)
+
+
+def fit_harvest(X: sp.csr_matrix, y: np.ndarray, cfg: TrainConfig, c: float | None = None,
+                prior: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The harvest head's fit: plain L2 logistic regression, or with the production-cue prior."""
+    c = cfg.c_harvest if c is None else c
+    prior = cfg.harvest_prior if prior is None else prior
+    if prior <= 0:
+        return fit_logreg(X, y, c, cfg.max_iter)
+    idx = [cfg.dim + fx.DENSE_INDEX[name] for name in cfg.production_cues]
+    return fit_logreg_prior(X, y, c, cfg.max_iter, idx, prior)
 
 
 def harvest_threshold(benign_scores: np.ndarray, flag_rate: float) -> float:
@@ -172,7 +222,7 @@ def train_model(examples: Sequence[cp.Example], cfg: TrainConfig, *, log: Callab
         Xc = X @ sp.diags(keep, format="csr")
     coef_c, icpt_c = fit_logreg(Xc[fit], ycat[fit], cfg.c_category, cfg.max_iter, power=0.5)
     hmask = fit & (yh >= 0)
-    coef_h, icpt_h = fit_logreg(X[hmask], yh[hmask], cfg.c_harvest, cfg.max_iter)
+    coef_h, icpt_h = fit_harvest(X[hmask], yh[hmask], cfg)
     log("fitted category and harvest heads")
 
     F = X.shape[1]
