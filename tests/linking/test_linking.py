@@ -80,3 +80,30 @@ def test_correlation_ignores_steady_volume_and_sees_shared_bursts():
     m = sp.csr_matrix(np.vstack([bursts, bursts * 0.9 + 0.01 * rng.random(300), steady_a, steady_b]))
     c = pair_correlation(m, np.array([0, 2]), np.array([1, 3]))
     assert c[0] > 0.9 and abs(c[1]) < 0.3
+
+
+def test_projected_activity_keeps_lockstep_partners_as_nearest_neighbours():
+    """The neighbour search runs on a random projection; accounts fed by one scheduler must
+    still find each other there (their correlation is then computed exactly)."""
+    from distillguard.linking.timing import _dense_neighbours, projected_profiles
+
+    rng = np.random.default_rng(11)
+    n, bins, groups, size = 1500, 1008, 10, 15
+    rows, cols = [], []
+    for g in range(groups):  # each group switches on in the same ~60 bins
+        on = rng.choice(bins, 60, replace=False)
+        for a in range(size):
+            k = on[rng.random(60) < 0.8]
+            rows += [g * size + a] * len(k)
+            cols += k.tolist()
+    for a in range(groups * size, n):  # independent accounts
+        k = rng.choice(bins, rng.integers(6, 200), replace=False)
+        rows += [a] * len(k)
+        cols += k.tolist()
+    activity = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, bins))
+    ids = np.arange(n)
+    x = projected_profiles(activity, ids, dims=128)
+    assert x.shape == (n, 128)
+    i, j, _ = _dense_neighbours(x, ids)
+    in_group = i < groups * size
+    assert np.mean(i[in_group] // size == j[in_group] // size) > 0.95

@@ -95,11 +95,10 @@ def projected_profiles(activity: sp.csr_matrix, rows: np.ndarray, dims: int = 12
     neighbour search's cost by the ratio of the two widths, and the rows are never densified.
     """
     n_bins = activity.shape[1]
+    mean, norm = _centred_norms(activity)
     if n_bins <= dims:
-        mean, norm = _centred_norms(activity)
         dense = activity[rows].toarray() - mean[rows, None]
         return (dense / norm[rows, None]).astype(np.float32)
-    mean, norm = _centred_norms(activity)
     r = np.random.default_rng(seed).standard_normal((n_bins, dims)) / np.sqrt(dims)
     # (a - mean) @ r == a @ r - mean * column sums of r
     y = np.asarray(activity[rows] @ r) - mean[rows, None] * r.sum(axis=0)[None, :]
