@@ -409,7 +409,7 @@ def _write(engine, out, all_accounts, active, graph, campaigns, decision, config
             "exchanges": int(s.get("exchanges", 0)),
             "first_seen": s.get("first_seen"), "last_seen": s.get("last_seen"),
             "risk": round(float(c.risk), 4),
-            "categories": {k: round(v / total, 4) for k, v in sorted(mix.items(), key=lambda kv: -kv[1])},
+            "categories": {k: round(v / total, 4) for k, v in sorted(mix.items(), key=lambda kv: (-kv[1], kv[0]))},
             "indicators": [{"kind": i["kind"], "value": i["value"]} for i in c.indicators],
         }
         pv = pivots.get(c.campaign_id)
