@@ -239,11 +239,12 @@ def _decide_and_write(engine, out, all_accounts, classified, templates, fp, poli
     own_reasons = [scores["reasons"][int(i)].as_py() or "" for i in order]
 
     def link() -> tuple[Any, Any]:
-        tokens = account_tokens(engine, pa.array(active.tolist(), pa.string()))
+        active_ids = pa.array(active.tolist(), pa.string())
+        tokens = account_tokens(engine, active_ids)
         suspicious = np.flatnonzero(own_risk >= np.quantile(own_risk, 0.8)) if len(own_risk) else np.empty(0, int)
         sig_ids, sig_matrix = signatures(fp, engine.sql("SELECT account_id, template_id FROM exchange_templates"))
         aligned = np.zeros((len(active), sig_matrix.shape[1]), dtype=sig_matrix.dtype)
-        rows = account_index(pa.array(active.tolist(), pa.string()), np.asarray(sig_ids.to_pylist(), dtype=object))
+        rows = account_index(active_ids, np.asarray(sig_ids.to_pylist(), dtype=object))
         aligned[rows >= 0] = sig_matrix[rows[rows >= 0]]
         extra = {"signature": signature_edges(aligned, suspicious, signature_similarity)}
         base = build_graph(tokens, active)  # token evidence once; its pairs are the lock-step candidates

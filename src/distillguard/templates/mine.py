@@ -97,19 +97,8 @@ def skeleton_hashes(flat: np.ndarray, offsets: np.ndarray, fixed_sorted: np.ndar
     m = len(flat)
     row_start = np.repeat(starts, lengths)
     pos = np.arange(m, dtype=np.int64) - row_start
-    nonempty = lengths > 0
     big = (flat & np.uint64(1)) == 1                  # anchor-sized segments
-    if len(fixed_sorted) and m:
-        ix = (index or HashIndex(fixed_sorted)).find(flat)
-        fixed = ix >= 0
-        if fixed_counts is not None and relative_df > 0:
-            cnt = np.where(fixed, fixed_counts[ix], 0)
-            # Only anchor-sized segments set the reference count of their row.
-            row_max = np.zeros(n, dtype=np.int64)
-            row_max[nonempty] = np.maximum.reduceat(np.where(big, cnt, 0), starts[nonempty])
-            fixed &= cnt >= relative_df * np.repeat(row_max, lengths)
-    else:
-        fixed = np.zeros(m, dtype=bool)
+    fixed = _fixed_flags(flat, offsets, fixed_sorted, fixed_counts, relative_df, index)
     anchor = fixed & big
     cf_excl = np.cumsum(fixed, dtype=np.int64) - fixed
     rank = cf_excl - cf_excl[row_start] if m else cf_excl   # fixed segments before, in the row
@@ -137,19 +126,26 @@ def skeleton_hashes(flat: np.ndarray, offsets: np.ndarray, fixed_sorted: np.ndar
 
 
 def _fixed_flags(flat: np.ndarray, offsets: np.ndarray, fixed_sorted: np.ndarray,
-                 fixed_counts: np.ndarray | None = None, relative_df: float = 0.0) -> np.ndarray:
-    """Per segment of many exchanges (flat hashes + offsets): whether it is fixed wrapper text."""
+                 fixed_counts: np.ndarray | None = None, relative_df: float = 0.0,
+                 index: HashIndex | None = None) -> np.ndarray:
+    """Per segment of many rows (flat hashes + offsets): whether it is fixed wrapper text.
+
+    A segment is fixed when it is frequent (in `fixed_sorted`) and, with `relative_df` > 0, its
+    count is at least that share of the largest count among its row's anchor-sized segments.
+    """
     if not (len(fixed_sorted) and len(flat)):
         return np.zeros(len(flat), dtype=bool)
-    ix = np.searchsorted(fixed_sorted, flat).clip(0, len(fixed_sorted) - 1)
-    fixed = fixed_sorted[ix] == flat
+    lengths = np.diff(offsets)
+    ix = (index or HashIndex(fixed_sorted)).find(flat)
+    fixed = ix >= 0
     if fixed_counts is not None and relative_df > 0:
         cnt = np.where(fixed, fixed_counts[ix], 0)
         big = (flat & np.uint64(1)) == 1
-        row = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
-        top = np.zeros(len(offsets) - 1, dtype=cnt.dtype)
-        np.maximum.at(top, row[big], cnt[big])
-        fixed &= cnt >= relative_df * top[row]
+        # Only anchor-sized segments set the reference count of their row.
+        nonempty = lengths > 0
+        row_max = np.zeros(len(lengths), dtype=np.int64)
+        row_max[nonempty] = np.maximum.reduceat(np.where(big, cnt, 0), offsets[:-1][nonempty])
+        fixed &= cnt >= relative_df * np.repeat(row_max, lengths)
     return fixed
 
 
