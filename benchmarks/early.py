@@ -24,6 +24,7 @@ def main() -> int:
     ap.add_argument("--store", type=Path, required=True, help="the store detect left for that world")
     ap.add_argument("--out", type=Path, required=True, help="folder for each run's outputs and early.json")
     ap.add_argument("--hours", type=float, default=24.0)
+    ap.add_argument("--campaign", action="append", help="only this true campaign (repeatable; default: all)")
     args = ap.parse_args()
 
     import duckdb
@@ -37,7 +38,13 @@ def main() -> int:
     con.execute("SET TimeZone = 'UTC'")
     exchanges = str(args.store / "exchanges" / "**" / "*.parquet").replace("'", "''")
     res = {}
-    for name, start in sorted(campaign_starts(args.world, labels).items()):
+    starts = campaign_starts(args.world, labels)
+    unknown = sorted(set(args.campaign or []) - set(starts))
+    if unknown:
+        ap.error(f"no campaign named {', '.join(unknown)} in {args.world} (it has {', '.join(sorted(starts))})")
+    for name, start in sorted(starts.items()):
+        if args.campaign and name not in args.campaign:
+            continue
         until = early_until(start, args.hours)
         t = time.perf_counter()
         out = args.out / name

@@ -22,6 +22,7 @@ from distillguard.decisions.policy import CLASSIFY_PER_ACCOUNT
 from distillguard.engine import open_engine
 from distillguard.ingest import IngestReport, ingest_paths
 from distillguard.linking import (
+    CampaignParams,
     account_tokens,
     behaviour_edges,
     behaviour_profiles,
@@ -30,6 +31,7 @@ from distillguard.linking import (
     configuration_indicator,
     content_campaigns,
     find_campaigns,
+    recruit_leads,
     top_indicators,
 )
 from distillguard.linking.graph import account_index, with_edges
@@ -256,13 +258,18 @@ def _decide_and_write(engine, out, all_accounts, classified, templates, fp, poli
 
     graph, campaigns = _timed(timings, "linking", say, link)
     decision = _timed(timings, "decide", say, lambda: decide(own_risk, own_reasons, campaigns, policy))
-    # Accounts flagged alone that share a harness become one campaign for the analyst.
+    # Accounts flagged alone that share a harness become one campaign for the analyst; leads
+    # (some suspicion of their own, no verdict) that work exactly like its members join it.
     alone = np.flatnonzero(decision.flagged & (decision.campaign_of < 0))
     config_keys = np.full(len(active), "", dtype=object)
+    extra_campaigns = []
     if len(alone) >= 2:
         profiles, config_keys = behaviour_profiles(fp, active)
-        graph = with_edges(graph, {"behaviour": behaviour_edges(profiles, config_keys, alone)})
-    extra_campaigns = content_campaigns(graph, alone, own_risk)
+        behaviour = behaviour_edges(profiles, config_keys, alone)
+        graph = with_edges(graph, {"behaviour": behaviour})
+        extra_campaigns = content_campaigns(graph, alone, own_risk)
+        leads = np.flatnonzero(~decision.flagged & (decision.campaign_of < 0) & (own_risk >= CampaignParams().lead_min_risk))
+        graph, extra_campaigns = recruit_leads(graph, extra_campaigns, profiles, config_keys, leads, own_risk, behaviour)
     if extra_campaigns:
         campaigns = campaigns + extra_campaigns
         decision = decide(own_risk, own_reasons, campaigns, policy)

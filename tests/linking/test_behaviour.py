@@ -7,12 +7,13 @@ import json
 import numpy as np
 import pyarrow as pa
 
-from distillguard.linking import behaviour_edges, behaviour_profiles, build_graph, content_campaigns
+from distillguard.decisions import Policy, decide
+from distillguard.linking import behaviour_edges, behaviour_profiles, build_graph, content_campaigns, recruit_leads
 from distillguard.linking.graph import with_edges
 
 
-def fingerprints(seed: int = 0) -> pa.Table:
-    """A population of varied accounts plus one harness run by 12 accounts (same config and habits)."""
+def fingerprints(seed: int = 0, harness: int = 12, config: tuple[int, float] = (4096, 0.7)) -> pa.Table:
+    """A population of varied accounts plus one harness run by `harness` accounts (same config and habits)."""
     rng = np.random.default_rng(seed)
     rows = []
     for i in range(300):  # ordinary customers: every habit varies
@@ -21,8 +22,8 @@ def fingerprints(seed: int = 0) -> pa.Table:
                      "single_turn_share": rng.uniform(0, 1), "harvest_mean": rng.uniform(0, 0.4),
                      "browser_ua_share": float(rng.integers(0, 2)), "mean_output_tokens": rng.uniform(50, 2000),
                      "category_mix": json.dumps({"other": 1.0})})
-    for i in range(12):  # one harness: same configuration, near-identical behaviour, own noise
-        rows.append({"account_id": f"h{i:02d}", "max_tokens_mode": 4096, "temperature_mode": 0.7,
+    for i in range(harness):  # one harness: same configuration, near-identical behaviour, own noise
+        rows.append({"account_id": f"h{i:02d}", "max_tokens_mode": config[0], "temperature_mode": config[1],
                      "hour_entropy": 0.8 + rng.normal(0, 0.01), "single_turn_share": 0.7 + rng.normal(0, 0.02),
                      "harvest_mean": 0.9 + rng.normal(0, 0.01), "browser_ua_share": 1.0,
                      "mean_output_tokens": 1500 + rng.normal(0, 30),
@@ -85,3 +86,53 @@ def test_configuration_indicator_names_the_shared_configuration():
     assert got == {"kind": "request_configuration", "value": "max_tokens=4096, temperature=0.7",
                    "accounts": 3, "accounts_total": 5}
     assert configuration_indicator(keys, np.array([25])) is None
+
+
+def _harness_world(config: tuple[int, float], flagged: int = 12, leads: int = 12, seed: int = 5):
+    """Graph, profiles and risks: the first `flagged` harness accounts were flagged on their own,
+    the next `leads` have a little suspicion (0.1), as have 30 ordinary customers."""
+    fp = fingerprints(seed=seed, harness=flagged + leads, config=config)
+    ids = np.array(fp.column("account_id").to_pylist(), dtype=object)
+    tokens = pa.table({"account_id": pa.array([], pa.string()), "kind": pa.array([], pa.string()),
+                       "value": pa.array([], pa.string())})
+    risk = np.zeros(len(ids))
+    risk[300:300 + flagged] = 0.9
+    risk[300 + flagged:] = 0.1
+    risk[:30] = 0.1
+    profiles, keys = behaviour_profiles(fp, ids)
+    alone = np.arange(300, 300 + flagged)
+    behaviour = behaviour_edges(profiles, keys, alone)
+    graph = with_edges(build_graph(tokens, ids), {"behaviour": behaviour})
+    return graph, profiles, keys, risk, alone, behaviour
+
+
+def _recruit(config: tuple[int, float], **kw):
+    graph, profiles, keys, risk, alone, behaviour = _harness_world(config, **kw)
+    campaigns = content_campaigns(graph, alone, risk)
+    leads = np.flatnonzero((risk >= 0.05) & (risk < 0.5))
+    return recruit_leads(graph, campaigns, profiles, keys, leads, risk, behaviour), risk
+
+
+def test_leads_that_work_like_a_campaign_join_it_and_are_flagged():
+    (graph, campaigns), risk = _recruit((3000, 0.3))  # a configuration no customer sends
+    assert len(campaigns) == 1
+    c = campaigns[0]
+    assert sorted(c.recruited.tolist()) == list(range(312, 324))
+    assert sorted(c.members.tolist()) == list(range(300, 324))
+    assert c.member_risk == 0.9  # the campaign's risk comes from its flagged members only
+    d = decide(risk, [""] * len(risk), campaigns, Policy())
+    assert d.flagged[312:324].all() and not d.flagged[:300].any()
+    assert "joined on behaviour" in d.reasons[315] and "joined on behaviour" not in d.reasons[301]
+
+
+def test_a_configuration_many_customers_send_recruits_no_one():
+    # about 30 of the 300 customers also send max_tokens 4096 at temperature 0.7
+    (_, campaigns), _ = _recruit((4096, 0.7))
+    assert len(campaigns) == 1 and len(campaigns[0].recruited) == 0
+    assert len(campaigns[0].members) == 12
+
+
+def test_a_small_campaign_recruits_no_one():
+    # 8 of the 12 senders of the configuration are members, but fewer than the 10 matches required
+    (_, campaigns), _ = _recruit((3000, 0.3), flagged=8, leads=4)
+    assert len(campaigns) == 1 and len(campaigns[0].recruited) == 0

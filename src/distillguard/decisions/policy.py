@@ -59,6 +59,9 @@ def decide(own_risk: np.ndarray, own_reasons: list[str], campaigns: list[Campaig
         shared = ", ".join(KINDS[k].description for k in kinds) or "coordinated behaviour"
         for m in c.members.tolist():
             campaign_reason[m] = f"linked to {len(c.members) - 1} other accounts in campaign {c.campaign_id} ({shared})"
+        for m in c.recruited.tolist():
+            campaign_reason[m] = (f"works like the accounts of campaign {c.campaign_id}: its request configuration "
+                                  f"and a near-identical behaviour profile (joined on behaviour, not on its own risk)")
     risk = np.clip(risk, 0.0, 1.0)
     flagged = risk >= policy.flag_threshold
     reasons = []

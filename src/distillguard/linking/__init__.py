@@ -7,6 +7,7 @@ from distillguard.linking.campaigns import (
     campaign_tables,
     content_campaigns,
     find_campaigns,
+    recruit_leads,
     score_communities,
     top_indicators,
 )
@@ -16,4 +17,5 @@ from distillguard.linking.graph import AccountGraph, build_graph
 
 __all__ = ["KINDS", "AccountGraph", "Campaign", "CampaignParams", "account_tokens", "behaviour_edges",
            "behaviour_profiles", "configuration_indicator", "build_graph", "campaign_tables",
-           "content_campaigns", "detect_communities", "find_campaigns", "score_communities", "top_indicators"]
+           "content_campaigns", "detect_communities", "find_campaigns", "recruit_leads", "score_communities",
+           "top_indicators"]

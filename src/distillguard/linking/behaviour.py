@@ -9,9 +9,12 @@ its prompts are, how it spreads over the day. Two accounts are *behaviour-linked
 * their behaviour profiles (robustly standardised fingerprint columns, see `PROFILE_COLUMNS`)
   have cosine similarity >= ``min_similarity``.
 
-These edges only ever join accounts that are already flagged: they group verdicts for the
-analyst, they never flag anyone. Standardisation uses the whole population's median and
-inter-quartile range, so "similar" means similar relative to how customers differ.
+Among accounts flagged on their own these edges group verdicts for the analyst. They flag
+someone new only through `recruit_edges`: an account with a little suspicion of its own that
+works exactly like many members of a campaign built from flagged accounts, in a request
+configuration that is that campaign's own (few other customers send it). Standardisation uses
+the whole population's median and inter-quartile range, so "similar" means similar relative to
+how customers differ.
 """
 
 from __future__ import annotations
@@ -115,6 +118,47 @@ def behaviour_edges(profiles: np.ndarray, keys: np.ndarray, candidates: np.ndarr
     if not src:
         return empty
     return np.concatenate(src), np.concatenate(dst), np.concatenate(wts)
+
+
+def recruit_edges(profiles: np.ndarray, keys: np.ndarray, members: np.ndarray, leads: np.ndarray, *,
+                  min_similarity: float = 0.8, min_matches: int = 10, min_key_share: float = 0.5
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Edges (lead, member, weight) for the `leads` that work like a campaign's `members`.
+
+    A lead joins when it sends the members' modal request configuration and its profile has
+    cosine >= `min_similarity` with at least `min_matches` of them; it gets edges to its
+    `min_matches` nearest members, weighted as in `behaviour_edges`. Nothing joins unless at
+    least `min_key_share` of all accounts sending that configuration are members: where many
+    customers send it (an SDK default), sharing it says nothing about who runs the account.
+    """
+    empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
+    members = np.asarray(members, dtype=np.int64)
+    member_keys = keys[members]
+    if len(members) < min_matches:
+        return empty
+    values, counts = np.unique(member_keys[member_keys != ""].astype(str), return_counts=True)
+    if not len(values):
+        return empty
+    top = values[int(np.argmax(counts))]
+    senders = keys == top
+    own = members[member_keys == top]
+    if len(own) < max(min_matches, min_key_share * senders.sum()):
+        return empty
+    is_member = np.zeros(len(keys), dtype=bool)
+    is_member[members] = True
+    leads = np.asarray(leads, dtype=np.int64)
+    leads = leads[senders[leads] & ~is_member[leads]]
+    if not len(leads):
+        return empty
+    sim = profiles[leads] @ profiles[own].T
+    ok = (sim >= min_similarity).sum(axis=1) >= min_matches
+    if not ok.any():
+        return empty
+    sim = sim[ok]
+    nearest = np.argpartition(-sim, min_matches - 1, axis=1)[:, :min_matches]
+    best = np.take_along_axis(sim, nearest, axis=1)
+    src = np.repeat(leads[ok], min_matches)
+    return src, own[nearest.ravel()], 0.5 + 0.5 * (best.ravel() - min_similarity) / (1 - min_similarity)
 
 
 def configuration_indicator(keys: np.ndarray, members: np.ndarray) -> dict | None:

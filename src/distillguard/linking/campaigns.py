@@ -25,6 +25,8 @@ class Campaign:
     strength: np.ndarray  # per member: internal edge weight
     indicators: list[dict[str, object]] = field(default_factory=list)
     stats: dict[str, object] = field(default_factory=dict)
+    # members that joined on behaviour alone (`recruit_leads`), not on their own verdict
+    recruited: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
 
 
 def campaign_id(account_ids: list[str]) -> str:
@@ -56,6 +58,12 @@ class CampaignParams:
     min_operator_kinds: int = 2      # distinct operator kinds tying the median core member inside
     attach_min_weight: float = 1.5   # capped operator tie an account needs to join or stay in a campaign
     min_campaign_risk: float = 0.5
+    # A content-linked campaign recruits unflagged accounts that work like its members
+    # (`linking.behaviour.recruit_edges`): own risk at least `lead_min_risk` (a lead, not a
+    # verdict), its request configuration, and a near-identical profile to this many members.
+    lead_min_risk: float = 0.05
+    recruit_min_matches: int = 10
+    recruit_min_key_share: float = 0.5
 
 
 def find_campaigns(graph: AccountGraph, own_risk: np.ndarray, params: CampaignParams | None = None,
@@ -268,3 +276,39 @@ def content_campaigns(graph: AccountGraph, candidates: np.ndarray, own_risk: np.
             out.append(_describe(graph, members, members, own_risk))
     out.sort(key=lambda c: (-len(c.members), c.campaign_id))
     return out
+
+
+def recruit_leads(graph: AccountGraph, campaigns: list[Campaign], profiles: np.ndarray, keys: np.ndarray,
+                  leads: np.ndarray, own_risk: np.ndarray, behaviour: tuple[np.ndarray, np.ndarray, np.ndarray],
+                  params: CampaignParams | None = None) -> tuple[AccountGraph, list[Campaign]]:
+    """Content-linked campaigns grown by the `leads` that work exactly like their members.
+
+    A stealth campaign's newest accounts have sent a handful of exchanges, too few for a verdict
+    of their own, but the harness shows at once: its configuration and its habits. `behaviour`
+    are the behaviour edges already in `graph`; the recruits' edges are added to them. A
+    campaign's risk still comes from its flagged members only.
+    """
+    from distillguard.linking.behaviour import recruit_edges
+    from distillguard.linking.graph import with_edges
+
+    p = params or CampaignParams()
+    free = np.ones(graph.n, dtype=bool)
+    pairs, grown = [behaviour], {}
+    for ci, c in enumerate(campaigns):
+        i, j, w = recruit_edges(profiles, keys, c.members, leads[free[leads]], min_matches=p.recruit_min_matches,
+                                min_key_share=p.recruit_min_key_share)
+        if len(i):
+            grown[ci] = np.unique(i)
+            free[grown[ci]] = False
+            pairs.append((i, j, w))
+    if not grown:
+        return graph, campaigns
+    graph = with_edges(graph, {"behaviour": tuple(np.concatenate(parts) for parts in zip(*pairs, strict=True))})
+    out = []
+    for ci, c in enumerate(campaigns):
+        if ci in grown:
+            c = _describe(graph, np.union1d(c.members, grown[ci]), c.members, own_risk)
+            c.recruited = grown[ci]
+        out.append(c)
+    out.sort(key=lambda c: (-len(c.members), c.campaign_id))
+    return graph, out

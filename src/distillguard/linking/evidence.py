@@ -31,8 +31,7 @@ KINDS: dict[str, EvidenceKind] = {k.name: k for k in (
     EvidenceKind("template", 1.2, "same prompt template"),
     EvidenceKind("signature", 1.0, "near-identical behavioural signature"),
     EvidenceKind("lockstep", 1.2, "correlated activity over time (load-balanced)"),
-    EvidenceKind("behaviour", 0.8, "same request configuration and near-identical behaviour profile "
-                                   "(links only accounts flagged on their own)"),
+    EvidenceKind("behaviour", 0.8, "same request configuration and near-identical behaviour profile"),
 )}
 
 # Per account: tokens of the exchanges. Templates count only where they are a real part of
