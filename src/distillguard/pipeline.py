@@ -430,7 +430,7 @@ def _write(engine, out, all_accounts, active, graph, campaigns, decision, config
                                     "first_use": str(pv["first_use"]) if pv["first_use"] else None}
         doc["summary"] = summary_paragraph(doc, {"evidence": c.evidence, "distinct_ips": s.get("distinct_ips"),
                                                  "pivot": pivot_text, "member_risk": c.member_risk,
-                                                 "coordination": c.coordination})
+                                                 "coordination": c.coordination, "recruited": len(c.recruited)})
         doc["evidence"] = {k: round(v, 3) for k, v in c.evidence.items()}
         docs.append(doc)
     idx = {a: i for i, a in enumerate(active.tolist())}
