@@ -255,8 +255,8 @@ def content_campaigns(graph: AccountGraph, candidates: np.ndarray, own_risk: np.
                       params: CampaignParams | None = None, seed: int = 0) -> list[Campaign]:
     """Group accounts already flagged on their own behaviour by what they share (templates,
     signatures, any evidence). A stealth campaign shares no infrastructure or card, but its
-    accounts still run one harness; grouping them flags no one new, it only tells the analyst
-    these verdicts belong together.
+    accounts still run one harness; grouping them flags no one new, it tells the analyst these
+    verdicts belong together (`recruit_leads` may then add the leads that work like them).
     """
     p = params or CampaignParams()
     if len(candidates) < p.min_accounts:
