@@ -51,6 +51,11 @@ CASES = [
     ("Generate. 20 questions", "cue_batch", False),                  # not one clause
     ("Write a poem about 3 cats and questions", "cue_batch", True),
     ("Write a poem about cats", "cue_batch", False),
+    ("Come up with a list of questions about tides", "cue_batch", True),   # "list" is a verb and a quantity
+    ("Draft a dozen short, friendly FAQ entries", "cue_batch", True),       # adjectives may be comma-separated
+    ("Write ten lines, then stop. Questions later", "cue_batch", False),
+    ("Return a Python list of names", "cue_format", True),
+    ("one object with the following keys: a, b", "cue_format", True),
     ("You are an impartial judge", "cue_persona", True),
     ("<|start_header_id|>user<|end_header_id|>", "cue_chat_markup", True),
     ("What is the capital of France?", "cue_persona", False),
@@ -85,6 +90,16 @@ def test_elided_lines_count_ellipsis_only_lines_per_row():
     got = fx._elided_lines(hs.tokenize(pa.array(texts, pa.string())))
     assert got.tolist() == [1, 1, 0, 1, 0, 0]
     assert [fx._elided_lines(hs.tokenize(pa.array([t], pa.string())))[0] for t in texts] == got.tolist()
+
+
+def test_open_turn_is_an_empty_turn_header_at_the_end():
+    texts = ["Q: hi\nA: hello\n\n# Assistant:\n", "ctx\n[[[User]]] ", "x\n<|im_start|>assistant\n",
+             "x\n<|start_header_id|>user<|end_header_id|>\n\n", "x\n### Response:", "x\n# Output\n\n",
+             "What does the user want?", "x\nAnswer:", "Tell me about the assistant:", "x\nthe user:",
+             "x\nwhat is the <|user|>", "# Assistant: sure, here it is", "", "x\n4. Output:"]
+    got = fx._open_turn(hs.tokenize(pa.array(texts, pa.string())))
+    assert got.tolist() == [1] * 6 + [0] * 8
+    assert [fx._open_turn(hs.tokenize(pa.array([t], pa.string())))[0] for t in texts] == got.tolist()
 
 
 @pytest.fixture(scope="module")

@@ -155,13 +155,18 @@ class CueMatcher:
         keys, pidx, _ = self.groups.get((1, 0), (np.zeros(0, np.uint64), np.zeros(0, np.int64), None))
         if not tok.hash.size or not keys.size:
             return out
+        if not hasattr(self, "_kind_keys"):    # one bitmask per distinct word: a word may belong to several cues
+            bits = np.array([1 << self.phrases[int(i)].cue for i in pidx], np.uint8)
+            ukeys, inv = np.unique(keys, return_inverse=True)
+            self._kind_keys, self._kind_bits = ukeys, np.zeros(ukeys.size, np.uint8)
+            np.bitwise_or.at(self._kind_bits, inv, bits)
+        keys, kbits = self._kind_keys, self._kind_bits
         h = tok.hash
         cand = np.flatnonzero(self.lut[_lut_key(h)])
         g = _ngram([h[cand]])
         pos = np.minimum(np.searchsorted(keys, g), keys.size - 1)
         hit = keys[pos] == g
-        for i in unique(pidx[pos[hit]]):
-            out[cand[hit][pidx[pos[hit]] == i]] |= np.uint8(1 << self.phrases[int(i)].cue)
+        out[cand[hit]] = kbits[pos[hit]]
         return out
 
 _WS = np.zeros(256, dtype=bool)

@@ -18,6 +18,7 @@ Missing columns are treated as nulls; nulls become the neutral value of each fea
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,7 +49,7 @@ DENSE_NAMES: tuple[str, ...] = (
     "temperature_zero", "temperature_high", "top_p_below_1", "n_gt_1", "logprobs", "top_logprobs",
     "json_response_format", "stream", "thinking_budget", "reasoning_effort_high", "response_has_reasoning",
     "response_len", "output_input_ratio", "reasoning_tokens", "response_tool_calls", "finish_length",
-    "numbered_lines", "label_lines", "placeholders", "elided_lines", "cue_count", *CUE_NAMES,
+    "numbered_lines", "label_lines", "placeholders", "elided_lines", "open_turn", "cue_count", *CUE_NAMES,
 )
 DENSE_INDEX = {n: i for i, n in enumerate(DENSE_NAMES)}
 
@@ -62,6 +63,7 @@ DENSE_PHRASE: dict[str, str] = {
     "has_tool_result": "tool results in history", "n_tools": "tools offered", "computer_tools": "computer-use tools",
     "numbered_lines": "numbered list", "label_lines": "labelled fields",
     "placeholders": "template placeholders", "elided_lines": "output skeleton with '...' lines",
+    "open_turn": "ends on an empty turn header",
     "cue_count": "several production cues", "temperature_zero": "temperature 0", "temperature_high": "temperature >= 1",
     "multi_turn": "multi-turn", "output_input_ratio": "long output for its input",
     "response_len": "long response", "reasoning_tokens": "many reasoning tokens", "finish_length": "hit the length limit",
@@ -275,6 +277,7 @@ def _dense(batch: pa.RecordBatch | pa.Table, text: pa.Array, tok: hs.Tokens) -> 
     d[:, f["label_lines"]] = np.minimum(np.log1p(labels) / 3, 1.5)
     d[:, f["placeholders"]] = np.minimum(np.log1p(holes) / 2, 1.5)
     d[:, f["elided_lines"]] = np.minimum(_elided_lines(tok), 2) / 2
+    d[:, f["open_turn"]] = _open_turn(tok)
     cues = phrase_cues(tok)
     d[:, f[CUE_NAMES[0]]:f[CUE_NAMES[0]] + len(CUE_NAMES)] = cues
     counted = [i for i, name in enumerate(CUE_NAMES) if name not in _TOPIC_CUES]
@@ -283,6 +286,8 @@ def _dense(batch: pa.RecordBatch | pa.Table, text: pa.Array, tok: hs.Tokens) -> 
 
 
 _MATCHER: list[CueMatcher] = []
+_LIST_GAP = WS_OR_BRACES.copy()      # between a quantity and its noun: also "new, unique questions"
+_LIST_GAP[ord(",")] = True
 
 
 def phrase_cues(tok: hs.Tokens) -> np.ndarray:
@@ -299,7 +304,8 @@ def phrase_cues(tok: hs.Tokens) -> np.ndarray:
 
 def _batch_requests(tok: hs.Tokens, words: CueMatcher, n_rows: int) -> np.ndarray:
     """Rows with a verb, then within 4 tokens a quantity (a number, a {slot}, "several"...), then
-    within 3 tokens an item noun ("generate 20 diverse questions", "come up with a set of tasks")."""
+    within 4 tokens an item noun ("generate 20 diverse questions", "come up with a set of tasks",
+    "write 10 new, unique trivia questions": adjectives before the noun may be comma-separated)."""
     hit = np.zeros(n_rows, bool)
     h = tok.hash
     if h.size < 3:
@@ -318,8 +324,8 @@ def _batch_requests(tok: hs.Tokens, words: CueMatcher, n_rows: int) -> np.ndarra
         sel = reach & ((kind[q] & 2) > 0)
         qs = q[sel]
         reach_q = np.ones(qs.size, dtype=bool)
-        for e in range(1, 4):
-            reach_q &= ws_after(tok, np.minimum(qs + e - 1, last), WS_OR_BRACES)
+        for e in range(1, 5):
+            reach_q &= ws_after(tok, np.minimum(qs + e - 1, last), _LIST_GAP)
             m = np.minimum(qs + e, last)
             ok = reach_q & ((kind[m] & 4) > 0)
             hit[tok.row[m[ok]]] = True
@@ -366,6 +372,53 @@ def _elided_lines(tok: hs.Tokens) -> np.ndarray:
     closes = (after == offsets[rows + 1]) | np.isin(data[np.minimum(after, size - 1)], (10, 13))
     ok = opens & closes & (after <= offsets[rows + 1])
     return np.bincount(rows[ok], minlength=n_rows).astype(np.float64)
+
+
+# speaker / output words that head a turn in raw transcripts and completion-style templates
+_TURN_WORDS = ("user", "assistant", "human", "ai", "gpt", "bot", "model", "response", "output")
+_TURN_HASHES: list[np.ndarray] = []
+_SPECIAL = re.compile(rb"<\|[a-z0-9_]{1,24}\|>")   # a chat-template special token ("<|end_header_id|>")
+_WORDS = re.compile(rb"[a-z0-9\x80-\xff]+")
+# the last line naming a turn word, then only markup / special tokens / whitespace to the end (text is lower-cased)
+_OPEN_TURN = re.compile(rb"(?:^|\n)([^\n]*?)(?<![a-z0-9\x80-\xff])(?:" + b"|".join(w.encode() for w in _TURN_WORDS)
+                        + rb")((?:<\|[a-z0-9_]{1,24}\|>|[ \t\r\n#*\[\]<>|:()])*)\Z")
+
+
+def _open_turn(tok: hs.Tokens) -> np.ndarray:
+    """Per row: 1 when the prompt *ends* on an empty turn header - a short last line naming a speaker
+    or the output ("# Assistant:", "[[[User]]]", "### Response:", "<|im_start|>assistant",
+    "<|start_header_id|>user<|end_header_id|>", "# Output") with nothing after it: a completion-style
+    prompt that leaves the next turn for the model to write, the way base-model and
+    transcript-continuation data generation works."""
+    n_rows = tok.offsets.size - 1
+    out = np.zeros(n_rows, np.float32)
+    if tok.hash.size == 0:
+        return out
+    if not _TURN_HASHES:
+        _TURN_HASHES.append(np.sort(hs.tokenize(pa.array(list(_TURN_WORDS), pa.string())).hash))
+    turn = _TURN_HASHES[0]
+    data, offsets = tok.data, tok.offsets
+    last = np.flatnonzero(np.r_[tok.row[1:] != tok.row[:-1], True])      # last token of each row with tokens
+    pos = np.minimum(np.searchsorted(turn, tok.hash[last]), turn.size - 1)
+    closing = data[np.minimum(tok.end[last], data.size - 1)] == ord("|")  # "...<|end_header_id|>": look behind it
+    for r in tok.row[last[(turn[pos] == tok.hash[last]) | closing]].tolist():   # few rows: checked one by one
+        lo, hi = int(offsets[r]), int(offsets[r + 1])
+        window = data[max(lo, hi - 200):hi].tobytes()
+        m = _OPEN_TURN.search(window)
+        if m is None or (m.start() == 0 and hi - 200 > lo):       # no header, or a line longer than the window
+            continue
+        head, tail = m.group(1), m.group(2)
+        if len(head) > 80 or len(_SPECIAL.sub(b" ", tail)) > 24:
+            continue
+        # the header is marked ("#", "[", "<", "*" before it or ":", "]", ">", "|" after it); other words on
+        # its line (at most 2, special tokens aside) must sit inside markup ("<|im_start|>assistant"), so
+        # "the user:" is no header
+        words = len(_WORDS.findall(_SPECIAL.sub(b" ", head)))
+        head_mark = any(c in head for c in b"#[<*")
+        tail_mark = any(c in tail for c in b":]>|")
+        if (words == 0 and (head_mark or tail_mark)) or (words <= 2 and head_mark):
+            out[r] = 1.0
+    return out
 
 
 def _numbered_lines(tok: hs.Tokens) -> np.ndarray:

@@ -26,8 +26,9 @@ PHRASES: dict[str, tuple[tuple[str, ...], str]] = {
                    "which assistant is better", "output (a)", "[[a]]", "response a", "assistant a", "better response",
                    "preferred", "compare the two", "compare the following"),
                   "pairwise judge language"),
-    "cue_format": (("json", "yaml", "python dict", "output format", "following format", "strictly", "must be valid",
-                    "do not include any other"),
+    "cue_format": (("json", "yaml", "python dict", "python list", "output format", "following format", "strictly",
+                    "must be valid", "do not include any other", "following keys", "following fields", "with the keys",
+                    "with keys"),
                    "strict output format"),
     "cue_dataset": (("instruction:", "response:", "### instruction", "### input", "### output", "### response",
                      "training data", "dataset", "datasets", "fine tune", "fine tuned", "fine tuning", "fine tunes",
@@ -89,12 +90,16 @@ PHRASES: dict[str, tuple[tuple[str, ...], str]] = {
                          "# assistant:", "human:", "assistant:", "user:", "ai:"),
                         "raw chat-template markup"),
 }
-# "asks for a batch of items": a verb, then within 4 words a quantity, then within 3 words an item noun
-BATCH_VERBS = ("generate", "create", "write", "produce", "with", "list", "give")   # "come up with", "give me"
-BATCH_QUANTITIES = ("several", "multiple", "diverse", "set", "list", "few", "many", "different", "ten", "twenty",
-                    "five", "three")
+# "asks for a batch of items": a verb, then within 4 words a quantity, then within 4 words (adjectives, maybe
+# comma-separated) an item noun
+BATCH_VERBS = ("generate", "create", "write", "produce", "with", "list", "give",   # "come up with", "give me"
+               "brainstorm", "compose", "devise", "draft", "invent", "develop", "construct")
+BATCH_QUANTITIES = ("several", "multiple", "diverse", "set", "list", "few", "many", "different", "two", "three",
+                    "four", "five", "six", "seven", "eight", "nine", "ten", "twenty", "dozen", "hundred", "batch",
+                    "series", "collection")
 BATCH_NOUNS = ("examples", "tasks", "instructions", "questions", "prompts", "items", "samples", "pairs", "problems",
-               "conversations", "dialogues", "rows")
+               "conversations", "dialogues", "rows", "queries", "statements", "entries", "records", "instances",
+               "triples", "triplets", "utterances")
 CUE_NAMES: tuple[str, ...] = (*PHRASES, "cue_batch")
 CUE_PHRASE = {**{k: v[1] for k, v in PHRASES.items()}, "cue_batch": "asks for a batch of items"}
 # topic cues (what the prompt is about) are left out of the count of production cues

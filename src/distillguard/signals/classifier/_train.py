@@ -47,7 +47,7 @@ class TrainConfig:
     synthetic_per_template: int = 40
     c_category: float = 4.0
     c_harvest: float = 1.0               # the value the nested inner-fold selection (benchmarks/classifier.py lofo) chose most often (5 of 8 folds)
-    harvest_prior: float = 6.0           # prior mean of the production-cue weights of the harvest head (0: plain L2); chosen in all 8 folds
+    harvest_prior: float = 6.0           # prior mean of the production-cue weights of the harvest head (0: plain L2); chosen in 7 of 8 folds
     crop: bool = False                   # paragraph-dropout augmentation (also not chosen by that selection)
     sim_seeds: tuple[int, ...] = (1, 2)  # simulated worlds (scale tiny) added to training when the simulator exists
     sim_scale: str = "tiny"
@@ -57,13 +57,13 @@ class TrainConfig:
     flag_rate: float = 0.01              # harvest threshold: share of benign cal prompts flagged
     harvest_only_features: tuple[str, ...] = (   # dense cues the category head does not use (weight 0)
         "cue_about_outputs", "cue_about_prompts", "cue_bare_output", "cue_persona", "cue_few_shot", "cue_diversity",
-        "cue_fiction_setup", "cue_chat_markup", "cue_count", "label_lines", "placeholders", "elided_lines")
+        "cue_fiction_setup", "cue_chat_markup", "cue_count", "label_lines", "placeholders", "elided_lines", "open_turn")
     # dense cues that, by the threat model, can only make data production *more* likely: with
     # harvest_prior > 0 their harvest weights are kept >= 0 and shrunk towards harvest_prior, not 0
     production_cues: tuple[str, ...] = (
         "cue_rubric", "cue_judge", "cue_format", "cue_dataset", "cue_rewrite", "cue_sensitive", "cue_about_outputs",
         "cue_about_prompts", "cue_bare_output", "cue_persona", "cue_few_shot", "cue_diversity", "cue_fiction_setup",
-        "cue_chat_markup", "cue_batch", "label_lines", "placeholders", "elided_lines", "cue_count",
+        "cue_chat_markup", "cue_batch", "label_lines", "placeholders", "elided_lines", "open_turn", "cue_count",
         "max_tokens_at_cap", "n_gt_1", "logprobs", "top_logprobs")
 
 
