@@ -22,7 +22,6 @@ from distillguard.decisions.policy import CLASSIFY_PER_ACCOUNT
 from distillguard.engine import open_engine
 from distillguard.ingest import IngestReport, ingest_paths
 from distillguard.linking import (
-    CampaignParams,
     account_tokens,
     behaviour_edges,
     behaviour_profiles,
@@ -268,8 +267,8 @@ def _decide_and_write(engine, out, all_accounts, classified, templates, fp, poli
         behaviour = behaviour_edges(profiles, config_keys, alone)
         graph = with_edges(graph, {"behaviour": behaviour})
         extra_campaigns = content_campaigns(graph, alone, own_risk)
-        leads = np.flatnonzero(~decision.flagged & (decision.campaign_of < 0) & (own_risk >= CampaignParams().lead_min_risk))
-        graph, extra_campaigns = recruit_leads(graph, extra_campaigns, profiles, config_keys, leads, own_risk, behaviour)
+        unjudged = np.flatnonzero(~decision.flagged & (decision.campaign_of < 0))
+        graph, extra_campaigns = recruit_leads(graph, extra_campaigns, profiles, config_keys, unjudged, own_risk, behaviour)
     if extra_campaigns:
         campaigns = campaigns + extra_campaigns
         decision = decide(own_risk, own_reasons, campaigns, policy)

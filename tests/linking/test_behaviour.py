@@ -109,8 +109,8 @@ def _harness_world(config: tuple[int, float], flagged: int = 12, leads: int = 12
 def _recruit(config: tuple[int, float], **kw):
     graph, profiles, keys, risk, alone, behaviour = _harness_world(config, **kw)
     campaigns = content_campaigns(graph, alone, risk)
-    leads = np.flatnonzero((risk >= 0.05) & (risk < 0.5))
-    return recruit_leads(graph, campaigns, profiles, keys, leads, risk, behaviour), risk
+    unjudged = np.flatnonzero(risk < 0.5)  # the 0.1-risk leads among them; risk-0 accounts never join
+    return recruit_leads(graph, campaigns, profiles, keys, unjudged, risk, behaviour), risk
 
 
 def test_leads_that_work_like_a_campaign_join_it_and_are_flagged():

@@ -133,15 +133,11 @@ def recruit_edges(profiles: np.ndarray, keys: np.ndarray, members: np.ndarray, l
     """
     empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
     members = np.asarray(members, dtype=np.int64)
-    member_keys = keys[members]
-    if len(members) < min_matches:
+    top = modal_configuration(keys, members)
+    if len(members) < min_matches or top is None:
         return empty
-    values, counts = np.unique(member_keys[member_keys != ""].astype(str), return_counts=True)
-    if not len(values):
-        return empty
-    top = values[int(np.argmax(counts))]
     senders = keys == top
-    own = members[member_keys == top]
+    own = members[keys[members] == top]
     if len(own) < max(min_matches, min_key_share * senders.sum()):
         return empty
     is_member = np.zeros(len(keys), dtype=bool)
@@ -167,12 +163,20 @@ def configuration_indicator(keys: np.ndarray, members: np.ndarray) -> dict | Non
     ``accounts`` is how many members send it, ``accounts_total`` how many accounts in the whole
     population do (a configuration thousands of customers use says little on its own).
     """
-    member_keys = [k for k in keys[members].tolist() if k]
-    if not member_keys:
+    top = modal_configuration(keys, members)
+    if top is None:
         return None
-    values, counts = np.unique(np.array(member_keys, dtype=object), return_counts=True)
-    top = values[int(np.argmax(counts))]
     parts = zip(CONFIG_COLUMNS, top.split("|"), strict=True)
     shown = ", ".join(f"{name.removesuffix('_mode')}={v}" for name, v in parts)
-    return {"kind": "request_configuration", "value": shown, "accounts": int(counts.max()),
-            "accounts_total": int(sum(1 for k in keys.tolist() if k == top))}
+    return {"kind": "request_configuration", "value": shown, "accounts": int((keys[members] == top).sum()),
+            "accounts_total": int((keys == top).sum())}
+
+
+def modal_configuration(keys: np.ndarray, members: np.ndarray) -> str | None:
+    """The configuration key most `members` send (ties: the smallest key), None if none has one."""
+    member_keys = keys[np.asarray(members, dtype=np.int64)]
+    member_keys = member_keys[member_keys != ""].astype(str)
+    if not len(member_keys):
+        return None
+    values, counts = np.unique(member_keys, return_counts=True)
+    return str(values[int(np.argmax(counts))])

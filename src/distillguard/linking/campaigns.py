@@ -279,19 +279,22 @@ def content_campaigns(graph: AccountGraph, candidates: np.ndarray, own_risk: np.
 
 
 def recruit_leads(graph: AccountGraph, campaigns: list[Campaign], profiles: np.ndarray, keys: np.ndarray,
-                  leads: np.ndarray, own_risk: np.ndarray, behaviour: tuple[np.ndarray, np.ndarray, np.ndarray],
+                  unjudged: np.ndarray, own_risk: np.ndarray, behaviour: tuple[np.ndarray, np.ndarray, np.ndarray],
                   params: CampaignParams | None = None) -> tuple[AccountGraph, list[Campaign]]:
-    """Content-linked campaigns grown by the `leads` that work exactly like their members.
+    """Content-linked campaigns grown by the leads that work exactly like their members.
 
-    A stealth campaign's newest accounts have sent a handful of exchanges, too few for a verdict
-    of their own, but the harness shows at once: its configuration and its habits. `behaviour`
-    are the behaviour edges already in `graph`; the recruits' edges are added to them. A
-    campaign's risk still comes from its flagged members only.
+    Leads are the `unjudged` accounts (neither flagged nor in a campaign) with own risk at least
+    `lead_min_risk`. A stealth campaign's newest accounts have sent a handful of exchanges, too
+    few for a verdict of their own, but the harness shows at once: its configuration and its
+    habits. `behaviour` are the behaviour edges already in `graph`; the recruits' edges are added
+    to them. A campaign's risk still comes from its flagged members only.
     """
     from distillguard.linking.behaviour import recruit_edges
     from distillguard.linking.graph import with_edges
 
     p = params or CampaignParams()
+    unjudged = np.asarray(unjudged, dtype=np.int64)
+    leads = unjudged[own_risk[unjudged] >= p.lead_min_risk]
     free = np.ones(graph.n, dtype=bool)
     pairs, grown = [behaviour], {}
     for ci, c in enumerate(campaigns):
