@@ -2,6 +2,7 @@
 
     python benchmarks/detect.py /tmp/seedfull --work /tmp/seedfull-detect      # leaves the store
     python benchmarks/early.py /tmp/seedfull --store /tmp/seedfull-detect/store --out /tmp/early
+    python benchmarks/early.py /tmp/seedfull --store ... --out ... --campaign stealth   # one campaign only
 
 For each true campaign of the simulated WORLD, runs the stages after ingest on STORE with
 `--until` = its first exchange + 24 h (`pipeline.analyse_store`), then scores it as
