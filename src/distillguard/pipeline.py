@@ -96,8 +96,14 @@ def detect(
     policy: Policy | None = None,
     on_stage: Stage | None = None,
     on_rows: Callable[[int], None] | None = None,
+    turn_text: bool = False,
 ) -> DetectResult:
-    """Run detection end to end and write the contract outputs into `out`."""
+    """Run detection end to end and write the contract outputs into `out`.
+
+    The store keeps each turn's text only with `turn_text`: detection reads the system prompt
+    and the last user turn, which the store always keeps, and writing every turn's text again
+    costs ~20% of ingest and doubles the store.
+    """
     policy = policy or Policy()
     until_us = parse_until(until)
     say = on_stage or (lambda s: None)
@@ -108,7 +114,8 @@ def detect(
     try:
         t = time.perf_counter()
         say("ingest")
-        report = ingest_paths(exchanges, store, accounts=accounts, events=events, on_rows=on_rows)
+        report = ingest_paths(exchanges, store, accounts=accounts, events=events, on_rows=on_rows,
+                              turn_text=turn_text)
         timings.record("ingest", time.perf_counter() - t)
         result = DetectResult(out, report, seconds=timings)
         _analyse(store, out, until_us, policy, say, timings, result)
@@ -523,7 +530,7 @@ def train_account_model(worlds: list[Path], out: Path | None = None, *, seed: in
             say(f"ingest {world}")
             acc = [p for p in (world / "accounts.jsonl",) if p.exists()]
             ev = [p for p in (world / "events.jsonl",) if p.exists()]
-            ingest_paths([world / "exchanges"], Path(tmp), accounts=acc, events=ev)
+            ingest_paths([world / "exchanges"], Path(tmp), accounts=acc, events=ev, turn_text=False)
             span = open_engine(Path(tmp)).sql(
                 "SELECT min(epoch_us(ts)) AS lo, max(epoch_us(ts)) AS hi FROM exchanges").to_pylist()[0]
             for c_i, cut in enumerate((None, *cuts)):

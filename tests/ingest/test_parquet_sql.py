@@ -118,11 +118,12 @@ def _string_content(r: dict) -> None:
                                  else "see the image"} for m in r["request"]["messages"]]
 
 
-def _ingest_both(tmp_path: Path, files: list[Path], monkeypatch: pytest.MonkeyPatch, workers: int) -> tuple:
-    fast = ingest_paths(files, tmp_path / "sql", workers=workers)
+def _ingest_both(tmp_path: Path, files: list[Path], monkeypatch: pytest.MonkeyPatch, workers: int,
+                 turn_text: bool = True) -> tuple:
+    fast = ingest_paths(files, tmp_path / "sql", workers=workers, turn_text=turn_text)
     with monkeypatch.context() as m:
-        m.setattr(ingest_run, "sql_plan", lambda schema: None)
-        slow = ingest_paths(files, tmp_path / "rec", workers=workers)
+        m.setattr(ingest_run, "sql_plan", lambda schema, turn_text=True: None)
+        slow = ingest_paths(files, tmp_path / "rec", workers=workers, turn_text=turn_text)
     return fast, slow
 
 
@@ -151,6 +152,27 @@ def test_sql_route_stores_what_the_record_route_stores(tmp_path, monkeypatch, ma
     assert fast.rows_quarantined > 0 and fast.rows_stored > 300
     _same_tables(tmp_path / "sql", tmp_path / "rec", "exchanges", "* EXCLUDE (source)")
     _same_tables(tmp_path / "sql", tmp_path / "rec", "quarantine", "reason, detail, source_row, raw")
+
+
+def test_a_store_without_turn_text_differs_only_in_the_turns_text(tmp_path, monkeypatch):
+    """Both routes leave every turn's text null, and keep roles, part kinds and last_user_text."""
+    rng = random.Random(12)
+    recs = [_parts_record(rng, i) for i in range(400)]
+    path = tmp_path / "x.parquet"
+    pq.write_table(pa.Table.from_pylist(recs), path, row_group_size=100)
+    _ingest_both(tmp_path / "lean", [path], monkeypatch, 2, turn_text=False)
+    ingest_paths([path], tmp_path / "full", workers=2)
+    lean = tmp_path / "lean"
+    _same_tables(lean / "sql", lean / "rec", "exchanges", "* EXCLUDE (source)")
+    full = open_engine(tmp_path / "full").sql("SELECT * EXCLUDE (source) FROM exchanges ORDER BY exchange_id")
+    thin = open_engine(lean / "sql").sql("SELECT * EXCLUDE (source) FROM exchanges ORDER BY exchange_id")
+    assert full.num_rows == thin.num_rows > 200
+    assert repr(full.drop(["messages"]).to_pylist()) == repr(thin.drop(["messages"]).to_pylist())  # NaN-safe
+    full_turns, thin_turns = full.column("messages").to_pylist(), thin.column("messages").to_pylist()
+    assert any(t["text"] for turns in full_turns for t in turns)
+    assert all(t["text"] is None for turns in thin_turns for t in turns)
+    strip = [[{**t, "text": None} for t in turns] for turns in full_turns]
+    assert strip == thin_turns
 
 
 def test_files_the_query_cannot_take_are_read_record_by_record(tmp_path, monkeypatch):

@@ -22,6 +22,9 @@ def detect_cmd(
     events: list[Path] = typer.Option([], "--events", help="Event records (JSONL), e.g. model releases."),
     until: str = typer.Option(None, "--until", help="Use only exchanges before this RFC 3339 time."),
     store: Path = typer.Option(None, "--store", help="Keep the ingested store here (default: a temporary folder)."),
+    turn_text: bool = typer.Option(False, "--turn-text", help="Keep every turn's text in the store (detection reads "
+                                                              "only the system prompt and the last user turn, which "
+                                                              "the store always keeps)."),
     account_model: Path = typer.Option(None, "--account-model",
                                        help="Supervised account model (default: the shipped one, if it matches "
                                             "the installed scikit-learn; see `distillguard train accounts`)."),
@@ -44,7 +47,7 @@ def detect_cmd(
         if not quiet:
             err.print(f"[dim]stage[/dim] {name}")
 
-    result = detect(exchanges, out_dir, accounts=accounts, events=events, until=until, store=store,
+    result = detect(exchanges, out_dir, accounts=accounts, events=events, until=until, store=store, turn_text=turn_text,
                     policy=Policy(account_model=account_model, use_account_model=not unsupervised,
                                   **_sample(classify_per_account)),
                     on_stage=on_stage if progress or not quiet else None)

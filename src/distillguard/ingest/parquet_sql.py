@@ -123,10 +123,12 @@ def _int32_ok(expr: str) -> str:
     return f"({expr} IS NULL OR {expr} BETWEEN {_INT32[0]} AND {_INT32[1]})"
 
 
-def build_query(schema: pa.Schema, conditions: list[str] | None = None) -> str:
+def build_query(schema: pa.Schema, conditions: list[str] | None = None, turn_text: bool = True) -> str:
     """The normalising query for a file of this schema; raises `_Unsupported` if it has none.
 
     `conditions`, when given, receives the row conditions whose conjunction is the fast flag.
+    Without `turn_text` each turn's text is NULL (roles and part kinds stay): the query then
+    builds only the last user turn's text, for `last_user_text`.
     """
     top = _Struct(None, {f.name: f.type for f in schema})
     if _ROW in top.fields or "t" in top.fields or any(n.startswith("__dg") for n in top.fields):
@@ -190,8 +192,11 @@ def build_query(schema: pa.Schema, conditions: list[str] | None = None) -> str:
     thinking_present = "FALSE" if thinking.sql == "NULL" else f"{thinking.sql} IS NOT NULL"
     system_present = f"{system} IS NOT NULL"
 
+    turn_texts = text if turn_text else "NULL::VARCHAR"
     turns = f"list_transform(list_filter({msgs}, lambda m: m.role NOT IN ('system', 'developer')), " \
-            f"lambda m: {{'role': m.role, 'text': {text}, 'part_kinds': {kinds}}})"
+            f"lambda m: {{'role': m.role, 'text': {turn_texts}, 'part_kinds': {kinds}}})"
+    last_user = ("(list_filter(__dg_turns, lambda x: x.role = 'user'))[-1].text" if turn_text else
+                 f"(list_transform(list_filter({msgs}, lambda m: m.role = 'user')[-1:], lambda m: {text}))[1]")
     system_parts = f"list_concat(CASE WHEN {system} IS NOT NULL THEN [{system}] ELSE [] END, " \
                    f"list_transform(list_filter({msgs}, lambda m: m.role IN ('system', 'developer')), lambda m: {text}))"
     anthropic = f"({system_present} OR {thinking_present} OR len(list_filter({msgs}, lambda m: " \
@@ -226,7 +231,7 @@ def build_query(schema: pa.Schema, conditions: list[str] | None = None) -> str:
             __dg_turns AS messages,
             len(__dg_turns) AS n_messages,
             len(list_filter(__dg_turns, lambda x: x.role = 'user')) AS n_user_turns,
-            (list_filter(__dg_turns, lambda x: x.role = 'user'))[-1].text AS last_user_text,
+            {last_user} AS last_user_text,
             list_sort(list_distinct(flatten(list_transform(__dg_turns, lambda x: x.part_kinds)))) AS content_kinds,
             {tool_names} AS tool_names,
             CASE WHEN {tools_sql} IS NOT NULL THEN dg_canonical_json(to_json({tools_sql})) END AS tools_json,
@@ -387,10 +392,10 @@ def _register(con: Any) -> None:
                         type="arrow", null_handling="special", side_effects=False)
 
 
-def plan(schema: pa.Schema) -> str | None:
+def plan(schema: pa.Schema, turn_text: bool = True) -> str | None:
     """The query for this schema, or None when the file must be read record by record."""
     try:
-        return build_query(schema)
+        return build_query(schema, turn_text=turn_text)
     except _Unsupported:
         return None
 
