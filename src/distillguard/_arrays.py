@@ -20,6 +20,22 @@ def unique(x: np.ndarray) -> np.ndarray:
     return s[keep]
 
 
+def unique_inverse(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(sorted distinct values, each element's position among them, counts): what
+    `np.unique(x, return_inverse=True, return_counts=True)` returns for a 1-d int array, by
+    hashing in Arrow and sorting only the distinct values (21M keys: 0.5 s against 11.5 s)."""
+    import pyarrow as pa
+
+    x = np.asarray(x).ravel()
+    enc = pa.array(x).dictionary_encode()
+    distinct = enc.dictionary.to_numpy(zero_copy_only=False)
+    order = np.argsort(distinct, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    inv = rank[enc.indices.to_numpy(zero_copy_only=False)] if len(x) else np.zeros(0, dtype=np.int64)
+    return distinct[order], inv, np.bincount(inv, minlength=len(order)).astype(np.int64)
+
+
 def unique_pairs(i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Distinct (i, j) rows of two non-negative int arrays, sorted: `np.unique(stack, axis=0)`."""
     i = np.asarray(i, dtype=np.int64)

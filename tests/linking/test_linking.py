@@ -7,7 +7,7 @@ import pytest
 from distillguard.decisions import Policy, decide
 from distillguard.linking import build_graph, detect_communities, score_communities
 from distillguard.linking.campaigns import campaign_id
-from distillguard.linking.graph import idf
+from distillguard.linking.graph import idf, with_edges
 from distillguard.linking.timing import pair_correlation
 import scipy.sparse as sp
 
@@ -35,6 +35,24 @@ def test_graph_is_symmetric_without_self_loops():
     g = build_graph(t, ids)
     assert (abs(g.total - g.total.T) > 1e-9).nnz == 0
     assert g.total.diagonal().sum() == 0
+
+
+def test_precomputed_self_pairs_never_become_edges():
+    t, ids = world()
+    i, j = np.array([0, 1, 3]), np.array([0, 2, 3])
+    g = with_edges(build_graph(t, ids), {"lockstep": (i, j, np.ones(3))})
+    assert g.by_kind["lockstep"].diagonal().sum() == 0 and g.total.diagonal().sum() == 0
+    assert g.by_kind["lockstep"][1, 2] > 0 and g.by_kind["lockstep"].nnz == 2
+
+
+def test_the_graph_does_not_depend_on_run_order():
+    """Each evidence kind draws its random partners from its own stream (kinds run in threads)."""
+    t, ids = world()
+    big = tokens([(f"y{a}", "ip_prefix", "203.0.113") for a in range(60)] + [(f"y{a}", "ip", f"ip{a % 3}") for a in range(60)])
+    t2 = pa.concat_tables([t, big])
+    ids2 = np.array(sorted(set(t2["account_id"].to_pylist())), dtype=object)
+    a, b = build_graph(t2, ids2), build_graph(t2, ids2)
+    assert (a.total != b.total).nnz == 0 and set(a.by_kind) == set(b.by_kind)
 
 
 def test_rarity_weight_falls_with_spread():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from distillguard._arrays import unique, unique_pairs
+from distillguard._arrays import unique, unique_inverse, unique_pairs
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -13,6 +13,20 @@ def test_unique_matches_numpy(seed):
     rng = np.random.default_rng(seed)
     x = rng.integers(0, rng.integers(1, 500), rng.integers(0, 3000))
     assert np.array_equal(unique(x), np.unique(x))
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("dtype", [np.int64, np.uint64])
+def test_unique_inverse_matches_numpy(seed, dtype):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, rng.integers(1, 500), rng.integers(0, 3000)).astype(dtype)
+    if dtype is np.uint64 and len(x):
+        x[::7] = np.uint64(2**64 - 1 - seed)  # above the int64 range
+    got = unique_inverse(x)
+    want = np.unique(x, return_inverse=True, return_counts=True)
+    for g, w in zip(got, want, strict=True):
+        assert np.array_equal(g, w)
+    assert got[0].dtype == x.dtype
 
 
 @pytest.mark.parametrize("seed", range(5))

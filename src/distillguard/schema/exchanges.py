@@ -34,7 +34,8 @@ EXCHANGES = table(
     col("model", pa.string(), "Model name as requested."),
     col("api_format", pa.string(), "Request body form: 'openai' (Chat Completions) or 'anthropic' (Messages)."),
     col("system_prompt", pa.string(), "System instructions: Anthropic `system` or the OpenAI system/developer messages, joined."),
-    col("messages", pa.list_(MESSAGE_TYPE), "Conversation turns except system: role, text of the text parts, kinds of all parts."),
+    col("messages", pa.list_(MESSAGE_TYPE), "Conversation turns except system: role, text of the text parts "
+        "(null in a store `detect` wrote without `--turn-text`), kinds of all parts."),
     col("n_messages", pa.int32(), "Number of non-system messages."),
     col("n_user_turns", pa.int32(), "Number of user messages."),
     col("last_user_text", pa.string(), "Text of the last user message: the prompt this call answers."),

@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from distillguard._arrays import unique_inverse
+
 
 class SegmentParts:
     """Batches of (metadata columns, flat segment hashes, row offsets), in order of arrival.
@@ -76,8 +78,8 @@ class SegmentCounts:
 
     def add(self, values: np.ndarray) -> None:
         if len(values):
-            u, c = np.unique(values, return_counts=True)
-            self._pairs.append((u, c.astype(np.int64)))
+            u, _, c = unique_inverse(values)
+            self._pairs.append((u, c))
         if len(self._pairs) > self._compact_every:
             self._pairs = [self._merged()]
 

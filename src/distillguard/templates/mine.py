@@ -23,13 +23,17 @@ through an open-addressing `HashIndex`); only distinct skeletons become Python s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
+from distillguard._arrays import unique_inverse
 from distillguard.engine.base import Engine
 from distillguard.schema.templates import EXCHANGE_TEMPLATES, TEMPLATES
 from distillguard.templates import _lsh
@@ -238,20 +242,39 @@ def mine_templates(
         index = HashIndex(fixed_sorted)
 
         # Skeleton hashes per exchange (numpy over the kept batches).
-        done[0] = 0
-        batches = []
-        for meta, flat, offsets in parts.drain():
+        def skeleton_batch(part: tuple[pa.RecordBatch, np.ndarray, np.ndarray]) -> pa.RecordBatch:
+            meta, flat, offsets = part
             h = skeleton_hashes(flat, offsets, fixed_sorted, fixed_counts, relative_df, index=index)
-            batches.append(pa.record_batch({
+            return pa.record_batch({
                 **{name: meta.column(name) for name in meta.schema.names},
                 **{k: pa.array(v) for k, v in h.items()},
-            }))
-            done[0] += meta.num_rows
+            })
+
+        done[0] = 0
+        batches = []
+        for b in _ordered_map(skeleton_batch, parts.drain()):
+            batches.append(b)
+            done[0] += b.num_rows
             if progress:
                 progress("skeletons", done[0], total)
     rows = _concat(batches)
     del batches
     return _assemble(engine, rows, (fixed_sorted, fixed_counts, relative_df), merge_threshold, progress, empty)
+
+
+def _ordered_map(fn: Callable[[Any], Any], items: Iterator[Any], workers: int = 2) -> Iterator[Any]:
+    """`map(fn, items)` in threads, in order, with at most `2 * workers` items loaded at once.
+
+    For numpy work on big arrays, which runs without the GIL: ~1.6x on two cores.
+    """
+    pending: deque[Future[Any]] = deque()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dg-templates") as pool:
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _map_batches(engine: Engine, fn: Callable[[pa.RecordBatch], pa.RecordBatch], query: str,
@@ -289,7 +312,7 @@ def _assemble(engine: Engine, rows: dict, fixed: tuple, merge_threshold: float,
 
     # Distinct exact skeletons and a representative exchange each (min id hash: order-independent).
     a_idx = np.flatnonzero(anchored)
-    skel_keys, skel_inv, skel_counts = np.unique(key[a_idx], return_inverse=True, return_counts=True)
+    skel_keys, skel_inv, skel_counts = unique_inverse(key[a_idx])
     id_hash: np.ndarray = rows["id_hash"]  # type: ignore[assignment]
     a_hash = id_hash[a_idx]
     min_hash = np.full(len(skel_keys), np.iinfo(np.uint64).max, dtype=np.uint64)
@@ -317,7 +340,7 @@ def _assemble(engine: Engine, rows: dict, fixed: tuple, merge_threshold: float,
 
     # Free-form keys: one id per distinct masked text.
     f_idx = np.flatnonzero(~anchored)
-    ff_keys, ff_inv = np.unique(key[f_idx], return_inverse=True)
+    ff_keys, ff_inv, _ = unique_inverse(key[f_idx])
     ff_ids = [f"txt-{int(k):016x}" for k in ff_keys]
 
     # Dictionary-encoded template id per exchange.
