@@ -275,7 +275,8 @@ def _decide_and_write(engine, out, all_accounts, classified, templates, fp, poli
         graph = with_edges(graph, {"behaviour": behaviour})
         extra_campaigns = content_campaigns(graph, alone, own_risk)
         unjudged = np.flatnonzero(~decision.flagged & (decision.campaign_of < 0))
-        graph, extra_campaigns = recruit_leads(graph, extra_campaigns, profiles, config_keys, unjudged, own_risk, behaviour)
+        graph, extra_campaigns = recruit_leads(graph, extra_campaigns, profiles, config_keys, unjudged, own_risk,
+                                               behaviour)
     if extra_campaigns:
         campaigns = campaigns + extra_campaigns
         decision = decide(own_risk, own_reasons, campaigns, policy)

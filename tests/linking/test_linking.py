@@ -48,7 +48,8 @@ def test_precomputed_self_pairs_never_become_edges():
 def test_the_graph_does_not_depend_on_run_order():
     """Each evidence kind draws its random partners from its own stream (kinds run in threads)."""
     t, ids = world()
-    big = tokens([(f"y{a}", "ip_prefix", "203.0.113") for a in range(60)] + [(f"y{a}", "ip", f"ip{a % 3}") for a in range(60)])
+    big = tokens([(f"y{a}", "ip_prefix", "203.0.113") for a in range(60)]
+                 + [(f"y{a}", "ip", f"ip{a % 3}") for a in range(60)])
     t2 = pa.concat_tables([t, big])
     ids2 = np.array(sorted(set(t2["account_id"].to_pylist())), dtype=object)
     a, b = build_graph(t2, ids2), build_graph(t2, ids2)
