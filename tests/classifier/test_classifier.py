@@ -57,10 +57,22 @@ def test_output_schema_and_ranges(mixed):
     assert out.column("category").to_pylist() == [CATEGORIES[i] for i in p.argmax(axis=1)]
 
 
-def test_deterministic_and_batch_independent(mixed):
-    a = classify(mixed)
-    b = classify(mixed, batch_rows=7)
-    assert a.equals(b)
+def test_deterministic_for_the_same_input_and_batch(mixed):
+    assert classify(mixed).equals(classify(mixed))
+    assert classify(mixed, batch_rows=7).equals(classify(mixed, batch_rows=7))
+
+
+def test_batch_independent_within_float32_rounding(mixed):
+    """Batch size changes only the last bits of float32 matrix products (BLAS blocks by shape, and how
+    differs by CPU), so scores agree to a stated tolerance and labels agree wherever they are not a tie."""
+    a, b = classify(mixed), classify(mixed, batch_rows=7)
+    assert a.column("exchange_id").equals(b.column("exchange_id"))
+    for name in [f"p_{c}" for c in CATEGORIES] + ["harvest"]:
+        np.testing.assert_allclose(a.column(name).to_numpy(), b.column(name).to_numpy(), rtol=1e-4, atol=1e-6)
+    p = np.sort(np.column_stack([a.column(f"p_{c}").to_numpy() for c in CATEGORIES]), axis=1)
+    clear = (p[:, -1] - p[:, -2]) > 1e-4
+    la, lb = np.array(a.column("category").to_pylist()), np.array(b.column("category").to_pylist())
+    assert (la[clear] == lb[clear]).all()
 
 
 def test_rubric_grading_prompt_scores_rubric_highest_and_explains():
