@@ -13,10 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from distillguard.errors import ConfigError
+from distillguard.simulate.playbooks import PlaybookKnobs, parse as parse_playbooks
 
 PERSONAS = (
     "chat_user", "nat_user", "developer_app", "eval_runner",
     "batch_job", "coding_agent", "researcher", "jailbreaker",
+    # hard negatives added with the playbooks (0 accounts in the four scale presets)
+    "paas_app", "enterprise_batch", "release_signup",
 )
 CAMPAIGNS = ("reasoning", "agentic", "high_volume", "stealth")
 SCALES = ("tiny", "small", "full", "seed")
@@ -32,6 +35,7 @@ class WorldKnobs:
     new_model: str = "nova-pro-2026-03"
     chunk_rows: int = 100_000          # rows rendered per batch; each batch is one exchange part file
     workers: int = 0                   # render processes; 0 = automatic (output bytes do not depend on it)
+    ipv6_share: float = 0.0            # share of benign accounts whose own address is IPv6
 
 
 @dataclass
@@ -60,6 +64,7 @@ class SimConfig:
     world: WorldKnobs = field(default_factory=WorldKnobs)
     personas: dict[str, PersonaKnobs] = field(default_factory=dict)
     campaigns: dict[str, CampaignKnobs] = field(default_factory=dict)
+    playbooks: PlaybookKnobs = field(default_factory=PlaybookKnobs)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -172,15 +177,19 @@ def apply_overrides(cfg: SimConfig, data: dict[str, Any]) -> SimConfig:
             if not isinstance(body, dict):
                 raise ConfigError(f"config section [{section}] must be a table")
             for name, knobs in body.items():
+                if section == "personas" and name not in table and name in known:
+                    table[name] = PersonaKnobs()
                 if name not in known:
                     raise ConfigError(f"unknown {section[:-1]} {name!r} in config",
                                       hint=f"known: {', '.join(known)}")
                 if not isinstance(knobs, dict):
                     raise ConfigError(f"config section [{section}.{name}] must be a table")
                 _merge(table[name], knobs, f"{section}.{name}.")
+        elif section == "playbooks":
+            cfg.playbooks = parse_playbooks(body)
         else:
             raise ConfigError(f"unknown config section {section!r}",
-                              hint="sections: world, personas, campaigns")
+                              hint="sections: world, personas, campaigns, playbooks")
     validate(cfg)
     return cfg
 
@@ -195,6 +204,8 @@ def validate(cfg: SimConfig) -> None:
         raise ConfigError(f"world.release_day must be inside the period (0, {w.days})")
     if len({w.old_model, w.small_model, w.new_model}) != 3:
         raise ConfigError("world models must be three different names")
+    if not 0.0 <= w.ipv6_share <= 1.0:
+        raise ConfigError("world.ipv6_share must be in [0, 1]")
     for name, p in cfg.personas.items():
         if p.accounts < 0 or p.activity < 0:
             raise ConfigError(f"personas.{name}: accounts and activity must be >= 0")

@@ -157,3 +157,17 @@ def email_domain(rng: np.random.Generator, kind: str, corpus: Corpus, campus: in
     if kind == "startup":
         return STARTUP_DOMAINS[int(rng.integers(0, len(STARTUP_DOMAINS)))]
     return corpus.disposable[int(rng.integers(0, len(corpus.disposable)))]
+
+
+def ipv6_of(ip: str, hosted: bool) -> str:
+    """A stable IPv6 address standing for the same host as IPv4 `ip` (same ASN and country).
+
+    Residential lines get a /64 of their own inside a simulated ISP /32; hosted (datacenter,
+    PaaS) addresses fall in a simulated cloud /32. The mapping is a hash, so two accounts behind
+    one IPv4 address share the IPv6 address too.
+    """
+    h = _h("v6:" + ip)
+    words = [(h >> (16 * i)) & 0xFFFF for i in range(4)]
+    if hosted:
+        return f"2600:1f{words[0] & 0xFF:02x}:{words[1]:x}:{words[2]:x}::{words[3] or 1:x}"
+    return f"2a02:{0x8000 | words[0] & 0x7FFF:x}:{words[1]:x}:{words[2]:x}::1"

@@ -7,8 +7,9 @@ import numpy as np
 from distillguard.simulate import timing as T
 from distillguard.simulate.plans import RETRY_FLAG, concat, take
 
-# retry style -> (retries, base gap s, gap growth): 0 a person re-sends, 1 SDK back-off, 2 scripted burst
-STYLES = {0: (1, 8.0, 1.0), 1: (2, 0.6, 2.0), 2: (3, 0.2, 1.3)}
+# retry style -> (retries, base gap s, gap growth): 0 a person re-sends, 1 SDK back-off, 2 scripted burst,
+# 3 fixed delay, 4 gives up (no retry)
+STYLES = {0: (1, 8.0, 1.0), 1: (2, 0.6, 2.0), 2: (3, 0.2, 1.3), 3: (3, 5.0, 1.0), 4: (0, 0.0, 1.0)}
 
 
 def rate_limit(p: dict, rpm: np.ndarray, retry: np.ndarray, rng: np.random.Generator) -> dict:
@@ -30,7 +31,7 @@ def rate_limit(p: dict, rpm: np.ndarray, retry: np.ndarray, rng: np.random.Gener
     style = retry[p["acct"][over]]
     for s, (k, gap, growth) in STYLES.items():
         sel = over[style == s]
-        if sel.size == 0:
+        if sel.size == 0 or k == 0:
             continue
         idx = np.repeat(sel, k)
         pos = np.tile(np.arange(k), sel.size)

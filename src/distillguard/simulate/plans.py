@@ -12,7 +12,7 @@ from distillguard.simulate import timing as T
 from distillguard.simulate.population import Accounts
 
 # kinds of exchange (what the renderer builds)
-CHAT, DEV, EVAL, JUDGE, BATCH, AGENT, RESEARCH, JAIL, C_REASON, C_AGENT, MUNDANE, C_STEALTH = range(12)
+CHAT, DEV, EVAL, JUDGE, BATCH, AGENT, RESEARCH, JAIL, C_REASON, C_AGENT, MUNDANE, C_STEALTH, C_PLAY = range(13)
 MUNDANE_FLAG, RETRY_FLAG = 1, 2
 
 COLS = {"ts": np.int64, "acct": np.int64, "kind": np.int8, "sess": np.int64, "turn": np.int16,

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from distillguard.simulate import hard_negatives as HN
 from distillguard.simulate import infra as I
+from distillguard.simulate import playbook_accounts as PA
 from distillguard.simulate.config import CAMPAIGNS, PERSONAS, SimConfig
 from distillguard.simulate.corpus import Corpus
 
@@ -26,7 +28,7 @@ class Accounts:
         keys = rows[0].keys() if rows else []
         self.cols = {k: [r[k] for r in rows] for k in keys}
         for k in ("tz", "form", "nkeys", "rpm", "retry", "created", "fix", "act_from", "act_to", "sg",
-                  "pool_lo", "pool_n", "persona_i", "campaign_i", "gid", "wave"):
+                  "pool_lo", "pool_n", "persona_i", "campaign_i", "gid", "wave", "org"):
             self.cols[k] = np.asarray(self.cols.get(k, []), dtype=np.int64)
         for k in ("rate", "pro", "rot"):
             self.cols[k] = np.asarray(self.cols.get(k, []), dtype=np.float64)
@@ -39,7 +41,7 @@ def _base(rng, persona: str, campaign: str | None, t0: int, end: int) -> dict:
     return {
         "persona": persona, "campaign": campaign,
         "persona_i": PERSONAS.index(persona) if persona in PERSONAS else -1,
-        "campaign_i": CAMPAIGNS.index(campaign) if campaign else -1, "gid": 0, "wave": 0,
+        "campaign_i": CAMPAIGNS.index(campaign) if campaign else -1, "gid": 0, "wave": 0, "org": -1,
         "tz": 0, "form": int(rng.random() < 0.5), "nkeys": 1 + int(rng.random() < 0.3) + int(rng.random() < 0.1),
         "rpm": 60, "retry": 1, "created": t0 - int(rng.integers(30, 700)) * DAY - int(rng.integers(0, DAY)),
         "fix": int(rng.integers(0, 2**62)), "act_from": t0, "act_to": end, "sg": -1,
@@ -56,9 +58,11 @@ def _net(acct: dict, triple: tuple, tz: int | None = None) -> None:
         acct["tz"] = tz
 
 
-def build(cfg: SimConfig, corpus: Corpus, seed: int, t0: int) -> tuple[Accounts, list[tuple]]:
+def build(cfg: SimConfig, corpus: Corpus, seed: int, t0: int, release: int | None = None,
+          playbooks: list | tuple = ()) -> tuple[Accounts, list[tuple]]:
     """Create all accounts; return them and the shared proxy table (ip, asn, country)."""
     end = t0 + cfg.world.days * DAY
+    release = release if release is not None else t0 + int(cfg.world.release_day * DAY)
     nets = I.Networks(corpus)
     rows: list[dict] = []
     proxies: list[tuple] = []
@@ -66,12 +70,30 @@ def build(cfg: SimConfig, corpus: Corpus, seed: int, t0: int) -> tuple[Accounts,
         knobs = cfg.personas.get(persona)
         if knobs and knobs.accounts:
             rng = np.random.default_rng([seed, 100 + i])
-            rows += _persona(rng, persona, knobs.accounts, knobs.activity, cfg, corpus, nets, t0, end)
+            if persona in HN.NEW:
+                rows += HN.build_persona(rng, persona, knobs.accounts, knobs.activity, corpus, nets, t0, end,
+                                         release)
+            else:
+                rows += _persona(rng, persona, knobs.accounts, knobs.activity, cfg, corpus, nets, t0, end)
     for i, name in enumerate(CAMPAIGNS):
         knobs = cfg.campaigns.get(name)
         if knobs and knobs.accounts:
             rng = np.random.default_rng([seed, 200 + i])
             rows += _campaign(rng, name, knobs, cfg, corpus, nets, t0, end, proxies)
+    paas = (0, 0)
+    if any(r["persona"] == "paas_app" for r in rows) or any(
+            pb.choices["network"] == "paas_egress" for pb in playbooks):
+        # a handful of PaaS egress addresses shared by unrelated apps (and by any playbook on them)
+        paas = (len(proxies), 6)
+        proxies += nets.datacenter(np.random.default_rng([seed, 450]), 6, cluster=2)
+        for r in rows:
+            if r["persona"] == "paas_app":
+                r["pool_lo"], r["pool_n"] = paas
+                r["ip"], r["asn"], r["cc"] = proxies[paas[0] + r["fix"] % 6]
+                r["country"] = r["cc"]
+    for pb in playbooks:
+        rng = np.random.default_rng([seed, 600 + pb.index])
+        rows += PA.build(rng, pb, corpus, nets, t0, end, proxies, paas)
     # Client style and log-pipeline profile are drawn after a shuffle, from one stream for all
     # accounts: they cannot depend on persona or campaign.
     rng = np.random.default_rng([seed, 300])
@@ -82,6 +104,12 @@ def build(cfg: SimConfig, corpus: Corpus, seed: int, t0: int) -> tuple[Accounts,
         r["strc"] = bool(rng.random() < 0.7)
         r["mct"] = bool(rng.random() < 0.4)
         r["tls"] = I.tls_fingerprint(r["ua"])
+    if cfg.world.ipv6_share > 0:   # benign accounts on IPv6 home lines and hosts
+        rng6 = np.random.default_rng([seed, 310])
+        for r in rows:
+            if r["campaign"] is None and rng6.random() < cfg.world.ipv6_share:
+                r["ip"] = I.ipv6_of(r["ip"], r["persona"] in ("developer_app", "eval_runner", "batch_job",
+                                                              "paas_app"))
     return Accounts(rows), proxies
 
 

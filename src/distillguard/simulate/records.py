@@ -39,7 +39,7 @@ PROFILES = (
     (2, 1, ALL, 1),
 )
 OUT_BASE = {P.CHAT: 350, P.DEV: 250, P.EVAL: 60, P.JUDGE: 120, P.BATCH: 40, P.AGENT: 180, P.RESEARCH: 900,
-            P.JAIL: 200, P.C_REASON: 1400, P.C_AGENT: 220, P.MUNDANE: 300, P.C_STEALTH: 700}
+            P.JAIL: 200, P.C_REASON: 1400, P.C_AGENT: 220, P.MUNDANE: 300, P.C_STEALTH: 700, P.C_PLAY: 600}
 _ND = NormalDist()
 
 
@@ -77,7 +77,7 @@ class Assembler:
         system, msgs, tools, params, reply, truth = self.r.content(
             kind, sess, turn, p["nturns"][i], a, b, c, acc["fix"][acct], camp)
         model_i = p["model"][i]
-        if params.get("max_tokens", 0) >= 16000 or kind in (P.C_REASON,):
+        if params.get("max_tokens", 0) >= 16000 or kind in (P.C_REASON, P.C_PLAY):
             params["max_tokens"] = min(params["max_tokens"], MAX_OUT[model_i])
         cache = self.r.session_cache(sess) if p["nturns"][i] > 1 else None
         req = self.r.body(form, acc["strc"][acct], acc["mct"][acct], system, msgs, tools, params, cache)

@@ -10,6 +10,7 @@ import orjson
 
 from distillguard.simulate import _builtin as B
 from distillguard.simulate import plans as P
+from distillguard.simulate import playbook_render as PR
 from distillguard.simulate import tools as TL
 from distillguard.simulate.campaigns import AGENT_MIX
 from distillguard.simulate.corpus import Corpus, Template
@@ -33,7 +34,7 @@ def _frac(*k: int) -> float:
 
 class Renderer:
     def __init__(self, corpus: Corpus, texts: Texts, models: tuple[str, str, str], campaign_knobs: dict,
-                 blocks_only: bool = False) -> None:
+                 blocks_only: bool = False, playbooks: tuple | list = ()) -> None:
         self.c, self.t, self.models = corpus, texts, models
         self.judge = corpus.templates_of("judge", "rubric_grading") or corpus.templates
         self.rubric = corpus.templates_of("rubric_grading", "judge") or corpus.templates
@@ -41,6 +42,7 @@ class Renderer:
         self.synth = corpus.templates_of("synthetic_data", "evol_rewrite") or corpus.templates
         self.stealth = corpus.templates_of("reasoning_elicitation", "synthetic_data", "rubric_grading", "coding")
         self.knobs = campaign_knobs
+        self.playbooks = {pb.index: pb for pb in playbooks}
         self.blocks_only = blocks_only   # Parquet: every content is a list of blocks
         self._sessions: dict[int, list] = {}
         self._traj: dict[int, list] = {}
@@ -198,6 +200,8 @@ class Renderer:
             sys_i = {"coding": 1, "tool": 2, "computer": 3}[cat]
             return self._trajectory(sess, turn, nturns, a, b, CAMPAIGN_TOOLSETS[cat], sys_i, category,
                                     f"agent:{cat}")
+        if kind == P.C_PLAY:
+            return PR.content(self, self.playbooks[camp], sess, turn, nturns, a, b, c, fix)
         if kind == P.C_STEALTH:
             pool = self.stealth or self.cot
             tpl = pool[(fix + c % 2) % len(pool)]

@@ -11,7 +11,11 @@ import orjson
 
 from distillguard.errors import ConfigError, ExportError
 from distillguard.simulate import campaigns as C
+from distillguard.simulate import hard_negatives as HN
+from distillguard.simulate import infra as I
 from distillguard.simulate import limits, pipeline, population
+from distillguard.simulate import playbook_traffic as PT
+from distillguard.simulate import playbooks as PB
 from distillguard.simulate import plans as P
 from distillguard.simulate import timing as T
 from distillguard.simulate.config import CAMPAIGNS, PERSONAS, SimConfig, load_config
@@ -25,7 +29,7 @@ from distillguard.simulate.writer import TruthWriter, write_jsonl
 FORMATS = ("jsonl", "parquet")
 
 
-def _day_plan(ctx: P.Ctx, cfg: SimConfig, day: int) -> dict:
+def _day_plan(ctx: P.Ctx, cfg: SimConfig, day: int, playbooks: list) -> dict:
     pi = PERSONAS.index
     act = {k: v.activity for k, v in cfg.personas.items()}
     parts = [
@@ -42,6 +46,12 @@ def _day_plan(ctx: P.Ctx, cfg: SimConfig, day: int) -> dict:
         knobs = cfg.campaigns.get(name)
         if knobs and knobs.accounts and knobs.exchanges:
             parts.append(C.GENERATORS[name](ctx, knobs, day, 40 + i))
+    for name in HN.NEW:
+        knobs = cfg.personas.get(name)
+        if knobs and knobs.accounts:
+            parts.append(HN.plan(ctx, pi(name), name, day, 20 + 2 * HN.NEW.index(name)))
+    for pb in playbooks:
+        parts.append(PT.generate(ctx, pb, day, 100 + pb.index))
     return P.concat(parts)
 
 
@@ -61,26 +71,33 @@ def simulate_world(out: Path, scale: str = "tiny", seed: int = 0, corpus: Path |
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ExportError(f"cannot create output folder {out}: {exc.strerror}") from exc
-    for old in [*(out / "exchanges").glob("part-*"), *(out / "truth").glob("*.parquet")]:
+    for old in [*(out / "exchanges").glob("part-*"), *(out / "truth").glob("*.parquet"),
+                *(out / "truth").glob("campaigns.jsonl")]:
         old.unlink()
     corp = load_corpus(Path(corpus) if corpus else None)
     w = cfg.world
     t0 = T.parse_start(w.start)
     release = t0 + int(round(w.release_day * T.DAY / (60 * T.SEC))) * 60 * T.SEC
-    acc, proxies = population.build(cfg, corp, seed, t0)
+    playbooks = PB.draw(cfg.playbooks, seed, w.days, len(CAMPAIGNS), len(I.RESIDENTIAL))
+    names = CAMPAIGNS + tuple(pb.name for pb in playbooks)
+    acc, proxies = population.build(cfg, corp, seed, t0, release, playbooks)
     n = acc.n
     keys_flat = hex_ids("key_", np.arange(n * 3), seed, "api_key")
+    org_keys = np.where(acc["org"] < 0, np.arange(n), acc["org"])
     ids = {"account": hex_ids("acct_", np.arange(n), seed, "account"),
-           "org": hex_ids("org_", np.arange(n), seed, "org"),
+           "org": hex_ids("org_", org_keys, seed, "org"),
            "keys": [keys_flat[3 * i: 3 * i + int(acc["nkeys"][i])] for i in range(n)]}
     models = (w.old_model, w.small_model, w.new_model)
-    renderer = Renderer(corp, Texts(corp, seed), models, cfg.campaigns, blocks_only=fmt == "parquet")
-    asm = Assembler(renderer, acc, ids, proxies, corp.azure_out, models, CAMPAIGNS)
+    renderer = Renderer(corp, Texts(corp, seed), models, cfg.campaigns, blocks_only=fmt == "parquet",
+                        playbooks=playbooks)
+    asm = Assembler(renderer, acc, ids, proxies, corp.azure_out, models, names)
     ctx = P.Ctx(seed, acc, t0, w.days, release, corp)
     caps = np.zeros(n, dtype=np.int64)
     for i, name in enumerate(CAMPAIGNS):
         if name in cfg.campaigns:
             caps[acc["campaign_i"] == i] = cfg.campaigns[name].daily_cap
+    for pb in playbooks:
+        caps[acc["campaign_i"] == pb.index] = pb.daily_cap
     truth = TruthWriter(out)
     ts_style = np.array([p[3] for p in PROFILES], dtype=np.int64)
     profiles = np.asarray(acc["profile"], dtype=np.int64)
@@ -96,22 +113,23 @@ def simulate_world(out: Path, scale: str = "tiny", seed: int = 0, corpus: Path |
         bar.rows(truth_table.num_rows)
 
     try:
-        pipeline.run(_tasks(ctx, cfg, caps, bar), _workers(w.workers, scale), sink)
+        pipeline.run(_tasks(ctx, cfg, caps, bar, playbooks), _workers(w.workers, scale), sink)
     finally:
         truth.close()
         bar.close()
-    summary = _finish(out, cfg, acc, ids, seed, scale, fmt, release, parts, rows[0], truth, corp.source, began)
+    summary = _finish(out, cfg, acc, ids, seed, scale, fmt, release, parts, rows[0], truth, corp.source, began,
+                      playbooks)
     return summary
 
 
-def _tasks(ctx: P.Ctx, cfg: SimConfig, caps: np.ndarray, bar):
+def _tasks(ctx: P.Ctx, cfg: SimConfig, caps: np.ndarray, bar, playbooks: list):
     """Plan day by day; yield chunks of rows in time order with their first row number."""
     w = cfg.world
     acc = ctx.acc
     carry = P.make(0)
     counter = index = 0
     for day in range(w.days):
-        fresh = limits.rate_limit(_day_plan(ctx, cfg, day), acc["rpm"], acc["retry"], ctx.rng(90, day))
+        fresh = limits.rate_limit(_day_plan(ctx, cfg, day, playbooks), acc["rpm"], acc["retry"], ctx.rng(90, day))
         p = P.concat([carry, fresh])
         del fresh, carry   # keep at most two copies of a day's plan alive
         p = C.cap_daily(ctx, p, caps)
@@ -133,7 +151,8 @@ def _workers(knob: int, scale: str) -> int:
     return 1 if scale == "tiny" else max(1, min(2, os.cpu_count() or 1))
 
 
-def _finish(out, cfg, acc, ids, seed, scale, fmt, release, parts, n_rows, truth, source, began) -> dict:
+def _finish(out, cfg, acc, ids, seed, scale, fmt, release, parts, n_rows, truth, source, began,
+            playbooks) -> dict:
     pay = hex_ids("pm_", np.asarray([x & 0x7FFFFFFFFFFFFFFF for x in acc["pay"]], dtype=np.uint64),
                   seed, "payment")
     accounts, labels = [], []
@@ -169,6 +188,10 @@ def _finish(out, cfg, acc, ids, seed, scale, fmt, release, parts, n_rows, truth,
                   "truth": str(truth.path), "world": str(out / "world.json")},
         "model_release": {"model": cfg.world.new_model, "ts": rel},
     }
+    if playbooks:   # each drawn campaign's choices, also in truth/campaigns.jsonl
+        summary["playbooks"] = [pb.record() for pb in playbooks]
+        write_jsonl(out / "truth" / "campaigns.jsonl", summary["playbooks"])
+        summary["paths"]["campaigns_truth"] = str(out / "truth" / "campaigns.jsonl")
     rel_paths = {k: ([str(Path(x).relative_to(out)) for x in v] if isinstance(v, list)
                      else str(Path(v).relative_to(out))) for k, v in summary["paths"].items()}
     (out / "world.json").write_bytes(orjson.dumps({**summary, "paths": rel_paths, "config": cfg.to_dict()},

@@ -1,0 +1,268 @@
+"""Generalization benchmark: today's `distillguard detect` on worlds of randomized attacker playbooks.
+
+    python benchmarks/generalization.py --quick                 # one world per split, ~minutes
+    python benchmarks/generalization.py                         # 3 worlds per split
+    python benchmarks/generalization.py --splits test,evasive --worlds 5 --json /tmp/gen.json
+
+Each world is `distillguard simulate --scale small --config benchmarks/worlds/generalization.toml`
+with `[playbooks] split = <split>`: hard-negative benign personas plus campaigns drawn from the
+split's axis values (src/distillguard/simulate/playbooks.py, SPLITS). `fit` worlds use the values
+anything tuned may see; `test` worlds use held-out values on every axis; `evasive` worlds turn
+every evasion on. World seeds are SEED_BASE + 1000 * split number + k (default base 7100; no
+seed at or above 7000 was used for tuning anything in this project).
+
+For each world: build it, run `distillguard detect` through the data contract (exchanges,
+accounts, events; never labels or truth), score with `distillguard.evaluation.score_outputs`,
+then re-run the stages after ingest with `--until` = each campaign's first exchange + 24 h
+(as benchmarks/early.py does). Prints per world and per split: recall, benign FPR, FPR per
+persona, ROC-AUC of risk, recall per campaign (worst first), grouping coverage and purity,
+recall 24 h after each start, wall time; the worst campaign over all held-out worlds (test and
+evasive) is the last line. `--json OUT` writes every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = ROOT / "benchmarks" / "worlds" / "generalization.toml"
+SPLIT_ORDER = ("fit", "test", "evasive")
+HELD_OUT = ("test", "evasive")
+SHORT = ("accounts", "network", "ip_version", "payment", "wrapper", "family", "dilution", "dispatch", "retry",
+         "volume", "release", "lifecycle")
+
+
+def describe(pb: dict) -> str:
+    ch = pb["choices"]
+    return "/".join(("dil" + ch[k]) if k == "dilution" else ch[k] for k in SHORT)
+
+
+def build_world(split: str, seed: int, work: Path, corpus: Path | None, quick: bool) -> tuple[Path, dict, float]:
+    from distillguard.simulate import simulate_world
+
+    cfg = tomllib.loads(BASE.read_text())
+    cfg["playbooks"]["split"] = split
+    if quick:   # a smaller world: fewer benign accounts and campaigns
+        cfg["playbooks"]["count"] = 5
+    path = work / f"config-{split}-{seed}.json"
+    path.write_text(json.dumps(cfg))
+    out = work / f"world-{split}-{seed}"
+    t = time.perf_counter()
+    summary = simulate_world(out, scale="small", seed=seed, corpus=corpus, config=path, fmt="parquet")
+    return out, summary, time.perf_counter() - t
+
+
+def run_detect(world: Path, work: Path) -> tuple[Path, Path, float]:
+    out, store = work / "out", work / "store"
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(store, ignore_errors=True)
+    cmd = [sys.executable, "-m", "distillguard.cli.main", "detect", str(world / "exchanges"),
+           "--accounts", str(world / "accounts.jsonl"), "--events", str(world / "events.jsonl"),
+           "--out", str(out), "--store", str(store), "--quiet"]
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["(no output)"]
+        raise SystemExit(f"detect failed on {world} (exit {proc.returncode}): {tail[0]}")
+    return out, store, time.perf_counter() - t
+
+
+def early(world: Path, store: Path, work: Path, labels: dict, hours: float = 24.0) -> dict:
+    """Recall among each campaign's accounts active `hours` after its first exchange."""
+    import duckdb
+
+    from distillguard.evaluation import campaign_starts, early_until, read_accounts_csv
+    from distillguard.pipeline import analyse_store
+
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    con.execute("SET TimeZone = 'UTC'")
+    ex = str(store / "exchanges" / "**" / "*.parquet").replace("'", "''")
+    res = {}
+    for name, start in sorted(campaign_starts(world, labels).items()):
+        until = early_until(start, hours)
+        out = work / "early" / name
+        analyse_store(store, out, until=until)
+        flagged = read_accounts_csv(out / "accounts.csv")
+        active = {a for (a,) in con.sql(
+            f"SELECT DISTINCT account_id FROM read_parquet('{ex}', hive_partitioning=false) "
+            f"WHERE ts < CAST('{until}' AS TIMESTAMPTZ)").fetchall()}
+        members = [a for a in active if labels.get(a, {}).get("campaign") == name]
+        benign = [a for a in active if not labels.get(a, {}).get("campaign")]
+        hit = sum(1 for a in members if flagged.get(a, {}).get("flagged"))
+        fp = sum(1 for a in benign if flagged.get(a, {}).get("flagged"))
+        res[name] = {"until": until, "active": len(members), "recall": hit / max(len(members), 1),
+                     "benign_fpr": fp / max(len(benign), 1)}
+    return res
+
+
+def volume_check(store: Path, labels: dict) -> dict:
+    """Benign 90th percentile of exchanges per account per active day, and each campaign's median."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    ex = str(store / "exchanges" / "**" / "*.parquet").replace("'", "''")
+    rows = con.sql(f"""SELECT account_id, count(*) / count(DISTINCT CAST(ts AS DATE)) AS per_day
+                      FROM read_parquet('{ex}', hive_partitioning=false) GROUP BY account_id""").fetchall()
+    benign = sorted(v for a, v in rows if not labels.get(a, {}).get("campaign"))
+    per: dict[str, list[float]] = {}
+    for a, v in rows:
+        c = labels.get(a, {}).get("campaign")
+        if c:
+            per.setdefault(c, []).append(v)
+    med = {c: sorted(v)[len(v) // 2] for c, v in per.items()}
+    return {"benign_p90_per_day": benign[int(0.9 * (len(benign) - 1))] if benign else None,
+            "campaign_median_per_day": med}
+
+
+def one_world(split: str, seed: int, work: Path, corpus: Path | None, quick: bool, with_early: bool) -> dict:
+    from distillguard.evaluation import read_labels, score_outputs
+
+    wdir = work / f"{split}-{seed}"
+    wdir.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    world, summary, t_sim = build_world(split, seed, wdir, corpus, quick)
+    labels = read_labels(world / "labels.jsonl")
+    out, store, t_det = run_detect(world, wdir)
+    score = score_outputs(out, labels)
+    t1 = time.perf_counter()
+    ear = early(world, store, wdir, labels) if with_early else {}
+    t_early = time.perf_counter() - t1
+    vol = volume_check(store, labels)
+    pbs = {pb["name"]: pb for pb in summary.get("playbooks", [])}
+    camps = []
+    for name, v in score["recall_per_campaign"].items():
+        camps.append({"campaign": name, "accounts": v["accounts"], "recall": v["recall"],
+                      "coverage": score["completeness_per_campaign"].get(name),
+                      "recall_24h": ear.get(name, {}).get("recall"), "active_24h": ear.get(name, {}).get("active"),
+                      "median_per_day": vol["campaign_median_per_day"].get(name),
+                      "playbook": describe(pbs[name]) if name in pbs else name,
+                      "choices": pbs.get(name, {}).get("choices")})
+    camps.sort(key=lambda c: (c["recall"], c["campaign"]))
+    return {"split": split, "seed": seed, "accounts": summary["accounts"], "exchanges": summary["exchanges"],
+            "recall": score["recall"], "fpr": score["fpr"], "precision": score["precision"],
+            "roc_auc": score.get("roc_auc"), "false_positives": score["false_positives"],
+            "fpr_per_persona": {k: v["fpr"] for k, v in score["fpr_per_persona"].items()},
+            "coverage": score["completeness"], "purity": score["purity"],
+            "detected_campaigns": score["detected_campaigns"], "campaigns": camps,
+            "benign_p90_per_day": vol["benign_p90_per_day"],
+            "seconds": {"simulate": round(t_sim, 1), "detect": round(t_det, 1), "early": round(t_early, 1),
+                        "total": round(time.perf_counter() - t0, 1)}}
+
+
+def _f(x, nd=3) -> str:
+    return "-" if x is None else f"{x:.{nd}f}"
+
+
+def print_world(w: dict) -> None:
+    s = w["seconds"]
+    print(f"\n== {w['split']} seed {w['seed']}: {w['accounts']:,} accounts, {w['exchanges']:,} exchanges; "
+          f"simulate {s['simulate']} s, detect {s['detect']} s, 24 h re-runs {s['early']} s")
+    print(f"recall {_f(w['recall'])}  benign FPR {_f(w['fpr'], 4)} ({w['false_positives']} accounts)  "
+          f"precision {_f(w['precision'])}  ROC-AUC {_f(w['roc_auc'])}  coverage {_f(w['coverage'])}  "
+          f"purity {_f(w['purity'])}  detected campaigns {w['detected_campaigns']}  "
+          f"benign p90 exchanges/account/day {_f(w['benign_p90_per_day'], 1)}")
+    fp = {k: v for k, v in w["fpr_per_persona"].items() if v > 0}
+    print("FPR per persona: " + (", ".join(f"{k} {v:.3f}" for k, v in sorted(fp.items(), key=lambda x: -x[1]))
+                                 or "all 0"))
+    print(f"{'campaign':9} {'accts':>5} {'recall':>6} {'24h':>5} {'cover':>5} {'per-day':>7}  playbook")
+    for c in w["campaigns"]:
+        print(f"{c['campaign']:9} {c['accounts']:5d} {_f(c['recall'], 2):>6} {_f(c['recall_24h'], 2):>5} "
+              f"{_f(c['coverage'], 2):>5} {_f(c['median_per_day'], 1):>7}  {c['playbook']}")
+
+
+def aggregate(worlds: list[dict]) -> dict:
+    out = {}
+    for split in SPLIT_ORDER:
+        ws = [w for w in worlds if w["split"] == split]
+        if not ws:
+            continue
+        camps = [c for w in ws for c in w["campaigns"]]
+        r24 = [c["recall_24h"] for c in camps if c["recall_24h"] is not None]
+        out[split] = {"worlds": len(ws), "recall": _mean([w["recall"] for w in ws]),
+                      "fpr": _mean([w["fpr"] for w in ws]), "roc_auc": _mean([w["roc_auc"] for w in ws]),
+                      "coverage": _mean([w["coverage"] for w in ws]), "purity": _mean([w["purity"] for w in ws]),
+                      "worst_campaign_recall": min((c["recall"] for c in camps), default=None),
+                      "campaigns_at_zero": sum(1 for c in camps if c["recall"] == 0), "campaigns": len(camps),
+                      "recall_24h": _mean(r24), "seconds": round(sum(w["seconds"]["total"] for w in ws), 1)}
+    return out
+
+
+def _mean(xs):
+    xs = [x for x in xs if x is not None and x == x]
+    return sum(xs) / len(xs) if xs else None
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="one small world per split")
+    ap.add_argument("--splits", default=",".join(SPLIT_ORDER), help="comma-separated: fit,test,evasive")
+    ap.add_argument("--worlds", type=int, default=None, help="worlds per split (default 3; --quick: 1)")
+    ap.add_argument("--seed-base", type=int, default=7100)
+    ap.add_argument("--corpus", type=Path, default=None,
+                    help="public corpus folder (default: ../shared/data when present, else the built-in text)")
+    ap.add_argument("--work", type=Path, default=Path("/tmp/dg-generalization"), help="scratch folder (emptied)")
+    ap.add_argument("--json", type=Path, default=None, help="write every figure here")
+    ap.add_argument("--no-early", action="store_true", help="skip the 24 h re-runs")
+    args = ap.parse_args()
+    warnings.filterwarnings("ignore", category=RuntimeWarning)   # numpy's all-NaN notes from early cuts
+    splits = [s.strip() for s in args.splits.split(",") if s.strip()]
+    bad = [s for s in splits if s not in SPLIT_ORDER]
+    if bad or not splits:
+        ap.error(f"unknown split {', '.join(bad) or '(none)'}; use {', '.join(SPLIT_ORDER)}")
+    k = args.worlds if args.worlds is not None else (1 if args.quick else 3)
+    if k < 1:
+        ap.error("--worlds must be >= 1")
+    corpus = args.corpus
+    if corpus is None and (ROOT.parent / "shared" / "data" / "templates" / "attack.jsonl").is_file():
+        corpus = ROOT.parent / "shared" / "data"
+    shutil.rmtree(args.work, ignore_errors=True)
+    args.work.mkdir(parents=True)
+    began = time.perf_counter()
+    worlds = []
+    for split in splits:
+        for i in range(k):
+            seed = args.seed_base + 1000 * SPLIT_ORDER.index(split) + i
+            w = one_world(split, seed, args.work, corpus, args.quick, not args.no_early)
+            print_world(w)
+            worlds.append(w)
+            shutil.rmtree(args.work / f"{split}-{seed}", ignore_errors=True)
+    agg = aggregate(worlds)
+    print("\n== per split")
+    print(f"{'split':8} {'worlds':>6} {'recall':>6} {'FPR':>7} {'AUC':>5} {'cover':>5} {'purity':>6} {'24h':>5} "
+          f"{'worst':>5} {'at 0':>7} {'seconds':>7}")
+    for split, a in agg.items():
+        print(f"{split:8} {a['worlds']:6d} {_f(a['recall']):>6} {_f(a['fpr'], 4):>7} {_f(a['roc_auc'], 2):>5} "
+              f"{_f(a['coverage'], 2):>5} {_f(a['purity'], 2):>6} {_f(a['recall_24h'], 2):>5} "
+              f"{_f(a['worst_campaign_recall'], 2):>5} {a['campaigns_at_zero']:>3}/{a['campaigns']:<3} "
+              f"{a['seconds']:7.0f}")
+    held = [(c, w) for w in worlds if w["split"] in HELD_OUT for c in w["campaigns"]]
+    headline = None
+    if held:
+        c, w = min(held, key=lambda x: (x[0]["recall"], x[0]["recall_24h"] or 0, x[1]["split"], x[0]["campaign"]))
+        headline = {"split": w["split"], "seed": w["seed"], **c}
+    result = {"command": " ".join(sys.argv), "seed_base": args.seed_base, "worlds_per_split": k,
+              "corpus": str(corpus) if corpus else "builtin", "worlds": worlds, "splits": agg,
+              "headline": headline, "seconds": round(time.perf_counter() - began, 1)}
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"\ntotal {result['seconds']:.0f} s")
+    if headline:
+        print(f"WORST HELD-OUT CAMPAIGN: recall {headline['recall']:.2f} (24 h: {_f(headline['recall_24h'], 2)}) "
+              f"of {headline['accounts']} accounts, {headline['campaign']} in {headline['split']} world "
+              f"seed {headline['seed']}: {headline['playbook']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
