@@ -50,8 +50,6 @@ def build_world(split: str, seed: int, work: Path, corpus: Path | None, quick: b
 
     cfg = tomllib.loads(BASE.read_text())
     cfg["playbooks"]["split"] = split
-    if quick:   # a smaller world: fewer benign accounts and campaigns
-        cfg["playbooks"]["count"] = 5
     path = work / f"config-{split}-{seed}.json"
     path.write_text(json.dumps(cfg))
     out = work / f"world-{split}-{seed}"
@@ -121,6 +119,7 @@ def volume_check(store: Path, labels: dict) -> dict:
             per.setdefault(c, []).append(v)
     med = {c: sorted(v)[len(v) // 2] for c, v in per.items()}
     return {"benign_p90_per_day": benign[int(0.9 * (len(benign) - 1))] if benign else None,
+            "benign_p50_per_day": benign[len(benign) // 2] if benign else None,
             "campaign_median_per_day": med}
 
 
@@ -154,7 +153,7 @@ def one_world(split: str, seed: int, work: Path, corpus: Path | None, quick: boo
             "fpr_per_persona": {k: v["fpr"] for k, v in score["fpr_per_persona"].items()},
             "coverage": score["completeness"], "purity": score["purity"],
             "detected_campaigns": score["detected_campaigns"], "campaigns": camps,
-            "benign_p90_per_day": vol["benign_p90_per_day"],
+            "benign_p90_per_day": vol["benign_p90_per_day"], "benign_p50_per_day": vol["benign_p50_per_day"],
             "seconds": {"simulate": round(t_sim, 1), "detect": round(t_det, 1), "early": round(t_early, 1),
                         "total": round(time.perf_counter() - t0, 1)}}
 
@@ -170,7 +169,8 @@ def print_world(w: dict) -> None:
     print(f"recall {_f(w['recall'])}  benign FPR {_f(w['fpr'], 4)} ({w['false_positives']} accounts)  "
           f"precision {_f(w['precision'])}  ROC-AUC {_f(w['roc_auc'])}  coverage {_f(w['coverage'])}  "
           f"purity {_f(w['purity'])}  detected campaigns {w['detected_campaigns']}  "
-          f"benign p90 exchanges/account/day {_f(w['benign_p90_per_day'], 1)}")
+          f"benign exchanges/account/active day p50 {_f(w['benign_p50_per_day'], 1)} "
+          f"p90 {_f(w['benign_p90_per_day'], 1)}")
     fp = {k: v for k, v in w["fpr_per_persona"].items() if v > 0}
     print("FPR per persona: " + (", ".join(f"{k} {v:.3f}" for k, v in sorted(fp.items(), key=lambda x: -x[1]))
                                  or "all 0"))
@@ -223,11 +223,13 @@ def main() -> int:
     if k < 1:
         ap.error("--worlds must be >= 1")
     corpus = args.corpus
-    if corpus is None and (ROOT.parent / "shared" / "data" / "templates" / "attack.jsonl").is_file():
-        corpus = ROOT.parent / "shared" / "data"
+    if corpus is None:   # ../shared/data beside the checkout (or beside its worktree folder)
+        corpus = next((p / "shared" / "data" for p in (ROOT.parent, ROOT.parent.parent)
+                       if (p / "shared" / "data" / "templates" / "attack.jsonl").is_file()), None)
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
     began = time.perf_counter()
+    print(f"corpus: {corpus or 'built-in'}; worlds per split: {k}; seeds {args.seed_base} + 1000 * split + k")
     worlds = []
     for split in splits:
         for i in range(k):
@@ -235,6 +237,9 @@ def main() -> int:
             w = one_world(split, seed, args.work, corpus, args.quick, not args.no_early)
             print_world(w)
             worlds.append(w)
+            if args.json:   # figures so far, in case a later world fails
+                args.json.parent.mkdir(parents=True, exist_ok=True)
+                args.json.write_text(json.dumps({"partial": True, "worlds": worlds}, indent=1) + "\n")
             shutil.rmtree(args.work / f"{split}-{seed}", ignore_errors=True)
     agg = aggregate(worlds)
     print("\n== per split")

@@ -16,7 +16,7 @@ HOUR = 3_600_000_000
 WAVES = 3
 RETRY_STYLE = {"burst": 2, "fixed": 3, "backoff": 1, "give_up": 4}   # limits.STYLES
 PAY_GROUP = {"shared": (10, 26), "few": (2, 5), "own": (1, 2)}
-RPM = {"high": 60, "medium": 30, "low": 20}
+RPM = {"very_high": 120, "high": 60, "medium": 30, "low": 20}
 
 
 def _v6(triples: list[tuple], hosted: bool, share: float, rng) -> list[tuple]:

@@ -41,9 +41,10 @@ AXES: dict[str, tuple[str, ...]] = {
     "dispatch": ("lockstep", "shifts", "queue", "human"),
     # client behaviour after a 429
     "retry": ("burst", "fixed", "backoff", "give_up"),
-    # exchanges per account per active day: high 80-200, medium 30-60, low 2-6 (under the
-    # benign 90th percentile)
-    "volume": ("high", "medium", "low"),
+    # target exchanges per account per day: high 80-200, medium 30-60, low 1.5-4, very_high 250-500
+    # (the public high-volume campaign's rate; the benchmark
+    # prints the realised median per active day next to the benign 50th and 90th percentiles)
+    "volume": ("high", "medium", "low", "very_high"),
     # reaction to the model release: a wave within hours / slow per-account drift / none
     "release": ("wave", "drift", "none"),
     # all accounts for the whole period / waves retired and replaced by the same operator on
@@ -63,7 +64,7 @@ SPLITS: dict[str, dict[str, tuple[str, ...]]] = {
         "accounts": ("aged", "org_seats"), "network": ("residential_sticky", "home_line"),
         "ip_version": ("v6", "dual"), "payment": ("own",), "wrapper": ("paraphrase", "raw"),
         "family": ("coding", "computer_use", "vision", "censorship"), "dilution": ("0.3", "0.45", "0.6"),
-        "dispatch": ("queue", "human"), "retry": ("backoff", "give_up"), "volume": ("low",),
+        "dispatch": ("queue", "human"), "retry": ("backoff", "give_up"), "volume": ("low", "very_high"),
         "release": ("drift", "none"), "lifecycle": ("waves_fresh",),
     },
     "evasive": {
@@ -74,7 +75,7 @@ SPLITS: dict[str, dict[str, tuple[str, ...]]] = {
     "any": dict(AXES),
 }
 
-PER_DAY = {"high": (80, 200), "medium": (30, 60), "low": (2, 6)}   # exchanges per account per day
+PER_DAY = {"high": (80, 200), "medium": (30, 60), "low": (1.5, 4), "very_high": (250, 500)}
 
 
 @dataclass
@@ -145,22 +146,31 @@ def parse(body: object) -> PlaybookKnobs:
 
 
 def draw(knobs: PlaybookKnobs, seed: int, days: int, first_index: int, n_countries: int) -> list[Playbook]:
-    """Draw `knobs.count` playbooks from the split's values (one random stream, `[seed, 500]`)."""
+    """Draw `knobs.count` playbooks from the split's values (one random stream, `[seed, 500]`).
+
+    Values are spread evenly over the campaigns of one world (each axis its own shuffled order), so
+    a world of six campaigns holds every allowed value of an axis with up to six values.
+    """
     if knobs.count == 0:
         return []
     rng = np.random.default_rng([seed, 500])
     allowed = SPLITS[knobs.split]
     weights = rng.dirichlet(np.full(knobs.count, 3.0))
     sizes = np.maximum(8, np.floor(weights * knobs.accounts)).astype(int)
+    # every allowed value of an axis appears as evenly as `count` allows, in an independent order per axis
+    column = {}
+    for axis in AXES:
+        vals = allowed[axis]
+        reps = np.tile(rng.permutation(len(vals)), -(-knobs.count // len(vals)))[: knobs.count]
+        column[axis] = [vals[int(i)] for i in rng.permutation(reps)]
     out = []
     for k in range(knobs.count):
-        choices = {}
-        for axis in AXES:
-            vals = allowed[axis]
-            choices[axis] = knobs.force.get(axis) or vals[int(rng.integers(0, len(vals)))]
-        fams = allowed["family"] if "family" not in knobs.force else (knobs.force["family"],)
-        n_fam = 1 if "family" in knobs.force else int(rng.integers(1, min(3, len(fams)) + 1))
-        families = tuple(sorted(rng.choice(fams, n_fam, replace=False).tolist(), key=AXES["family"].index))
+        choices = {axis: knobs.force.get(axis) or column[axis][k] for axis in AXES}
+        first = choices["family"]   # the spread-out primary family, plus up to two more of the split's
+        others = [f for f in allowed["family"] if f != first] if "family" not in knobs.force else []
+        n_more = int(rng.integers(0, min(2, len(others)) + 1))
+        extra = rng.choice(others, n_more, replace=False).tolist() if n_more else []
+        families = tuple(sorted([first, *extra], key=AXES["family"].index))
         choices["family"] = "+".join(families)
         lo, hi = PER_DAY[choices["volume"]]
         per_day = float(rng.uniform(lo, hi))
