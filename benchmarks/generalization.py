@@ -45,16 +45,17 @@ def describe(pb: dict) -> str:
     return "/".join(("dil" + ch[k]) if k == "dilution" else ch[k] for k in SHORT)
 
 
-def build_world(split: str, seed: int, work: Path, corpus: Path | None, quick: bool) -> tuple[Path, dict, float]:
+def build_world(split: str, seed: int, work: Path, corpus: Path | None, base: Path = BASE,
+                scale: str = "small") -> tuple[Path, dict, float]:
     from distillguard.simulate import simulate_world
 
-    cfg = tomllib.loads(BASE.read_text())
-    cfg["playbooks"]["split"] = split
+    cfg = tomllib.loads(base.read_text())
+    cfg.setdefault("playbooks", {})["split"] = split
     path = work / f"config-{split}-{seed}.json"
     path.write_text(json.dumps(cfg))
     out = work / f"world-{split}-{seed}"
     t = time.perf_counter()
-    summary = simulate_world(out, scale="small", seed=seed, corpus=corpus, config=path, fmt="parquet")
+    summary = simulate_world(out, scale=scale, seed=seed, corpus=corpus, config=path, fmt="parquet")
     return out, summary, time.perf_counter() - t
 
 
@@ -123,13 +124,14 @@ def volume_check(store: Path, labels: dict) -> dict:
             "campaign_median_per_day": med}
 
 
-def one_world(split: str, seed: int, work: Path, corpus: Path | None, quick: bool, with_early: bool) -> dict:
+def one_world(split: str, seed: int, work: Path, corpus: Path | None, with_early: bool, base: Path = BASE,
+              scale: str = "small") -> dict:
     from distillguard.evaluation import read_labels, score_outputs
 
     wdir = work / f"{split}-{seed}"
     wdir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    world, summary, t_sim = build_world(split, seed, wdir, corpus, quick)
+    world, summary, t_sim = build_world(split, seed, wdir, corpus, base, scale)
     labels = read_labels(world / "labels.jsonl")
     out, store, t_det = run_detect(world, wdir)
     score = score_outputs(out, labels)
@@ -213,6 +215,8 @@ def main() -> int:
     ap.add_argument("--work", type=Path, default=Path("/tmp/dg-generalization"), help="scratch folder (emptied)")
     ap.add_argument("--json", type=Path, default=None, help="write every figure here")
     ap.add_argument("--no-early", action="store_true", help="skip the 24 h re-runs")
+    ap.add_argument("--config", type=Path, default=BASE, help="world config the split is added to")
+    ap.add_argument("--scale", default="small", help="simulator scale preset under --config")
     args = ap.parse_args()
     warnings.filterwarnings("ignore", category=RuntimeWarning)   # numpy's all-NaN notes from early cuts
     splits = [s.strip() for s in args.splits.split(",") if s.strip()]
@@ -222,6 +226,8 @@ def main() -> int:
     k = args.worlds if args.worlds is not None else (1 if args.quick else 3)
     if k < 1:
         ap.error("--worlds must be >= 1")
+    if not args.config.is_file():
+        ap.error(f"no world config at {args.config}")
     corpus = args.corpus
     if corpus is None:   # ../shared/data beside the checkout (or beside its worktree folder)
         corpus = next((p / "shared" / "data" for p in (ROOT.parent, ROOT.parent.parent)
@@ -231,10 +237,16 @@ def main() -> int:
     began = time.perf_counter()
     print(f"corpus: {corpus or 'built-in'}; worlds per split: {k}; seeds {args.seed_base} + 1000 * split + k")
     worlds = []
+    from distillguard.errors import DistillguardError
+
     for split in splits:
         for i in range(k):
             seed = args.seed_base + 1000 * SPLIT_ORDER.index(split) + i
-            w = one_world(split, seed, args.work, corpus, args.quick, not args.no_early)
+            try:
+                w = one_world(split, seed, args.work, corpus, not args.no_early, args.config, args.scale)
+            except (DistillguardError, tomllib.TOMLDecodeError) as exc:
+                print(f"error: {exc}".splitlines()[0], file=sys.stderr)
+                return 2
             print_world(w)
             worlds.append(w)
             if args.json:   # figures so far, in case a later world fails

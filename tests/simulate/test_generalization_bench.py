@@ -1,0 +1,68 @@
+"""benchmarks/generalization.py end to end on tiny worlds: it runs, writes its figures, ends with the headline."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "benchmarks" / "generalization.py"
+TINY = """
+[personas.chat_user]
+accounts = 20
+[personas.paas_app]
+accounts = 6
+[personas.enterprise_batch]
+accounts = 8
+[campaigns.reasoning]
+accounts = 0
+[campaigns.agentic]
+accounts = 0
+[campaigns.high_volume]
+accounts = 0
+[campaigns.stealth]
+accounts = 0
+[playbooks]
+count = 2
+accounts = 20
+[playbooks.force]
+volume = "medium"
+"""
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_bad_arguments_are_one_line(tmp_path):
+    proc = _run("--splits", "nope", "--work", str(tmp_path / "w"), cwd=tmp_path)
+    assert proc.returncode == 2 and "unknown split nope" in proc.stderr and "Traceback" not in proc.stderr
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[playbooks]\nsplit = 3 = 4\n")
+    proc = _run("--config", str(bad), "--scale", "tiny", "--splits", "test", "--work", str(tmp_path / "w"),
+                cwd=tmp_path)
+    assert proc.returncode == 2 and proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_tiny_benchmark_end_to_end(tmp_path):
+    cfg = tmp_path / "tiny.toml"
+    cfg.write_text(TINY)
+    out = tmp_path / "gen.json"
+    proc = _run("--config", str(cfg), "--scale", "tiny", "--splits", "test", "--worlds", "1",
+                "--work", str(tmp_path / "work"), "--json", str(out), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().splitlines()[-1].startswith("WORST HELD-OUT CAMPAIGN: recall ")
+    res = json.loads(out.read_text())
+    assert [w["split"] for w in res["worlds"]] == ["test"]
+    for w in res["worlds"]:
+        assert 0 <= w["recall"] <= 1 and 0 <= w["fpr"] <= 1
+        assert {c["campaign"] for c in w["campaigns"]} == {"pb00", "pb01"}
+        assert all(c["recall_24h"] is not None and c["choices"] for c in w["campaigns"])
+    assert res["headline"]["split"] == "test"
+    assert res["headline"]["recall"] == min(c["recall"] for c in res["worlds"][0]["campaigns"])
+
