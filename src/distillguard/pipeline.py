@@ -33,8 +33,17 @@ from distillguard.linking import (
     recruit_leads,
     top_indicators,
 )
+from distillguard.linking.coordination import (
+    account_facets,
+    coordinated_groups,
+    coordination_campaigns,
+    extraction_shares,
+    join_units,
+    merge_groups,
+)
 from distillguard.linking.graph import account_index, with_edges
 from distillguard.linking.timing import activity_matrix, lockstep_edges, signature_edges
+from distillguard.linking.wrappers import wrapper_clusters
 from distillguard.outputs.contract import summary_paragraph, write_accounts_csv, write_campaigns_json
 
 Stage = Callable[[str], None]
@@ -260,9 +269,9 @@ def _decide_and_write(engine, out, all_accounts, classified, templates, fp, poli
         activity = activity_matrix(engine, active)
         extra["lockstep"] = lockstep_edges(activity, ci, cj, suspicious)
         graph = with_edges(base, extra)
-        return graph, find_campaigns(graph, own_risk)
+        return graph, find_campaigns(graph, own_risk), tokens
 
-    graph, campaigns = _timed(timings, "linking", say, link)
+    graph, campaigns, tokens = _timed(timings, "linking", say, link)
     decision = _timed(timings, "decide", say, lambda: decide(own_risk, own_reasons, campaigns, policy))
     # Accounts flagged alone that share a harness become one campaign for the analyst; leads
     # (some suspicion of their own, no verdict) that work exactly like its members join it.
@@ -279,12 +288,39 @@ def _decide_and_write(engine, out, all_accounts, classified, templates, fp, poli
                                                behaviour)
     if extra_campaigns:
         campaigns = campaigns + extra_campaigns
-        decision = decide(own_risk, own_reasons, campaigns, policy)
+
+    def coordinate() -> list:
+        # Groups that act as one beyond chance, whatever their members' own risk (no gate).
+        keys = behaviour_profiles(fp, active)[1] if len(alone) < 2 else config_keys
+        facets = account_facets(tokens, fp, active, keys, wrappers=wrapper_clusters(engine, active))
+        harvest = _fp_column(fp, active, "harvest_share")
+        extraction = extraction_shares(fp, active)
+        units = merge_groups(coordinated_groups(facets, harvest, extraction=extraction), len(active))
+        groups = join_units(units, facets, len(active))
+        skeletons = dict(zip(templates["template_id"].to_pylist(), templates["skeleton"].to_pylist(), strict=True)) \
+            if templates.num_rows else {}
+        return coordination_campaigns(campaigns, groups, active, policy.full_tie_strength, skeletons)
+
+    campaigns = _timed(timings, "coordination", say, coordinate)
+    decision = decide(own_risk, own_reasons, campaigns, policy)
     _timed(timings, "write", say, lambda: _write(engine, out, all_accounts, active, graph, campaigns, decision,
                                                  config_keys, classified is not None, templates, fp, scores))
     result.accounts = len(all_accounts)
     result.flagged = int(decision.flagged.sum())
     result.campaigns = len(campaigns)
+
+
+def _fp_column(fp: pa.Table, active: np.ndarray, name: str) -> np.ndarray:
+    """One fingerprint column aligned with `active` (0 where missing)."""
+    from distillguard.linking.graph import account_index
+
+    if name not in fp.column_names:
+        return np.zeros(len(active))
+    rows = account_index(pa.array(active.tolist(), pa.string()), np.asarray(fp["account_id"].to_pylist(), dtype=object))
+    v = np.nan_to_num(np.asarray(fp.column(name).to_numpy(zero_copy_only=False), dtype=np.float64))
+    out = np.zeros(len(active))
+    out[rows >= 0] = v[rows[rows >= 0]]
+    return out
 
 
 def _best_risk(scores: pa.Table) -> np.ndarray:
@@ -437,7 +473,10 @@ def _write(engine, out, all_accounts, active, graph, campaigns, decision, config
                                     "first_use": str(pv["first_use"]) if pv["first_use"] else None}
         doc["summary"] = summary_paragraph(doc, {"evidence": c.evidence, "distinct_ips": s.get("distinct_ips"),
                                                  "pivot": pivot_text, "member_risk": c.member_risk,
-                                                 "coordination": c.coordination, "recruited": len(c.recruited)})
+                                                 "coordination": c.coordination, "recruited": len(c.recruited),
+                                                 "coordination_text": c.stats.get("coordination")})
+        if c.stats.get("coordination"):
+            doc["coordination"] = {"groups": c.stats.get("coordination_groups", 0), "evidence": c.stats["coordination"]}
         doc["evidence"] = {k: round(v, 3) for k, v in c.evidence.items()}
         docs.append(doc)
     idx = {a: i for i, a in enumerate(active.tolist())}

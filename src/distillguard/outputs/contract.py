@@ -60,6 +60,8 @@ def summary_paragraph(c: dict[str, Any], extra: dict[str, Any]) -> str:
     tpl = [i for i in c["indicators"] if i["kind"] == "prompt_template"]
     if tpl:
         parts.append(f"{len(tpl)} prompt template(s) are shared across its accounts.")
+    if extra.get("coordination_text"):
+        parts.append(f"They act as one beyond chance: {extra['coordination_text']}.")
     if extra.get("recruited"):
         parts.append(f"{extra['recruited']} of them were not flagged on their own: they joined because they send "
                      f"its request configuration and behave like its members.")

@@ -1,0 +1,502 @@
+"""Coordination-first campaign finding: groups of accounts that act as one, tested against the data.
+
+Distillation is one operator driving many accounts through one pipeline to harvest a capability.
+That gives two families of per-account *facets*:
+
+* **pipeline facets**: what the software sends - a mined prompt template, the request
+  configuration (modal ``max_tokens`` and ``temperature``), the client (user agent + TLS
+  fingerprint). Unrelated customers of one product share all of them, so a pipeline value only
+  *proposes* a group (an anchor); it never confirms one.
+* **operator facets**: how the accounts are run - sign-up day, first-use day, working shift
+  (which 3-hour blocks of the UTC day carry the traffic), daily volume (log2 bucket), network
+  (/24 or /48 prefixes of an account that uses few), ASN, payment instrument, e-mail domain,
+  sign-up path. Unrelated users of one product are independent on these; one operator's
+  accounts are not.
+
+For every anchor held by ``k >= min_accounts`` accounts and every operator facet, the anchor's
+most common value of that facet (held by ``c`` of its accounts) is tested against the whole
+population: ``P(X >= c)`` with ``X ~ Binomial(k, p)``, ``p`` the share of all accounts that hold
+the value. The null model is the data at hand, not a fixed weight, so a facet value that many
+customers share (one busy NAT, a sign-up spike after a release) is not surprising and a rare one
+is. A facet is *coupled* when that probability is below ``alpha`` divided by the number of tests
+made in the run (Bonferroni), so the bar rises with the data size instead of being tuned.
+
+An anchor's *core* is its accounts that share the modal value of at least one coupled facet; the
+core's *combination surprise* is the probability that that many of the anchor's accounts hold
+all of their shared values together, under independence. A group is a candidate campaign when
+it also harvests: the mean share of its members' exchanges that the classifier scores as
+harvesting is at least ``min_harvest`` (an absolute level of the shipped classifier, the same
+for every world). Candidate groups that share accounts merge into one campaign (one operator,
+one campaign); its evidence names each coupled facet with its observed and expected counts.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+PIPELINE_FACETS = ("template", "wrapper", "config", "client")
+OPERATOR_FACETS = ("signup_day", "first_day", "shift", "volume", "network", "asn", "payment", "email_domain",
+                   "signup_path")
+# Facets that describe the kind of customer more than who runs the account: a research programme's
+# cohort signs up through one path, from one university's e-mail domain, and sends similar volumes. They add to a group's evidence but
+# never make one: a group needs a coupled facet outside this list.
+WEAK_FACETS = ("volume", "signup_path", "email_domain")
+# Classifier categories that are not capability extraction (see signals/classifier).
+MUNDANE_CATEGORIES = ("other", "roleplay")
+
+DESCRIPTIONS = {
+    "template": "the same prompt template",
+    "wrapper": "near-duplicate recurring prompt text (paraphrase included)",
+    "config": "the same request configuration",
+    "client": "the same client (user agent and TLS fingerprint)",
+    "signup_day": "signed up on the same day",
+    "first_day": "first used the API on the same day",
+    "shift": "work the same hours of the day",
+    "volume": "send the same daily volume",
+    "network": "the same network prefix",
+    "asn": "the same autonomous system",
+    "payment": "the same payment instrument",
+    "email_domain": "the same e-mail domain",
+    "signup_path": "the same sign-up path",
+}
+
+
+@dataclass(frozen=True)
+class CoordinationParams:
+    """Knobs of coordination-first finding (documented in docs/detection.md)."""
+
+    min_accounts: int = 5            # an anchor, a core and a campaign need at least this many accounts
+    max_anchor_share: float = 0.25   # anchors held by more of the population say nothing
+    alpha: float = 0.01              # family-wise error rate of the coupling tests (Bonferroni)
+    min_harvest: float = 0.3         # mean harvest share of a group's members, or ...
+    min_extraction: float = 0.5      # ... mean share of their traffic in extraction categories
+    min_coupled: int = 2             # coupled operator facets a group needs (one of them not weak)
+    max_common: float = 0.05         # a value held by more of the population never ties a member
+    min_member_weight: float = 1.5   # coupled-facet weight a member must hold (strong 1, weak 0.5)
+    max_network_prefixes: int = 8    # an account's prefixes count as a facet only when it uses this few
+
+
+@dataclass
+class CoordinatedGroup:
+    members: np.ndarray                  # account indices
+    anchor: tuple[str, str]              # (facet, value)
+    coupled: list[dict] = field(default_factory=list)  # facet, value, count, expected, log10p
+    log10p: float = 0.0                  # sum of the coupled facets' log10 probabilities (negative)
+    harvest: float = 0.0
+    threshold: float = 0.0               # the run's Bonferroni bar on log10 p (negative)
+
+    @property
+    def risk(self) -> float:
+        """0.5 at the bar, rising towards 1 as the strongest coupling passes it many times over."""
+        best = min((x["log10p"] for x in self.coupled), default=0.0)
+        return round(1.0 - 0.5 * min(1.0, self.threshold / best), 4) if best < 0 else 0.0
+
+
+def account_facets(tokens: pa.Table, fingerprints: pa.Table, account_ids: np.ndarray, config_keys: np.ndarray,
+                   params: CoordinationParams | None = None, wrappers: np.ndarray | None = None) -> pa.Table:
+    """(account, facet, value) rows for every active account; `account` indexes `account_ids`."""
+    from distillguard.linking.graph import account_index
+
+    p = params or CoordinationParams()
+    parts: list[pa.Table] = []
+
+    def add(acc: np.ndarray, facet: str, values: pa.Array | np.ndarray | list) -> None:
+        vals = values if isinstance(values, pa.Array) else pa.array(list(values), pa.string())
+        keep = (acc >= 0) & ~np.asarray(pc.is_null(vals).to_numpy(zero_copy_only=False), dtype=bool)
+        vals = vals.filter(pa.array(keep))
+        parts.append(pa.table({"account": pa.array(acc[keep], pa.int64()),
+                               "facet": pa.array([facet] * len(vals), pa.string()),
+                               "value": vals.cast(pa.string())}))
+
+    acc = account_index(tokens["account_id"], account_ids)
+    kinds = tokens["kind"].combine_chunks()
+    values = tokens["value"].combine_chunks()
+    for facet, kind in (("template", "template"), ("payment", "payment"), ("email_domain", "email_domain")):
+        m = pc.equal(kinds, kind)
+        add(acc[np.asarray(m.to_numpy(zero_copy_only=False), dtype=bool)], facet, values.filter(m))
+    m = pc.equal(kinds, "client_stack")
+    stack = values.filter(m)
+    mask = np.asarray(m.to_numpy(zero_copy_only=False), dtype=bool)
+    # ASN|UA|TLS: the client is the UA and TLS part (a residential exit changes the ASN, not the software)
+    split = pc.split_pattern(stack, "|", max_splits=1)
+    asn = pc.list_element(split, 0)
+    client = pc.list_element(split, 1)
+    add(acc[mask], "client", client)
+    add(acc[mask], "asn", pc.if_else(pc.equal(asn, "-1"), pa.scalar(None, pa.string()), asn))
+    m = pc.equal(kinds, "ip_prefix")
+    mask = np.asarray(m.to_numpy(zero_copy_only=False), dtype=bool)
+    a = acc[mask]
+    n_pref = np.bincount(a[a >= 0], minlength=len(account_ids))
+    few = np.zeros(len(a), dtype=bool)
+    few[a >= 0] = n_pref[a[a >= 0]] <= p.max_network_prefixes
+    add(np.where(few, a, -1), "network", values.filter(m))
+    add(np.arange(len(account_ids)), "config", [k if k else None for k in config_keys.tolist()])
+    if wrappers is not None:
+        add(np.arange(len(account_ids)), "wrapper", [w if w else None for w in wrappers.tolist()])
+
+    rows = account_index(fingerprints["account_id"], account_ids)  # position of each fingerprint row
+    fp_acc = rows
+
+    def col(name: str) -> pa.ChunkedArray | None:
+        return fingerprints.column(name) if name in fingerprints.column_names else None
+
+    if (c := col("account_created_at")) is not None:
+        add(fp_acc, "signup_day", pc.strftime(c, "%Y-%m-%d").combine_chunks() if c.null_count < len(c)
+            else pa.nulls(len(c), pa.string()))
+    if (c := col("first_seen")) is not None:
+        add(fp_acc, "first_day", pc.strftime(c, "%Y-%m-%d").combine_chunks())
+    if (c := col("signup_path")) is not None:
+        add(fp_acc, "signup_path", c.combine_chunks())
+    if (c := col("hour_profile")) is not None:
+        add(fp_acc, "shift", _shift_codes(c))
+    if (c := col("exchanges")) is not None and (d := col("active_days")) is not None:
+        n = np.asarray(c.to_numpy(zero_copy_only=False), dtype=np.float64)
+        days = np.maximum(np.asarray(d.to_numpy(zero_copy_only=False), dtype=np.float64), 1)
+        add(fp_acc, "volume", [str(int(v)) for v in np.floor(np.log2(np.maximum(n / days, 1)))])
+    if not parts:
+        return pa.table({"account": pa.array([], pa.int64()), "facet": pa.array([], pa.string()),
+                         "value": pa.array([], pa.string())})
+    # one row per (account, facet, value): a client seen from two ASNs is one client
+    return pa.concat_tables(parts).group_by(["account", "facet", "value"], use_threads=False).aggregate([])
+
+
+def _shift_codes(profiles: pa.ChunkedArray) -> list[str | None]:
+    """Which of the eight 3-hour blocks of the UTC day carry >= 10% of an account's traffic, as bits."""
+    out: list[str | None] = []
+    for prof in profiles.to_pylist():
+        if not prof:
+            out.append(None)
+            continue
+        blocks = np.asarray(prof, dtype=np.float64).reshape(8, 3).sum(axis=1)
+        out.append("".join("1" if b >= 0.1 else "0" for b in blocks))
+    return out
+
+
+ANCHORS_SQL = """
+SELECT facet, value, count(*) AS k, row_number() OVER (ORDER BY facet, value) - 1 AS anchor
+FROM facets WHERE facet IN ({pipeline})
+GROUP BY facet, value HAVING count(*) >= {min_k} AND count(*) <= {max_k}
+"""
+
+# For every anchor and operator facet value held by >= 2 of its accounts: how many hold it (c),
+# how many accounts hold it in all (holders) and the anchor's size (k).
+TESTS_SQL = """
+WITH members AS (
+    SELECT a.anchor, f.account FROM facets f JOIN anchor_ids a ON f.facet = a.facet AND f.value = a.value
+),
+freq AS (
+    SELECT facet, value, count(*) AS holders FROM facets WHERE facet IN ({operator}) GROUP BY facet, value
+),
+counts AS (
+    SELECT m.anchor, f.facet, f.value, count(*) AS c
+    FROM members m JOIN facets f ON f.account = m.account
+    WHERE f.facet IN ({operator})
+    GROUP BY m.anchor, f.facet, f.value HAVING count(*) >= 2
+)
+SELECT c.anchor, c.facet, c.value, c.c, q.holders, a.k
+FROM counts c JOIN freq q ON q.facet = c.facet AND q.value = c.value
+JOIN anchor_ids a ON a.anchor = c.anchor
+ORDER BY c.anchor, c.facet, c.value
+"""
+
+
+def _log10_binom_sf(c: np.ndarray, k: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """log10 P(X >= c), X ~ Binomial(k, p)."""
+    from scipy.stats import binom
+
+    return binom.logsf(c - 1, k, np.clip(p, 1e-12, 1 - 1e-12)) / math.log(10)
+
+
+def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: CoordinationParams | None = None,
+                       extraction: np.ndarray | None = None) -> list[CoordinatedGroup]:
+    """Anchors whose accounts are coupled on operator facets beyond chance, and that harvest.
+
+    `harvest` is each account's share of exchanges the classifier scores as harvesting and
+    `extraction` (optional) its share in extraction categories (anything but MUNDANE_CATEGORIES):
+    a group passes when either mean reaches its bar.
+    """
+    p = params or CoordinationParams()
+    n = len(harvest)
+    if n < p.min_accounts or facets.num_rows == 0:
+        return []
+    con = duckdb.connect()
+    con.register("facets", facets)
+    quote = lambda names: ", ".join(f"'{x}'" for x in names)  # noqa: E731
+    anchor_rows = con.sql(ANCHORS_SQL.format(
+        pipeline=quote(PIPELINE_FACETS), min_k=p.min_accounts,
+        max_k=max(p.min_accounts, int(p.max_anchor_share * n)))).to_arrow_table().sort_by("anchor")
+    con.register("anchor_ids", anchor_rows)
+    t = con.sql(TESTS_SQL.format(operator=quote(OPERATOR_FACETS))).to_arrow_table()
+    if t.num_rows == 0:
+        return []
+    anchor = t["anchor"].to_numpy()
+    c = t["c"].to_numpy().astype(np.float64)
+    k = t["k"].to_numpy().astype(np.float64)
+    q = t["holders"].to_numpy().astype(np.float64) / n
+    log10p = _log10_binom_sf(c, k, q)
+    threshold = math.log10(p.alpha / max(t.num_rows, 1))  # Bonferroni over every value tested
+    hit = np.flatnonzero(log10p <= threshold)
+    if len(hit) == 0:
+        return []
+    # Per (anchor, facet) keep the most surprising value.
+    facet = t["facet"].to_numpy(zero_copy_only=False)
+    value = t["value"].to_numpy(zero_copy_only=False)
+    # Per anchor and facet, every value that passed (an operator may use several cards or prefixes).
+    by_anchor: dict[int, dict[str, list[int]]] = {}
+    for i in hit.tolist():
+        by_anchor.setdefault(int(anchor[i]), {}).setdefault(str(facet[i]), []).append(i)
+    a_facet = anchor_rows["facet"].to_pylist()
+    a_value = anchor_rows["value"].to_pylist()
+    # members and operator values of the anchors that passed
+    passed = sorted(by_anchor)
+    con.register("passed", pa.table({"anchor": pa.array(passed, pa.int64()),
+                                     "facet": pa.array([a_facet[a] for a in passed], pa.string()),
+                                     "value": pa.array([a_value[a] for a in passed], pa.string())}))
+    mem = con.sql("SELECT p.anchor, f.account FROM passed p JOIN facets f ON f.facet = p.facet "
+                      "AND f.value = p.value ORDER BY p.anchor, f.account").to_arrow_table()
+    m_anchor = mem["anchor"].to_numpy()
+    m_acc = mem["account"].to_numpy()
+    starts = np.searchsorted(m_anchor, passed)
+    ends = np.searchsorted(m_anchor, passed, side="right")
+    holds = _holder_sets(con, [(str(facet[i]), str(value[i])) for a in passed for ii in by_anchor[a].values()
+                               for i in ii])
+    groups = []
+    for a, s, e in zip(passed, starts, ends, strict=True):
+        accounts = m_acc[s:e]
+        held = np.zeros(len(accounts), dtype=np.float64)
+        strong = np.zeros(len(accounts), dtype=np.int64)
+        coupled = []
+        for name, tests in by_anchor[a].items():
+            has = np.zeros(len(accounts), dtype=bool)
+            for i in tests:
+                if q[i] <= p.max_common:  # sharing what much of the population has ties no one
+                    has |= np.isin(accounts, holds[(str(facet[i]), str(value[i]))])
+            if has.sum() < p.min_accounts:
+                continue
+            held += has * (0.5 if name in WEAK_FACETS else 1.0)
+            strong += has * (name not in WEAK_FACETS)
+            tests = sorted(tests, key=lambda i: log10p[i])
+            coupled.append({"facet": name, "value": ", ".join(str(value[i]) for i in tests[:3])
+                            + (f" and {len(tests) - 3} more" if len(tests) > 3 else ""),
+                            "count": int(has.sum()), "expected": round(float(sum(k[i] * q[i] for i in tests)), 2),
+                            "log10p": round(float(log10p[tests[0]]), 1)})
+        if len(coupled) < p.min_coupled or all(x["facet"] in WEAK_FACETS for x in coupled):
+            continue
+        # The core holds at least half of the coupled facets' weight (weak facets count half), and
+        # never less than a combination that includes a strong facet (two strong, or a strong and a
+        # weak): one shared value, or a cohort's declared traits alone, is what ordinary customers have.
+        total = sum(0.5 if x["facet"] in WEAK_FACETS else 1.0 for x in coupled)
+        core = accounts[(held >= max(p.min_member_weight, total / 2)) & (strong >= 1)]
+        if len(core) < p.min_accounts:
+            continue
+        h = float(np.mean(harvest[core]))
+        x = float(np.mean(extraction[core])) if extraction is not None else 0.0
+        if h < p.min_harvest and x < p.min_extraction:
+            continue
+        coupled.sort(key=lambda x: x["log10p"])
+        groups.append(CoordinatedGroup(core, (a_facet[a], a_value[a]), coupled,
+                                       float(sum(x["log10p"] for x in coupled)), h, threshold))
+    con.close()
+    return groups
+
+
+def _holder_sets(con: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], np.ndarray]:
+    uniq = sorted(set(pairs))
+    if not uniq:
+        return {}
+    con.register("wanted", pa.table({"facet": pa.array([f for f, _ in uniq], pa.string()),
+                                     "value": pa.array([v for _, v in uniq], pa.string())}))
+    t = con.sql("SELECT w.facet, w.value, f.account FROM wanted w JOIN facets f ON f.facet = w.facet "
+                    "AND f.value = w.value ORDER BY w.facet, w.value, f.account").to_arrow_table()
+    out: dict[tuple[str, str], list[int]] = {}
+    for f, v, acc in zip(t["facet"].to_pylist(), t["value"].to_pylist(), t["account"].to_pylist(), strict=True):
+        out.setdefault((f, v), []).append(acc)
+    return {key: np.asarray(v, dtype=np.int64) for key, v in out.items()}
+
+
+@dataclass
+class Unit:
+    """One operator's campaign as found here: the accounts it keeps and the groups that formed it."""
+
+    members: np.ndarray
+    parts: list[CoordinatedGroup]
+
+
+def merge_groups(groups: list[CoordinatedGroup], n: int, min_jaccard: float = 0.6,
+                 min_accounts: int = CoordinationParams.min_accounts) -> list[Unit]:
+    """Groups of one operator merge; an account belongs to the most specific unit that holds it.
+
+    Groups whose accounts largely coincide (Jaccard >= `min_jaccard`: one operator's several
+    templates, or its template and its configuration) are one unit. A broad anchor (one
+    configuration that two operators both send) overlaps each of them only in part, so it does
+    not merge them; each account then goes to the smallest unit that holds it, and a unit left
+    with fewer than `min_accounts` accounts is dropped.
+    """
+    if not groups:
+        return []
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    rows = np.concatenate([np.full(len(g.members), gi) for gi, g in enumerate(groups)])
+    cols = np.concatenate([g.members for g in groups])
+    inc = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(groups), n))
+    both = (inc @ inc.T).tocoo()
+    sizes = np.array([len(g.members) for g in groups], dtype=np.float64)
+    jaccard = both.data / (sizes[both.row] + sizes[both.col] - both.data)
+    keep = jaccard >= min_jaccard
+    adj = sp.csr_matrix((np.ones(int(keep.sum())), (both.row[keep], both.col[keep])), shape=(len(groups),) * 2)
+    _, labels = connected_components(adj, directed=False)
+    units: dict[int, list[CoordinatedGroup]] = {}
+    for gi, lab in enumerate(labels.tolist()):
+        units.setdefault(lab, []).append(groups[gi])
+    candidates = [(np.unique(np.concatenate([g.members for g in parts])), parts) for parts in units.values()]
+    # most specific first; ties by the strongest evidence, then by the smallest member id (stable)
+    candidates.sort(key=lambda u: (len(u[0]), min(g.log10p for g in u[1]), int(u[0][0])))
+    taken = np.zeros(n, dtype=bool)
+    out = []
+    for members, parts in candidates:
+        free = members[~taken[members]]
+        if len(free) >= min_accounts:
+            taken[free] = True
+            out.append(Unit(free, parts))
+    out.sort(key=lambda u: int(u.members[0]))
+    return out
+
+
+def join_units(units: list[Unit], facets: pa.Table, n: int, min_share: float = 0.3, max_common: float = 0.05,
+               min_jaccard: float = 0.5) -> list[Unit]:
+    """Units that look like one operator join: the same uncommon values across every facet.
+
+    A unit's signature is the set of (facet, value) pairs that at least `min_share` of its
+    accounts hold and at most `max_common` of the population does. Two waves or two wrappers of
+    one operator share most of their signature (configuration, client, shift, network, cards); two
+    operators behind one PaaS egress share an address block and little else. Units whose
+    signatures have Jaccard similarity >= `min_jaccard` are joined (connected components).
+    """
+    if len(units) < 2:
+        return units
+    owner = np.full(n, -1, dtype=np.int64)
+    for ui, u in enumerate(units):
+        owner[u.members] = ui
+    acc = facets["account"].to_numpy()
+    keys = pc.binary_join_element_wise(facets["facet"], facets["value"], "\x1f").to_numpy(zero_copy_only=False)
+    uniq, inv = np.unique(keys, return_inverse=True)
+    share = np.bincount(inv, minlength=len(uniq)) / n
+    mine = owner[acc] >= 0
+    sigs: list[set[int]] = []
+    for ui, u in enumerate(units):
+        sel = mine & (owner[acc] == ui)
+        vals, counts = np.unique(inv[sel], return_counts=True)
+        keep = (counts >= min_share * len(u.members)) & (share[vals] <= max_common)
+        sigs.append(set(vals[keep].tolist()))
+    parent = list(range(len(units)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for i in range(len(units)):
+        for j in range(i + 1, len(units)):
+            if sigs[i] and sigs[j] and len(sigs[i] & sigs[j]) / len(sigs[i] | sigs[j]) >= min_jaccard:
+                parent[max(find(i), find(j))] = min(find(i), find(j))
+    joined: dict[int, list[Unit]] = {}
+    for i in range(len(units)):
+        joined.setdefault(find(i), []).append(units[i])
+    out = [Unit(np.sort(np.concatenate([u.members for u in us])), [g for u in us for g in u.parts])
+           for us in joined.values()]
+    out.sort(key=lambda u: int(u.members[0]))
+    return out
+
+
+def explain(parts: list[CoordinatedGroup], account_ids: np.ndarray, skeletons: dict[str, str] | None = None,
+            limit: int = 3) -> str:
+    """One sentence per strongest group: what the accounts share and how rare that is."""
+    skeletons = skeletons or {}
+    out = []
+    for g in sorted(parts, key=lambda g: g.log10p)[:limit]:
+        facet, value = g.anchor
+        shown = skeletons.get(value, value) if facet == "template" else value
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        bits = [f"{x['count']} {DESCRIPTIONS[x['facet']].replace('the same ', '')} ({x['value']}; "
+                f"{x['expected']:g} expected by chance, p=1e{x['log10p']:.0f})" for x in g.coupled[:3]]
+        out.append(f"{len(g.members)} accounts send {DESCRIPTIONS[facet].replace('the same ', 'one ')} "
+                   f"({shown}) and share: " + ", ".join(bits))
+    return "; ".join(out)
+
+
+def coordination_campaigns(campaigns: list, units: list[Unit], account_ids: np.ndarray,
+                           full_tie_strength: float = 2.0, skeletons: dict[str, str] | None = None) -> list:
+    """Fold coordinated groups into the campaigns found so far: one operator, one campaign.
+
+    A group that shares accounts with existing campaigns absorbs them (their members, risk and
+    evidence are kept; campaign ids follow the new member list); a group that shares none is a new
+    campaign. Every member of a coordinated group counts as fully tied to it.
+    """
+    from distillguard.linking.campaigns import Campaign, campaign_id
+
+    n = len(account_ids)
+    owner = np.full(n, -1, dtype=np.int64)
+    for ci, c in enumerate(campaigns):
+        owner[c.members] = ci
+    absorbed: set[int] = set()
+    out_new = []
+    for unit in units:
+        members, parts = unit.members, unit.parts
+        # An existing campaign joins when at least half of it is in the group; a few shared accounts
+        # stay with the campaign they were linked to.
+        ids, counts = np.unique(owner[members][owner[members] >= 0], return_counts=True)
+        touched = sorted(int(ci) for ci, k in zip(ids.tolist(), counts.tolist(), strict=True)
+                         if k >= 0.5 * len(campaigns[ci].members) and ci not in absorbed)
+        members = members[(owner[members] < 0) | np.isin(owner[members], touched)]
+        if len(members) < CoordinationParams.min_accounts:
+            continue
+        strength = {int(m): full_tie_strength for m in members.tolist()}
+        risk = max(g.risk for g in parts)
+        evidence = {"coordination": 1.0}
+        recruited: list[np.ndarray] = []
+        member_risk, coordination = risk, 1.0
+        for ci in touched:
+            c = campaigns[ci]
+            absorbed.add(ci)
+            for m, st in zip(c.members.tolist(), c.strength.tolist(), strict=True):
+                strength[m] = max(strength.get(m, 0.0), float(st))
+            risk = max(risk, c.risk)
+            for k, v in c.evidence.items():
+                evidence[k] = max(evidence.get(k, 0.0), v)
+            recruited.append(c.recruited)
+            member_risk = max(member_risk, c.member_risk)
+        order = np.array(sorted(strength), dtype=np.int64)
+        camp = Campaign(campaign_id(account_ids[order].tolist()), order, round(float(risk), 4), coordination,
+                        member_risk, evidence, np.array([strength[m] for m in order.tolist()]))
+        camp.recruited = np.concatenate(recruited) if recruited else camp.recruited
+        camp.stats["coordination"] = explain(parts, account_ids, skeletons)
+        camp.stats["coordination_groups"] = len(parts)
+        out_new.append(camp)
+    kept = [c for ci, c in enumerate(campaigns) if ci not in absorbed]
+    out = kept + out_new
+    out.sort(key=lambda c: (-len(c.members), c.campaign_id))
+    return out
+
+
+def extraction_shares(fingerprints: pa.Table, account_ids: np.ndarray) -> np.ndarray:
+    """Per account (aligned with `account_ids`), the share of its classified traffic in extraction categories."""
+    import json
+
+    from distillguard.linking.graph import account_index
+
+    out = np.zeros(len(account_ids))
+    if "category_mix" not in fingerprints.column_names:
+        return out
+    rows = account_index(fingerprints["account_id"], account_ids)
+    for r, mix in zip(rows.tolist(), fingerprints.column("category_mix").to_pylist(), strict=True):
+        if r >= 0 and mix:
+            shares = json.loads(mix)
+            out[r] = sum(v for k, v in shares.items() if k not in MUNDANE_CATEGORIES)
+    return out

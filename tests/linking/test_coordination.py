@@ -1,0 +1,153 @@
+"""Coordination-first finding: groups coupled beyond chance form campaigns; look-alike customers do not."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from distillguard.linking.coordination import (
+    CoordinationParams,
+    coordinated_groups,
+    coordination_campaigns,
+    merge_groups,
+)
+
+
+def population(rng: np.random.Generator, n: int) -> dict[str, list]:
+    """Independent customers: every facet drawn on its own from a broad range of values."""
+    return {
+        "template": [f"t{rng.integers(0, 400)}" for _ in range(n)],
+        "config": [f"{rng.choice([1024, 2048, 4096, 8192])}|{rng.choice([0.0, 0.2, 0.7, 1.0])}" for _ in range(n)],
+        "client": [f"sdk/{rng.integers(1, 30)}" for _ in range(n)],
+        "signup_day": [f"2026-02-{rng.integers(1, 28):02d}" for _ in range(n)],
+        "shift": [format(int(rng.integers(1, 256)), "08b") for _ in range(n)],
+        "payment": [f"pm{i}" for i in range(n)],
+        "network": [f"10.{rng.integers(0, 250)}.{rng.integers(0, 250)}" for _ in range(n)],
+        "volume": [str(rng.integers(0, 8)) for _ in range(n)],
+    }
+
+
+def to_table(cols: dict[str, list]) -> pa.Table:
+    acc, facet, value = [], [], []
+    for name, values in cols.items():
+        for i, v in enumerate(values):
+            if v is not None:
+                acc.append(i)
+                facet.append(name)
+                value.append(v)
+    return pa.table({"account": pa.array(acc, pa.int64()), "facet": pa.array(facet, pa.string()),
+                     "value": pa.array(value, pa.string())})
+
+
+def plant(cols: dict[str, list], members: np.ndarray, **shared: str) -> None:
+    for name, v in shared.items():
+        for m in members.tolist():
+            cols[name][m] = v
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_operator_coupled_harvesters_form_one_group_and_independent_harness_users_do_not(seed):
+    rng = np.random.default_rng(seed)
+    n = 3000
+    cols = population(rng, n)
+    harvest = rng.uniform(0, 0.25, n)
+    campaign = rng.choice(n, 60, replace=False)
+    rest = np.setdiff1d(np.arange(n), campaign)
+    harness = rng.choice(rest, 200, replace=False)
+    # one operator: one template, one card per 20 accounts, two sign-up days, one shift
+    plant(cols, campaign, template="wrap", config="4096|0.7", shift="11110000")
+    for k, part in enumerate(np.array_split(campaign, 3)):
+        plant(cols, part, payment=f"card{k}", signup_day=f"2026-03-0{k + 1}")
+    harvest[campaign] = rng.uniform(0.5, 0.9, len(campaign))
+    # a public harness: one prompt, one client, one configuration, but independent people; they harvest too
+    plant(cols, harness, template="harness", client="agent/1.0", config="8192|0.0")
+    harvest[harness] = rng.uniform(0.4, 0.9, len(harness))
+
+    groups = coordinated_groups(to_table(cols), harvest)
+    found = np.unique(np.concatenate([g.members for g in groups])) if groups else np.empty(0, int)
+    assert set(campaign.tolist()) <= set(found.tolist())
+    assert not set(found.tolist()) & set(harness.tolist())
+    merged = merge_groups(groups, n)
+    homes = [u for u in merged if set(u.members.tolist()) & set(campaign.tolist())]
+    assert len(homes) == 1  # one operator, one campaign
+    assert set(homes[0].members.tolist()) == set(campaign.tolist())
+    g = min(groups, key=lambda g: g.log10p)
+    assert 0.5 <= g.risk <= 1.0
+    assert {x["facet"] for x in g.coupled} >= {"payment", "signup_day", "shift"}
+
+
+def test_a_coupled_group_that_does_not_harvest_is_not_a_campaign():
+    rng = np.random.default_rng(5)
+    n = 2000
+    cols = population(rng, n)
+    org = rng.choice(n, 12, replace=False)  # one company's seats: one card, one NAT, nightly jobs
+    plant(cols, org, template="nightly", payment="corp", network="192.0.2", shift="00000011")
+    harvest = rng.uniform(0, 0.25, n)
+    assert coordinated_groups(to_table(cols), harvest) == []
+    harvest[org] = 0.8
+    assert coordinated_groups(to_table(cols), harvest)
+
+
+def test_weak_facets_alone_never_make_a_group():
+    """A research programme's cohort: one benchmark template, one sign-up path, similar volume."""
+    rng = np.random.default_rng(6)
+    n = 2000
+    cols = population(rng, n)
+    cols["signup_path"] = ["self_serve"] * n
+    cohort = rng.choice(n, 30, replace=False)
+    plant(cols, cohort, template="bench", signup_path="research_program", volume="9")
+    harvest = np.full(n, 0.6)
+    assert coordinated_groups(to_table(cols), harvest) == []
+
+
+def test_small_coincidences_stay_below_the_bar():
+    rng = np.random.default_rng(7)
+    n = 2000
+    cols = population(rng, n)
+    pair = rng.choice(n, 5, replace=False)
+    plant(cols, pair, template="shared", volume="3")
+    cols["shift"][int(pair[0])] = cols["shift"][int(pair[1])]
+    assert coordinated_groups(to_table(cols), np.full(n, 0.9), CoordinationParams()) == []
+
+
+def test_groups_absorb_overlapping_campaigns_and_ids_follow_members():
+    from distillguard.linking.campaigns import Campaign, campaign_id
+    from distillguard.linking.coordination import CoordinatedGroup, Unit
+
+    ids = np.array([f"a{i}" for i in range(12)], dtype=object)
+    old = Campaign(campaign_id(["a0", "a1", "a2"]), np.array([0, 1, 2]), 0.7, 0.5, 0.6, {"ip": 1.0},
+                   np.array([1.0, 1.0, 1.0]))
+    other = Campaign(campaign_id(["a7", "a8", "a9"]), np.array([7, 8, 9]), 0.8, 0.5, 0.6, {"payment": 1.0},
+                     np.array([2.0, 2.0, 2.0]))
+    g = CoordinatedGroup(np.array([1, 2, 3, 4, 5, 6]), ("template", "t"),
+                         [{"facet": "payment", "value": "c", "count": 4, "expected": 0.1, "log10p": -20.0}],
+                         -20.0, 0.8, -10.0)
+    out = coordination_campaigns([old, other], [Unit(g.members, [g])], ids)
+    assert len(out) == 2
+    merged = next(c for c in out if 0 in c.members.tolist())
+    assert merged.members.tolist() == [0, 1, 2, 3, 4, 5, 6]
+    assert merged.campaign_id == campaign_id([f"a{i}" for i in range(7)])
+    assert merged.risk == max(0.7, g.risk) and "coordination" in merged.evidence and "ip" in merged.evidence
+    assert merged.strength.tolist()[:3] == [1.0, 2.0, 2.0]  # account 0 is tied only by the old evidence
+    # one shared account out of three is not the same operator: that account stays where it was
+    g2 = CoordinatedGroup(np.array([3, 4, 5, 6, 7, 10, 11]), ("template", "u"), g.coupled, -20.0, 0.8, -10.0)
+    out2 = coordination_campaigns([old, other], [Unit(g2.members, [g2])], ids)
+    assert len(out2) == 3
+    assert next(c for c in out2 if 7 in c.members.tolist()).members.tolist() == [7, 8, 9]
+    assert next(c for c in out2 if 3 in c.members.tolist()).members.tolist() == [3, 4, 5, 6, 10, 11]
+    assert any(c.campaign_id == other.campaign_id for c in out)
+
+
+def test_a_configuration_two_operators_share_does_not_merge_them():
+    from distillguard.linking.coordination import CoordinatedGroup, merge_groups
+
+    def group(members, anchor):
+        return CoordinatedGroup(np.array(members), anchor, [], -30.0, 0.8, -10.0)
+
+    a, b = list(range(0, 20)), list(range(20, 36))
+    groups = [group(a, ("template", "ta")), group(b, ("template", "tb")), group(a + b, ("config", "4096|0.7")),
+              group(a[:18], ("client", "x"))]  # operator A's second pipeline value: the same accounts
+    units = merge_groups(groups, 40)
+    assert sorted(sorted(u.members.tolist()) for u in units) == [a, b]
+    assert {len(u.parts) for u in units} == {1, 2}
