@@ -241,6 +241,7 @@ def _decide_and_write(engine, out, all_accounts, classified, templates, fp, poli
     from distillguard.fingerprints import score_accounts, signatures
     from distillguard.fingerprints.signature import similarity as signature_similarity
 
+    settings = policy.stage_settings()
     model = load_account_model(policy.account_model) if policy.use_account_model else None
     scores = _timed(timings, "account_risk", say, lambda: score_accounts(fp, model))
     supervised = model is not None
@@ -269,7 +270,7 @@ def _decide_and_write(engine, out, all_accounts, classified, templates, fp, poli
         activity = activity_matrix(engine, active)
         extra["lockstep"] = lockstep_edges(activity, ci, cj, suspicious)
         graph = with_edges(base, extra)
-        return graph, find_campaigns(graph, own_risk), tokens
+        return graph, find_campaigns(graph, own_risk, settings.campaigns), tokens
 
     graph, campaigns, tokens = _timed(timings, "linking", say, link)
     decision = _timed(timings, "decide", say, lambda: decide(own_risk, own_reasons, campaigns, policy))
@@ -282,21 +283,23 @@ def _decide_and_write(engine, out, all_accounts, classified, templates, fp, poli
         profiles, config_keys = behaviour_profiles(fp, active)
         behaviour = behaviour_edges(profiles, config_keys, alone)
         graph = with_edges(graph, {"behaviour": behaviour})
-        extra_campaigns = content_campaigns(graph, alone, own_risk)
+        extra_campaigns = content_campaigns(graph, alone, own_risk, settings.campaigns)
         unjudged = np.flatnonzero(~decision.flagged & (decision.campaign_of < 0))
         graph, extra_campaigns = recruit_leads(graph, extra_campaigns, profiles, config_keys, unjudged, own_risk,
-                                               behaviour)
+                                               behaviour, settings.campaigns)
     if extra_campaigns:
         campaigns = campaigns + extra_campaigns
 
     def coordinate() -> list:
         # Groups that act as one beyond chance, whatever their members' own risk (no gate).
         keys = behaviour_profiles(fp, active)[1] if len(alone) < 2 else config_keys
-        facets = account_facets(tokens, fp, active, keys, wrappers=wrapper_clusters(engine, active))
+        cp = settings.coordination
+        facets = account_facets(tokens, fp, active, keys, cp, wrappers=wrapper_clusters(engine, active, settings.wrappers))
         harvest = _fp_column(fp, active, "harvest_share")
         extraction = extraction_shares(fp, active)
-        units = merge_groups(coordinated_groups(facets, harvest, extraction=extraction), len(active))
-        groups = join_units(units, facets, len(active))
+        units = merge_groups(coordinated_groups(facets, harvest, cp, extraction=extraction), len(active),
+                             cp.merge_min_jaccard, cp.min_accounts)
+        groups = join_units(units, facets, len(active), cp.join_min_share, cp.max_common, cp.join_min_jaccard)
         skeletons = dict(zip(templates["template_id"].to_pylist(), templates["skeleton"].to_pylist(), strict=True)) \
             if templates.num_rows else {}
         return coordination_campaigns(campaigns, groups, active, policy.full_tie_strength, skeletons)

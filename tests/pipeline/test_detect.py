@@ -126,7 +126,8 @@ def test_json_summary_reports_seconds_and_memory_per_stage(tiny_world, tmp_path)
     proc = run_detect(tiny_world, tmp_path, "--json")
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
-    stages = ["ingest", "classify", "templates", "fingerprints", "account_risk", "linking", "decide", "write"]
+    stages = ["ingest", "classify", "templates", "fingerprints", "account_risk", "linking", "decide", "coordination",
+              "write"]
     assert list(summary["seconds"]) == stages == list(summary["peak_rss_mb"])
     peaks = list(summary["peak_rss_mb"].values())
     assert peaks == sorted(peaks) and peaks[0] > 10  # a high-water mark, in MB

@@ -33,6 +33,8 @@ def detect_cmd(
                                              help="Classify at most about this many exchanges of one account "
                                                   "(a deterministic sample; default: the policy's, 64); "
                                                   "0: every exchange."),
+    config: Path = typer.Option(None, "--config", help="Detection settings (TOML, the shape of the shipped "
+                                                       "settings.toml; keys left out keep their defaults)."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
@@ -40,6 +42,7 @@ def detect_cmd(
     """Find distillation campaigns: write accounts.csv (every account) and campaigns.json."""
     from distillguard.decisions import Policy
     from distillguard.pipeline import detect
+    from distillguard.settings import load_settings
 
     progress = show_progress(quiet)
 
@@ -48,8 +51,8 @@ def detect_cmd(
             err.print(f"[dim]stage[/dim] {name}")
 
     result = detect(exchanges, out_dir, accounts=accounts, events=events, until=until, store=store, turn_text=turn_text,
-                    policy=Policy(account_model=account_model, use_account_model=not unsupervised,
-                                  **_sample(classify_per_account)),
+                    policy=Policy.from_settings(load_settings(config), account_model=account_model,
+                                                use_account_model=not unsupervised, **_sample(classify_per_account)),
                     on_stage=on_stage if progress or not quiet else None)
     rep = result.ingest
     if rep.rows_quarantined:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from distillguard.linking.campaigns import Campaign
 from distillguard.linking.evidence import KINDS
+
+if TYPE_CHECKING:
+    from distillguard.settings import Settings
 
 CLASSIFY_PER_ACCOUNT = 64
 
@@ -35,6 +39,25 @@ class Policy:
     # mix, harvest shares): 64 draws estimate a share within ~6 points, and the cost then
     # grows with accounts, not traffic (a campaign account sends thousands of exchanges).
     classify_per_account: int | None = CLASSIFY_PER_ACCOUNT
+    # Every other stage's thresholds (campaigns, coordination, wrappers); None: the shipped settings.
+    settings: Settings | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: object) -> Policy:
+        """The policy a settings object describes (settings.toml's [policy]), with `overrides`."""
+        p = settings.policy
+        values: dict[str, object] = {
+            "flag_threshold": p.flag_threshold, "unlinked_weight": p.unlinked_weight,
+            "unsupervised_unlinked_weight": p.unsupervised_unlinked_weight,
+            "full_tie_strength": p.full_tie_strength, "classify_per_account": p.classify_per_account or None,
+            "settings": settings}
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
+
+    def stage_settings(self) -> Settings:
+        from distillguard.settings import load_settings
+
+        return self.settings or load_settings()
 
 
 @dataclass

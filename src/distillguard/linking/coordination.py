@@ -80,6 +80,9 @@ class CoordinationParams:
     max_common: float = 0.05         # a value held by more of the population never ties a member
     min_member_weight: float = 1.5   # coupled-facet weight a member must hold (strong 1, weak 0.5)
     max_network_prefixes: int = 8    # an account's prefixes count as a facet only when it uses this few
+    merge_min_jaccard: float = 0.6   # groups whose accounts coincide this much are one unit
+    join_min_share: float = 0.3      # a unit's signature: values at least this share of it holds ...
+    join_min_jaccard: float = 0.5    # ... and units whose signatures coincide this much join
 
 
 @dataclass
