@@ -151,3 +151,42 @@ def test_a_configuration_two_operators_share_does_not_merge_them():
     units = merge_groups(groups, 40)
     assert sorted(sorted(u.members.tolist()) for u in units) == [a, b]
     assert {len(u.parts) for u in units} == {1, 2}
+
+
+def _cases():
+    import yaml
+    from pathlib import Path
+
+    import distillguard.linking.coordination as mod
+
+    doc = yaml.safe_load((Path(mod.__file__).with_name("coordination.cases.yaml")).read_text())
+    assert doc["finding"] == mod.CoordinatedGroupFinding.id
+    return doc["cases"]
+
+
+@pytest.mark.parametrize("case", _cases(), ids=lambda c: c["name"])
+def test_declared_cases(case):
+    rng = np.random.default_rng(case["background"]["seed"])
+    n_bg = case["background"]["accounts"]
+    planted = case["plant"]
+    n = n_bg + sum(p["accounts"] for p in planted)
+    cols = population(rng, n)
+    cols.setdefault("first_day", ["2026-03-02"] * n)
+    cols.setdefault("wrapper", [None] * n)
+    cols.setdefault("signup_path", ["self_serve"] * n)
+    cols.setdefault("email_domain", [f"mail{rng.integers(0, 50)}.example" for _ in range(n)])
+    harvest = rng.uniform(0, 0.25, n)
+    start, where = n_bg, {}
+    for p in planted:
+        members = np.arange(start, start + p["accounts"])
+        start += p["accounts"]
+        where[p["name"]] = members
+        harvest[members] = p["harvest"]
+        plant(cols, members, **{k: str(v) for k, v in p["facets"].items()})
+    groups = coordinated_groups(to_table(cols), harvest)
+    found = set(np.concatenate([g.members for g in groups]).tolist()) if groups else set()
+    target = set(where[case["target"]].tolist())
+    if case["expect"] == "hit":
+        assert len(found & target) >= 0.9 * len(target)
+    else:
+        assert not found & target

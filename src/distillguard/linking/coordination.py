@@ -67,6 +67,23 @@ DESCRIPTIONS = {
 }
 
 
+class CoordinatedGroupFinding:
+    """Declaration of this finding, like the signals' (cases in coordination.cases.yaml beside this file)."""
+
+    id = "DG-LNK-0001"
+    version = 1
+    name = "coordinated_group"
+    role = "form"  # forms a campaign by itself, whatever its members' own risk
+    description = ("accounts that share a pipeline value and are coupled on operator facets far beyond "
+                   "chance, and that harvest")
+    false_positives = (
+        "A lab or a company running one harvesting-like job from many seats on shared infrastructure "
+        "(one NAT, one card, one sign-up day): coupled and harvesting; the evidence names the facets.",
+        "A cohort that signed up together through a programme and shares a cloud ASN: the ASN counts as "
+        "strong when few other customers use it.",
+    )
+
+
 @dataclass(frozen=True)
 class CoordinationParams:
     """Knobs of coordination-first finding (documented in docs/detection.md)."""
