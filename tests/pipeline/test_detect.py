@@ -90,6 +90,7 @@ def test_bad_until_is_a_one_line_error(tiny_world, tmp_path):
     proc = run_detect(tiny_world, tmp_path, "--until", "soon")
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: --until") and "Traceback" not in proc.stderr
+    assert proc.stderr.splitlines()[0].count("--until") == 1  # said once, not "--until: --until ..."
 
 
 def test_account_model_learns_from_early_cuts_and_detect_uses_it(tiny_world, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from distillguard import __version__
+from distillguard.cli._common import plain_metavars
 
 app = typer.Typer(
     name="distillguard",
@@ -46,6 +47,7 @@ def _register() -> None:
 
 
 _register()
+plain_metavars(app)
 
 
 def main() -> None:
