@@ -25,7 +25,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from distillguard import __version__
 from distillguard.errors import ExportError
+from distillguard import progress
 from distillguard.outputs.report import plots
+from distillguard.outputs.report._text import TEMPLATE_MARKERS, group_reasons, pivot_cell, unique
 from distillguard.outputs.report.data import Results, Store, load_results
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -360,9 +362,11 @@ class _Builder:
         for c in self.campaigns:
             self.campaign(c, total)
             result.campaign_pages += 1
+            progress.advance("report", 1)
         for a in self.paged:
             self.account(a)
             result.account_pages += 1
+            progress.advance("report", 1)
         result.account_pages_skipped = len(self.flagged) - len(self.paged)
         if result.account_pages_skipped:
             self.notes.append(f"{len(self.flagged):,} accounts are flagged; pages were written for the "
@@ -384,10 +388,10 @@ class _Builder:
                          "share": c["exchanges"] / total if total else None, "risk": c["risk"],
                          "first_seen": c.get("first_seen"), "last_seen": c.get("last_seen"),
                          "categories": [f"{k} {fmt_pct(v, 0)}" for k, v in cats],
-                         "pivot": (c.get("release_pivot") or {}).get("model")})
+                         "pivot": pivot_cell(c.get("release_pivot"))})
         n_accounts = len(self.accounts) or self.store_accounts
         flagged_rows = [{"id": a["account_id"], "risk": a["risk"], "campaign": self.campaign_of.get(a["account_id"]),
-                         "reasons": a["reasons"], "page": self.account_page.get(a["account_id"])}
+                         "reasons": unique(a["reasons"]), "page": self.account_page.get(a["account_id"])}
                         for a in self.flagged[:self.max_account_pages]]
         totals = {
             "campaigns": len(self.campaigns), "accounts": n_accounts,
@@ -464,13 +468,14 @@ class _Builder:
                 "countries": Counter(r.get("country") or "(unknown)" for r in su_rows).most_common(10),
                 "verified": sum(1 for r in su_rows if r.get("verified")) / len(su_rows),
             }
-        reason_counts = Counter(r for m in member_rows for r in m["reasons"]).most_common(15)
+        reason_counts = group_reasons(r for m in member_rows for r in unique(m["reasons"]))
         self.render("campaign.html", self.campaign_page[cid], title=f"Campaign {cid}", c=c,
                     share=c["exchanges"] / total if total else None, figs=figs, graph_note=graph_note,
                     edges_available=self.res.edges is not None, templates=templates,
                     templates_total=templates_total, indicators=dict(indicators),
                     infra=self.infra.get(cid, {}), store_available=self.store.available, members=member_rows,
-                    signup=signup, reason_counts=reason_counts, pivot=c.get("release_pivot") or None)
+                    signup=signup, reason_counts=reason_counts, pivot=c.get("release_pivot") or None,
+                    markers=TEMPLATE_MARKERS)
 
     def account(self, a: dict[str, Any]) -> None:
         aid = a["account_id"]
@@ -480,9 +485,12 @@ class _Builder:
         fig = plots.percentile_bars(fp, "Fingerprint against all accounts (most unusual features)")
         fp_sorted = sorted(fp, key=lambda f: -abs((f["percentile"] if f["percentile"] is not None else 50) - 50))
         score = self.scores.get(aid, {})
-        score_reasons = [s.strip() for s in str(score.get("reasons") or "").split(";") if s.strip()]
+        reasons = unique(a["reasons"])
+        # The behaviour model's reasons that the decision does not already give (never the same line twice).
+        score_reasons = [r for r in unique(str(score.get("reasons") or "").split(";")) if r not in reasons]
         cid = self.campaign_of.get(aid)
-        self.render("account.html", self.account_page[aid], title=f"Account {aid}", a=a, campaign=cid,
+        self.render("account.html", self.account_page[aid], title=f"Account {aid}", a={**a, "reasons": reasons},
+                    campaign=cid,
                     fig=plots.to_div(fig, "fig-fingerprint"), features=fp_sorted,
                     fingerprints_available=self.feats is not None,
                     population=len(self.feats[1]) if self.feats else 0,
