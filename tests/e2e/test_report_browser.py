@@ -142,6 +142,10 @@ def test_one_hour_campaign_draws_its_chart(browser, report: Path) -> None:  # ty
     try:
         box = v.page.locator("#fig-timeline .scatterlayer path.js-fill").first.bounding_box()
         assert box is not None and box["width"] > 20 and box["height"] > 20, box
+        legend = v.page.get_by_label("What the skeleton markers mean")
+        assert legend.is_visible() and "§" in legend.inner_text() and "<q>" in legend.inner_text()
+        reasons = v.page.locator("ul.reason-counts").inner_text()
+        assert "88–96% of traffic is one template shared with 3 accounts ×3" in reasons
         assert not v.errors, v.errors
     finally:
         v.close()
