@@ -85,7 +85,8 @@ def parse_until(value: str | None) -> int | None:
     try:
         return parse_ts(value, "--until")
     except Rejected as exc:
-        raise ConfigError(exc.detail if exc.detail.startswith("--until") else f"--until: {exc.detail}", hint="give an RFC 3339 time such as 2026-03-04T00:00:00Z") from None
+        detail = exc.detail if exc.detail.startswith("--until") else f"--until: {exc.detail}"  # say it once
+        raise ConfigError(detail, hint="give an RFC 3339 time such as 2026-03-04T00:00:00Z") from None
 
 
 def detect(
