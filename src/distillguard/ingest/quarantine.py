@@ -1,7 +1,10 @@
-"""Quarantine reason codes: every way a record can break the data contract.
+"""The quarantine: its reason codes (every way a record can break the data contract), and reading it back.
 
 A bad record never raises; it is written to the `quarantine` table with one of these
-stable codes, a one-line detail, its source file and row, and the raw record.
+stable codes, a one-line detail, its source file and row, and the raw record. `summarise`
+lists a quarantine by reason (`distillguard quarantine`); `require_exchanges` and
+`keep_quarantine` are how `detect` answers input with no valid record and keeps the
+quarantine of a temporary store.
 """
 
 from __future__ import annotations
