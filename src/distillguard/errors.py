@@ -6,7 +6,8 @@
     ├── ConfigError            settings missing, unknown key, bad value
     ├── InputError             whole input unusable
     │   ├── UnreadableInput    a file that cannot be opened or decoded at all
-    │   └── SchemaMismatch     a file whose columns cannot be mapped to the contract
+    │   ├── SchemaMismatch     a file whose columns cannot be mapped to the contract
+    │   └── NoValidRecords     not one exchange record passed ingest: nothing to analyse
     ├── SignalError            DuplicateSignalId, SignalParamError, SignalMetadataError
     ├── EngineError            EngineUnsupported
     └── ExportError
@@ -51,6 +52,16 @@ class UnreadableInput(InputError):
 
 class SchemaMismatch(InputError):
     """A file's columns cannot be mapped to the data contract."""
+
+
+class NoValidRecords(InputError):
+    """Not one exchange record of the input is valid: detection has nothing to analyse.
+
+    Its own exit code (5), so a script can tell "nothing to analyse, no outputs written" from
+    "outputs written, but too much was quarantined" (3).
+    """
+
+    exit_code = 5
 
 
 class SignalError(DistillguardError):

@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from distillguard import progress
 from distillguard.decisions import Policy, decide
 from distillguard.decisions.policy import CLASSIFY_PER_ACCOUNT
 from distillguard.engine import open_engine
@@ -75,11 +76,13 @@ class DetectResult:
     flagged: int = 0
     campaigns: int = 0
     seconds: StageTimes = field(default_factory=StageTimes)
+    quarantine: Path | None = None  # where the run's quarantine can be read (the store's, or OUT/quarantine)
 
     def to_dict(self) -> dict[str, Any]:
         return {"out": str(self.out), "accounts": self.accounts, "flagged": self.flagged, "campaigns": self.campaigns,
                 "seconds": {k: round(v, 2) for k, v in self.seconds.items()},
-                "peak_rss_mb": dict(self.seconds.peak_rss_mb), "ingest": self.ingest.to_dict()}
+                "peak_rss_mb": dict(self.seconds.peak_rss_mb), "ingest": self.ingest.to_dict(),
+                "quarantine": str(self.quarantine) if self.quarantine else None}
 
 
 def parse_until(value: str | None) -> int | None:
@@ -91,7 +94,8 @@ def parse_until(value: str | None) -> int | None:
     try:
         return parse_ts(value, "--until")
     except Rejected as exc:
-        raise ConfigError(f"--until: {exc.detail}", hint="give an RFC 3339 time such as 2026-03-04T00:00:00Z") from None
+        detail = exc.detail if exc.detail.startswith("--until") else f"--until: {exc.detail}"  # say it once
+        raise ConfigError(detail, hint="give an RFC 3339 time such as 2026-03-04T00:00:00Z") from None
 
 
 def detect(
@@ -106,13 +110,20 @@ def detect(
     on_stage: Stage | None = None,
     on_rows: Callable[[int], None] | None = None,
     turn_text: bool = False,
+    strict: bool = False,
 ) -> DetectResult:
     """Run detection end to end and write the contract outputs into `out`.
 
     The store keeps each turn's text only with `turn_text`: detection reads the system prompt
     and the last user turn, which the store always keeps, and writing every turn's text again
     costs ~20% of ingest and doubles the store.
+
+    Without `store` the run's quarantine is copied to ``out/quarantine``. With no valid exchange
+    record at all it raises `NoValidRecords` (nothing is analysed; the quarantine is kept).
+    `strict` stops at a file that cannot be read to its end (see `ingest_paths`).
     """
+    from distillguard.ingest.quarantine import keep_quarantine, require_exchanges
+
     policy = policy or Policy()
     until_us = parse_until(until)
     say = on_stage or (lambda s: None)
@@ -124,13 +135,16 @@ def detect(
         t = time.perf_counter()
         say("ingest")
         report = ingest_paths(exchanges, store, accounts=accounts, events=events, on_rows=on_rows,
-                              turn_text=turn_text)
+                              turn_text=turn_text, strict=strict)
         timings.record("ingest", time.perf_counter() - t)
-        result = DetectResult(out, report, seconds=timings)
+        where = out if tmp_store else store
+        result = DetectResult(out, report, seconds=timings, quarantine=where / "quarantine")
+        require_exchanges(store, report, where)
         _analyse(store, out, until_us, policy, say, timings, result)
         return result
     finally:
         if tmp_store:
+            keep_quarantine(store, out)
             shutil.rmtree(store, ignore_errors=True)
 
 
@@ -176,7 +190,8 @@ def compute_features(engine, say: Stage, timings: StageTimes,  # type: ignore[no
     say("classify")
     running = Classification(engine, classify_per_account)
     timings.record("classify", 0.0)  # keeps the stage order; its seconds come when it ends
-    ex_tpl, templates = _timed(timings, "templates", say, lambda: mine_templates(engine))
+    ex_tpl, templates = _timed(timings, "templates", say, lambda: mine_templates(
+        engine, progress=lambda _step, done, _total: progress.update("templates", done)))
     classified = running.result()
     timings["classify"] = running.seconds  # it ran beside templates: the two overlap
     if classified is not None:
@@ -397,6 +412,7 @@ class Classification:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context("fork"),
                                              initializer=_die_with_parent)
             self._pool.submit(int).result()  # forks every worker now (the fork context starts them all)
+        progress.background("classify")  # it runs beside templates and fingerprints
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="dg-classify")
         self._future = self._thread.submit(self._run, engine.con.cursor(), query)
 
@@ -409,7 +425,10 @@ class Classification:
             fetch = getattr(rel, "to_arrow_reader", None) or rel.fetch_arrow_reader
             parts: list[pa.Table] = []
             if self._pool is None:
-                parts = [_classify_part(b) for b in fetch(20_000) if b.num_rows]
+                for b in fetch(20_000):
+                    if b.num_rows:
+                        parts.append(_classify_part(b))
+                        progress.advance("classify", b.num_rows)
             else:
                 pending: deque = deque()
                 for b in fetch(20_000):
@@ -417,11 +436,15 @@ class Classification:
                         pending.append(self._pool.submit(_classify_part, b))
                     while len(pending) > 2 * self.workers:
                         parts.append(pending.popleft().result())
-                parts.extend(f.result() for f in pending)
+                        progress.advance("classify", parts[-1].num_rows)
+                for f in pending:
+                    parts.append(f.result())
+                    progress.advance("classify", parts[-1].num_rows)
             return pa.concat_tables(parts) if parts else None
         finally:
             con.close()
             self.seconds = time.perf_counter() - start
+            progress.finish("classify")
 
     def result(self) -> pa.Table | None:
         """Wait for the classification; None when no classifier is installed."""

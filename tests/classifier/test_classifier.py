@@ -127,13 +127,25 @@ def test_artefact_is_small_and_documented():
     assert meta["model_version"] and meta["inputs"]["corpus_sha256"]
 
 
-@pytest.mark.skipif(not (SHARED / "templates" / "attack.jsonl").is_file(), reason="../shared/data not present")
-def test_training_is_reproducible_on_a_subset():
+@pytest.fixture(scope="module", params=["fixture", "open corpus"])
+def corpus_dir(request, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The fixture corpus (tests/corpus_fixture.py) everywhere; the open corpus too where it is beside the repo."""
+    if request.param == "fixture":
+        from corpus_fixture import write_corpus
+
+        return write_corpus(tmp_path_factory.mktemp("corpus")), 1
+    if not (SHARED / "templates" / "attack.jsonl").is_file():
+        pytest.skip("../shared/data not present: the fixture corpus covers this test")
+    return SHARED, 6
+
+
+def test_training_is_reproducible_on_a_subset(corpus_dir):
     from distillguard.signals.classifier import _corpus as cp
     from distillguard.signals.classifier import _train as tr
 
-    corpus = cp.load_corpus(SHARED)
-    corpus.templates = corpus.templates[::6]
+    folder, every = corpus_dir
+    corpus = cp.load_corpus(folder)
+    corpus.templates = corpus.templates[::every]
     cfg = tr.TrainConfig(dim=1 << 12, per_template=2, synthetic_per_template=2, benign_limit=300, max_iter=50)
     m1 = tr.train_model(tr.build_examples(corpus, cfg), cfg)
     m2 = tr.train_model(tr.build_examples(corpus, cfg), cfg)
@@ -142,6 +154,18 @@ def test_training_is_reproducible_on_a_subset():
     cfg3 = tr.TrainConfig(dim=1 << 12, per_template=2, synthetic_per_template=2, benign_limit=300, max_iter=50, seed=1)
     m3 = tr.train_model(tr.build_examples(corpus, cfg3), cfg3)
     assert not np.array_equal(m1.w_text, m3.w_text)
+
+
+def test_train_classifier_says_what_it_needs(tmp_path):
+    from typer.testing import CliRunner
+
+    from distillguard.cli.main import app
+
+    res = CliRunner().invoke(app, ["train", "classifier", "--data", str(tmp_path), "--out", str(tmp_path / "m")])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    first = res.output.splitlines()[0]
+    assert first.startswith("error: training data not found in") and "templates/attack.jsonl" in first
+    assert "--data" in res.output
 
 
 def test_saved_artefact_round_trips(tmp_path):

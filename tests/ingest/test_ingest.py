@@ -115,18 +115,59 @@ def test_unreadable_file_is_one_clear_error(tmp_path):
     bad = tmp_path / "broken.jsonl.gz"
     bad.write_bytes(b"this is not gzip at all")
     with pytest.raises(UnreadableInput, match="broken.jsonl.gz"):
-        ingest_paths([bad], tmp_path / "store", workers=1)
+        ingest_paths([bad], tmp_path / "store", workers=1, strict=True)
     with pytest.raises(UnreadableInput, match="no such file"):
         ingest_paths([tmp_path / "missing.jsonl"], tmp_path / "store", workers=1)
+
+
+@pytest.mark.parametrize("compress", ["gz", "zst"])
+def test_truncated_file_keeps_what_was_read_and_the_other_files(tmp_path, records, compress):
+    whole = write_jsonl(tmp_path / f"a.jsonl.{compress}", records[:200], compress=compress)
+    cut = tmp_path / f"b.jsonl.{compress}"
+    data = write_jsonl(tmp_path / f"full.{compress}", records[200:], compress=compress).read_bytes()
+    cut.write_bytes(data[: len(data) * 2 // 3])
+    (tmp_path / f"full.{compress}").unlink()
+    report = ingest_paths([whole, cut], tmp_path / "store", workers=1)
+    ex = report.counts["exchange"]
+    assert ex.balanced() and ex.quarantine_by_reason == {"unreadable_file": 1}
+    assert report.unreadable_files == [str(cut.resolve())]
+    # all of a; of b, what was decompressed before the cut (zstd only emits whole blocks: maybe none)
+    assert (200 < ex.rows_stored < 400) if compress == "gz" else (200 <= ex.rows_stored < 400)
+    q = open_engine(tmp_path / "store").sql("SELECT reason, source, detail FROM quarantine").to_pylist()
+    assert q[0]["source"] == str(cut.resolve()) and "b.jsonl" in q[0]["detail"]
+    with pytest.raises(UnreadableInput, match=f"b.jsonl.{compress}"):
+        ingest_paths([whole, cut], tmp_path / "strict", workers=1, strict=True)
+
+
+def test_damaged_parquet_among_good_files(tmp_path, records):
+    good = write_jsonl(tmp_path / "a.jsonl", records[:50])
+    bad = tmp_path / "b.parquet"
+    bad.write_bytes(b"PAR1 nope")
+    report = ingest_paths([good, bad], tmp_path / "store", workers=1)
+    assert report.counts["exchange"].rows_stored == 50 and report.unreadable_files == [str(bad.resolve())]
+
+
+def test_unreadable_accounts_file_is_one_line(tmp_path, records):
+    good = write_jsonl(tmp_path / "a.jsonl", records[:10])
+    acc = tmp_path / "accounts.jsonl.gz"
+    acc.write_bytes(b"not gzip")
+    proc = subprocess.run([sys.executable, "-m", "distillguard.cli.main", "ingest", str(good), "--accounts", str(acc),
+                           "--store", str(tmp_path / "s")], capture_output=True, text=True)
+    assert proc.returncode == 3 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error: cannot read") and "accounts.jsonl.gz" in proc.stderr.splitlines()[0]
 
 
 def test_cli_reports_error_without_traceback(tmp_path):
     bad = tmp_path / "broken.parquet"
     bad.write_bytes(b"PAR1 nope")
     proc = subprocess.run([sys.executable, "-m", "distillguard.cli.main", "ingest", str(bad), "--store",
-                           str(tmp_path / "s")], capture_output=True, text=True)
+                           str(tmp_path / "s"), "--strict"], capture_output=True, text=True)
     assert proc.returncode == 3
     assert proc.stderr.startswith("error: cannot read") and "Traceback" not in proc.stderr
+    lenient = subprocess.run([sys.executable, "-m", "distillguard.cli.main", "ingest", str(bad), "--store",
+                              str(tmp_path / "s2")], capture_output=True, text=True)
+    assert lenient.returncode == 3 and "Traceback" not in lenient.stderr
+    assert "unreadable_file=1" in lenient.stderr and "broken.parquet" in lenient.stderr
 
 
 def test_kill_9_then_rerun_completes_without_duplicates(tmp_path):

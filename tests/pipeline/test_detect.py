@@ -35,12 +35,29 @@ def detected(tiny_world, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("out")
     proc = run_detect(tiny_world, out)
     assert proc.returncode == 0, proc.stderr
+    assert "Warning" not in proc.stderr, proc.stderr  # a normal run warns about nothing (numpy, sklearn, ...)
     return out
 
 
-def test_outputs_follow_the_contract(tiny_world, detected):
+def test_outputs_follow_the_contract(tiny_world, detected, tmp_path):
+    from contract_check import check
+
+    assert check(detected, [tiny_world / "exchanges"], tmp_path / "scratch") == []
+    # the check can fail: a row whose risk is out of range, and an account lost from the file
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "campaigns.json").write_text((detected / "campaigns.json").read_text())
+    lines = (detected / "accounts.csv").read_text().splitlines()
+    first = lines[1].split(",")
+    first[1] = "1.5"
+    (broken / "accounts.csv").write_text("\n".join([lines[0], ",".join(first), *lines[3:]]) + "\n")
+    problems = check(broken, [tiny_world / "exchanges"], tmp_path / "scratch2")
+    assert any("not a number in [0, 1]" in p for p in problems) and any("have no row" in p for p in problems)
+
+
+def test_outputs_follow_the_open_contract_checker(tiny_world, detected):
     if not CHECKER.exists():
-        pytest.skip(f"contract checker not found at {CHECKER}")
+        pytest.skip(f"{CHECKER} not present: test_outputs_follow_the_contract runs the same checks")
     proc = subprocess.run([sys.executable, str(CHECKER), str(detected), "--exchanges", str(tiny_world / "exchanges")],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -90,6 +107,7 @@ def test_bad_until_is_a_one_line_error(tiny_world, tmp_path):
     proc = run_detect(tiny_world, tmp_path, "--until", "soon")
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: --until") and "Traceback" not in proc.stderr
+    assert proc.stderr.splitlines()[0].count("--until") == 1  # said once, not "--until: --until ..."
 
 
 def test_account_model_learns_from_early_cuts_and_detect_uses_it(tiny_world, tmp_path):

@@ -1,8 +1,9 @@
 """A tiny hand-made world for the report: a store ingested from synthetic records, and a matching
 `detect` results folder written by hand (so the report can be tested before and apart from detect).
 
-Two campaigns ("c-hydra" pivots to the newly released model-c; "c-grader" farms rubric grading
-through a user agent that carries HTML), 24 ordinary accounts and one flagged loner. One hydra
+Three campaigns ("c-hydra" pivots to the newly released model-c; "c-grader" farms rubric grading
+through a user agent that carries HTML; "c-burst" sends all its traffic within one hour and uses
+model-c less than the population does), 24 ordinary accounts and one flagged loner. One hydra
 prompt is `<script>alert(1)</script>…`: the report must show it as text.
 """
 
@@ -33,6 +34,9 @@ HYDRA = [f"hydra-{i:02d}" for i in range(10)]
 GRADER = [f"grader-{i}" for i in range(5)]
 USERS = [f"user-{i:03d}" for i in range(24)]
 LONER = "user-003"
+BURST = [f"burst-{i}" for i in range(3)]
+BURST_START = T0 + timedelta(hours=50, minutes=5)  # all of c-burst's traffic falls in one clock hour
+BURST_SKELETON = "You grade answers.\n§\nRate answer {…} for question <n> titled <q> on a scale of <n>"
 
 
 def _iso(t: datetime) -> str:
@@ -81,6 +85,11 @@ def _records(rng: random.Random) -> tuple[list[dict[str, Any]], dict[str, str]]:
             ts = T0 + timedelta(hours=2 + j * 3.3 + k * 0.1)
             add(a, ts, "model-b", f"Score this essay 1-10 against the rubric (clarity, evidence). Essay {j}: ...",
                 f"192.0.2.{k}", 64999, EVIL_UA, "tpl-rubric")
+    for k, a in enumerate(BURST):
+        for j in range(8):
+            ts = BURST_START + timedelta(minutes=j * 6 + k)
+            add(a, ts, "model-a" if j else "model-c", f'Rate answer {k}-{j} for question {j} titled "q{j}" on a scale of 10',
+                f"192.0.2.{50 + k}", 64777, "python-httpx/0.28", "tpl-burst", system="You grade answers.")
     return recs, tpl_of
 
 
@@ -98,6 +107,10 @@ def _accounts() -> list[dict[str, Any]]:
         out.append({"account_id": a, "created_at": _iso(T0 - timedelta(days=5, minutes=-3 * i)),
                     "email_domain": "grader.example", "payment_fingerprint": f"pf-grader-{i % 2}",
                     "country": "HK", "signup_path": "startup_program", "verified": False})
+    for i, a in enumerate(BURST):
+        out.append({"account_id": a, "created_at": _iso(T0 - timedelta(days=1, minutes=-i)),
+                    "email_domain": "burst.example", "payment_fingerprint": "pf-burst-shared-instrument-token",
+                    "country": "US", "signup_path": "self_serve", "verified": False})
     return out
 
 
@@ -154,6 +167,10 @@ def build_world(root: Path, seed: int = 3) -> dict[str, Path]:
                          "moved to model-c within 24h of release"))
         elif a in GRADER:
             rows.append((a, 0.82, True, "c-grader", "rubric grading at machine-regular intervals; shared user agent"))
+        elif a in BURST:
+            share = (88, 96, 92)[BURST.index(a)]  # reasons that differ only in a number
+            rows.append((a, 0.8, True, "c-burst", f"{share}% of traffic is one template shared with 3 accounts; "
+                                                  f"burst of 8 exchanges in one hour; burst of 8 exchanges in one hour"))
         elif a == LONER:
             rows.append((a, 0.71, True, "", "round-the-clock traffic"))
         else:
@@ -186,7 +203,13 @@ def build_world(root: Path, seed: int = 3) -> dict[str, Path]:
          "categories": {"rubric_grading": 1.0},
          "indicators": [{"kind": "client_stack", "value": f"64999|{EVIL_UA}|ja3-tpl-ru"}],
          "summary": "5 accounts grade essays against a rubric through one client stack.",
-         "evidence": {"client_stack": 1.0, "payment": 0.8}},
+         "evidence": {"client_stack": 1.0, "payment": 0.8},
+         "release_pivot": {"model": "model-c", "share_24h": 0.1, "population_share_24h": 0.2, "first_use": None}},
+        {"campaign_id": "c-burst", "accounts": BURST, "exchanges": sum(n_by[a] for a in BURST),
+         "first_seen": _iso(BURST_START), "last_seen": _iso(BURST_START + timedelta(minutes=44)), "risk": 0.8,
+         "categories": {"rubric_grading": 1.0}, "indicators": [], "summary": "3 accounts rate answers for 45 minutes.",
+         "evidence": {"template": 1.0},
+         "release_pivot": {"model": "model-c", "share_24h": 0.125, "population_share_24h": 0.2, "first_use": None}},
     ]
     (res / "campaigns.json").write_text(json.dumps(campaigns, indent=2))
 
@@ -209,7 +232,7 @@ def build_world(root: Path, seed: int = 3) -> dict[str, Path]:
     pq.write_table(pa.table(edges), res / "campaign_edges.parquet")
 
     tpl_rows: dict[tuple[str, str], dict[str, Any]] = {}
-    cid_of = {**{a: "c-hydra" for a in HYDRA}, **{a: "c-grader" for a in GRADER}}
+    cid_of = {**{a: "c-hydra" for a in HYDRA}, **{a: "c-grader" for a in GRADER}, **{a: "c-burst" for a in BURST}}
     for r in recs:
         cid = cid_of.get(r["account_id"])
         if cid is None:
@@ -227,6 +250,7 @@ def build_world(root: Path, seed: int = 3) -> dict[str, Path]:
         row["accounts"] = len(row["accounts"])
         row["skeleton"] = ("Solve the following problem step by step, showing all reasoning before the final "
                            "answer. Problem #<*>: <*>" if row["template_id"] == "tpl-reason"
+                           else BURST_SKELETON if row["template_id"] == "tpl-burst"
                            else "Score this essay 1-10 against the rubric (clarity, evidence). Essay <*>: ...")
     pq.write_table(pa.Table.from_pylist(list(tpl_rows.values())), res / "campaign_templates.parquet")
 

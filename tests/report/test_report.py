@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from report_world import EVIL_UA, GRADER, HYDRA, LONER, SCRIPT_PROMPT
+from report_world import BURST, EVIL_UA, GRADER, HYDRA, LONER, SCRIPT_PROMPT
 from typer.testing import CliRunner
 
 from distillguard.cli.main import app
@@ -30,7 +30,7 @@ def test_report_has_every_page(built_report: Path) -> None:
     names = set(_pages(built_report))
     assert {"index.html", "campaign-c-hydra.html", "campaign-c-grader.html"} <= names
     # one page per flagged account: hydra, grader and the loner
-    assert {f"account-{a}.html" for a in HYDRA + GRADER + [LONER]} <= names
+    assert {f"account-{a}.html" for a in HYDRA + GRADER + BURST + [LONER]} <= names
     assert "account-user-000.html" not in names  # not flagged
     assert (built_report / "assets" / "plotly.min.js").stat().st_size > 1_000_000
     assert (built_report / "assets" / "report.css").exists()
@@ -112,7 +112,7 @@ def test_missing_optional_inputs(report_world: dict[str, Path], tmp_path: Path) 
     shutil.copy(report_world["results"] / "campaigns.json", res)
     (res / "fingerprints.parquet").write_bytes(b"not parquet")
     r = build_report(res, None, tmp_path / "out")
-    assert r.campaign_pages == 2 and r.account_pages == 16
+    assert r.campaign_pages == 3 and r.account_pages == 19
     idx = (tmp_path / "out" / "index.html").read_text()
     assert "campaign_edges.parquet not available" in idx and "fingerprints.parquet could not be read" in idx
     assert "store is not available" in idx
@@ -137,7 +137,7 @@ def test_only_accounts_csv_and_no_campaigns(report_world: dict[str, Path], tmp_p
 
 def test_account_pages_are_capped(report_world: dict[str, Path], tmp_path: Path) -> None:
     r = build_report(report_world["results"], report_world["store"], tmp_path / "out", max_account_pages=3)
-    assert r.account_pages == 3 and r.account_pages_skipped == 13
+    assert r.account_pages == 3 and r.account_pages_skipped == 16
     assert len(list((tmp_path / "out").glob("account-*.html"))) == 3
     assert "pages were written for the 3 with the highest risk only" in (tmp_path / "out" / "index.html").read_text()
 

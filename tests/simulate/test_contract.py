@@ -148,7 +148,8 @@ def test_zero_quarantine_parquet_and_one_schema(tmp_path):
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "templates" / "attack.jsonl").is_file(), reason="public corpus not present")
+@pytest.mark.skipif(not (SHARED_DATA / "templates" / "attack.jsonl").is_file(),
+                    reason="public corpus not present: test_corpus_folder_world covers this on the fixture corpus")
 def test_public_corpus_world(tmp_path):
     world, summary = make_world(tmp_path, "corpus", scale="tiny", seed=0, corpus=SHARED_DATA)
     assert summary["corpus"] == str(SHARED_DATA)
@@ -157,6 +158,21 @@ def test_public_corpus_world(tmp_path):
     assert {check_record(r) for r in records} == {"openai", "anthropic"}
     keys = {t["template_key"] for t in pq.read_table(world / "truth" / "exchanges.parquet").to_pylist()}
     assert any(k and k.startswith(("alpaca-eval", "distilabel", "airoboros", "ultrafeedback")) for k in keys)
+    assert _ingest(world, tmp_path).rows_quarantined == 0
+
+
+def test_corpus_folder_world(tmp_path):
+    """The same ground as test_public_corpus_world, on the fixture corpus (no ../shared needed)."""
+    from corpus_fixture import write_corpus
+
+    folder = write_corpus(tmp_path / "corpus")
+    world, summary = make_world(tmp_path, "fixture", scale="tiny", seed=0, corpus=folder)
+    assert summary["corpus"] == str(folder)
+    from .conftest import read_exchanges
+    records = read_exchanges(world)
+    assert {check_record(r) for r in records} == {"openai", "anthropic"}
+    keys = {t["template_key"] for t in pq.read_table(world / "truth" / "exchanges.parquet").to_pylist()}
+    assert any(k and k.startswith("fixture-") for k in keys)  # templates came from the folder
     assert _ingest(world, tmp_path).rows_quarantined == 0
 
 

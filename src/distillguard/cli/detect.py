@@ -8,6 +8,8 @@ import orjson
 import typer
 
 from distillguard.cli._common import err, handle_errors, out, show_progress
+from distillguard.cli._progress import stage_progress
+from distillguard.cli.quarantine import MAX_QUARANTINE_PCT, check_share, print_unreadable, reasons_text
 
 
 def register(app: typer.Typer) -> None:
@@ -21,7 +23,18 @@ def detect_cmd(
     accounts: list[Path] = typer.Option([], "--accounts", help="Account records (JSONL, CSV, Parquet)."),
     events: list[Path] = typer.Option([], "--events", help="Event records (JSONL), e.g. model releases."),
     until: str = typer.Option(None, "--until", help="Use only exchanges before this RFC 3339 time."),
-    store: Path = typer.Option(None, "--store", help="Keep the ingested store here (default: a temporary folder)."),
+    store: Path = typer.Option(None, "--store", help="Keep the ingested store here (default: a temporary folder; "
+                                                     "the quarantine is then kept in OUT/quarantine)."),
+    infra: Path = typer.Option(None, "--infra", metavar="DIR",
+                               help="Your own infrastructure lists (datacenter_ipv4.txt, vpn_ipv4.txt, hosting_asns.txt, "
+                                    "disposable_domains.txt; see docs/infra.md); files absent there use the shipped "
+                                    "lists."),
+    max_quarantine: float = typer.Option(MAX_QUARANTINE_PCT, "--max-quarantine", metavar="PCT", min=0, max=100,
+                                         help="Exit 3 (after writing the outputs) when more than this percentage of "
+                                              "the records is quarantined."),
+    strict: bool = typer.Option(False, "--strict", help="Stop at a file that cannot be read to its end (a truncated "
+                                                         ".gz/.zst, a damaged Parquet file) instead of keeping what "
+                                                         "was read and going on."),
     turn_text: bool = typer.Option(False, "--turn-text", help="Keep every turn's text in the store (detection reads "
                                                               "only the system prompt and the last user turn, which "
                                                               "the store always keeps)."),
@@ -40,30 +53,30 @@ def detect_cmd(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
     """Find distillation campaigns: write accounts.csv (every account) and campaigns.json."""
+    from distillguard import progress
     from distillguard.decisions import Policy
+    from distillguard.fingerprints._infra import use_infra
     from distillguard.pipeline import detect
     from distillguard.settings import load_settings
 
-    progress = show_progress(quiet)
-
-    def on_stage(name: str) -> None:
-        if not quiet:
-            err.print(f"[dim]stage[/dim] {name}")
-
-    result = detect(exchanges, out_dir, accounts=accounts, events=events, until=until, store=store, turn_text=turn_text,
-                    policy=Policy.from_settings(load_settings(config), account_model=account_model,
-                                                use_account_model=not unsupervised, **_sample(classify_per_account)),
-                    on_stage=on_stage if progress or not quiet else None)
+    with stage_progress(show_progress(quiet)) as bars, use_infra(infra):
+        result = detect(exchanges, out_dir, accounts=accounts, events=events, until=until, store=store,
+                        turn_text=turn_text, strict=strict,
+                        policy=Policy.from_settings(load_settings(config), account_model=account_model,
+                                                    use_account_model=not unsupervised,
+                                                    **_sample(classify_per_account)),
+                        on_stage=bars.stage if bars else None, on_rows=lambda n: progress.advance("ingest", n))
     rep = result.ingest
     if rep.rows_quarantined:
-        err.print(f"{rep.rows_quarantined:,} of {rep.rows_read:,} records were quarantined "
-                  f"(see --store DIR/quarantine); reasons: "
-                  + ", ".join(f"{r}={n}" for c in rep.counts.values() for r, n in c.quarantine_by_reason.items()))
+        err.print(f"{rep.rows_quarantined:,} of {rep.rows_read:,} records were quarantined ({reasons_text(rep)}); "
+                  f"list them with `distillguard quarantine --store {result.quarantine.parent}`", markup=False)
+    print_unreadable(rep)
     if as_json:
         out.print_json(orjson.dumps(result.to_dict()).decode())
     elif not quiet:
         err.print(f"{result.accounts:,} accounts, {result.flagged:,} flagged, {result.campaigns} campaign(s); "
-                  f"wrote {out_dir}/accounts.csv and {out_dir}/campaigns.json")
+                  f"wrote {out_dir}/accounts.csv and {out_dir}/campaigns.json", markup=False)
+    check_share(rep, max_quarantine, result.quarantine.parent, "the outputs were written")
 
 
 def _sample(per_account: int | None) -> dict:

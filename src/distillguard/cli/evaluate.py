@@ -8,7 +8,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from distillguard.cli._common import err, fail, handle_errors, out
+from distillguard.cli._common import err, fail, handle_errors, out, show_progress
+from distillguard.cli._progress import stage_progress
 
 
 def register(app: typer.Typer) -> None:
@@ -22,7 +23,7 @@ def evaluate_cmd(
     early: bool = typer.Option(True, "--early/--no-early", help="Also measure recall 24 h after each campaign starts."),
     unsupervised: bool = typer.Option(False, "--unsupervised", help="Ignore any account model: no labels anywhere."),
     as_json: bool = typer.Option(False, "--json", help="Print the evaluation JSON on stdout."),
-    quiet: bool = typer.Option(False, "--quiet", "-q"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
     """Score detection on a simulated world: precision, recall, FPR, AUCs, per campaign and persona."""
@@ -37,9 +38,13 @@ def evaluate_cmd(
     labels = read_labels(labels_path)
     acc = [p for p in (world / "accounts.jsonl",) if p.exists()]
     ev = [p for p in (world / "events.jsonl",) if p.exists()]
-    say = None if quiet else (lambda s: err.print(f"[dim]stage[/dim] {s}"))
+    from distillguard import progress
+
     policy = Policy(use_account_model=not unsupervised)
-    full = detect([world / "exchanges"], out_dir / "full", accounts=acc, events=ev, on_stage=say, policy=policy)
+    with stage_progress(show_progress(quiet)) as bars:
+        full = detect([world / "exchanges"], out_dir / "full", accounts=acc, events=ev,
+                      on_stage=bars.stage if bars else None, policy=policy,
+                      on_rows=lambda n: progress.advance("ingest", n))
     result = {"world": str(world), "account_model": not unsupervised, "full": score_outputs(out_dir / "full", labels),
               "seconds": full.to_dict()["seconds"]}
     if early:

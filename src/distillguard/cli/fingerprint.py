@@ -46,9 +46,10 @@ def fingerprint_cmd(
                                            "(exchange_id, category, harvest), optional."),
     model: Path | None = typer.Option(None, "--model", help="Supervised account model (from `train accounts`)."),
     until: str | None = typer.Option(None, "--until", help="Use only exchanges before this RFC 3339 time."),
-    infra: Path | None = typer.Option(None, "--infra", help="Folder with datacenter_ipv4.txt, vpn_ipv4.txt, "
-                                      "disposable_domains.txt (default: $DISTILLGUARD_INFRA_DIR or "
-                                      "../shared/data/infra when present)."),
+    infra: Path | None = typer.Option(None, "--infra", metavar="DIR",
+                                      help="Your own infrastructure lists (datacenter_ipv4.txt, vpn_ipv4.txt, "
+                                           "hosting_asns.txt, disposable_domains.txt; see docs/infra.md); files "
+                                           "absent there use the shipped lists."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
@@ -85,6 +86,10 @@ def fingerprint_cmd(
         last[0] = now
         err.print(f"{stage}: {done:,}" + (f" / {total:,}" if total else "") + f" rows  ({now - t0:.0f}s)")
 
+    if infra is not None:
+        from distillguard.fingerprints._infra import check_infra_dir
+
+        check_infra_dir(infra)
     engine = open_engine(store)
     try:
         et, tpl = mine_templates(engine, progress=progress, until_us=until_us)

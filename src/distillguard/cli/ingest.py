@@ -8,7 +8,8 @@ import orjson
 import typer
 from rich.table import Table
 
-from distillguard.cli._common import err, fail, handle_errors, out, show_progress
+from distillguard.cli._common import err, handle_errors, out, show_progress
+from distillguard.cli.quarantine import MAX_QUARANTINE_PCT, check_share, print_unreadable, reasons_text
 
 
 def register(app: typer.Typer) -> None:
@@ -22,7 +23,14 @@ def ingest_cmd(
     store: Path = typer.Option(..., "--store", help="Store folder (created if absent)."),
     accounts: list[Path] = typer.Option([], "--accounts", help="Account files (JSONL, CSV, Parquet)."),
     events: list[Path] = typer.Option([], "--events", help="Event files (JSONL)."),
-    max_quarantine_share: float = typer.Option(0.01, help="Exit 3 when more than this share of rows is quarantined."),
+    max_quarantine: float = typer.Option(MAX_QUARANTINE_PCT, "--max-quarantine", metavar="PCT", min=0, max=100,
+                                         help="Exit 3 (after storing the good records) when more than this percentage "
+                                              "of the records is quarantined."),
+    max_quarantine_share: float = typer.Option(None, "--max-quarantine-share", hidden=True,
+                                               help="Deprecated: the same limit as a fraction (0.01 = 1%)."),
+    strict: bool = typer.Option(False, "--strict", help="Stop at a file that cannot be read to its end (a truncated "
+                                                         ".gz/.zst, a damaged Parquet file) instead of keeping what "
+                                                         "was read and going on."),
     as_json: bool = typer.Option(False, "--json", help="Print the run report as JSON on stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
@@ -30,16 +38,16 @@ def ingest_cmd(
     """Read contract records, normalise them, quarantine bad ones and write the Parquet store."""
     from distillguard.ingest import ingest_paths
 
-    report = _run_with_progress(lambda cb: ingest_paths(paths, store, accounts=accounts, events=events, on_rows=cb),
+    report = _run_with_progress(lambda cb: ingest_paths(paths, store, accounts=accounts, events=events, on_rows=cb,
+                                                        strict=strict),
                                 show_progress(quiet), "ingest")
     if as_json:
         out.print_json(orjson.dumps(report.to_dict()).decode())
     else:
         print_report(report)
-    if report.quarantine_share > max_quarantine_share:
-        fail(f"{report.rows_quarantined} of {report.rows_read} rows ({report.quarantine_share:.1%}) were quarantined, "
-             f"over the {max_quarantine_share:.1%} limit; good rows were stored",
-             3, f"see the quarantine table in {store}/quarantine (reason, detail, source, source_row, raw)")
+    if max_quarantine_share is not None:
+        max_quarantine = max_quarantine_share * 100
+    check_share(report, max_quarantine, store, "the good records were stored")
 
 
 def _run_with_progress(job, enabled: bool, label: str):  # type: ignore[no-untyped-def]
@@ -68,12 +76,9 @@ def print_report(report) -> None:  # type: ignore[no-untyped-def]
         if c.rows_read:
             table.add_row(kind, f"{c.rows_read:,}", f"{c.rows_stored:,}", f"{c.rows_quarantined:,}", f"{c.duplicates:,}")
     err.print(table)
-    reasons: dict[str, int] = {}
-    for c in report.counts.values():
-        for r, n in c.quarantine_by_reason.items():
-            reasons[r] = reasons.get(r, 0) + n
-    if reasons:
-        err.print("quarantined by reason: " + ", ".join(f"{r}={n:,}" for r, n in sorted(reasons.items())))
+    if report.rows_quarantined:
+        err.print("quarantined by reason: " + reasons_text(report), markup=False)
+    print_unreadable(report)
     if report.skipped_files:
         err.print(f"skipped {len(report.skipped_files)} file(s) of unknown format: "
                   + ", ".join(report.skipped_files[:5]) + (" ..." if len(report.skipped_files) > 5 else ""))

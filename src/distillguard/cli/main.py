@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from distillguard import __version__
+from distillguard.cli._common import plain_metavars
 
 app = typer.Typer(
     name="distillguard",
@@ -35,7 +36,7 @@ def _register() -> None:
     from distillguard.cli import ingest as _ingest
 
     _ingest.register(app)
-    for name in ("simulate", "train", "fingerprint", "detect", "evaluate", "report"):
+    for name in ("simulate", "train", "fingerprint", "detect", "evaluate", "report", "quarantine"):
         try:
             module = __import__(f"distillguard.cli.{name}", fromlist=["register"])
         except ModuleNotFoundError as exc:
@@ -46,6 +47,7 @@ def _register() -> None:
 
 
 _register()
+plain_metavars(app)
 
 
 def main() -> None:

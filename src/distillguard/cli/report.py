@@ -6,7 +6,8 @@ from pathlib import Path
 
 import typer
 
-from distillguard.cli._common import err, fail, handle_errors, out
+from distillguard.cli._common import err, fail, handle_errors, out, show_progress
+from distillguard.cli._progress import stage_progress
 
 
 def register(app: typer.Typer) -> None:
@@ -29,7 +30,10 @@ def report_cmd(
 
     if store is not None and not store.is_dir():
         fail(f"--store {store}: no such folder", 3, "give the --store folder of `distillguard detect`, or leave it out")
-    result = build_report(results, store, out_dir, max_account_pages=max_account_pages)
+    with stage_progress(show_progress(quiet), unit="pages") as bars:
+        if bars:
+            bars.stage("report")
+        result = build_report(results, store, out_dir, max_account_pages=max_account_pages)
     if quiet:
         return
     for note in result.notes:

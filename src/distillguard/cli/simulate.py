@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
         corpus: Path | None = typer.Option(None, "--corpus", help="Public corpus folder (shared/data)."),
         config: Path | None = typer.Option(None, "--config", help="TOML or JSON file overriding knobs."),
         fmt: str | None = typer.Option(None, "--format", help="jsonl or parquet (default: jsonl for tiny)."),
-        quiet: bool = typer.Option(False, "--quiet", help="No progress output."),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
         as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
     ) -> None:
         """Simulate benign personas and distillation campaigns as contract-shaped API logs."""

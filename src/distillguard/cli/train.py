@@ -27,8 +27,9 @@ def _default_data() -> Path:
 @train_app.command("classifier")
 @handle_errors
 def classifier_cmd(
-    data: Path = typer.Option(None, "--data", help="Shared corpus folder (templates/, prompts/). "
-                                                  "Default: ../shared/data."),
+    data: Path = typer.Option(None, "--data", help="Corpus folder (templates/attack.jsonl, templates/attack_seeds.jsonl, "
+                                                  "prompts/benign.jsonl.gz, prompts/tau2_agent_system.jsonl; the open "
+                                                  "corpus has this layout). Default: ../shared/data."),
     world: list[Path] = typer.Option([], "--world", help="Simulated world folder(s) with truth/exchanges.parquet."),
     out_dir: Path = typer.Option(None, "--out", help="Artefact folder. Default: the package's shipped model/ folder."),
     seed: int = typer.Option(0, "--seed", help="Seed for rendering and splits (same seed -> same weights)."),

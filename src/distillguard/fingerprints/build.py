@@ -138,8 +138,10 @@ def _build(engine: Engine, et: pa.Table, tpl: pa.Table, classified: pa.Table | N
     parts.append(engine.sql(_sql.LIFECYCLE.format(disposable=d_expr)))
 
     # Datacenter / VPN address share.
-    ips = engine.sql("SELECT DISTINCT client_ip FROM _fp_x WHERE client_ip IS NOT NULL").column(0).combine_chunks()
-    flags = ip_flags(ips, folder) if len(ips) else None
+    ip_asn = engine.sql("SELECT client_ip, max(client_asn) AS asn FROM _fp_x WHERE client_ip IS NOT NULL "
+                        "GROUP BY client_ip")
+    ips = ip_asn.column(0).combine_chunks()
+    flags = ip_flags(ips, folder, ip_asn.column(1).combine_chunks()) if len(ips) else None
     if flags is not None:
         engine.register("_fp_ip", flags)
         parts.append(engine.sql(_sql.IPS))

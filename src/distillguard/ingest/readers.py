@@ -79,10 +79,74 @@ def _open_binary(path: Path) -> io.BufferedIOBase:
     if name.endswith(".gz"):
         return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
     if name.endswith(".zst"):
+        return _ZstdReader(raw)  # type: ignore[return-value]
+    return raw
+
+
+class _ZstdReader:
+    """Decompress a .zst file frame by frame; a stream that stops inside a frame raises EOFError
+    (zstandard's `stream_reader` ends quietly there, and a truncated file would pass as complete)."""
+
+    def __init__(self, raw: io.BufferedIOBase) -> None:
         import zstandard
 
-        return zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)  # type: ignore[return-value]
-    return raw
+        self._new = zstandard.ZstdDecompressor().decompressobj
+        self._error = zstandard.ZstdError
+        self._raw = raw
+        self._obj = self._new()
+        self._started = False  # whether the current frame has had input
+
+    def read1(self, size: int = 1 << 16) -> bytes:
+        while True:
+            data = self._raw.read(size)
+            if not data:
+                if self._started and not self._obj.eof:
+                    raise EOFError("the .zst stream ends inside a frame (the file is truncated)")
+                return b""
+            out = []
+            while data:
+                if self._obj.eof:  # the next frame starts in this chunk
+                    self._obj, self._started = self._new(), False
+                self._started = True
+                try:
+                    out.append(self._obj.decompress(data))
+                except self._error as exc:
+                    raise ValueError(f"not a valid .zst stream: {exc}") from exc
+                data = self._obj.unused_data if self._obj.eof else b""
+            if any(out):
+                return b"".join(out)
+
+    read = read1
+
+    def __enter__(self) -> _ZstdReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._raw.close()
+
+
+def _chunks(fh: io.BufferedIOBase) -> Iterator[bytes]:
+    """About CHUNK_BYTES at a time, gathered from small reads: when the stream breaks off (a
+    truncated .gz), what was decompressed before the break is yielded before the error."""
+    read = getattr(fh, "read1", None) or fh.read
+    buf: list[bytes] = []
+    size = 0
+    while True:
+        try:
+            piece = read(1 << 16)
+        except (OSError, EOFError, ValueError):
+            if buf:
+                yield b"".join(buf)
+            raise
+        if not piece:
+            break
+        buf.append(piece)
+        size += len(piece)
+        if size >= CHUNK_BYTES:
+            yield b"".join(buf)
+            buf, size = [], 0
+    if buf:
+        yield b"".join(buf)
 
 
 def iter_jsonl(path: Path, batch_rows: int) -> Iterator[list[tuple[int, bytes | str]]]:
@@ -95,10 +159,7 @@ def iter_jsonl(path: Path, batch_rows: int) -> Iterator[list[tuple[int, bytes | 
     tail = b""
     try:
         with _open_binary(path) as fh:
-            while True:
-                chunk = fh.read(CHUNK_BYTES)
-                if not chunk:
-                    break
+            for chunk in _chunks(fh):
                 lines = (tail + chunk).split(b"\n")
                 tail = lines.pop()
                 for line in lines:
@@ -117,10 +178,21 @@ def iter_jsonl(path: Path, batch_rows: int) -> Iterator[list[tuple[int, bytes | 
                                   hint="check that the file is complete and its suffix matches its compression",
                                   path=str(path)) from exc
         # A truncated tail (e.g. a cut-off .gz): keep what was read, then report the rest.
-        # A str (not bytes) marks the damage: parse_line turns it into an invalid_json row.
-        batch.append((row + 1, f"file ends in a damaged block: {exc}"))
+        # A str (not bytes) marks the damage: parse_line turns it into an unreadable_file row.
+        batch.append((row + 1, damage_note(path, row, exc)))
     if batch:
         yield batch
+
+
+def damage_note(path: Path, rows_read: int, exc: BaseException) -> str:
+    """The one-line detail of an `unreadable_file` quarantine row."""
+    where = f"after line {rows_read}" if rows_read else "from its start"
+    return f"{path.name} cannot be read {where} ({type(exc).__name__}: {str(exc)[:160]}); the rest of the file is lost"
+
+
+def is_damage_marker(entry: Any) -> bool:
+    """Whether a batch entry is a reader's note of an unreadable file (see `iter_jsonl`)."""
+    return isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[1], str)
 
 
 def parse_line(row: int, line: bytes | str, from_parquet: bool = False) -> RawRow:
@@ -132,8 +204,8 @@ def parse_line(row: int, line: bytes | str, from_parquet: bool = False) -> RawRo
     """
     if from_parquet:
         return RawRow(row, "", load_duckdb_json(line))
-    if isinstance(line, str):  # the reader's note of a damaged compressed tail
-        return RawRow(row, "", None, ("invalid_json", line))
+    if isinstance(line, str):  # the reader's note of a file it could not read (to its end)
+        return RawRow(row, "", None, ("unreadable_file", line))
     if line.endswith(b"\r"):
         line = line[:-1]
     try:

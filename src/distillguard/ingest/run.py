@@ -25,8 +25,9 @@ from distillguard.ingest.dedup import IdSet, hash_ids
 from distillguard.ingest.normalise import Rejected, normalise_account, normalise_event, normalise_exchange
 from distillguard.ingest.parquet_sql import SqlBatch, SqlPrefetch
 from distillguard.ingest.parquet_sql import plan as sql_plan
-from distillguard.ingest.readers import (RawRow, discover, file_format, iter_parquet_from, iter_rows, parse_line,
-                                        raw_text)
+from distillguard.errors import UnreadableInput
+from distillguard.ingest.readers import (RawRow, damage_note, discover, file_format, is_damage_marker,
+                                        iter_parquet_from, iter_rows, parse_line, raw_text)
 from distillguard.schema import ACCOUNTS, EVENTS, EXCHANGES, QUARANTINE
 
 KINDS = ("exchange", "account", "event")
@@ -55,6 +56,7 @@ class IngestReport:
     store: str
     files: list[str] = field(default_factory=list)
     skipped_files: list[str] = field(default_factory=list)
+    unreadable_files: list[str] = field(default_factory=list)  # read only in part, or not at all (quarantined)
     partial_files_removed: int = 0
     counts: dict[str, KindCounts] = field(default_factory=lambda: {k: KindCounts() for k in KINDS})
     seconds: float = 0.0
@@ -195,8 +197,9 @@ def without_turn_text(table: pa.Table) -> pa.Table:
 
 class _Ingest:
     def __init__(self, store: Path, run_id: str, on_rows: Callable[[int], None] | None, workers: int,
-                 turn_text: bool = True) -> None:
+                 turn_text: bool = True, strict: bool = False) -> None:
         self.store = store
+        self.strict = strict
         self.run_id = run_id
         self.turn_text = turn_text
         self.on_rows = on_rows or (lambda n: None)
@@ -265,15 +268,32 @@ class _Ingest:
             if sql.has(path):
                 done = yield from _tagged(source, sql.batches(path))
                 if done is not None:  # the query failed part-way: read the rest record by record
-                    for batch in iter_parquet_from(path, done):
-                        yield source, "exchange", batch
+                    yield from self._file_batches(path, source, "exchange", iter_parquet_from(path, done), done)
             else:
-                for batch in iter_rows(path):
-                    if kind is None:
-                        kind = sniff_batch_kind(path, batch)
-                    yield source, kind, batch
+                yield from self._file_batches(path, source, kind)
             self.report.files.append(source)
             self.report.bytes_read += path.stat().st_size
+
+    def _file_batches(self, path: Path, source: str, kind: str | None,  # type: ignore[no-untyped-def]
+                      batches: Iterator[list[Any]] | None = None, rows: int = 0):
+        """One file's batches. A file that breaks off (a truncated .gz, a damaged Parquet file)
+        keeps what was read and ends in one `unreadable_file` row, unless `strict`; a named
+        accounts or events file that cannot be opened at all stops the run."""
+        try:
+            for batch in batches if batches is not None else iter_rows(path):
+                if self.strict and batch and is_damage_marker(batch[-1]):
+                    raise UnreadableInput(f"cannot read {path}: {batch[-1][1]}", path=str(path),
+                                          hint="without --strict the records before the damage are kept")
+                if kind is None:
+                    kind = sniff_batch_kind(path, batch)
+                rows += len(batch)
+                yield source, kind, batch
+        except (UnreadableInput, OSError, pa.ArrowException) as exc:
+            if self.strict or kind in ("account", "event") and rows == 0:
+                if isinstance(exc, UnreadableInput):
+                    raise
+                raise UnreadableInput(f"cannot read {path}: {exc}", path=str(path)) from exc
+            yield source, kind or "exchange", [(rows + 1, damage_note(path, rows, exc))]
 
     def _absorb(self, source: str, fast: pa.Table | None, n_fast: int,
                 done: Future[BatchResult] | BatchResult) -> None:
@@ -286,6 +306,8 @@ class _Ingest:
             res = BatchResult(res.kind, res.rows_read, table, res.small_rows, res.bad)
         counts = self.report.counts[res.kind]
         counts.rows_read += res.rows_read + n_fast
+        if any(b[2] == "unreadable_file" for b in res.bad) and source not in self.report.unreadable_files:
+            self.report.unreadable_files.append(source)
         self._quarantine(res.bad, res.kind, source, counts)
         if res.table is not None:
             self._store_exchanges(res.table, counts)
@@ -388,6 +410,7 @@ def ingest_paths(
     on_rows: Callable[[int], None] | None = None,
     workers: int | None = None,
     turn_text: bool = True,
+    strict: bool = False,
 ) -> IngestReport:
     """Ingest exchange files/folders (kind sniffed per file) plus explicit account and event files.
 
@@ -396,12 +419,18 @@ def ingest_paths(
     the conversation, are kept in full. On simulator Parquet that store is 55% smaller and
     ingest ~20% faster.
 
+    A file that cannot be read to its end (a truncated or corrupt .gz/.zst, a damaged Parquet
+    file) keeps the records read before the damage and adds one `unreadable_file` quarantine
+    row naming it (listed in `report.unreadable_files`); the other files are read as usual.
+    With `strict`, such a file stops the run with `UnreadableInput` instead.
+
     Returns an `IngestReport` whose counts satisfy rows_read = stored + quarantined + duplicates.
 
     Raises
     ------
     UnreadableInput
-        When a named path does not exist or a whole file cannot be read.
+        When a named path does not exist, a named accounts/events file cannot be opened, or
+        (with `strict`) any file cannot be read to its end.
     """
     start = time.perf_counter()
     store.mkdir(parents=True, exist_ok=True)
@@ -409,7 +438,7 @@ def ingest_paths(
     acc_files, _ = discover(accounts or [])
     ev_files, _ = discover(events or [])
     job = _Ingest(store, run_id or new_run_id(), on_rows, workers if workers is not None else (os.cpu_count() or 1),
-                  turn_text)
+                  turn_text, strict)
     job.report.skipped_files = [str(p) for p in skipped]
     try:
         job.run([(f, None) for f in files] + [(f, "account") for f in acc_files] + [(f, "event") for f in ev_files])

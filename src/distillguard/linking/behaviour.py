@@ -80,10 +80,16 @@ def _robust_z(x: np.ndarray) -> np.ndarray:
     """(x - median) / IQR per column (std where the IQR is 0), clipped; NaN becomes the median."""
     if x.size == 0:
         return x
-    with np.errstate(all="ignore"):
-        med = np.nanmedian(x, axis=0)
-        iqr = np.nanquantile(x, 0.75, axis=0) - np.nanquantile(x, 0.25, axis=0)
-        sd = np.nanstd(x, axis=0)
+    # A feature null for every account (no accounts file, say) has no median: it scores 0, and
+    # numpy is never asked for statistics of an all-NaN column (that warns on every run).
+    has = ~np.isnan(x).all(axis=0)
+    med, iqr, sd = np.zeros(x.shape[1]), np.zeros(x.shape[1]), np.zeros(x.shape[1])
+    if has.any():
+        xs = x[:, has]
+        with np.errstate(all="ignore"):
+            med[has] = np.nanmedian(xs, axis=0)
+            iqr[has] = np.nanquantile(xs, 0.75, axis=0) - np.nanquantile(xs, 0.25, axis=0)
+            sd[has] = np.nanstd(xs, axis=0)
     scale = np.where(iqr > 1e-9, iqr, np.where(sd > 1e-9, sd, 1.0))
     med = np.nan_to_num(med)
     z = (x - med) / scale

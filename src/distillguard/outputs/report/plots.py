@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import networkx as nx
@@ -73,6 +73,19 @@ def _layout(fig: go.Figure, title: str, height: int = 420, **kw: Any) -> go.Figu
 # ---------------------------------------------------------------- timelines
 
 
+def every_bin(buckets: list[datetime], bin_label: str) -> list[datetime]:
+    """Every bin from one before the first to one after the last, so that an empty bin reads 0
+    (not a line drawn across the gap) and traffic that fits in one bin still draws an area."""
+    step = timedelta(days=1) if bin_label == "day" else timedelta(hours=1)
+    if not buckets or not all(isinstance(b, datetime) for b in buckets):
+        return buckets
+    out, t = [], buckets[0] - step
+    while t <= buckets[-1] + step:
+        out.append(t)
+        t += step
+    return out
+
+
 def timeline(rows: list[dict[str, Any]], releases: list[dict[str, Any]], title: str, bin_label: str,
              height: int = 380) -> go.Figure | None:
     """Stacked exchanges per time bin by model; a dashed vertical line at each model release.
@@ -83,7 +96,7 @@ def timeline(rows: list[dict[str, Any]], releases: list[dict[str, Any]], title: 
         return None
     models = sorted({r["model"] or "(none)" for r in rows}, key=lambda m: -sum(r["n"] for r in rows
                                                                               if (r["model"] or "(none)") == m))
-    buckets = sorted({r["bucket"] for r in rows})
+    buckets = every_bin(sorted({r["bucket"] for r in rows}), bin_label)
     pos = {b: i for i, b in enumerate(buckets)}
     fig = go.Figure()
     for m in models:

@@ -19,13 +19,15 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from distillguard import __version__
 from distillguard.errors import ExportError
+from distillguard import progress
 from distillguard.outputs.report import plots
+from distillguard.outputs.report._features import _features, feature_descriptions, fingerprint_rows, fmt_num
+from distillguard.outputs.report._text import TEMPLATE_MARKERS, group_reasons, pivot_cell, unique
 from distillguard.outputs.report.data import Results, Store, load_results
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -81,21 +83,6 @@ def fmt_pct(x: Any, digits: int = 1) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
     return f"{100 * float(x):.{digits}f}%"
-
-
-def fmt_num(x: Any) -> str:
-    if x is None:
-        return "–"
-    if isinstance(x, bool):
-        return "yes" if x else "no"
-    if isinstance(x, int | np.integer):
-        return f"{int(x):,}"
-    if isinstance(x, float | np.floating):
-        if math.isnan(x):
-            return "–"
-        ax = abs(x)
-        return f"{x:,.0f}" if ax >= 1000 else f"{x:.3g}" if ax >= 0.001 or ax == 0 else f"{x:.2e}"
-    return str(x)
 
 
 def cut(text: Any, limit: int = MAX_TEXT) -> str:
@@ -155,69 +142,6 @@ def _bucketed(rows: list[dict[str, Any]], key: str = "model") -> tuple[list[dict
     for r in rows:
         agg[(r["bucket"].replace(hour=0), r[key])] += int(r["n"])
     return [{"bucket": b, key: k, "n": n} for (b, k), n in agg.items()], "day"
-
-
-# ---------------------------------------------------------------- fingerprints
-
-
-def _features(fp: pa.Table | None) -> tuple[list[str], dict[str, int], np.ndarray] | None:
-    """Numeric feature columns of the fingerprints table as a float matrix (NaN for null)."""
-    if fp is None or "account_id" not in fp.column_names or fp.num_rows == 0:
-        return None
-    names = [f.name for f in fp.schema if f.name != "account_id"
-             and (pa.types.is_integer(f.type) or pa.types.is_floating(f.type) or pa.types.is_boolean(f.type))]
-    if not names:
-        return None
-    cols = []
-    for n in names:
-        col = fp.column(n)
-        if pa.types.is_boolean(col.type):
-            col = col.cast(pa.int8())
-        cols.append(np.asarray(col.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64))
-    index = {a: i for i, a in enumerate(fp.column("account_id").to_pylist())}
-    return names, index, np.column_stack(cols)
-
-
-def feature_descriptions(fp: pa.Table | None) -> dict[str, str]:
-    """Column descriptions: from the parquet field metadata, else the fingerprints schema, else none."""
-    out: dict[str, str] = {}
-    try:
-        from distillguard.schema.fingerprints import FINGERPRINTS
-
-        out.update({c.name: c.description for c in FINGERPRINTS.columns})
-    except Exception:  # the schema module is optional to the report
-        pass
-    if fp is not None:
-        for f in fp.schema:
-            d = (f.metadata or {}).get(b"description")
-            if d:
-                out[f.name] = d.decode("utf-8", "replace")
-    return out
-
-
-def fingerprint_rows(feats: tuple[list[str], dict[str, int], np.ndarray] | None, account: str) -> list[dict[str, Any]]:
-    """Per feature: the account's value, the population median, and its percentile among accounts."""
-    if feats is None:
-        return []
-    names, index, m = feats
-    i = index.get(account)
-    if i is None:
-        return []
-    rows = []
-    for j, name in enumerate(names):
-        col = m[:, j]
-        pop = np.sort(col[~np.isnan(col)])
-        v = m[i, j]
-        if not len(pop) or np.isnan(v):
-            pct = None
-        else:
-            lo, hi = np.searchsorted(pop, v, "left"), np.searchsorted(pop, v, "right")
-            pct = float(100.0 * (lo + 0.5 * (hi - lo)) / len(pop))
-        med = float(np.median(pop)) if len(pop) else None
-        rows.append({"name": name, "value": None if np.isnan(v) else float(v), "median": med, "percentile": pct,
-                     "value_text": fmt_num(None if np.isnan(v) else float(v)), "median_text": fmt_num(med),
-                     "population": int(len(pop))})
-    return rows
 
 
 # ---------------------------------------------------------------- the build
@@ -360,9 +284,11 @@ class _Builder:
         for c in self.campaigns:
             self.campaign(c, total)
             result.campaign_pages += 1
+            progress.advance("report", 1)
         for a in self.paged:
             self.account(a)
             result.account_pages += 1
+            progress.advance("report", 1)
         result.account_pages_skipped = len(self.flagged) - len(self.paged)
         if result.account_pages_skipped:
             self.notes.append(f"{len(self.flagged):,} accounts are flagged; pages were written for the "
@@ -384,10 +310,10 @@ class _Builder:
                          "share": c["exchanges"] / total if total else None, "risk": c["risk"],
                          "first_seen": c.get("first_seen"), "last_seen": c.get("last_seen"),
                          "categories": [f"{k} {fmt_pct(v, 0)}" for k, v in cats],
-                         "pivot": (c.get("release_pivot") or {}).get("model")})
+                         "pivot": pivot_cell(c.get("release_pivot"))})
         n_accounts = len(self.accounts) or self.store_accounts
         flagged_rows = [{"id": a["account_id"], "risk": a["risk"], "campaign": self.campaign_of.get(a["account_id"]),
-                         "reasons": a["reasons"], "page": self.account_page.get(a["account_id"])}
+                         "reasons": unique(a["reasons"]), "page": self.account_page.get(a["account_id"])}
                         for a in self.flagged[:self.max_account_pages]]
         totals = {
             "campaigns": len(self.campaigns), "accounts": n_accounts,
@@ -464,13 +390,14 @@ class _Builder:
                 "countries": Counter(r.get("country") or "(unknown)" for r in su_rows).most_common(10),
                 "verified": sum(1 for r in su_rows if r.get("verified")) / len(su_rows),
             }
-        reason_counts = Counter(r for m in member_rows for r in m["reasons"]).most_common(15)
+        reason_counts = group_reasons(r for m in member_rows for r in unique(m["reasons"]))
         self.render("campaign.html", self.campaign_page[cid], title=f"Campaign {cid}", c=c,
                     share=c["exchanges"] / total if total else None, figs=figs, graph_note=graph_note,
                     edges_available=self.res.edges is not None, templates=templates,
                     templates_total=templates_total, indicators=dict(indicators),
                     infra=self.infra.get(cid, {}), store_available=self.store.available, members=member_rows,
-                    signup=signup, reason_counts=reason_counts, pivot=c.get("release_pivot") or None)
+                    signup=signup, reason_counts=reason_counts, pivot=c.get("release_pivot") or None,
+                    markers=TEMPLATE_MARKERS)
 
     def account(self, a: dict[str, Any]) -> None:
         aid = a["account_id"]
@@ -480,9 +407,12 @@ class _Builder:
         fig = plots.percentile_bars(fp, "Fingerprint against all accounts (most unusual features)")
         fp_sorted = sorted(fp, key=lambda f: -abs((f["percentile"] if f["percentile"] is not None else 50) - 50))
         score = self.scores.get(aid, {})
-        score_reasons = [s.strip() for s in str(score.get("reasons") or "").split(";") if s.strip()]
+        reasons = unique(a["reasons"])
+        # The behaviour model's reasons that the decision does not already give (never the same line twice).
+        score_reasons = [r for r in unique(str(score.get("reasons") or "").split(";")) if r not in reasons]
         cid = self.campaign_of.get(aid)
-        self.render("account.html", self.account_page[aid], title=f"Account {aid}", a=a, campaign=cid,
+        self.render("account.html", self.account_page[aid], title=f"Account {aid}", a={**a, "reasons": reasons},
+                    campaign=cid,
                     fig=plots.to_div(fig, "fig-fingerprint"), features=fp_sorted,
                     fingerprints_available=self.feats is not None,
                     population=len(self.feats[1]) if self.feats else 0,

@@ -270,7 +270,10 @@ def train(data_dir: Path, worlds: Sequence[Path] = (), cfg: TrainConfig = TrainC
     missing = cp.missing_files(data_dir)
     if missing:
         raise ConfigError(f"training data not found in {data_dir}: missing {', '.join(missing)}",
-                          hint="pass --data PATH to the shared corpus folder (the one holding templates/ and prompts/)")
+                          hint="training needs a corpus folder with templates/attack.jsonl, "
+                               "templates/attack_seeds.jsonl, prompts/benign.jsonl.gz and "
+                               "prompts/tau2_agent_system.jsonl (docs/classifier.md); pass it with --data PATH. "
+                               "detect needs none of this: the trained model ships with the package")
     for w in worlds:
         if not (Path(w) / "truth" / "exchanges.parquet").is_file():
             raise ConfigError(f"world {w} has no truth/exchanges.parquet",
