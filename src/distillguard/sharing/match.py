@@ -1,0 +1,171 @@
+"""Check one's own store against a partner's indicators: which accounts carry them, in how many exchanges.
+
+Every distinct observed value is keyed once under the shared key and looked up in each partner
+campaign's keyed sets (lists or Bloom filters); values the partner shared raw are compared in
+canonical form; templates mined from the store are sketched with the same keyed MinHash and
+compared with the partner's sketches. A partner template that matches a large share of local
+accounts is dropped as generic (the local population is the null model).
+
+Output (`SIGHTINGS_COLUMNS`, one row per account, partner campaign and kind) is what
+`detect --partner-matches FILE` reads.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+
+from distillguard.errors import ConfigError, InputError
+from distillguard.sharing.importing import PartnerIndicators
+from distillguard.sharing.keyed import KeyedSet, canonical, hmac_value, jaccard, key_id, sketch_from_b64, template_sketch
+from distillguard.sharing.observe import observed_tokens
+from distillguard.sharing.settings import SharingSettings
+
+SIGHTINGS_COLUMNS = ["account_id", "partner_campaign", "partner_operator", "kind", "values_matched", "exchanges",
+                     "first_seen", "last_seen"]
+# A partner template matching more than this share of local accounts says nothing about any one.
+GENERIC_TEMPLATE_SHARE = 0.05
+
+
+@dataclass
+class MatchReport:
+    out: str
+    partner_campaigns: int
+    accounts: int
+    rows: int
+    by_kind: dict[str, int]
+
+    def to_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+def _check_key(ind: PartnerIndicators, key: bytes) -> None:
+    mine = key_id(key)
+    theirs = {c.key_id for c in ind.campaigns if c.key_id}
+    if theirs and mine not in theirs:
+        raise ConfigError(f"the indicators were keyed with key id {sorted(theirs)[0]}, this key is {mine}",
+                          hint="use the key file shared with this partner (--share-key)")
+
+
+def match_store(store: Path, ind: PartnerIndicators, key: bytes, settings: SharingSettings | None = None,
+                until_us: int | None = None) -> list[dict]:
+    """Sighting rows (dicts with `SIGHTINGS_COLUMNS`) of the partner's indicators in `store`."""
+    settings = settings or SharingSettings()
+    _check_key(ind, key)
+    if not (store / "exchanges").exists():
+        raise InputError(f"{store} holds no exchanges table", hint="pass a store written by `distillguard ingest` "
+                         "or `distillguard detect --store`", path=str(store))
+    tokens = observed_tokens(store, until_us).to_pydict()
+    sets = [(c, {kind: KeyedSet(doc) for kind, doc in c.keyed.items()},
+             {kind: {canonical(kind, v) for v in vals} for kind, vals in c.raw.items()},
+             {str(a) for a in c.asns}) for c in ind.campaigns]
+    digest_cache: dict[tuple[str, str], str] = {}
+    hits: dict[tuple[str, str, str], list] = {}
+    for acct, kind, value, n, first, last in zip(tokens["account_id"], tokens["kind"], tokens["value"],
+                                                 tokens["exchanges"], tokens["first_ts"], tokens["last_ts"],
+                                                 strict=True):
+        for c, keyed, raw, asns in sets:
+            found = False
+            if kind in keyed:
+                d = digest_cache.get((kind, value))
+                if d is None:
+                    d = digest_cache[(kind, value)] = hmac_value(key, kind, value)
+                found = d in keyed[kind]
+            if not found and kind in raw:
+                found = canonical(kind, value) in raw[kind]
+            if not found and kind == "asn":
+                found = value in asns
+            if found:
+                _add(hits, (acct, c.stix_id, kind), n, first, last)
+    _match_templates(store, ind, key, settings, hits, until_us)
+    operator = {c.stix_id: c.operator or "" for c in ind.campaigns}
+    rows = []
+    for (acct, cid, kind), (values, n, first, last) in sorted(hits.items()):
+        rows.append({"account_id": acct, "partner_campaign": cid, "partner_operator": operator.get(cid, ""),
+                     "kind": kind, "values_matched": values, "exchanges": n,
+                     "first_seen": first.isoformat() if first else "", "last_seen": last.isoformat() if last else ""})
+    return rows
+
+
+def _add(hits: dict, k: tuple, n: int, first, last) -> None:  # type: ignore[no-untyped-def]
+    cur = hits.get(k)
+    if cur is None:
+        hits[k] = [1, int(n), first, last]
+    else:
+        cur[0] += 1
+        cur[1] += int(n)
+        cur[2] = min(cur[2], first) if first and cur[2] else cur[2] or first
+        cur[3] = max(cur[3], last) if last and cur[3] else cur[3] or last
+
+
+def _match_templates(store: Path, ind: PartnerIndicators, key: bytes, settings: SharingSettings,
+                     hits: dict, until_us: int | None) -> None:
+    partner = [(c.stix_id, sketch_from_b64(s["minhash_b64"]), float(c.sketches.get("match_jaccard",
+                                                                                 settings.template_match_jaccard)))
+               for c in ind.campaigns for s in (c.sketches.get("sketches") or [])]
+    if not partner:
+        return
+    from distillguard.engine import open_engine
+    from distillguard.templates import mine_templates
+
+    engine = open_engine(store)
+    try:
+        if until_us is not None:
+            engine.restrict_until(until_us)
+        ex_tpl, templates = mine_templates(engine)
+        engine.register("exchange_templates", ex_tpl)
+        per = engine.sql("SELECT t.template_id, t.account_id, count(*) AS n, min(e.ts) AS first_ts, "
+                         "max(e.ts) AS last_ts FROM exchange_templates t JOIN exchanges e "
+                         "ON e.exchange_id = t.exchange_id GROUP BY 1, 2").to_pylist()
+        n_accounts = engine.sql("SELECT count(DISTINCT account_id) AS n FROM exchanges")["n"][0].as_py() or 1
+    finally:
+        engine.close()
+    matched: dict[str, set[str]] = defaultdict(set)  # local template -> partner campaigns
+    for tid, skel, kind in zip(templates["template_id"].to_pylist(), templates["skeleton"].to_pylist(),
+                               templates["kind"].to_pylist(), strict=True):
+        if kind == "free_form":
+            continue
+        sig = template_sketch(key, skel or "", settings.minhash_perm, settings.shingle_sizes)
+        if sig is None:
+            continue
+        for cid, psig, thr in partner:
+            if len(psig) == len(sig) and jaccard(sig, psig) >= thr:
+                matched[tid].add(cid)
+    users: dict[str, list[dict]] = defaultdict(list)
+    for r in per:
+        if r["template_id"] in matched:
+            users[r["template_id"]].append(r)
+    for tid, rows in users.items():
+        if len(rows) > max(2, GENERIC_TEMPLATE_SHARE * n_accounts):
+            continue  # generic wrapper: half the customers of one SDK would "match"
+        for r in rows:
+            for cid in matched[tid]:
+                _add(hits, (r["account_id"], cid, "template"), r["n"], r["first_ts"], r["last_ts"])
+
+
+def write_sightings(rows: list[dict], out_dir: Path) -> Path:
+    """Write `partner_sightings.csv` into `out_dir` (atomic rename)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "partner_sightings.csv"
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, SIGHTINGS_COLUMNS)
+        w.writeheader()
+        w.writerows(rows)
+    os.replace(tmp, path)
+    return path
+
+
+def summarise(rows: list[dict], ind: PartnerIndicators, out: Path) -> MatchReport:
+    by_kind: dict[str, int] = defaultdict(int)
+    for r in rows:
+        by_kind[r["kind"]] += 1
+    return MatchReport(str(out), len(ind.campaigns), len({r["account_id"] for r in rows}), len(rows),
+                       dict(sorted(by_kind.items())))
+
+
+__all__ = ["SIGHTINGS_COLUMNS", "MatchReport", "match_store", "summarise", "write_sightings"]
