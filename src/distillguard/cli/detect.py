@@ -33,6 +33,9 @@ def detect_cmd(
                                              help="Classify at most about this many exchanges of one account "
                                                   "(a deterministic sample; default: the policy's, 64); "
                                                   "0: every exchange."),
+    partner_matches: Path = typer.Option(None, "--partner-matches",
+                                         help="partner_sightings.csv from `distillguard match`: accounts carrying a "
+                                              "partner's indicators (evidence DG-EVD-0100, docs/sharing.md)."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
@@ -49,7 +52,7 @@ def detect_cmd(
 
     result = detect(exchanges, out_dir, accounts=accounts, events=events, until=until, store=store, turn_text=turn_text,
                     policy=Policy(account_model=account_model, use_account_model=not unsupervised,
-                                  **_sample(classify_per_account)),
+                                  **_sample(classify_per_account)), partner_matches=partner_matches,
                     on_stage=on_stage if progress or not quiet else None)
     rep = result.ingest
     if rep.rows_quarantined:
