@@ -46,6 +46,8 @@ def export_stix_cmd(
     taxii: str = typer.Option(None, "--taxii", help="Also push the bundle to this TAXII 2.1 API root URL."),
     collection: str = typer.Option(None, "--collection", help="TAXII collection id (with --taxii)."),
     user: str = typer.Option(None, "--user", help=f"TAXII user (password from ${_TAXII_PASSWORD_ENV})."),
+    taxii_skip: str = typer.Option("", "--taxii-skip", help="Comma-separated object types not to push (e.g. "
+                                   "extension-definition, for servers that cannot store it: medallion 3.0)."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
@@ -63,7 +65,8 @@ def export_stix_cmd(
         from distillguard.sharing.taxii import push
 
         doc["taxii"] = push(json.loads(out_file.read_text()), taxii, collection, user=user,
-                            password=os.environ.get(_TAXII_PASSWORD_ENV))
+                            password=os.environ.get(_TAXII_PASSWORD_ENV),
+                            skip_types=tuple(t.strip() for t in taxii_skip.split(",") if t.strip()))
     if as_json:
         out.print_json(orjson.dumps(doc).decode())
     else:

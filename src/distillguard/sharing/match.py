@@ -27,8 +27,6 @@ from distillguard.sharing.settings import SharingSettings
 
 SIGHTINGS_COLUMNS = ["account_id", "partner_campaign", "partner_operator", "kind", "values_matched", "exchanges",
                      "first_seen", "last_seen"]
-# A partner template matching more than this share of local accounts says nothing about any one.
-GENERIC_TEMPLATE_SHARE = 0.05
 
 
 @dataclass
@@ -140,7 +138,7 @@ def _match_templates(store: Path, ind: PartnerIndicators, key: bytes, settings: 
         if r["template_id"] in matched:
             users[r["template_id"]].append(r)
     for tid, rows in users.items():
-        if len(rows) > max(2, GENERIC_TEMPLATE_SHARE * n_accounts):
+        if len(rows) > max(2, settings.template_generic_share * n_accounts):
             continue  # generic wrapper: half the customers of one SDK would "match"
         for r in rows:
             for cid in matched[tid]:

@@ -27,6 +27,10 @@ class SharingSettings:
     shingle_sizes: tuple[int, ...] = (1, 2)
     # A local template matches a partner's sketch at this estimated Jaccard similarity or above.
     template_match_jaccard: float = 0.5
+    # `match` ignores a partner template that matches local templates sent by more than this
+    # share of all local accounts: a wrapper that common says nothing about any one account
+    # (campaigns in the tiny simulated worlds are 6-10% of accounts, so 5% would drop them).
+    template_generic_share: float = 0.2
     # Templates with fewer fixed words than this are not sketched: short wrappers ("Answer:")
     # are shared by unrelated customers everywhere.
     min_template_words: int = 5

@@ -24,13 +24,17 @@ def _explain(exc: Exception) -> str:
 
 
 def push(bundle: dict, api_root: str, collection_id: str, *, user: str | None = None, password: str | None = None,
-         verify: bool = True, timeout_s: int = 60) -> dict[str, int]:
+         verify: bool = True, timeout_s: int = 60, skip_types: tuple[str, ...] = ()) -> dict[str, int]:
     """Add the bundle's objects to the collection; returns TAXII status counts (success, failure, pending).
 
     An object already there with the same id and `modified` is reported as a failure by the
     server and left as it is: that is what a re-export of unchanged results does.
+    `skip_types` leaves object types out: medallion 3.0 reads the required `version` property
+    of an `extension-definition` as a timestamp and then fails every read of the collection
+    (HTTP 500), so against it push with ``skip_types=("extension-definition",)``; the
+    definition is static and documented (docs/sharing.md), and import does not need it.
     """
-    envelope = {"objects": bundle.get("objects", [])}
+    envelope = {"objects": [o for o in bundle.get("objects", []) if o.get("type") not in skip_types]}
     try:
         status = _collection(api_root, collection_id, user, password, verify).add_objects(
             envelope, wait_for_completion=True, timeout=timeout_s)
@@ -50,7 +54,7 @@ def pull(api_root: str, collection_id: str, *, user: str | None = None, password
         col = _collection(api_root, collection_id, user, password, verify)
         kw = {"added_after": added_after} if added_after else {}
         objects: list[dict] = []
-        for page in as_pages(col.get_objects, per_request=500, **kw):
+        for page in as_pages(col.get_objects, per_request=100, **kw):
             objects.extend(page.get("objects", []))
     except Exception as exc:
         raise InputError(f"TAXII pull from {api_root} collection {collection_id} failed: {_explain(exc)}",
