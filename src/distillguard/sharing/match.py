@@ -18,6 +18,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+import pyarrow as pa
 
 from distillguard.errors import ConfigError, InputError
 from distillguard.sharing.importing import PartnerIndicators
@@ -57,28 +59,39 @@ def match_store(store: Path, ind: PartnerIndicators, key: bytes, settings: Shari
     if not (store / "exchanges").exists():
         raise InputError(f"{store} holds no exchanges table", hint="pass a store written by `distillguard ingest` "
                          "or `distillguard detect --store`", path=str(store))
-    tokens = observed_tokens(store, until_us).to_pydict()
+    tokens = observed_tokens(store, until_us)
     sets = [(c, {kind: KeyedSet(doc) for kind, doc in c.keyed.items()},
              {kind: {canonical(kind, v) for v in vals} for kind, vals in c.raw.items()},
              {str(a) for a in c.asns}) for c in ind.campaigns]
-    digest_cache: dict[tuple[str, str], str] = {}
-    hits: dict[tuple[str, str, str], list] = {}
-    for acct, kind, value, n, first, last in zip(tokens["account_id"], tokens["kind"], tokens["value"],
-                                                 tokens["exchanges"], tokens["first_ts"], tokens["last_ts"],
-                                                 strict=True):
+    # Each distinct (kind, value) is keyed and looked up once; the hits join back to the accounts in SQL.
+    distinct = tokens.group_by(["kind", "value"]).aggregate([]).to_pydict()
+    found: dict[str, list[str]] = {"kind": [], "value": [], "partner_campaign": []}
+    for kind, value in zip(distinct["kind"], distinct["value"], strict=True):
+        digest = None
         for c, keyed, raw, asns in sets:
-            found = False
+            hit = False
             if kind in keyed:
-                d = digest_cache.get((kind, value))
-                if d is None:
-                    d = digest_cache[(kind, value)] = hmac_value(key, kind, value)
-                found = d in keyed[kind]
-            if not found and kind in raw:
-                found = canonical(kind, value) in raw[kind]
-            if not found and kind == "asn":
-                found = value in asns
-            if found:
-                _add(hits, (acct, c.stix_id, kind), n, first, last)
+                digest = digest or hmac_value(key, kind, value)
+                hit = digest in keyed[kind]
+            if not hit and kind in raw:
+                hit = canonical(kind, value) in raw[kind]
+            if not hit and kind == "asn":
+                hit = value in asns
+            if hit:
+                found["kind"].append(kind)
+                found["value"].append(value)
+                found["partner_campaign"].append(c.stix_id)
+    hits: dict[tuple[str, str, str], list] = {}
+    if found["kind"]:
+        con = duckdb.connect()
+        con.register("tokens", tokens)
+        con.register("found", pa.table(found, schema=pa.schema([(k, pa.string()) for k in found])))
+        for acct, cid, kind, values, n, first, last in con.execute(
+                "SELECT t.account_id, f.partner_campaign, t.kind, count(*), sum(t.exchanges), min(t.first_ts), "
+                "max(t.last_ts) FROM tokens t JOIN found f ON f.kind = t.kind AND f.value = t.value "
+                "GROUP BY 1, 2, 3").fetchall():
+            hits[(acct, cid, kind)] = [int(values), int(n), first, last]
+        con.close()
     _match_templates(store, ind, key, settings, hits, until_us)
     operator = {c.stix_id: c.operator or "" for c in ind.campaigns}
     rows = []
