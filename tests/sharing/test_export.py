@@ -167,3 +167,23 @@ def test_short_key_and_missing_results_are_clear_errors(detected, tmp_path):
     proc = run_cli("export", "stix", "--results", str(tmp_path / "nothing"), "--store", str(store), "--out",
                    str(tmp_path / "b.json"))
     assert proc.returncode == 3 and "campaigns.json not found" in proc.stderr
+
+
+def test_every_raw_kind_gives_valid_patterns(detected, key_file, tmp_path):
+    from distillguard.sharing.export import RAW_KINDS
+
+    results, store = detected
+    out = tmp_path / "all.json"
+    proc = run_cli("export", "stix", "--results", str(results), "--store", str(store), "--out", str(out),
+                   "--share-key", str(key_file), "--include-raw", ",".join(RAW_KINDS), "--tlp", "green")
+    assert proc.returncode == 0, proc.stderr
+    result = _validate(out)
+    assert result.is_valid, [str(e) for e in result.errors]
+    doc = json.loads(out.read_text())
+    patterns = " ".join(o["pattern"] for o in doc["objects"] if o["type"] == "indicator")
+    for needle in ("ISSUBSET", "User-Agent", "email-addr:value LIKE", "user-account:user_id"):
+        assert needle in patterns
+    camp = next(o for o in doc["objects"] if o["type"] == "campaign")
+    ext = next(iter(camp["extensions"].values()))
+    assert "prompt_templates" in ext["raw"] and "payment" in ext["raw"]
+    assert "keyed" not in ext or not set(ext["keyed"]) & {"payment", "account"}  # raw kinds are not also keyed
