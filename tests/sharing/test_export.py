@@ -11,10 +11,20 @@ import pytest
 from tests.sharing.conftest import run_cli
 
 
-def _validate(path: Path):  # type: ignore[no-untyped-def]
-    from stix2validator import ValidationOptions, validate_file
+class _Result:
+    """stix2-validator's verdict on a file, with its errors as strings for the assertion message."""
 
-    return validate_file(str(path), ValidationOptions())
+    def __init__(self, path: Path) -> None:
+        from stix2validator import ValidationOptions, validate_file
+
+        # enforce_refs: every id an object points to is in the bundle (identities, markings, SCOs)
+        res = validate_file(str(path), ValidationOptions(enforce_refs=True))
+        self.is_valid = res.is_valid
+        self.errors = [f"{o.object_id}: {e}" for o in res.object_results for e in o.errors]
+
+
+def _validate(path: Path) -> _Result:
+    return _Result(path)
 
 
 def _world_raw(world: Path) -> dict[str, set[str]]:
@@ -58,7 +68,7 @@ def _leaks(text: str, raw: dict[str, set[str]]) -> dict[str, list[str]]:
 
 def test_default_bundle_is_valid_stix(bundle):
     result = _validate(bundle)
-    assert result.is_valid, [str(e) for e in result.errors]
+    assert result.is_valid, result.errors
     doc = json.loads(bundle.read_text())
     types = {o["type"] for o in doc["objects"]}
     assert {"campaign", "infrastructure", "attack-pattern", "identity", "marking-definition", "extension-definition",
@@ -76,7 +86,8 @@ def test_include_raw_puts_named_kinds_in_and_stays_valid(detected, key_file, wor
     proc = run_cli("export", "stix", "--results", str(results), "--store", str(store), "--out", str(out),
                    "--share-key", str(key_file), "--include-raw", "ip,payment,account")
     assert proc.returncode == 0, proc.stderr
-    assert _validate(out).is_valid
+    result = _validate(out)
+    assert result.is_valid, result.errors
     leaks = _leaks(out.read_text(), _world_raw(world))
     assert {"ip", "payment", "account"} <= set(leaks)  # the positive control of the test above
     assert "prompt" not in leaks and "email" not in leaks
@@ -178,7 +189,7 @@ def test_every_raw_kind_gives_valid_patterns(detected, key_file, tmp_path):
                    "--share-key", str(key_file), "--include-raw", ",".join(RAW_KINDS), "--tlp", "green")
     assert proc.returncode == 0, proc.stderr
     result = _validate(out)
-    assert result.is_valid, [str(e) for e in result.errors]
+    assert result.is_valid, result.errors
     doc = json.loads(out.read_text())
     patterns = " ".join(o["pattern"] for o in doc["objects"] if o["type"] == "indicator")
     for needle in ("ISSUBSET", "User-Agent", "email-addr:value LIKE", "user-account:user_id"):

@@ -33,7 +33,9 @@ from distillguard.sharing.settings import SharingSettings
 
 NAMESPACE = uuid.UUID("6f0c1a52-8f5e-4b8a-9a51-0d1f3c2d7e19")  # distillguard's STIX namespace
 EXTENSION_ID = f"extension-definition--{uuid.uuid5(NAMESPACE, 'x-distillguard-sharing/1')}"
-EXTENSION_SCHEMA = "https://distillguard.invalid/docs/sharing.md#extension"  # described in docs/sharing.md
+# STIX allows the normative definition as plain text: ours is the section in docs/sharing.md.
+EXTENSION_SCHEMA = ("distillguard docs/sharing.md, 'The x-distillguard-sharing extension': keyed sets "
+                    "(hmac-sha256-list, bloom-hmac-sha256), keyed MinHash template_sketches, raw values, counts.")
 TOOL_IDENTITY = f"identity--{uuid.uuid5(NAMESPACE, 'identity|distillguard')}"
 FIXED = "2026-01-01T00:00:00.000Z"  # created/modified of objects that never change
 
