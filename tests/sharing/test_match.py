@@ -38,6 +38,8 @@ def test_match_finds_every_account_that_carries_the_indicators(sightings, detect
     assert summary["accounts"] >= len(members)
     for r in rows:
         assert int(r["exchanges"]) > 0 and r["partner_campaign"].startswith("campaign--")
+    # behaviour sketches: a campaign's own members look like it
+    assert any(r["kind"] == "behaviour" and r["account_id"] in members for r in rows)
 
 
 def test_match_with_another_key_is_refused(bundle, detected, tmp_path):

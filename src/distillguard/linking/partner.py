@@ -39,7 +39,7 @@ class PartnerSettings:
 
     weights: dict[str, float] = field(default_factory=lambda: {
         "payment": 0.6, "tls_fingerprint": 0.3, "account": 0.3, "ip": 0.45, "template": 0.25,
-        "ip_prefix": 0.1, "user_agent": 0.1, "configuration": 0.1, "email_domain": 0.05, "asn": 0.05})
+        "ip_prefix": 0.1, "user_agent": 0.1, "configuration": 0.1, "behaviour": 0.1, "email_domain": 0.05, "asn": 0.05})
     caps: dict[str, int] = field(default_factory=lambda: {"ip": 3, "ip_prefix": 3, "template": 2})
     token_min_score: float = 0.3   # an account joins its partner campaign's token from this score
     lift: float = 0.9              # risk prior = lift * score (a partner's word never reaches 1.0 alone)

@@ -25,6 +25,7 @@ class PartnerCampaign:
     keyed: dict[str, dict] = field(default_factory=dict)
     raw: dict[str, list[str]] = field(default_factory=dict)
     sketches: dict = field(default_factory=dict)
+    behaviour: dict = field(default_factory=dict)
     asns: list[int] = field(default_factory=list)
     key_id: str | None = None
 
@@ -69,6 +70,7 @@ def from_bundle(bundle: dict) -> PartnerIndicators:
         c.keyed.update(ext.get("keyed", {}))
         c.raw.update({k: v for k, v in ext.get("raw", {}).items() if isinstance(v, list)})
         c.sketches = ext.get("template_sketches", {})
+        c.behaviour = ext.get("behaviour_sketch", {})
         for r in rels:
             if r["source_ref"] != o["id"]:
                 continue

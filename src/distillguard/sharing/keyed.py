@@ -159,20 +159,28 @@ def _seed(key: bytes) -> int:
     return int.from_bytes(hmac.new(key, b"distillguard minhash seed", hashlib.sha256).digest()[:4], "little")
 
 
-def template_sketch(key: bytes, text: str, num_perm: int, sizes: tuple[int, ...]) -> np.ndarray | None:
-    """Keyed MinHash (uint32 array of `num_perm`) of a template's word n-grams; None for an empty text."""
+def keyed_minhash(key: bytes, tokens: set[str], num_perm: int, domain: bytes) -> np.ndarray | None:
+    """Keyed MinHash (uint32 array of `num_perm`) of a token set; None for an empty set.
+
+    Each token is HMAC'd (with `domain`, so template and behaviour sketches never compare equal)
+    before datasketch hashes it, and the permutation seed is derived from the key.
+    """
     from datasketch import MinHash
 
-    grams = shingles(template_words(text), sizes)
-    if not grams:
+    if not tokens:
         return None
 
     def keyed_hash(b: bytes) -> int:
-        return int.from_bytes(hmac.new(key, b"tpl\x00" + b, hashlib.sha256).digest()[:4], "little")
+        return int.from_bytes(hmac.new(key, domain + b"\x00" + b, hashlib.sha256).digest()[:4], "little")
 
     mh = MinHash(num_perm=num_perm, seed=_seed(key), hashfunc=keyed_hash)
-    mh.update_batch([g.encode() for g in sorted(grams)])
+    mh.update_batch([t.encode() for t in sorted(tokens)])
     return np.asarray(mh.hashvalues, dtype=np.uint32)
+
+
+def template_sketch(key: bytes, text: str, num_perm: int, sizes: tuple[int, ...]) -> np.ndarray | None:
+    """Keyed MinHash of a template's word n-grams (`sizes`); None for a text without words."""
+    return keyed_minhash(key, shingles(template_words(text), sizes), num_perm, b"tpl")
 
 
 def sketch_b64(sig: np.ndarray) -> str:

@@ -20,11 +20,21 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from distillguard.errors import ConfigError, InputError
 from distillguard.sharing.importing import PartnerIndicators
-from distillguard.sharing.keyed import KeyedSet, canonical, hmac_value, jaccard, key_id, sketch_from_b64, template_sketch
-from distillguard.sharing.observe import observed_tokens
+from distillguard.sharing.keyed import (
+    KeyedSet,
+    canonical,
+    hmac_value,
+    jaccard,
+    key_id,
+    keyed_minhash,
+    sketch_from_b64,
+    template_sketch,
+)
+from distillguard.sharing.observe import behaviour_tokens, observed_tokens
 from distillguard.sharing.settings import SharingSettings
 
 SIGHTINGS_COLUMNS = ["account_id", "partner_campaign", "partner_operator", "kind", "values_matched", "exchanges",
@@ -93,6 +103,10 @@ def match_store(store: Path, ind: PartnerIndicators, key: bytes, settings: Shari
             hits[(acct, cid, kind)] = [int(values), int(n), first, last]
         con.close()
     _match_templates(store, ind, key, settings, hits, until_us)
+    acct_rows = tokens.filter(pc.equal(tokens["kind"], "account")).to_pydict()
+    per_account = {a: (n, f, la) for a, n, f, la in zip(acct_rows["account_id"], acct_rows["exchanges"],
+                                                         acct_rows["first_ts"], acct_rows["last_ts"], strict=True)}
+    _match_behaviour(store, ind, key, settings, hits, until_us, per_account)
     operator = {c.stix_id: c.operator or "" for c in ind.campaigns}
     rows = []
     for (acct, cid, kind), (values, n, first, last) in sorted(hits.items()):
@@ -156,6 +170,30 @@ def _match_templates(store: Path, ind: PartnerIndicators, key: bytes, settings: 
         for r in rows:
             for cid in matched[tid]:
                 _add(hits, (r["account_id"], cid, "template"), r["n"], r["first_ts"], r["last_ts"])
+
+
+def _match_behaviour(store: Path, ind: PartnerIndicators, key: bytes, settings: SharingSettings,
+                     hits: dict, until_us: int | None, per_account: dict[str, tuple]) -> None:
+    """Accounts whose own behaviour sketch is close to a partner campaign's (weak evidence: SDK defaults)."""
+    partner = [(c.stix_id, sketch_from_b64(c.behaviour["minhash_b64"]),
+                float(c.behaviour.get("match_jaccard", settings.behaviour_match_jaccard)))
+               for c in ind.campaigns if c.behaviour.get("minhash_b64")]
+    if not partner:
+        return
+    features = behaviour_tokens(store, until_us)
+    matched: dict[str, list[str]] = defaultdict(list)  # partner campaign -> local accounts
+    for acct, feats in sorted(features.items()):
+        sig = keyed_minhash(key, feats, settings.minhash_perm, b"beh")
+        if sig is None:
+            continue
+        for cid, psig, thr in partner:
+            if len(psig) == len(sig) and jaccard(sig, psig) >= thr:
+                matched[cid].append(acct)
+    for cid, accts in matched.items():
+        if len(accts) > max(2, settings.template_generic_share * len(features)):
+            continue  # the behaviour of a common SDK: it says nothing about any one account
+        for a in accts:
+            _add(hits, (a, cid, "behaviour"), *per_account.get(a, (0, None, None)))
 
 
 def write_sightings(rows: list[dict], out_dir: Path) -> Path:

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from distillguard.errors import InputError
-from distillguard.sharing.observe import observed_tokens
+from distillguard.sharing.observe import behaviour_tokens, observed_tokens
 from distillguard.sharing.settings import SharingSettings
 
 
@@ -42,6 +42,7 @@ class CampaignMaterial:
     anchor: str  # the member seen first: a stable handle while membership grows
     values: dict[str, list[Value]] = field(default_factory=dict)
     templates: list[dict] = field(default_factory=list)  # skeleton, exchanges, accounts
+    behaviour: set[str] = field(default_factory=set)  # features most members show
 
 
 def parse_ts(text: str) -> datetime:
@@ -99,6 +100,7 @@ def gather(results: Path, store: Path, settings: SharingSettings) -> list[Campai
         if len(per) < settings.max_values_per_kind:
             per.append(Value(value, int(ex), int(acc), first, last))
     templates = _templates(results, settings)
+    features = behaviour_tokens(store)
     out = []
     for c in campaigns:
         cid = c["campaign_id"]
@@ -107,8 +109,18 @@ def gather(results: Path, store: Path, settings: SharingSettings) -> list[Campai
             campaign_id=cid, accounts=sorted(c.get("accounts", [])), exchanges=int(c.get("exchanges", 0)),
             first_seen=parse_ts(c["first_seen"]), last_seen=parse_ts(c["last_seen"]), risk=float(c.get("risk", 0)),
             categories=dict(c.get("categories", {})), anchor=firsts[0][1] if firsts else cid,
-            values=values.get(cid, {}), templates=templates.get(cid, [])))
+            values=values.get(cid, {}), templates=templates.get(cid, []),
+            behaviour=_shared_features(c.get("accounts", []), features, settings.behaviour_member_share)))
     return out
+
+
+def _shared_features(accounts: list[str], features: dict[str, set[str]], share: float) -> set[str]:
+    """Behaviour features at least `share` of `accounts` show."""
+    counts: dict[str, int] = {}
+    for a in accounts:
+        for f in features.get(a, ()):
+            counts[f] = counts.get(f, 0) + 1
+    return {f for f, n in counts.items() if n >= share * max(len(accounts), 1)}
 
 
 def _templates(results: Path, settings: SharingSettings) -> dict[str, list[dict]]:

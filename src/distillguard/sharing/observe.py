@@ -100,3 +100,39 @@ def observed_tokens(store: Path, until_us: int | None = None) -> pa.Table:
         return t
     finally:
         engine.close()
+
+
+# Per account, what its traffic looks like as a set of discrete features (no text, no model
+# names: those differ between providers): tools offered, content-part kinds, request
+# configuration, response format, turns per call (capped), log-probabilities, system prompt.
+BEHAVIOUR_SQL = f"""
+WITH ex AS (SELECT * FROM exchanges {{where}})
+SELECT DISTINCT account_id, concat('tool:', t) AS token FROM (SELECT account_id, unnest(tool_names) AS t FROM ex)
+UNION
+SELECT DISTINCT account_id, concat('part:', k) FROM (SELECT account_id, unnest(content_kinds) AS k FROM ex)
+UNION
+SELECT DISTINCT account_id, concat('cfg:', {_CONFIG}) FROM ex
+UNION
+SELECT DISTINCT account_id, concat('fmt:', coalesce(response_format, '-')) FROM ex
+UNION
+SELECT DISTINCT account_id, concat('turns:', CAST(least(coalesce(n_user_turns, 0), 5) AS VARCHAR)) FROM ex
+UNION
+SELECT DISTINCT account_id, concat('logprobs:', CAST(coalesce(logprobs, false) AS VARCHAR)) FROM ex
+UNION
+SELECT DISTINCT account_id, concat('system:', CAST(system_prompt IS NOT NULL AS VARCHAR)) FROM ex
+"""
+
+
+def behaviour_tokens(store: Path, until_us: int | None = None) -> dict[str, set[str]]:
+    """Account -> its set of behaviour features (`BEHAVIOUR_SQL`)."""
+    engine = open_engine(store)
+    try:
+        where = f"WHERE epoch_us(ts) < {int(until_us)}" if until_us is not None else ""
+        t = engine.sql(BEHAVIOUR_SQL.format(where=where)).to_pydict()
+    finally:
+        engine.close()
+    out: dict[str, set[str]] = {}
+    for a, tok in zip(t["account_id"], t["token"], strict=True):
+        if tok is not None:
+            out.setdefault(a, set()).add(tok)
+    return out

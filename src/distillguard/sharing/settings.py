@@ -31,6 +31,11 @@ class SharingSettings:
     # share of all local accounts: a wrapper that common says nothing about any one account
     # (campaigns in the tiny simulated worlds are 6-10% of accounts, so 5% would drop them).
     template_generic_share: float = 0.2
+    # A campaign's behaviour fingerprint is the set of behaviour features (tools, part kinds,
+    # request configurations, response format, turns, log-probabilities, system prompt) that at
+    # least this share of its members show; a local account matches it at this estimated Jaccard.
+    behaviour_member_share: float = 0.5
+    behaviour_match_jaccard: float = 0.6
     # Templates with fewer fixed words than this are not sketched: short wrappers ("Answer:")
     # are shared by unrelated customers everywhere.
     min_template_words: int = 5

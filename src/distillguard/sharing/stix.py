@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 
 import stix2
 
-from distillguard.sharing.keyed import hmac_value, key_id, keyed_set, sketch_b64, template_sketch
+from distillguard.sharing.keyed import hmac_value, key_id, keyed_minhash, keyed_set, sketch_b64, template_sketch
 from distillguard.sharing.material import CampaignMaterial
 from distillguard.sharing.observe import PATTERN_KINDS
 from distillguard.sharing.settings import SharingSettings
@@ -169,6 +169,11 @@ class BundleBuilder:
                 if sig is not None:
                     sketches.append({"minhash_b64": sketch_b64(sig), "exchanges": t["exchanges"],
                                      "accounts": t["accounts"]})
+            beh = keyed_minhash(self.key, c.behaviour, self.settings.minhash_perm, b"beh")
+            if beh is not None:
+                camp_ext["behaviour_sketch"] = {"minhash_b64": sketch_b64(beh), "features": len(c.behaviour),
+                                                "num_perm": self.settings.minhash_perm,
+                                                "match_jaccard": self.settings.behaviour_match_jaccard}
             if sketches:
                 camp_ext["template_sketches"] = {"num_perm": self.settings.minhash_perm,
                                                  "shingles": list(self.settings.shingle_sizes),
