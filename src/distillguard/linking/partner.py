@@ -15,7 +15,7 @@ Declared like the other evidence kinds (id, version, role, description, false po
 benchmark (not tuned): a payment instrument or TLS fingerprint the partner saw used only by a
 campaign is strong; addresses are strong only several at a time (residential proxy exits are
 real households, later reused); networks, ASNs, user agents, configurations, e-mail domains
-and templates only add up.
+templates and behaviour sketches only add up.
 """
 
 from __future__ import annotations

@@ -118,7 +118,8 @@ class BundleBuilder:
             id=EXTENSION_ID, created_by_ref=TOOL_IDENTITY, created=FIXED, modified=FIXED,
             name="x-distillguard-sharing", version="1.0.0", extension_types=["property-extension"],
             schema=EXTENSION_SCHEMA, description="Keyed (HMAC-SHA256) indicator sets, Bloom filters and keyed "
-            "MinHash template sketches that partners holding the same key can match without the raw values.",
+            "MinHash template and behaviour sketches that partners holding the same key can match without the raw "
+            "values.",
             **common))
         self.attack_pattern = sid("attack-pattern", "mitre-atlas", ATLAS["id"])
         self._add(stix2.AttackPattern(
