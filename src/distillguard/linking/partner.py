@@ -14,7 +14,7 @@ Declared like the other evidence kinds (id, version, role, description, false po
 `partner.cases.yaml` beside this file). The weights are engineering defaults chosen before any
 benchmark (not tuned): a payment instrument or TLS fingerprint the partner saw used only by a
 campaign is strong; addresses are strong only several at a time (residential proxy exits are
-real households, later reused); networks, ASNs, user agents, configurations, e-mail domains
+real households, later reused); networks, ASNs, user agents, configurations, e-mail domains,
 templates and behaviour sketches only add up.
 """
 

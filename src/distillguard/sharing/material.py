@@ -43,6 +43,7 @@ class CampaignMaterial:
     values: dict[str, list[Value]] = field(default_factory=dict)
     templates: list[dict] = field(default_factory=list)  # skeleton, exchanges, accounts
     behaviour: set[str] = field(default_factory=set)  # features most members show
+    asn_span: int = 0  # distinct ASNs of all its traffic (before the purity filter)
 
 
 def parse_ts(text: str) -> datetime:
@@ -99,6 +100,8 @@ def gather(results: Path, store: Path, settings: SharingSettings) -> list[Campai
         per = values.setdefault(cid, {}).setdefault(kind, [])
         if len(per) < settings.max_values_per_kind:
             per.append(Value(value, int(ex), int(acc), first, last))
+    span = dict(con.execute("SELECT m.campaign_id, count(DISTINCT t.value) FROM tokens t JOIN members m "
+                            "ON m.account_id = t.account_id WHERE t.kind = 'asn' GROUP BY 1").fetchall())
     templates = _templates(results, settings)
     features = behaviour_tokens(store)
     out = []
@@ -110,7 +113,8 @@ def gather(results: Path, store: Path, settings: SharingSettings) -> list[Campai
             first_seen=parse_ts(c["first_seen"]), last_seen=parse_ts(c["last_seen"]), risk=float(c.get("risk", 0)),
             categories=dict(c.get("categories", {})), anchor=firsts[0][1] if firsts else cid,
             values=values.get(cid, {}), templates=templates.get(cid, []),
-            behaviour=_shared_features(c.get("accounts", []), features, settings.behaviour_member_share)))
+            behaviour=_shared_features(c.get("accounts", []), features, settings.behaviour_member_share),
+            asn_span=int(span.get(cid, 0))))
     return out
 
 

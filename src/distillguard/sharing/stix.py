@@ -197,7 +197,7 @@ class BundleBuilder:
 
         # Infrastructure: the proxy pool (addresses, networks, client stack).
         asns = vals.get("asn", [])
-        types = ["anonymization"] + (["botnet"] if len(asns) >= self.settings.botnet_min_asns else [])
+        types = ["anonymization"] + (["botnet"] if c.asn_span >= self.settings.botnet_min_asns else [])
         infra_ext: dict = {"asns": [int(a) for a in asns]}
         if self.key is not None:
             infra_ext["key_id"] = key_id(self.key)
@@ -211,7 +211,8 @@ class BundleBuilder:
             id=ids["infrastructure"], name=f"proxy pool of distillation campaign {short}", infrastructure_types=types,
             first_seen=ts(c.first_seen), last_seen=ts(c.last_seen),
             description=f"{n_ip} source addresses in {len(vals.get('ip_prefix', []))} networks and "
-                        f"{len(asns)} autonomous systems used only by this campaign's accounts.",
+                        f"{len(asns)} autonomous systems used only by this campaign's accounts; its traffic "
+                        f"spans {c.asn_span} autonomous systems in all.",
             extensions=self._ext(infra_ext), allow_custom=True, **when))
         self._rel("uses", ids["campaign"], ids["infrastructure"], when, k)
 
