@@ -20,7 +20,7 @@ How the two providers are built (a first version; the simulator itself has no tw
    exchange, once alone and once with `match` + `--partner-matches`, and reports the recall
    among that campaign's accounts active by then and the benign false-positive rate.
 
-Prints one JSON line per campaign and a summary; writes WORK/sharing.json.
+Prints one JSON line per campaign and a summary; writes WORK/sharing-<hours>h.json.
 """
 
 from __future__ import annotations
@@ -122,6 +122,21 @@ def raw_values(world: Path) -> dict[str, set[str]]:
     return raw
 
 
+def build_worlds(args: argparse.Namespace, world_a: Path, world_b: Path, w: Path) -> dict[str, int]:
+    """Simulate A and B (B later), then give B's campaigns A's operator (see the module docstring)."""
+    from datetime import datetime, timedelta
+
+    from distillguard.simulate import simulate_world
+
+    simulate_world(world_a, scale=args.scale, seed=args.seed_a, fmt="jsonl")
+    start_a = json.loads((world_a / "world.json").read_text())["config"]["world"]["start"]
+    start_b = datetime.fromisoformat(start_a.replace("Z", "+00:00")) + timedelta(days=args.later_days)
+    override = w / "b-config.json"
+    override.write_text(json.dumps({"world": {"start": start_b.strftime("%Y-%m-%dT%H:%M:%SZ")}}))
+    simulate_world(world_b, scale=args.scale, seed=args.seed_b, fmt="jsonl", config=override)
+    return share_operator(world_b, campaign_pools(world_a))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", type=Path, required=True)
@@ -130,6 +145,7 @@ def main() -> int:
     ap.add_argument("--seed-b", type=int, default=12)
     ap.add_argument("--later-days", type=float, default=3.0, help="world B starts this many days after A")
     ap.add_argument("--hours", type=float, default=24.0)
+    ap.add_argument("--reuse", action="store_true", help="keep the worlds, A's results and B's store already in WORK")
     args = ap.parse_args()
 
     import duckdb
@@ -140,35 +156,28 @@ def main() -> int:
     from distillguard.sharing.export import export_stix
     from distillguard.sharing.importing import load_indicators
     from distillguard.sharing.match import match_store, write_sightings
-    from distillguard.simulate import simulate_world
 
     t0 = time.perf_counter()
     w = args.work
     w.mkdir(parents=True, exist_ok=True)
     world_a, world_b = w / "world-a", w / "world-b"
-    simulate_world(world_a, scale=args.scale, seed=args.seed_a, fmt="jsonl")
-    start_a = json.loads((world_a / "world.json").read_text())["config"]["world"]["start"]
-    from datetime import datetime, timedelta
+    reuse = args.reuse and (w / "a-results" / "campaigns.json").exists() and (w / "b-store").exists()
+    changed: dict[str, int] = {}
+    if not reuse:
+        changed = build_worlds(args, world_a, world_b, w)
+        detect([world_a / "exchanges"], w / "a-results", accounts=[world_a / "accounts.jsonl"],
+               events=[world_a / "events.jsonl"], store=w / "a-store")
+        ingest_paths([world_b / "exchanges"], w / "b-store", accounts=[world_b / "accounts.jsonl"],
+                     events=[world_b / "events.jsonl"])
 
-    start_b = (datetime.fromisoformat(start_a.replace("Z", "+00:00")) + timedelta(days=args.later_days))
-    override = w / "b-config.json"
-    override.write_text(json.dumps({"world": {"start": start_b.strftime("%Y-%m-%dT%H:%M:%SZ")}}))
-    simulate_world(world_b, scale=args.scale, seed=args.seed_b, fmt="jsonl", config=override)
-    changed = share_operator(world_b, campaign_pools(world_a))
-
-    # Provider A: detect, export.
-    detect([world_a / "exchanges"], w / "a-results", accounts=[world_a / "accounts.jsonl"],
-           events=[world_a / "events.jsonl"], store=w / "a-store")
+    # Provider A exports; provider B, per campaign, detects 24 h in, alone and with A's indicators.
     bundle = w / "a-bundle.json"
     rep = export_stix(w / "a-results", w / "a-store", bundle, key=KEY, producer="provider A")
     text = bundle.read_text()
     leaked = {k: sum(1 for v in vs if f'"{v}"' in text or f"'{v}'" in text) for k, vs in raw_values(world_a).items()}
-
-    # Provider B: one store; per campaign, detection 24 h in, alone and with A's indicators.
     store_b = w / "b-store"
-    ingest_paths([world_b / "exchanges"], store_b, accounts=[world_b / "accounts.jsonl"],
-                 events=[world_b / "events.jsonl"])
     ind = load_indicators(bundle)
+
     labels = read_labels(world_b / "labels.jsonl")
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
@@ -182,12 +191,12 @@ def main() -> int:
         members = [a for a in active if labels.get(a, {}).get("campaign") == name]
         benign = [a for a in active if not labels.get(a, {}).get("campaign")]
         rows = match_store(store_b, ind, KEY, until_us=parse_until(until))
-        sightings = write_sightings(rows, w / "b-match" / name)
+        sightings = write_sightings(rows, w / "b-match" / f"{args.hours:g}h" / name)
         row = {"until": until, "active_members": len(members), "active_benign": len(benign),
                "members_with_sightings": len({r["account_id"] for r in rows} & set(members)),
                "benign_with_sightings": len({r["account_id"] for r in rows} & set(benign))}
         for label, pm in (("alone", None), ("with_partner", sightings)):
-            out = w / "b-runs" / name / label
+            out = w / "b-runs" / f"{args.hours:g}h" / name / label
             analyse_store(store_b, out, until=until, partner_matches=pm)
             flagged = read_accounts_csv(out / "accounts.csv")
             row[f"recall_{label}"] = round(sum(flagged[a]["flagged"] for a in members) / max(len(members), 1), 4)
@@ -200,7 +209,7 @@ def main() -> int:
                "rewritten": changed, "bundle_bytes": rep.bytes, "bundle_objects": rep.objects,
                "raw_values_in_bundle": leaked, "campaigns": res, "mean": mean,
                "seconds": round(time.perf_counter() - t0, 1)}
-    (w / "sharing.json").write_text(json.dumps(summary, indent=1) + "\n")
+    (w / f"sharing-{args.hours:g}h.json").write_text(json.dumps(summary, indent=1) + "\n")
     print(json.dumps({"mean": mean, "bundle_bytes": rep.bytes, "raw_values_in_bundle": leaked,
                       "seconds": summary["seconds"]}))
     return 0
