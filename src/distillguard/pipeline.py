@@ -111,6 +111,7 @@ def detect(
     on_rows: Callable[[int], None] | None = None,
     turn_text: bool = False,
     strict: bool = False,
+    partner_matches: Path | None = None,  # partner evidence (issue 19): linking/partner.py
 ) -> DetectResult:
     """Run detection end to end and write the contract outputs into `out`.
 
@@ -126,6 +127,7 @@ def detect(
 
     policy = policy or Policy()
     until_us = parse_until(until)
+    partner = _partner(partner_matches)
     say = on_stage or (lambda s: None)
     out.mkdir(parents=True, exist_ok=True)
     tmp_store = store is None
@@ -140,7 +142,7 @@ def detect(
         where = out if tmp_store else store
         result = DetectResult(out, report, seconds=timings, quarantine=where / "quarantine")
         require_exchanges(store, report, where)
-        _analyse(store, out, until_us, policy, say, timings, result)
+        _analyse(store, out, until_us, policy, say, timings, result, partner)
         return result
     finally:
         if tmp_store:
@@ -149,14 +151,24 @@ def detect(
 
 
 def analyse_store(store: Path, out: Path, *, until: str | None = None, policy: Policy | None = None,
-                  on_stage: Stage | None = None) -> DetectResult:
+                  on_stage: Stage | None = None, partner_matches: Path | None = None) -> DetectResult:
     """Run every stage after ingest on an existing store (as `detect --store` left it)."""
     policy = policy or Policy()
     out.mkdir(parents=True, exist_ok=True)
     timings = StageTimes()
     result = DetectResult(out, IngestReport(run_id="", store=str(store)), seconds=timings)
-    _analyse(store, out, parse_until(until), policy, on_stage or (lambda s: None), timings, result)
+    _analyse(store, out, parse_until(until), policy, on_stage or (lambda s: None), timings, result,
+             _partner(partner_matches))
     return result
+
+
+def _partner(path: Path | None):  # type: ignore[no-untyped-def]
+    """Partner evidence (issue 19) from `distillguard match`'s sightings file, or None."""
+    if path is None:
+        return None
+    from distillguard.linking.partner import PartnerEvidence
+
+    return PartnerEvidence(path)
 
 
 def _timed(timings: StageTimes, name: str, say: Stage, fn: Callable[[], Any]) -> Any:
@@ -228,7 +240,7 @@ def load_account_model(path: Path | None = None) -> dict | None:
 
 
 def _analyse(store: Path, out: Path, until_us: int | None, policy: Policy, say: Stage,
-             timings: StageTimes, result: DetectResult) -> None:
+             timings: StageTimes, result: DetectResult, partner=None) -> None:  # type: ignore[no-untyped-def]
     engine = open_engine(store)
     all_accounts = engine.sql("SELECT DISTINCT account_id FROM exchanges ORDER BY account_id")["account_id"]
     if until_us is not None:
@@ -239,7 +251,8 @@ def _analyse(store: Path, out: Path, until_us: int | None, policy: Policy, say: 
         # One row per exchange (2.4 GB at 21M): on disk from here, read back only as needed.
         spill_table(engine, "exchange_templates", feats.exchange_templates, Path(tmp))
         feats.exchange_templates = None  # type: ignore[assignment]
-        _decide_and_write(engine, out, all_accounts, classified, templates, fp, policy, say, timings, result)
+        _decide_and_write(engine, out, all_accounts, classified, templates, fp, policy, say, timings, result,
+                          partner)
 
 
 def spill_table(engine, name: str, table: pa.Table, folder: Path) -> None:  # type: ignore[no-untyped-def]
@@ -252,7 +265,7 @@ def spill_table(engine, name: str, table: pa.Table, folder: Path) -> None:  # ty
 
 
 def _decide_and_write(engine, out, all_accounts, classified, templates, fp, policy,  # type: ignore[no-untyped-def]
-                      say, timings, result) -> None:
+                      say, timings, result, partner=None) -> None:
     from distillguard.fingerprints import score_accounts, signatures
     from distillguard.fingerprints.signature import similarity as signature_similarity
 
@@ -270,10 +283,14 @@ def _decide_and_write(engine, out, all_accounts, classified, templates, fp, poli
     order = np.array([score_by[a] for a in active.tolist()], dtype=np.int64)
     own_risk = np.nan_to_num(_best_risk(scores)[order], nan=0.0)
     own_reasons = [scores["reasons"][int(i)].as_py() or "" for i in order]
+    if partner is not None:  # partner evidence (issue 19): a prior on own risk, see linking/partner.py
+        own_risk, own_reasons = partner.apply_risk(active, own_risk, own_reasons)
 
     def link() -> tuple[Any, Any]:
         active_ids = pa.array(active.tolist(), pa.string())
         tokens = account_tokens(engine, active_ids)
+        if partner is not None:  # partner evidence (issue 19): partner_indicator tokens
+            tokens = partner.with_tokens(tokens)
         suspicious = np.flatnonzero(own_risk >= np.quantile(own_risk, 0.8)) if len(own_risk) else np.empty(0, int)
         sig_ids, sig_matrix = signatures(fp, engine.sql("SELECT account_id, template_id FROM exchange_templates"))
         aligned = np.zeros((len(active), sig_matrix.shape[1]), dtype=sig_matrix.dtype)

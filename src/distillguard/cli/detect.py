@@ -48,6 +48,9 @@ def detect_cmd(
                                                   "0: every exchange."),
     config: Path = typer.Option(None, "--config", help="Detection settings (TOML, the shape of the shipped "
                                                        "settings.toml; keys left out keep their defaults)."),
+    partner_matches: Path = typer.Option(None, "--partner-matches",
+                                         help="partner_sightings.csv from `distillguard match`: accounts carrying a "
+                                              "partner's indicators (evidence DG-EVD-0100, docs/sharing.md)."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
@@ -61,7 +64,7 @@ def detect_cmd(
 
     with stage_progress(show_progress(quiet)) as bars, use_infra(infra):
         result = detect(exchanges, out_dir, accounts=accounts, events=events, until=until, store=store,
-                        turn_text=turn_text, strict=strict,
+                        turn_text=turn_text, strict=strict, partner_matches=partner_matches,
                         policy=Policy.from_settings(load_settings(config), account_model=account_model,
                                                     use_account_model=not unsupervised,
                                                     **_sample(classify_per_account)),

@@ -20,7 +20,9 @@ import xxhash
 
 SAMPLE_SQL = """
 WITH n AS (SELECT account_id, count(*) AS n FROM exchanges GROUP BY account_id)
-SELECT e.account_id, e.system_prompt, e.last_user_text
+SELECT e.account_id, left(e.system_prompt, {head}) AS system_prompt,
+       CASE WHEN length(e.last_user_text) > {both} THEN concat(left(e.last_user_text, {head}), ' ',
+            right(e.last_user_text, {head})) ELSE e.last_user_text END AS last_user_text
 FROM exchanges e JOIN n ON n.account_id = e.account_id
 WHERE n.n <= {k} OR (hash(e.exchange_id) % 1000003) * n.n < {k} * 1000003
 ORDER BY e.account_id, e.exchange_id
@@ -33,6 +35,7 @@ _PRIME = (1 << 61) - 1
 @dataclass(frozen=True)
 class WrapperParams:
     per_account: int = 12      # exchanges sampled per account
+    head_chars: int = 400      # a wrapper sits at the start or the end: read this much of each
     min_share: float = 0.5     # a word is part of the wrapper when this share of sampled requests has it
     min_words: int = 8         # fewer recurring words: no label
     perms: int = 64
@@ -44,7 +47,7 @@ class WrapperParams:
 def wrapper_clusters(engine, account_ids: np.ndarray, params: WrapperParams | None = None) -> np.ndarray:  # type: ignore[no-untyped-def]
     """A cluster label per account in `account_ids` ('' when it has no recurring text to compare)."""
     p = params or WrapperParams()
-    t = engine.sql(SAMPLE_SQL.format(k=int(p.per_account)))
+    t = engine.sql(SAMPLE_SQL.format(k=int(p.per_account), head=int(p.head_chars), both=2 * int(p.head_chars)))
     index = {a: i for i, a in enumerate(account_ids.tolist())}
     words: dict[int, dict[str, int]] = {}
     seen: dict[int, int] = {}
@@ -74,41 +77,42 @@ def wrapper_clusters(engine, account_ids: np.ndarray, params: WrapperParams | No
     if len(accounts) < 2:
         return labels
     sig = np.vstack(sigs)
-    parent = np.arange(len(accounts))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def union(x: int, y: int) -> None:
-        rx, ry = find(x), find(y)
-        if rx != ry:
-            parent[max(rx, ry)] = min(rx, ry)
-
+    pairs_i: list[np.ndarray] = []
+    pairs_j: list[np.ndarray] = []
     r = p.rows_per_band
     for b in range(p.perms // r):
-        band = sig[:, b * r:(b + 1) * r]
-        key = np.array([xxhash.xxh64_intdigest(row.tobytes()) for row in band], dtype=np.uint64)
+        band = np.ascontiguousarray(sig[:, b * r:(b + 1) * r])
+        _, key = np.unique(band, axis=0, return_inverse=True)
         order = np.argsort(key, kind="stable")
         ks = key[order]
         starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
         ends = np.r_[starts[1:], len(ks)]
-        for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-            if e - s < 2:
+        for s_, e_ in zip(starts.tolist(), ends.tolist(), strict=True):
+            if e_ - s_ < 2:
                 continue
-            members = order[s:e]
-            if e - s > p.max_bucket:
-                for m in members[1:].tolist():
-                    union(int(members[0]), m)
+            members = order[s_:e_]
+            if e_ - s_ > p.max_bucket:  # one very common text: a chain keeps it connected
+                pairs_i.append(members[:-1])
+                pairs_j.append(members[1:])
                 continue
             block = sig[members]
             sim = (block[:, None, :] == block[None, :, :]).mean(axis=2)
             ii, jj = np.nonzero(np.triu(sim >= p.min_jaccard, k=1))
-            for x, y in zip(ii.tolist(), jj.tolist(), strict=True):
-                union(int(members[x]), int(members[y]))
-    roots = np.array([find(x) for x in range(len(accounts))])
+            pairs_i.append(members[ii])
+            pairs_j.append(members[jj])
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    m = len(accounts)
+    i_all = np.concatenate(pairs_i) if pairs_i else np.empty(0, np.int64)
+    j_all = np.concatenate(pairs_j) if pairs_j else np.empty(0, np.int64)
+    adj = sp.csr_matrix((np.ones(len(i_all)), (i_all, j_all)), shape=(m, m))
+    _, comp = connected_components(adj, directed=False)
+    # label a component by its first account (stable across runs: accounts come in id order)
+    first = np.full(comp.max() + 1, -1, dtype=np.int64)
+    for x in range(m - 1, -1, -1):
+        first[comp[x]] = x
+    roots = first[comp]
     for x, i in enumerate(accounts):
         labels[i] = f"w{int(accounts[roots[x]])}"
     # a label held by one account links nothing

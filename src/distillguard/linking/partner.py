@@ -1,0 +1,141 @@
+"""Partner-indicator evidence: accounts that carry indicators a partner provider shared (issue 19).
+
+`distillguard match` writes `partner_sightings.csv` (one row per account, partner campaign
+and kind); `detect --partner-matches FILE` reads it here. The evidence does two things:
+
+1. **tokens** (kind ``partner_indicator``): accounts that carry one partner campaign's (or
+   operator's) indicators strongly enough share a token, so the account graph links them
+   the way it links a shared payment instrument; it is *not* an operator kind, so it never
+   confirms a campaign by itself.
+2. **risk prior**: an account's own risk is raised to ``lift * score``, where ``score`` sums
+   per-kind weights (each scaled by how many distinct values matched, up to ``cap``).
+
+Declared like the other evidence kinds (id, version, role, description, false positives, and
+`partner.cases.yaml` beside this file). The weights are engineering defaults chosen before any
+benchmark (not tuned): a payment instrument or TLS fingerprint the partner saw used only by a
+campaign is strong; addresses are strong only several at a time (residential proxy exits are
+real households, later reused); networks, ASNs, user agents, configurations, e-mail domains,
+templates and behaviour sketches only add up.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from distillguard.errors import InputError
+from distillguard.linking.evidence import KINDS, EvidenceKind
+
+EVIDENCE_KIND = "partner_indicator"
+
+
+@dataclass(frozen=True)
+class PartnerSettings:
+    """Weights per matched kind (score contribution at `cap` distinct values) and the thresholds."""
+
+    weights: dict[str, float] = field(default_factory=lambda: {
+        "payment": 0.6, "tls_fingerprint": 0.3, "account": 0.3, "ip": 0.45, "template": 0.25,
+        "ip_prefix": 0.1, "user_agent": 0.1, "configuration": 0.1, "behaviour": 0.1, "email_domain": 0.05, "asn": 0.05})
+    caps: dict[str, int] = field(default_factory=lambda: {"ip": 3, "ip_prefix": 3, "template": 2})
+    token_min_score: float = 0.3   # an account joins its partner campaign's token from this score
+    lift: float = 0.9              # risk prior = lift * score (a partner's word never reaches 1.0 alone)
+    graph_weight: float = 1.0      # edge weight of a shared partner token (as KINDS' weights)
+
+
+class PartnerIndicator:
+    """Accounts carrying indicators of one partner campaign: tokens for the graph and a risk prior."""
+
+    id = "DG-EVD-0100"
+    version = 1
+    name = EVIDENCE_KIND
+    role = "join"  # may join accounts to a group and raise their risk; never forms a campaign alone
+    description = "carries indicators a partner provider shared for one campaign"
+    false_positives = (
+        "Residential proxy exits are real households: an address a partner saw in a campaign may later "
+        "belong to a customer (hence several addresses are needed for a strong score).",
+        "Public harness and benchmark templates: evaluation runners and researchers send them too "
+        "(templates only add up with other kinds; `match` drops templates that hit many local accounts).",
+        "A partner's false positive becomes yours: a bundle is evidence to corroborate, not a verdict.",
+    )
+    cases = Path(__file__).with_name("partner.cases.yaml")
+
+    def __init__(self, settings: PartnerSettings | None = None) -> None:
+        self.settings = settings or PartnerSettings()
+
+    def scores(self, sightings: list[dict]) -> dict[tuple[str, str], tuple[float, list[str]]]:
+        """(account, partner group) -> (score in [0, 1], matched kinds)."""
+        s = self.settings
+        acc: dict[tuple[str, str], tuple[float, list[str]]] = {}
+        for r in sightings:
+            group = r.get("partner_operator") or r["partner_campaign"]
+            kind = r["kind"]
+            cap = s.caps.get(kind, 1)
+            part = s.weights.get(kind, 0.0) * min(int(r.get("values_matched") or 1), cap) / cap
+            score, kinds = acc.get((r["account_id"], group), (0.0, []))
+            acc[(r["account_id"], group)] = (min(1.0, score + part), sorted(set(kinds) | {kind}))
+        return acc
+
+    def tokens(self, sightings: list[dict]) -> pa.Table:
+        """(account_id, kind, value) rows: one token per partner group an account carries strongly enough."""
+        rows = sorted((a, g) for (a, g), (score, _) in self.scores(sightings).items()
+                      if score >= self.settings.token_min_score)
+        return pa.table({"account_id": pa.array([a for a, _ in rows], pa.string()),
+                         "kind": pa.array([EVIDENCE_KIND] * len(rows), pa.string()),
+                         "value": pa.array([g for _, g in rows], pa.string())})
+
+    def risk_prior(self, sightings: list[dict], accounts: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        """Per account of `accounts` (in order): the prior and a reason ('' when none)."""
+        best: dict[str, tuple[float, list[str]]] = {}
+        for (a, _), (score, kinds) in self.scores(sightings).items():
+            if score > best.get(a, (0.0, []))[0]:
+                best[a] = (score, kinds)
+        prior = np.zeros(len(accounts), dtype=np.float64)
+        reasons = [""] * len(accounts)
+        for i, a in enumerate(accounts.tolist()):
+            if a in best:
+                prior[i] = self.settings.lift * best[a][0]
+                reasons[i] = f"carries a partner's campaign indicators ({', '.join(best[a][1])})"
+        return prior, reasons
+
+
+def read_sightings(path: Path) -> list[dict]:
+    """Rows of a `partner_sightings.csv` that `distillguard match` wrote."""
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+    except OSError as exc:
+        raise InputError(f"cannot read partner matches {path}: {exc.strerror}", path=str(path)) from exc
+    need = {"account_id", "partner_campaign", "kind", "values_matched"}
+    if rows and not need <= set(rows[0]):
+        raise InputError(f"{path} lacks column(s) {', '.join(sorted(need - set(rows[0])))}",
+                         hint="pass the partner_sightings.csv that `distillguard match` wrote", path=str(path))
+    return rows
+
+
+# Registered with the graph's evidence kinds so `build_graph` weighs and names its edges.
+KINDS.setdefault(EVIDENCE_KIND, EvidenceKind(EVIDENCE_KIND, PartnerSettings().graph_weight,
+                                              PartnerIndicator.description))
+
+
+class PartnerEvidence:
+    """What `detect` holds during one run: the sightings and the evidence that reads them."""
+
+    def __init__(self, path: Path, evidence: PartnerIndicator | None = None) -> None:
+        self.path = path
+        self.rows = read_sightings(path)
+        self.evidence = evidence or PartnerIndicator()
+
+    def apply_risk(self, accounts: np.ndarray, own_risk: np.ndarray, own_reasons: list[str]) -> tuple[np.ndarray, list[str]]:
+        prior, why = self.evidence.risk_prior(self.rows, accounts)
+        raised = np.maximum(own_risk, prior)
+        reasons = [("; ".join(p for p in (r, w) if p) if w and prior[i] > own_risk[i] else r)
+                   for i, (r, w) in enumerate(zip(own_reasons, why, strict=True))]
+        return raised, reasons
+
+    def with_tokens(self, tokens: pa.Table) -> pa.Table:
+        extra = self.evidence.tokens(self.rows)
+        return pa.concat_tables([tokens, extra.cast(tokens.schema)]) if extra.num_rows else tokens

@@ -1,0 +1,73 @@
+"""DG-EVD-0100 partner_indicator: its declared cases, and `detect --partner-matches` using it."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from distillguard.linking.partner import EVIDENCE_KIND, PartnerIndicator
+from distillguard.sharing.match import SIGHTINGS_COLUMNS
+from tests.sharing.conftest import run_cli
+
+CASES = yaml.safe_load(PartnerIndicator.cases.read_text())["cases"]
+
+
+def test_metadata_is_declared():
+    ev = PartnerIndicator()
+    assert ev.id.startswith("DG-EVD-") and ev.version >= 1 and ev.description and len(ev.false_positives) >= 2
+    assert {c["expect"] for c in CASES} == {"hit", "no_hit"}
+    assert any("false positive" in c["name"] for c in CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_cases(case):
+    ev = PartnerIndicator()
+    tokens = ev.tokens(case["sightings"])
+    accounts = np.array(sorted({r["account_id"] for r in case["sightings"]}), dtype=object)
+    prior, _ = ev.risk_prior(case["sightings"], accounts)
+    if case["expect"] == "hit":
+        assert tokens.num_rows == 1 and set(tokens["kind"].to_pylist()) == {EVIDENCE_KIND}
+        assert prior.max() >= case.get("min_prior", 0.0)
+    else:
+        assert tokens.num_rows == 0
+        assert prior.max() < 0.5  # below the default flag threshold
+
+
+def _rows(path: Path) -> dict[str, dict]:
+    return {r["account_id"]: r for r in csv.DictReader(path.open())}
+
+
+def test_detect_uses_partner_matches(world, detected, tmp_path):
+    """An account detect left alone is flagged once a partner's strong indicators are on it, with the reason."""
+    results, _ = detected
+    before = _rows(results / "accounts.csv")
+    quiet = sorted(a for a, r in before.items() if r["flagged"] == "false")
+    target = quiet[0]
+    sightings = tmp_path / "partner_sightings.csv"
+    with sightings.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, SIGHTINGS_COLUMNS)
+        w.writeheader()
+        for kind, n in (("payment", 1), ("ip", 3)):
+            w.writerow({"account_id": target, "partner_campaign": "campaign--p", "partner_operator": "", "kind": kind,
+                        "values_matched": n, "exchanges": 5, "first_seen": "", "last_seen": ""})
+    proc = run_cli("detect", str(world / "exchanges"), "--accounts", str(world / "accounts.jsonl"),
+                   "--events", str(world / "events.jsonl"), "--out", str(tmp_path / "out"), "--quiet",
+                   "--partner-matches", str(sightings))
+    assert proc.returncode == 0, proc.stderr
+    after = _rows(tmp_path / "out" / "accounts.csv")
+    assert after[target]["flagged"] == "true" and "partner" in after[target]["reasons"]
+    assert float(after[target]["risk"]) > float(before[target]["risk"])
+    changed = [a for a in after if a != target and after[a]["flagged"] != before[a]["flagged"]]
+    assert changed == []
+
+
+def test_bad_partner_matches_file_is_one_line(world, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("who,what\nx,y\n")
+    proc = run_cli("detect", str(world / "exchanges"), "--out", str(tmp_path / "out"), "--quiet",
+                   "--partner-matches", str(bad))
+    assert proc.returncode == 3 and proc.stderr.startswith("error:") and "lacks column" in proc.stderr
