@@ -93,7 +93,8 @@ class CoordinationParams:
     alpha: float = 0.01              # family-wise error rate of the coupling tests (Bonferroni)
     min_harvest: float = 0.3         # mean harvest share of a group's members, or ...
     min_extraction: float = 0.5      # ... mean share of their traffic in extraction categories
-    min_coupled: int = 2             # coupled operator facets a group needs (one of them not weak)
+    min_coupled: int = 2             # coupled operator facets a group needs ...
+    min_strong: int = 2              # ... of which at least this many strong (two independent coincidences)
     max_common: float = 0.05         # a value held by more of the population never ties a member
     min_member_weight: float = 1.5   # coupled-facet weight a member must hold (strong 1, weak 0.5)
     max_network_prefixes: int = 8    # an account's prefixes count as a facet only when it uses this few
@@ -306,7 +307,7 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
                             + (f" and {len(tests) - 3} more" if len(tests) > 3 else ""),
                             "count": int(has.sum()), "expected": round(float(sum(k[i] * q[i] for i in tests)), 2),
                             "log10p": round(float(log10p[tests[0]]), 1)})
-        if len(coupled) < p.min_coupled or all(x["facet"] in WEAK_FACETS for x in coupled):
+        if len(coupled) < p.min_coupled or sum(x["facet"] not in WEAK_FACETS for x in coupled) < p.min_strong:
             continue
         # The core holds at least half of the coupled facets' weight (weak facets count half), and
         # never less than a combination that includes a strong facet (two strong, or a strong and a
