@@ -35,7 +35,7 @@ def _register() -> None:
     from distillguard.cli import ingest as _ingest
 
     _ingest.register(app)
-    for name in ("simulate", "train", "fingerprint", "detect", "evaluate", "report"):
+    for name in ("simulate", "train", "fingerprint", "detect", "evaluate", "report", "serve"):
         try:
             module = __import__(f"distillguard.cli.{name}", fromlist=["register"])
         except ModuleNotFoundError as exc:
