@@ -190,3 +190,39 @@ def test_shared_state_through_redis(serve, redis_url) -> None:
     rec = {"account_id": "acct_camp_2", "model": "m", "request": {"messages": [{"role": "user", "content": "x"}]}}
     assert a.client.post("/v1/score", json=rec).json()["decision"] == "allow"
     assert b.client.post("/v1/score", json=rec).json()["decision"] == "throttle"
+
+
+def test_sheds_load_over_max_inflight(serve) -> None:
+    """A request held open (slow body) fills max_inflight = 1; the next one is shed as configured."""
+    import threading
+
+    s = serve(policy="[limits]\nmax_inflight = 1\n[budget]\non_overload = 'throttle'\n")
+    body = json.dumps(world.clean_request()).encode()
+    release = threading.Event()
+
+    def slow():
+        yield body[:10]
+        release.wait(10)
+        yield body[10:]
+
+    result = {}
+
+    def hold() -> None:
+        with httpx.Client(base_url=s.base, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=20) as c:
+            result["held"] = c.post("/v1/score", content=slow()).status_code
+
+    t = threading.Thread(target=hold)
+    t.start()
+    try:
+        for _ in range(100):
+            r = s.client.post("/v1/score", json=world.clean_request())
+            if r.status_code == 429:
+                break
+            time.sleep(0.05)
+        assert_error_body(r, 429)
+        assert r.headers["Retry-After"] == "1"
+    finally:
+        release.set()
+        t.join()
+    assert result["held"] == 200  # the held request still gets its answer
+    assert "distillguard_shed_total 1" in s.client.get("/metrics").text

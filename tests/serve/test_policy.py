@@ -50,6 +50,7 @@ max_tokens = 256
 time_ms = 3.5
 on_timeout = "block"
 on_error = "block"
+on_overload = "throttle"
 
 [scoring]
 template = 0.7
@@ -73,6 +74,7 @@ sample_per_account = 16
 max_body_bytes = 2048
 max_batch = 50
 max_reason_chars = 120
+max_inflight = 32
 """
 
 

@@ -79,12 +79,32 @@ def create_app(service: Service, token: str) -> Starlette:
         except orjson.JSONDecodeError as exc:
             raise HTTPError(422, f"body is not valid JSON: {exc}") from None
 
+    inflight = [0]
+
+    def shed(request: Request) -> Response:
+        """Answer without scoring when over limits.max_inflight (budget.on_overload)."""
+        cur = service.current
+        service.metrics.shed += 1
+        if cur.policy.budget.on_overload == "throttle":
+            return error_response(429, ["overloaded, retry later"], {"Retry-After": "1"})
+        if request.url.path == "/beta/litellm_basic_guardrail_api":
+            return json_response({"action": "NONE"})
+        return json_response({"ok": True, "decision": "allow", "actions": [], "risk": 0.0, "campaign_id": None,
+                              "reasons": ["overloaded: not scored"], "policy_version": cur.scorer.policy_version,
+                              "results_version": cur.knowledge.version, "degraded": True})
+
     def endpoint(fn):  # noqa: ANN001, ANN202 - a small local decorator
         async def handler(request: Request) -> Response:
             try:
                 if fn is not healthz:
                     check_auth(request)
-                return await fn(request)
+                if fn in (score, guardrail) and inflight[0] >= service.current.policy.limits.max_inflight:
+                    return shed(request)
+                inflight[0] += 1
+                try:
+                    return await fn(request)
+                finally:
+                    inflight[0] -= 1
             except HTTPError as exc:
                 service.metrics.error(exc.status)
                 return error_response(exc.status, exc.errors, exc.headers)

@@ -3,7 +3,7 @@
 Exposes ``distillguard_decisions_total{decision,shadow}``, ``distillguard_actions_total{action}``,
 ``distillguard_decision_seconds`` (a histogram), ``distillguard_state_accounts``,
 ``distillguard_observed_total``, ``distillguard_harvest_dropped_total``,
-``distillguard_errors_total{status}`` and ``distillguard_reloads_total``.
+``distillguard_errors_total{status}``, ``distillguard_reloads_total`` and ``distillguard_shed_total``.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ class Metrics:
         self.lat_n = 0
         self.observed = 0
         self.reloads = 0
+        self.shed = 0
 
     def decision(self, decision: str, actions: list[str], shadow: bool, seconds: float) -> None:
         with self._lock:
@@ -72,5 +73,7 @@ class Metrics:
                     "# TYPE distillguard_harvest_dropped_total counter",
                     f"distillguard_harvest_dropped_total {harvest_dropped}",
                     "# HELP distillguard_reloads_total Successful reloads of results and policy.",
-                    "# TYPE distillguard_reloads_total counter", f"distillguard_reloads_total {self.reloads}"]
+                    "# TYPE distillguard_reloads_total counter", f"distillguard_reloads_total {self.reloads}",
+                    "# HELP distillguard_shed_total Requests answered without scoring (over max_inflight).",
+                    "# TYPE distillguard_shed_total counter", f"distillguard_shed_total {self.shed}"]
         return "\n".join(out) + "\n"

@@ -77,6 +77,9 @@ class Budget(_Strict):
         "allow", description="allow = fail open, block = fail closed when the budget is exceeded.")
     on_error: Literal["allow", "block"] = Field(
         "allow", description="allow = fail open, block = fail closed when scoring raises.")
+    on_overload: Literal["allow", "throttle"] = Field(
+        "allow", description="Over limits.max_inflight requests at once: allow = answer allow (degraded) "
+                             "without scoring, throttle = answer 429 with Retry-After: 1.")
 
 
 class Scoring(_Strict):
@@ -112,6 +115,7 @@ class Limits(_Strict):
     max_body_bytes: int = Field(1_000_000, ge=1024, description="Larger bodies get 413.")
     max_batch: int = Field(10_000, ge=1, description="Most exchanges one /v1/observe call may carry.")
     max_reason_chars: int = Field(300, ge=16, description="Reasons are cut to this many characters.")
+    max_inflight: int = Field(256, ge=1, description="Requests handled at once before the service sheds load.")
 
 
 class Policy(_Strict):
