@@ -1,5 +1,6 @@
 """Benchmark the inline scoring service on loopback (never run by plain pytest).
 
+    python benchmarks/serve.py framework
     python benchmarks/serve.py score      [--n 20000] [--concurrency 1,16] [--seconds 20]
     python benchmarks/serve.py inprocess  [--n 20000]
     python benchmarks/serve.py litellm    [--n 200]
@@ -7,6 +8,8 @@
     python benchmarks/serve.py memory     [--accounts 1000000]
     python benchmarks/serve.py all        [--results DIR]
 
+* framework: CPU per request of the ASGI layer alone, plain Starlette vs FastAPI with a pydantic
+  body model (why app.py is plain Starlette).
 * score: `distillguard serve` as a subprocess (one uvicorn worker, harvest classifier off) on the
   tests' small world; a closed-loop client on raw keep-alive sockets sends /v1/score requests
   (a mix of campaign-template, flagged and clean accounts, 5,000 distinct accounts). Reports
@@ -347,9 +350,61 @@ def bench_memory(accounts: int) -> dict:
     return out
 
 
+def bench_framework(n: int = 5000) -> dict:
+    """CPU per request of the ASGI layer alone: plain Starlette vs FastAPI with a pydantic body model."""
+    import orjson
+    from fastapi import FastAPI
+    from pydantic import BaseModel
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    body = orjson.dumps({"account_id": "a", "model": "m", "request": {"messages": [{"role": "user", "content": "hi"}]}})
+
+    async def st_score(request):  # noqa: ANN001, ANN202
+        d = orjson.loads(await request.body())
+        return Response(orjson.dumps({"decision": "allow", "a": d["account_id"]}), media_type="application/json")
+
+    class Req(BaseModel):
+        account_id: str
+        model: str
+        request: dict
+
+    fa = FastAPI()
+
+    @fa.post("/v1/score")
+    async def fa_score(r: Req) -> dict:
+        return {"decision": "allow", "a": r.account_id}
+
+    apps = {"starlette": Starlette(routes=[Route("/v1/score", st_score, methods=["POST"])]), "fastapi": fa}
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": "/v1/score", "raw_path": b"/v1/score", "query_string": b"", "root_path": "",
+             "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+             "server": ("127.0.0.1", 1), "client": ("127.0.0.1", 2)}
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(m: dict) -> None:
+        pass
+
+    async def run(app) -> float:  # noqa: ANN001
+        for _ in range(200):
+            await app(scope, receive, send)
+        c = time.thread_time()
+        for _ in range(n):
+            await app(scope, receive, send)
+        return (time.thread_time() - c) / n * 1e6
+
+    out = {name: round(statistics.median(asyncio.run(run(app)) for _ in range(3)), 1) for name, app in apps.items()}
+    out = {f"{k}_cpu_us_per_request": v for k, v in out.items()}
+    print(f"ASGI layer: {out}")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("what", choices=["score", "inprocess", "litellm", "overload", "memory", "all"])
+    ap.add_argument("what", choices=["framework", "score", "inprocess", "litellm", "overload", "memory", "all"])
     ap.add_argument("--n", type=int, default=20_000)
     ap.add_argument("--concurrency", default="1,16")
     ap.add_argument("--seconds", type=float, default=20.0)
@@ -363,6 +418,8 @@ def main() -> None:
         w = world.build(tmp / "world")
         out: dict = {"cpu_count": os.cpu_count(), "loadavg_start": os.getloadavg(),
                      "note": "shared, noisy machine: compare medians across runs"}
+        if a.what in ("framework", "all"):
+            out["framework"] = bench_framework()
         if a.what in ("score", "all"):
             out["score"] = bench_score(w["results"], w["store"], tmp, a.n,
                                        [int(c) for c in a.concurrency.split(",")], a.seconds)
