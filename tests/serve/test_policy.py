@@ -75,6 +75,7 @@ max_body_bytes = 2048
 max_batch = 50
 max_reason_chars = 120
 max_inflight = 32
+max_lag_ms = 20.0
 """
 
 

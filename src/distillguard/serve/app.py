@@ -20,6 +20,8 @@ breaks the contract; any unexpected failure is a 503 with a fixed message, never
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 from typing import Any
 
@@ -80,6 +82,23 @@ def create_app(service: Service, token: str) -> Starlette:
             raise HTTPError(422, f"body is not valid JSON: {exc}") from None
 
     inflight = [0]
+    lag = [0.0]  # seconds the event loop is behind: how long a new request waits before it is read
+
+    async def watch_lag() -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            t = loop.time()
+            await asyncio.sleep(0.01)
+            # Smoothed, so one scheduling hiccup of a busy host does not shed; queueing does.
+            lag[0] = 0.7 * lag[0] + 0.3 * max(0.0, loop.time() - t - 0.01)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):  # noqa: ANN202
+        task = asyncio.create_task(watch_lag())
+        try:
+            yield
+        finally:
+            task.cancel()
 
     def shed(request: Request) -> Response:
         """Answer without scoring when over limits.max_inflight (budget.on_overload)."""
@@ -98,7 +117,9 @@ def create_app(service: Service, token: str) -> Starlette:
             try:
                 if fn is not healthz:
                     check_auth(request)
-                if fn in (score, guardrail) and inflight[0] >= service.current.policy.limits.max_inflight:
+                limits = service.current.policy.limits
+                if fn in (score, guardrail) and (inflight[0] >= limits.max_inflight
+                                                 or lag[0] * 1000.0 > limits.max_lag_ms):
                     return shed(request)
                 inflight[0] += 1
                 try:
@@ -173,4 +194,4 @@ def create_app(service: Service, token: str) -> Starlette:
         status = getattr(exc, "status_code", 404)
         return error_response(status, ["not found" if status == 404 else "method not allowed"])
 
-    return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
+    return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found}, lifespan=lifespan)

@@ -116,6 +116,8 @@ class Limits(_Strict):
     max_batch: int = Field(10_000, ge=1, description="Most exchanges one /v1/observe call may carry.")
     max_reason_chars: int = Field(300, ge=16, description="Reasons are cut to this many characters.")
     max_inflight: int = Field(256, ge=1, description="Requests handled at once before the service sheds load.")
+    max_lag_ms: float = Field(100.0, gt=0, description="Smoothed event-loop lag (queueing) above which new "
+                                                       "requests are shed without scoring.")
 
 
 class Policy(_Strict):
