@@ -77,7 +77,7 @@ def _read_campaigns(path: Path) -> list[dict[str, Any]]:
     return [c for c in doc if isinstance(c, dict) and isinstance(c.get("campaign_id"), str)]
 
 
-def load_knowledge(results: Path, store: Path | None, sig: Signatures) -> Knowledge:
+def load_knowledge(results: Path, store: Path | None, sig: Signatures, until_us: int | None = None) -> Knowledge:
     """Load a detect output folder (and optionally its store) into a `Knowledge`.
 
     Raises
@@ -100,7 +100,7 @@ def load_knowledge(results: Path, store: Path | None, sig: Signatures) -> Knowle
         if not (store / "exchanges").is_dir():
             raise InputError(f"{store} is not a distillguard store (no exchanges/ folder)", path=str(store),
                              hint="pass the --store folder of `distillguard detect`")
-        index = build_index(store_rows(store, sig.sample_per_account), campaign_of,
+        index = build_index(store_rows(store, sig.sample_per_account, until_us), campaign_of,
                             min_accounts=sig.min_accounts, min_purity=sig.min_purity)
         fallback = index_from_indicators(campaigns)
         for kind in ("ip", "client_stack"):

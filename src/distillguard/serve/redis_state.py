@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from distillguard.serve.state import HARVEST_ALPHA, Evidence, View
 
+SIZE_CACHE_S = 30.0  # /metrics reads the account count; a SCAN over millions of keys takes seconds
+
 RECORD_LUA = """
 local k = KEYS[1]
 local now = tonumber(ARGV[1]); local tok = tonumber(ARGV[2]); local ttl = tonumber(ARGV[3])
@@ -76,6 +78,7 @@ class RedisState:
         self._record = self._r.register_script(RECORD_LUA)
         self._take = self._r.register_script(TAKE_LUA)
         self._harvest = self._r.register_script(HARVEST_LUA)
+        self._size: tuple[float, int] | None = None
 
     def _key(self, account: str) -> str:
         return f"{self.prefix}a:{account}"
@@ -104,10 +107,14 @@ class RedisState:
         self._harvest(keys=[self._key(account)], args=[repr(float(score)), repr(HARVEST_ALPHA)])
 
     def size(self) -> int:
-        n = 0
-        for _ in self._r.scan_iter(match=f"{self.prefix}a:*", count=10_000):
-            n += 1
-        return n
+        """Accounts under this prefix (a SCAN, so cached for SIZE_CACHE_S between calls)."""
+        import time
+
+        now = time.monotonic()
+        if self._size is None or now - self._size[0] > SIZE_CACHE_S:
+            n = sum(1 for _ in self._r.scan_iter(match=f"{self.prefix}a:*", count=10_000))
+            self._size = (now, n)
+        return self._size[1]
 
     def close(self) -> None:
         self._r.close()

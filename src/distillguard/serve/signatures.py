@@ -234,13 +234,14 @@ SELECT account_id, system_prompt, last_user_text, max_tokens, temperature, top_p
        client_user_agent, client_tls_fingerprint, client_ip
 FROM (
   SELECT *, row_number() OVER (PARTITION BY account_id ORDER BY hash(exchange_id)) AS rn
-  FROM read_parquet(?, union_by_name = true)
+  FROM read_parquet(?, union_by_name = true) WHERE epoch_us(ts) < ?
 ) WHERE rn <= ?
 """
 
 
-def store_rows(store: Path, per_account: int) -> Iterator[dict[str, Any]]:
-    """A deterministic sample of at most `per_account` exchanges per account from a store."""
+def store_rows(store: Path, per_account: int, until_us: int | None = None) -> Iterator[dict[str, Any]]:
+    """A deterministic sample of at most `per_account` exchanges per account from a store
+    (only those before `until_us`, UTC µs, when given: the view of a detect run with --until)."""
     import duckdb
 
     from distillguard.ingest.store import data_files
@@ -250,7 +251,8 @@ def store_rows(store: Path, per_account: int) -> Iterator[dict[str, Any]]:
         return
     con = duckdb.connect()
     try:
-        table = con.sql(SAMPLE_SQL, params=[files, per_account]).to_arrow_table()
+        limit = until_us if until_us is not None else 2**62
+        table = con.sql(SAMPLE_SQL, params=[files, limit, per_account]).to_arrow_table()
     finally:
         con.close()
     for batch in table.to_batches(max_chunksize=65_536):
