@@ -115,6 +115,10 @@ def test_observe_batch_and_guardrail_api(serve) -> None:
     assert r.json() == {"action": "NONE"}
     assert s.client.post("/beta/litellm_basic_guardrail_api",
                          json={**g, "input_type": "response"}).json() == {"action": "NONE"}
+    # Messages the contract cannot read fail open (budget.on_error = allow), never a 422 to LiteLLM.
+    r = s.client.post("/beta/litellm_basic_guardrail_api",
+                      json={**g, "structured_messages": [{"role": "wizard", "content": "x"}]})
+    assert r.status_code == 200 and r.json()["action"] == "NONE"
 
 
 def test_reload_endpoint_and_sighup(serve, tmp_path) -> None:

@@ -20,7 +20,7 @@ import math
 import queue
 import random
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from distillguard.serve.knowledge import Knowledge
@@ -50,7 +50,6 @@ class Decision:
     max_tokens: int | None = None
     degraded: bool = False
     timings_ms: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         d = {"ok": True, "decision": self.decision, "actions": self.actions, "risk": round(self.risk, 4),

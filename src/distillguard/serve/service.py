@@ -186,7 +186,13 @@ class Service:
         rec = {"account_id": acct, "model": payload.get("model") or "unknown", "request": {"messages": msgs}}
         if isinstance(ua, str):
             rec["client"] = {"user_agent": ua}
-        d = self.score(rec, source="litellm_generic")
+        try:
+            d = self.score(rec, source="litellm_generic")
+        except BadRequest as exc:  # a body the contract cannot read: the policy's on_error decides
+            self.metrics.error(422)
+            if self.current.policy.budget.on_error == "block" and not self.current.policy.shadow:
+                return {"action": "BLOCKED", "blocked_reason": "distillguard: unreadable request"}
+            return {"action": "NONE", "reason": f"not scored: {exc}"[:300]}
         if d.decision in ("block", "verify", "throttle"):
             return {"action": "BLOCKED", "blocked_reason": blocked_reason(d)}
         return {"action": "NONE"}
