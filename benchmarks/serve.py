@@ -1,5 +1,6 @@
 """Benchmark the inline scoring service on loopback (never run by plain pytest).
 
+    python benchmarks/serve.py classifier
     python benchmarks/serve.py framework
     python benchmarks/serve.py score      [--n 20000] [--concurrency 1,16] [--seconds 20]
     python benchmarks/serve.py inprocess  [--n 20000]
@@ -8,6 +9,7 @@
     python benchmarks/serve.py memory     [--accounts 1000000]
     python benchmarks/serve.py all        [--results DIR]
 
+* classifier: milliseconds per call of the shipped classifier on 1 and 256 rows.
 * framework: CPU per request of the ASGI layer alone, plain Starlette vs FastAPI with a pydantic
   body model (why app.py is plain Starlette).
 * score: `distillguard serve` as a subprocess (one uvicorn worker, harvest classifier off) on the
@@ -402,9 +404,32 @@ def bench_framework(n: int = 5000) -> dict:
     return out
 
 
+def bench_classifier(repeats: int = 20) -> dict:
+    """Milliseconds per `classify` call on 1 and 256 rows: why harvest scoring is off the request path."""
+    import pyarrow as pa
+
+    from distillguard.signals.classifier import classify, load_model
+
+    model = load_model()
+    req = world.grader_request(random.Random(1))["messages"]
+    out = {}
+    for n in (1, 256):
+        tbl = pa.table({"exchange_id": [str(i) for i in range(n)], "system_prompt": [req[0]["content"]] * n,
+                        "last_user_text": [req[1]["content"] + str(i) for i in range(n)]})
+        classify(tbl, model=model, explain=False)
+        times = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            classify(tbl, model=model, explain=False)
+            times.append(time.perf_counter() - t)
+        out[f"rows_{n}_median_ms"] = round(statistics.median(times) * 1e3, 1)
+    print(f"classify per call: {out}")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("what", choices=["framework", "score", "inprocess", "litellm", "overload", "memory", "all"])
+    ap.add_argument("what", choices=["classifier", "framework", "score", "inprocess", "litellm", "overload", "memory", "all"])
     ap.add_argument("--n", type=int, default=20_000)
     ap.add_argument("--concurrency", default="1,16")
     ap.add_argument("--seconds", type=float, default=20.0)
@@ -418,6 +443,8 @@ def main() -> None:
         w = world.build(tmp / "world")
         out: dict = {"cpu_count": os.cpu_count(), "loadavg_start": os.getloadavg(),
                      "note": "shared, noisy machine: compare medians across runs"}
+        if a.what in ("classifier", "all"):
+            out["classifier"] = bench_classifier()
         if a.what in ("framework", "all"):
             out["framework"] = bench_framework()
         if a.what in ("score", "all"):
