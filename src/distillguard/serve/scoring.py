@@ -109,16 +109,26 @@ class Scorer:
                 reasons.append(_clip(f"batch run: risk {verdict.risk:.2f}"
                                      + (f", campaign {verdict.campaign_id}" if verdict.campaign_id else ""),
                                      pol.limits.max_reason_chars))
+        # Inline risk: each kind once, at its best purity over all campaigns (harnesses are shared
+        # between campaigns); the campaign named is the one whose own evidence is strongest.
         best_cid, best_r, best_kinds = None, 0.0, ""
+        by_kind: dict[str, float] = {}
         for cid, kinds in view.evidence.items():
             k = 1.0
             for kind, purity in kinds.items():
                 k *= 1.0 - getattr(sc, kind) * purity
+                by_kind[kind] = max(by_kind.get(kind, 0.0), purity)
             if 1.0 - k > best_r:
                 best_cid, best_r, best_kinds = cid, 1.0 - k, ", ".join(sorted(kinds))
         if best_cid is not None:
-            keep *= 1.0 - best_r
-            reasons.append(f"sends campaign {best_cid}'s {best_kinds} (inline {best_r:.2f})")
+            k = 1.0
+            for kind, purity in by_kind.items():
+                k *= 1.0 - getattr(sc, kind) * purity
+            inline = 1.0 - k
+            keep *= 1.0 - inline
+            reasons.append(f"sends campaign {best_cid}'s {best_kinds}"
+                           + (f" and other campaigns' {', '.join(sorted(set(by_kind) - set(best_kinds.split(', '))))}"
+                              if set(by_kind) - set(best_kinds.split(", ")) else "") + f" (inline {inline:.2f})")
             if campaign is None and best_r >= sc.campaign_min_risk:
                 campaign = best_cid
         if view.harvest_n >= sc.harvest_min_requests and view.harvest > 0:

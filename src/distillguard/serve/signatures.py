@@ -168,10 +168,16 @@ class _Counter:
             self.by_campaign[token][campaign].add(account)
 
     def kept(self, min_accounts: int, min_purity: float) -> dict[Any, tuple[str, float]]:
+        """Tokens sent mostly by campaign accounts, each assigned to the campaign with most senders.
+
+        Purity is the share of the token's accounts that belong to *some* campaign: harnesses are
+        often reused across campaigns, and a wrapper no customer sends is evidence either way.
+        """
         out = {}
         for token, camps in self.by_campaign.items():
             cid, members = max(camps.items(), key=lambda kv: (len(kv[1]), kv[0]))
-            purity = len(members) / len(self.total[token])
+            in_any = len(set().union(*camps.values()))
+            purity = in_any / len(self.total[token])
             if len(members) >= min_accounts and purity >= min_purity:
                 out[token] = (cid, round(purity, 4))
         return out
