@@ -7,7 +7,8 @@
 
 Signatures are built from the store's exchanges before --until only (what that batch run saw);
 every exchange from --until on is then scored in time order by the in-process scorer with the
-default policy (the harvest classifier is off: signatures and batch verdicts only). Two views of
+default policy (the harvest classifier only with --harvest: then every replayed exchange is
+classified up front and its score fed to the account right after the request). Two views of
 the request: ``full`` (everything the CustomGuardrail sees: configuration, client stack, IP) and
 ``generic`` (what LiteLLM's Generic Guardrail API sends: prompt and User-Agent only).
 
@@ -41,7 +42,8 @@ GENERIC_DROP = ("max_tokens", "temperature", "top_p", "n", "logprobs", "top_logp
                 "thinking_budget_tokens", "reasoning_effort", "client_tls_fingerprint", "client_ip")
 
 
-def replay(world: Path, store: Path, results: Path, until_us: int, policy_path: Path | None, view: str) -> dict:
+def replay(world: Path, store: Path, results: Path, until_us: int, policy_path: Path | None, view: str,
+           harvest: bool = False) -> dict:
     policy, digest = load_policy(policy_path)
     kn = load_knowledge(results, store, policy.signatures, until_us=until_us)
     scorer = Scorer(kn, policy, digest, MemoryState())
@@ -55,19 +57,30 @@ def replay(world: Path, store: Path, results: Path, until_us: int, policy_path: 
                          params=[files]).fetchall())
     tbl = con.sql(f"SELECT {COLS} FROM read_parquet(?) WHERE epoch_us(ts) >= ? ORDER BY ts, exchange_id",
                   params=[files, until_us]).to_arrow_table()
+    scores = None
+    if harvest:  # classified up front, fed to the state right after each request (no queue lag)
+        from distillguard.signals.classifier import classify
+
+        ids = tbl.select(["system_prompt", "last_user_text"]).append_column(
+            "exchange_id", duckdb.sql(f"SELECT range::VARCHAR AS i FROM range({tbl.num_rows})").to_arrow_table()["i"])
+        scores = classify(ids, explain=False).column("harvest").to_pylist()
     n_req: dict[str, int] = {}
     acted_at: dict[str, int] = {}
     named_at: dict[str, int] = {}
     logged: set[str] = set()
     t0 = time.perf_counter()
+    i = -1
     for batch in tbl.to_batches(65_536):
         for row in batch.to_pylist():
+            i += 1
             if view == "generic":
                 for k in GENERIC_DROP:
                     row[k] = None
             a = row["account_id"]
             n_req[a] = n_req.get(a, 0) + 1
             d = scorer.score(row, row["ts"] / 1e6)
+            if scores is not None:
+                scorer.state.add_harvest(a, scores[i])
             if d.decision == "log":
                 logged.add(a)
             elif d.decision != "allow" and a not in acted_at:
@@ -88,7 +101,7 @@ def replay(world: Path, store: Path, results: Path, until_us: int, policy_path: 
                           "median_requests_to_action": statistics.median(hit) if hit else None}
     camp_any = [a for a in n_req if labels.get(a)]
     return {
-        "view": view, "exchanges_replayed": tbl.num_rows, "seconds": round(secs, 1),
+        "view": view, "harvest": harvest, "exchanges_replayed": tbl.num_rows, "seconds": round(secs, 1),
         "signatures": kn.index.sizes(),
         "later_created_campaign_accounts": len(late_camp), "acted_on": len(caught), "named_campaign": len(named),
         "requests_to_action": {"median": statistics.median([acted_at[a] for a in caught]) if caught else None,
@@ -112,10 +125,11 @@ def main() -> None:
     ap.add_argument("--store", type=Path, help="default: WORLD/store")
     ap.add_argument("--det", type=Path, help="detect --out folder; default: WORLD/det")
     ap.add_argument("--policy", type=Path)
+    ap.add_argument("--harvest", action="store_true", help="Also feed the shipped classifier's harvest score.")
     ap.add_argument("--results", type=Path, help="Write JSON here.")
     a = ap.parse_args()
     until_us = parse_ts(a.until)
-    out = {v: replay(a.world, a.store or a.world / "store", a.det or a.world / "det", until_us, a.policy, v)
+    out = {v: replay(a.world, a.store or a.world / "store", a.det or a.world / "det", until_us, a.policy, v, a.harvest)
            for v in ("full", "generic")}
     text = json.dumps({"until": a.until, **out}, indent=2)
     print(text)
