@@ -17,6 +17,15 @@ import pytest
 import serve_world as world
 
 TOKEN = "test-token-0123456789abcdef"
+# Tests assert decisions, so the time budget must not fail them open on a loaded CI host
+# (the budget itself is tested with its own policies in test_scoring.py).
+GENEROUS_BUDGET = "\n[budget]\ntime_ms = 60000.0\n"
+
+
+def with_budget(policy: str | None) -> str:
+    """The policy text with a generous time budget unless it sets [budget] itself."""
+    policy = policy or ""
+    return policy if "[budget]" in policy else policy + GENEROUS_BUDGET
 
 
 def free_port() -> int:
@@ -109,9 +118,9 @@ def serve(tmp_path: Path, small_world: dict[str, Path]) -> Iterator:
         extra = ["--results", str(small_world["results"])]
         if store:
             extra += ["--store", str(small_world["store"])]
-        if policy is not None:
+        if "--policy" not in args:
             p = tmp_path / f"policy-{len(started)}.toml"
-            p.write_text(policy, encoding="utf-8")
+            p.write_text(with_budget(policy), encoding="utf-8")
             extra += ["--policy", str(p)]
         s = Server(extra + list(args), state_dir or tmp_path / f"state-{len(started)}", env)
         started.append(s)

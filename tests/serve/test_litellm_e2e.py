@@ -37,6 +37,8 @@ min_risk = 0.7
 actions = ["strip_reasoning"]
 [campaigns."*"]
 actions = ["block"]
+[budget]
+time_ms = 60000.0
 """
 
 
@@ -54,7 +56,7 @@ def start_proxy(config: str, serve_url: str, log: Path) -> tuple[subprocess.Pope
 
 
 def wait_ready(proc: subprocess.Popen, base: str, log: Path) -> None:
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300  # a loaded CI host: LiteLLM's import alone can take a minute
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             pytest.fail(f"litellm exited early: {log.read_text(errors='replace')[-3000:]}")

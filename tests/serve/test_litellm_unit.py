@@ -38,6 +38,8 @@ actions = ["throttle"]
 [throttle]
 rate_per_minute = 1
 burst = 1
+[budget]
+time_ms = 60000.0
 """
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import serve_world as world
+from conftest import with_budget
 
 from distillguard.serve.countermeasures import apply_to_request, strip_response
 from distillguard.serve.service import BadRequest, Service
@@ -17,10 +18,8 @@ from distillguard.serve.state import MemoryState
 
 def make_service(tmp_path: Path, small_world: dict[str, Path], policy: str | None = None,
                  store: bool = True) -> Service:
-    pol = None
-    if policy is not None:
-        pol = tmp_path / "policy.toml"
-        pol.write_text(policy, encoding="utf-8")
+    pol = tmp_path / "policy.toml"
+    pol.write_text(with_budget(policy), encoding="utf-8")
     return Service(small_world["results"], small_world["store"] if store else None, pol, MemoryState(),
                    tmp_path / "audit.jsonl", tmp_path / "observed", harvest=False)
 
@@ -134,7 +133,7 @@ def test_time_budget_fail_open_or_closed(tmp_path: Path, small_world: dict[str, 
 
 
 def test_scoring_error_fails_as_configured(tmp_path: Path, small_world: dict[str, Path]) -> None:
-    svc = make_service(tmp_path, small_world, policy="[budget]\non_error = 'block'\n")
+    svc = make_service(tmp_path, small_world, policy="[budget]\non_error = 'block'\ntime_ms = 60000.0\n")
 
     def boom(row, now):  # noqa: ANN001, ANN202
         raise RuntimeError("state backend down")
