@@ -6,7 +6,7 @@ DATA ?= ../shared/data
 DEMO ?= demo-output
 SCALE ?= small
 
-.PHONY: demo test install install-test bench clean
+.PHONY: demo test install install-test install-redis bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -26,8 +26,12 @@ demo: install
 install-browser: install-test
 	bash scripts/install_browser.sh $(BIN)/python
 
+# Debian's redis-server for the serve tests (they start it themselves on a free port).
+install-redis:
+	bash scripts/install_redis.sh
+
 ## Install the test dependencies and run the whole suite (unit, property, e2e in a real browser).
-test: install-browser
+test: install-browser install-redis
 	$(BIN)/python -m pytest -n 2 -q -m "" tests
 
 bench: install-test

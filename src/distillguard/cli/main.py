@@ -36,7 +36,7 @@ def _register() -> None:
     from distillguard.cli import ingest as _ingest
 
     _ingest.register(app)
-    for name in ("simulate", "train", "fingerprint", "detect", "evaluate", "report", "quarantine", "share"):
+    for name in ("simulate", "train", "fingerprint", "detect", "evaluate", "report", "quarantine", "share", "serve"):
         try:
             module = __import__(f"distillguard.cli.{name}", fromlist=["register"])
         except ModuleNotFoundError as exc:
