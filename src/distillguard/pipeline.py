@@ -97,12 +97,15 @@ def detect(
     on_stage: Stage | None = None,
     on_rows: Callable[[int], None] | None = None,
     turn_text: bool = False,
+    fmt: str = "contract",
+    account_fields: list[str] | tuple[str, ...] = (),
 ) -> DetectResult:
     """Run detection end to end and write the contract outputs into `out`.
 
     The store keeps each turn's text only with `turn_text`: detection reads the system prompt
     and the last user turn, which the store always keeps, and writing every turn's text again
-    costs ~20% of ingest and doubles the store.
+    costs ~20% of ingest and doubles the store. `fmt` and `account_fields` pick an input
+    adapter for the exchange files (`distillguard.ingest.adapters`).
     """
     policy = policy or Policy()
     until_us = parse_until(until)
@@ -115,7 +118,7 @@ def detect(
         t = time.perf_counter()
         say("ingest")
         report = ingest_paths(exchanges, store, accounts=accounts, events=events, on_rows=on_rows,
-                              turn_text=turn_text)
+                              turn_text=turn_text, fmt=fmt, account_fields=account_fields)
         timings.record("ingest", time.perf_counter() - t)
         result = DetectResult(out, report, seconds=timings)
         _analyse(store, out, until_us, policy, say, timings, result)

@@ -22,6 +22,11 @@ def ingest_cmd(
     store: Path = typer.Option(..., "--store", help="Store folder (created if absent)."),
     accounts: list[Path] = typer.Option([], "--accounts", help="Account files (JSONL, CSV, Parquet)."),
     events: list[Path] = typer.Option([], "--events", help="Event files (JSONL)."),
+    log_format: str = typer.Option("contract", "--format", help="Log format of the exchange files: contract, auto, "
+                                   "litellm, litellm-spendlogs (also a postgresql:// URL), otel, mapping:FILE.yaml "
+                                   "(see docs/ingest.md)."),
+    account_fields: list[str] = typer.Option([], "--account-field", help="Source field holding the account, for "
+                                             "--format litellm/litellm-spendlogs/otel (repeat: first non-empty wins)."),
     max_quarantine_share: float = typer.Option(0.01, help="Exit 3 when more than this share of rows is quarantined."),
     as_json: bool = typer.Option(False, "--json", help="Print the run report as JSON on stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
@@ -30,7 +35,8 @@ def ingest_cmd(
     """Read contract records, normalise them, quarantine bad ones and write the Parquet store."""
     from distillguard.ingest import ingest_paths
 
-    report = _run_with_progress(lambda cb: ingest_paths(paths, store, accounts=accounts, events=events, on_rows=cb),
+    report = _run_with_progress(lambda cb: ingest_paths(paths, store, accounts=accounts, events=events, on_rows=cb,
+                                                            fmt=log_format, account_fields=account_fields),
                                 show_progress(quiet), "ingest")
     if as_json:
         out.print_json(orjson.dumps(report.to_dict()).decode())

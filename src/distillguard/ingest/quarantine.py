@@ -22,6 +22,12 @@ REASONS: dict[str, str] = {
     "bad_client_ip": "client.ip is not an IPv4 or IPv6 address.",
     "bad_response": "response is present but not an object, or its parts have the wrong types.",
     "bad_event": "an event lacks a string type or a valid ts.",
+    # Input adapters (--format, distillguard.ingest.adapters):
+    "not_source_format": "the record does not have the shape of the chosen --format (e.g. a LiteLLM payload without call_type).",
+    "not_a_generation": ("a logged call that generates no text (embedding, image, audio) "
+                         "or an OTel span that is no GenAI model call."),
+    "bad_source_field": "a source field has a value the adapter cannot convert (e.g. a token count that is no number).",
+    "read_interrupted": "the source (a database) stopped part-way; the rows after this one were not read.",
 }
 
 
