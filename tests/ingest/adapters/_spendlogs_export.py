@@ -32,7 +32,7 @@ def prisma_columns(model: str = "LiteLLM_SpendLogs") -> list[tuple[str, str, boo
         if not m or line.startswith("@@"):
             continue
         name, typ, opt, rest = m.groups()
-        d = re.search(r"@default\s*\((.*)\)", rest)
+        d = re.search(r"@default\s*\(((?:[^()]|\([^()]*\))*)\)", rest)
         mapped = re.search(r'@map\("(\w+)"\)', rest)
         cols.append((mapped.group(1) if mapped else name, typ, bool(opt), d.group(1).strip() if d else None,
                      "@id" in rest))
