@@ -26,8 +26,12 @@ demo: install
 install-browser: install-test
 	bash scripts/install_browser.sh $(BIN)/python
 
+# Debian's PostgreSQL server for the LiteLLM spend-log adapter test (tests/ingest/adapters).
+install-postgres:
+	bash scripts/install_postgres.sh
+
 ## Install the test dependencies and run the whole suite (unit, property, e2e in a real browser).
-test: install-browser
+test: install-browser install-postgres
 	$(BIN)/python -m pytest -n 2 -q -m "" tests
 
 bench: install-test

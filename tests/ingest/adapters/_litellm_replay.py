@@ -79,7 +79,8 @@ class _Recorder:
         self.logger = Logger()
 
 
-def replay(traffic: list[dict[str, Any]], payload_file: Path, *, api_key_of: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def replay(traffic: list[dict[str, Any]], payload_file: Path, *,
+           api_key_of: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """Send every record through `litellm.completion`; return the spend-log rows (payloads go to the file).
 
     `api_key_of` maps a request id to the key id the gateway would log (`metadata.user_api_key_hash`).
@@ -103,7 +104,8 @@ def replay(traffic: list[dict[str, Any]], payload_file: Path, *, api_key_of: dic
                 meta["user_api_key_hash"] = api_key_of[rec["request_id"]]
             with time_machine.travel(datetime.fromisoformat(rec["ts"]), tick=False):
                 try:
-                    litellm.completion(model=f"openai/{rec['model']}", messages=messages, mock_response=_mock_response(rec),
+                    litellm.completion(model=f"openai/{rec['model']}", messages=messages,
+                                       mock_response=_mock_response(rec),
                                        metadata=meta, proxy_server_request={"body": {"model": rec["model"],
                                                                                       "messages": messages, **req}},
                                        litellm_call_id=rec["request_id"], num_retries=0, **req)
@@ -115,5 +117,6 @@ def replay(traffic: list[dict[str, Any]], payload_file: Path, *, api_key_of: dic
     finally:
         litellm.callbacks = []
         recorder.fh.close()
-    assert recorder.count == len(traffic), f"LiteLLM logged {recorder.count} of {len(traffic)} calls: {recorder.errors[:3]}"
+    assert recorder.count == len(traffic), \
+        f"LiteLLM logged {recorder.count} of {len(traffic)} calls: {recorder.errors[:3]}"
     return recorder.spend_rows

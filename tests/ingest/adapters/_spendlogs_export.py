@@ -101,13 +101,21 @@ def write_parquet(rows: list[dict[str, Any]], path: Path) -> Path:
 
 def load_postgres(rows: list[dict[str, Any]], url: str) -> None:
     """Create LiteLLM's table in the database at `url` and insert the rows."""
-    import psycopg
+    from distillguard.ingest.adapters.spendlogs import connect
 
     names, values = rows_for_table(rows)
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute('DROP TABLE IF EXISTS "LiteLLM_SpendLogs"')
-        conn.execute(create_table_sql())
+    conn = connect(url)
+    try:
+        cur = conn.cursor()
+        cur.execute('DROP TABLE IF EXISTS "LiteLLM_SpendLogs"')
+        cur.execute(create_table_sql())
         cols = ", ".join(f'"{n}"' for n in names)
-        marks = ", ".join(["%s"] * len(names))
-        with conn.cursor() as cur:
-            cur.executemany(f'INSERT INTO "LiteLLM_SpendLogs" ({cols}) VALUES ({marks})', values)
+        casts = ", ".join("%s::jsonb" if typ == "Json" else "%s" for _, typ, *_ in _columns())
+        cur.executemany(f'INSERT INTO "LiteLLM_SpendLogs" ({cols}) VALUES ({casts})', values)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def _columns() -> list[tuple[str, str, bool, str | None, bool]]:
+    return [c for c in prisma_columns() if c[0] not in ("created_at", "updated_at")]

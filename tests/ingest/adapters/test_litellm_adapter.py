@@ -99,7 +99,8 @@ def test_auto_recognises_the_payload_file(litellm_logs, contract_rows, tmp_path)
 
 def test_cli_ingest_takes_format(litellm_logs, tmp_path):
     payloads, _ = litellm_logs
-    proc = subprocess.run([sys.executable, "-m", "distillguard.cli.main", "ingest", str(payloads), "--format", "litellm",
-                           "--store", str(tmp_path / "s"), "--json", "-q"], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "distillguard.cli.main", "ingest", str(payloads),
+                           "--format", "litellm", "--store", str(tmp_path / "s"), "--json", "-q"],
+                          capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["rows_stored"] == len(Path(payloads).read_text().splitlines())

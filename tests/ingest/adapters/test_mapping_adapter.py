@@ -100,7 +100,8 @@ def test_epoch_times_and_a_prompt_shorthand(tmp_path):
 
 @pytest.mark.parametrize(("text", "says"), [
     ("fields: {request_id: id}\ncolumns: {}\n", "unknown key 'columns'"),
-    ("fields: {request_id: id, ts: t, account_id: a, model: m, request: r, colour: c}\n", "'colour' is not a contract field"),
+    ("fields: {request_id: id, ts: t, account_id: a, model: m, request: r, colour: c}\n",
+     "'colour' is not a contract field"),
     ("fields: {request_id: id, ts: t, model: m, request: r}\n", "required contract field 'account_id' is not mapped"),
     ("fields: {request_id: id, ts: t, account_id: a, model: m}\n", "nothing maps the request"),
     ("fields: {request_id: id, ts: t, account_id: a, model: m, request: r}\ntimestamp: {format: weekly}\n",

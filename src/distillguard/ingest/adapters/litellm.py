@@ -110,7 +110,8 @@ class LiteLLMAdapter(Adapter):
             raise Rejected("not_source_format", "record is not a LiteLLM StandardLoggingPayload (no call_type)")
         kind = call_kind(rec.get("call_type"))
         if kind not in GENERATION_CALLS:
-            raise Rejected("not_a_generation", f"LiteLLM call_type {str(rec.get('call_type'))[:40]!r} generates no text")
+            raise Rejected("not_a_generation",
+                           f"LiteLLM call_type {str(rec.get('call_type'))[:40]!r} generates no text")
         meta = rec.get("metadata") if isinstance(rec.get("metadata"), dict) else {}
         start, end = rec.get("startTime"), rec.get("endTime")
         resp = as_json(rec.get("response"), "response")

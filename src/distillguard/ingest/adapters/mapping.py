@@ -170,7 +170,8 @@ def _load(path: Path) -> dict[str, Any]:
     mapped = set(fields) | set(constants)
     for req in REQUIRED:
         if req not in mapped:
-            raise _fail(path, f"required contract field {req!r} is not mapped", f"add `{req}: <source path>` under fields")
+            raise _fail(path, f"required contract field {req!r} is not mapped",
+                        f"add `{req}: <source path>` under fields")
     if not mapped & {"request", "request.messages", "prompt"}:
         raise _fail(path, "nothing maps the request: give `request`, `request.messages` or `prompt` under fields")
     ts = spec.get("timestamp") or {}

@@ -24,8 +24,8 @@ contract field           column (first present wins)
 ``status``               200 for ``success``; ``metadata.error_information.error_code`` otherwise
 =======================  ==================================================================
 
-A PostgreSQL URL (`postgresql://user:pass@host:5432/litellm`) is read with psycopg (the
-`postgres` extra), in `startTime` order, through a server-side cursor.
+A PostgreSQL URL (`postgresql://user:pass@host:5432/litellm`, `?sslmode=require` for TLS) is read
+with pg8000 (the `postgres` extra, BSD licence) in `startTime` order, a page at a time.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 from distillguard.errors import ConfigError, UnreadableInput
 from distillguard.ingest.adapters._base import Adapter, as_int, as_json, convert_rows, drop_none, get_path, rfc3339
@@ -84,7 +84,8 @@ class SpendLogsAdapter(Adapter):
             raise Rejected("not_source_format", "row is not a LiteLLM_SpendLogs row (no request_id/startTime)")
         kind = call_kind(rec.get("call_type"))
         if kind not in GENERATION_CALLS:
-            raise Rejected("not_a_generation", f"LiteLLM call_type {str(rec.get('call_type'))[:40]!r} generates no text")
+            raise Rejected("not_a_generation",
+                           f"LiteLLM call_type {str(rec.get('call_type'))[:40]!r} generates no text")
         meta = as_json(rec.get("metadata"), "metadata")
         meta = meta if isinstance(meta, dict) else {}
         body = as_json(rec.get("proxy_server_request"), "proxy_server_request")
@@ -141,34 +142,76 @@ def _as_status(code: Any) -> int | None:
         return None
 
 
-def _db_rows(url: str, batch_rows: int) -> Iterator[RawRow]:
-    """Rows of `LiteLLM_SpendLogs` in `startTime` order, numbered from 1."""
+def _db_error(exc: BaseException) -> str:
+    """One line from a pg8000 error (its args hold the server's message fields as a dict)."""
+    arg = exc.args[0] if exc.args else exc
+    text = arg.get("M", str(arg)) if isinstance(arg, dict) else str(arg)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+
+
+def connect(url: str) -> Any:
+    """A pg8000 connection from a `postgresql://user:pass@host:port/db?sslmode=require` URL."""
     try:
-        import psycopg
-        from psycopg.rows import dict_row
+        import pg8000.dbapi
     except ImportError as exc:
-        raise ConfigError("reading a PostgreSQL URL needs psycopg",
-                          hint="pip install 'distillguard[postgres]'") from exc
+        raise ConfigError("reading a PostgreSQL URL needs pg8000", hint="pip install 'distillguard[postgres]'") from exc
+    parts = urlsplit(url)
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    ssl_context = None
+    if query.get("sslmode") in ("require", "verify-ca", "verify-full"):
+        import ssl
+
+        ssl_context = ssl.create_default_context()
+        if query["sslmode"] == "require":
+            ssl_context.check_hostname = False
+            ssl_context.verify_mode = ssl.CERT_NONE
+    port = parts.port or 5432
+    sock_dir = query.get("host", "")
+    return pg8000.dbapi.connect(
+        user=unquote(parts.username or "postgres"), password=unquote(parts.password) if parts.password else None,
+        host=parts.hostname or "localhost", port=port, database=unquote(parts.path.lstrip("/")) or None,
+        unix_sock=f"{sock_dir}/.s.PGSQL.{port}" if sock_dir.startswith("/") else None,
+        ssl_context=ssl_context, timeout=30)
+
+
+def _db_rows(url: str, batch_rows: int) -> Iterator[RawRow]:
+    """Rows of `LiteLLM_SpendLogs` in (`startTime`, `request_id`) order, numbered from 1.
+
+    Pages of `batch_rows` rows follow the key of the last row read, so memory stays bounded
+    and rows written during the read are not read twice.
+    """
+    import pg8000.dbapi
+
     shown = redacted(url)
     try:
-        conn = psycopg.connect(url, row_factory=dict_row, connect_timeout=10)
-    except psycopg.Error as exc:
-        raise UnreadableInput(f"cannot read {shown}: {str(exc).strip().splitlines()[0]}",
+        conn = connect(url)
+    except (pg8000.dbapi.Error, OSError) as exc:
+        raise UnreadableInput(f"cannot read {shown}: {_db_error(exc)}",
                               hint="check the URL, the server and the credentials", path=shown) from exc
     row = 0
+    last: tuple[Any, Any] | None = None
     try:
-        with conn, conn.cursor(name="distillguard_spendlogs") as cur:
-            cur.itersize = batch_rows
+        cur = conn.cursor()
+        while True:
+            where = ' WHERE ("startTime", request_id) > (%s, %s)' if last else ""
             try:
-                cur.execute(f'SELECT * FROM "{TABLE}" ORDER BY "startTime", request_id')
-                for rec in cur:
-                    row += 1
-                    yield RawRow(row, "", rec)
-            except psycopg.Error as exc:
+                cur.execute(f'SELECT * FROM "{TABLE}"{where} ORDER BY "startTime", request_id LIMIT {int(batch_rows)}',
+                            last or ())
+                names = [d[0] for d in cur.description]
+                page = cur.fetchall()
+            except (pg8000.dbapi.Error, OSError) as exc:
                 if row:
-                    yield RawRow(row + 1, "", None, ("read_interrupted", f"the database stopped the read: {exc}"[:200]))
+                    why = f"the database stopped the read: {_db_error(exc)}"
+                    yield RawRow(row + 1, "", None, ("read_interrupted", why))
                     return
-                raise UnreadableInput(f"cannot read {shown}: {str(exc).strip().splitlines()[0]}",
+                raise UnreadableInput(f"cannot read {shown}: {_db_error(exc)}",
                                       hint=f'the database needs LiteLLM\'s "{TABLE}" table', path=shown) from exc
+            for values in page:
+                row += 1
+                yield RawRow(row, "", dict(zip(names, values, strict=True)))
+            if len(page) < batch_rows:
+                return
+            rec = dict(zip(names, page[-1], strict=True))
+            last = (rec["startTime"], rec["request_id"])
     finally:
         conn.close()
