@@ -60,30 +60,65 @@ def test_account_field_is_configurable(litellm_logs, tmp_path):
     assert with_ip and all(r[2] == r[3] for r in with_ip)  # account_id == client_ip
 
 
-def test_bad_lines_and_non_generation_calls_are_quarantined_not_dropped(litellm_logs, tmp_path):
+_LINES: list[str] = []
+_KEEP: list[object] = []  # one logger for the whole session: LiteLLM ignores a second one of the same class
+
+
+def logged(call) -> list[str]:  # type: ignore[no-untyped-def]
+    """The payload lines a LiteLLM logging callback writes for the calls `call(litellm)` makes."""
+    import time
+
     import litellm
+    from litellm.integrations.custom_logger import CustomLogger
 
-    payloads, _ = litellm_logs
-    extra = tmp_path / "embedding.jsonl"
-    lines: list[str] = []
+    if not _KEEP:
+        class Keep(CustomLogger):
+            def log_success_event(self, kwargs, response_obj, start_time, end_time):  # type: ignore[no-untyped-def]
+                _LINES.append(json.dumps(kwargs["standard_logging_object"], default=str))
 
-    class Keep(litellm.integrations.custom_logger.CustomLogger):
-        def log_success_event(self, kwargs, response_obj, start_time, end_time):  # type: ignore[no-untyped-def]
-            lines.append(json.dumps(kwargs["standard_logging_object"], default=str))
-
-    litellm.callbacks = [Keep()]
+        _KEEP.append(Keep())
+    _LINES.clear()
+    litellm.callbacks = list(_KEEP)
     try:
-        litellm.embedding(model="openai/text-embedding-3-small", input=["hello"], mock_response=[0.1, 0.2],
-                          metadata={"user_api_key_user_id": "acct_x"})
-        import time
-
-        for _ in range(200):
-            if lines:
-                break
+        n = call(litellm)
+        deadline = time.monotonic() + 60  # the first call's logging thread imports a lot
+        while len(_LINES) < n and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         litellm.callbacks = []
-    assert lines, "LiteLLM logged no embedding call"
+    assert len(_LINES) == n, f"LiteLLM logged {len(_LINES)} of {n} calls"
+    return list(_LINES)
+
+
+def test_team_keys_org_and_route_from_proxy_metadata():
+    meta = {"user_api_key_team_id": "team_7", "user_api_key_hash": "hash_7", "user_api_key_org_id": "org_7",
+            "user_api_key_request_route": "/v1/chat/completions", "requester_ip_address": "2001:db8::7"}
+
+    def calls(litellm):  # type: ignore[no-untyped-def]
+        litellm.completion(model="openai/m-1", messages=[{"role": "user", "content": "hi"}], mock_response="hello",
+                           metadata=meta, temperature=0.3, max_tokens=64)
+        return 1
+
+    payload = json.loads(logged(calls)[0])
+    rec = make_adapter("litellm").convert(payload)
+    assert rec["account_id"] == "team_7"  # no user on the key: its team is the account
+    assert rec["api_key_id"] == "hash_7" and rec["org_id"] == "org_7" and rec["client"]["ip"] == "2001:db8::7"
+    assert rec["endpoint"] == "/v1/chat/completions" and rec["model"] == "m-1"
+    assert rec["request"] == {"messages": [{"role": "user", "content": "hi"}], "temperature": 0.3, "max_tokens": 64}
+    assert rec["response"]["content"] == "hello" and rec["status"] == 200
+    assert make_adapter("litellm", ["metadata.user_api_key_org_id"]).convert(payload)["account_id"] == "org_7"
+
+
+def test_bad_lines_and_non_generation_calls_are_quarantined_not_dropped(litellm_logs, tmp_path):
+    payloads, _ = litellm_logs
+    extra = tmp_path / "embedding.jsonl"
+
+    def calls(litellm):  # type: ignore[no-untyped-def]
+        litellm.embedding(model="openai/text-embedding-3-small", input=["hello"], mock_response=[0.1, 0.2],
+                          metadata={"user_api_key_user_id": "acct_x"})
+        return 1
+
+    lines = logged(calls)
     extra.write_text("\n".join([*lines, "{not json", json.dumps({"hello": "world"})]) + "\n")
     report = ingest_paths([payloads, extra], tmp_path / "store", fmt="litellm", workers=1)
     c = report.counts["exchange"]
