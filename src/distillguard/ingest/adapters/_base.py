@@ -162,7 +162,7 @@ def rfc3339(value: Any, field: str, unit: str = "s") -> str:
         dt = value
     elif isinstance(value, str):
         try:
-            dt = datetime.fromisoformat(value.strip().replace(" ", "T", 1) if " " in value.strip() else value.strip())
+            dt = datetime.fromisoformat(value.strip())  # also "2026-03-02 00:09:08.335" (PostgreSQL text)
         except ValueError:
             raise Rejected("bad_timestamp", f"{field} {value[:40]!r} is not a time") from None
     else:

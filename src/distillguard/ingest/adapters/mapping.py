@@ -18,7 +18,7 @@ JSON Lines, CSV or Parquet)::
       endpoint: /v1/chat/completions
     timestamp:
       format: epoch_ms               # rfc3339 (default), epoch_s, epoch_ms, epoch_us, epoch_ns, or a strptime pattern
-      timezone: UTC                  # for times written without an offset (an IANA name)
+      timezone: UTC                  # for a strptime pattern without %z (an IANA name)
 
 Every problem in the file (unknown key, unknown contract field, a required field not mapped,
 a bad timestamp format) is a `ConfigError` naming the file and the key, raised before any
