@@ -9,6 +9,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from _fixtures import (adapters_dir, contract_file, contract_rows, litellm_logs, otel_file,  # noqa: F401
+                       traffic, world, world_records)
 from _stores import differences, store_rows
 
 from distillguard.errors import ConfigError

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from _fixtures import (adapters_dir, contract_file, contract_rows, litellm_logs, otel_file,  # noqa: F401
+                       traffic, world, world_records)
 from _stores import differences, store_rows
 
 from distillguard.ingest import ingest_paths

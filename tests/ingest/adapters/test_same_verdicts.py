@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from _fixtures import (adapters_dir, contract_file, contract_rows, litellm_logs, otel_file,  # noqa: F401
+                       traffic, world, world_records)
+
 pytestmark = pytest.mark.slow
 
 

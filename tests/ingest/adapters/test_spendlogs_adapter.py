@@ -9,6 +9,8 @@ import sys
 import _spendlogs_export as export
 import pytest
 from _postgres import postgres
+from _fixtures import (adapters_dir, contract_file, contract_rows, litellm_logs, otel_file,  # noqa: F401
+                       traffic, world, world_records)
 from _stores import differences, store_rows
 
 from distillguard.ingest import ingest_paths

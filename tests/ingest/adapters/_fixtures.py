@@ -1,7 +1,8 @@
 """Shared inputs for the adapter tests: one tiny world's traffic, replayed through the real libraries.
 
-The world, the contract reference and each library's log file are built once per test session
-(module-level caches under one temporary folder), so every adapter test reads the same traffic.
+Test modules import these fixtures by name (a `conftest.py` here would shadow `tests/conftest.py`,
+which other tests import as `conftest`). Each input is built once per process (`_once`), however
+many modules use it, so every adapter test reads the same traffic and the LiteLLM replay runs once.
 """
 
 from __future__ import annotations
@@ -18,15 +19,25 @@ from _stores import store_rows
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 WORLD_SEED = 5
 PER_ACCOUNT = 15
+_BUILT: dict[str, Any] = {}
 
 
-@pytest.fixture(scope="session")
-def adapters_dir(tmp_path_factory) -> Path:
+def _once(key: str, build: Any) -> Any:
+    if key not in _BUILT:
+        _BUILT[key] = build()
+    return _BUILT[key]
+
+
+def _build_adapters_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("adapters")
 
 
 @pytest.fixture(scope="session")
-def world(adapters_dir) -> Path:
+def adapters_dir(tmp_path_factory) -> Path:
+    return _once("adapters_dir", lambda: _build_adapters_dir(tmp_path_factory))
+
+
+def _build_world(adapters_dir) -> Path:
     from distillguard.simulate import simulate_world
 
     out = adapters_dir / "world"
@@ -35,12 +46,20 @@ def world(adapters_dir) -> Path:
 
 
 @pytest.fixture(scope="session")
-def world_records(world) -> list[dict[str, Any]]:
+def world(adapters_dir) -> Path:
+    return _once("world", lambda: _build_world(adapters_dir))
+
+
+def _build_world_records(world) -> list[dict[str, Any]]:
     return _traffic.world_exchanges(world)
 
 
 @pytest.fixture(scope="session")
-def traffic(world_records) -> list[dict[str, Any]]:
+def world_records(world) -> list[dict[str, Any]]:
+    return _once("world_records", lambda: _build_world_records(world))
+
+
+def _build_traffic(world_records) -> list[dict[str, Any]]:
     """The world's exchanges as contract records of Chat Completions gateway calls.
 
     At most `PER_ACCOUNT` exchanges of each account (its earliest): ~900 calls, so the LiteLLM
@@ -56,12 +75,20 @@ def traffic(world_records) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
-def contract_file(adapters_dir, traffic) -> Path:
+def traffic(world_records) -> list[dict[str, Any]]:
+    return _once("traffic", lambda: _build_traffic(world_records))
+
+
+def _build_contract_file(adapters_dir, traffic) -> Path:
     return _traffic.write_jsonl(adapters_dir / "contract" / "traffic.jsonl", traffic)
 
 
 @pytest.fixture(scope="session")
-def litellm_logs(adapters_dir, traffic) -> tuple[Path, list[dict[str, Any]]]:
+def contract_file(adapters_dir, traffic) -> Path:
+    return _once("contract_file", lambda: _build_contract_file(adapters_dir, traffic))
+
+
+def _build_litellm_logs(adapters_dir, traffic) -> tuple[Path, list[dict[str, Any]]]:
     """(payload JSONL written by a LiteLLM logging callback, the same calls as spend-log rows)."""
     pytest.importorskip("litellm", reason="litellm is in the test extra: pip install -e '.[test]'")
     import _litellm_replay
@@ -73,7 +100,11 @@ def litellm_logs(adapters_dir, traffic) -> tuple[Path, list[dict[str, Any]]]:
 
 
 @pytest.fixture(scope="session")
-def otel_file(adapters_dir, traffic) -> Path:
+def litellm_logs(adapters_dir, traffic) -> tuple[Path, list[dict[str, Any]]]:
+    return _once("litellm_logs", lambda: _build_litellm_logs(adapters_dir, traffic))
+
+
+def _build_otel_file(adapters_dir, traffic) -> Path:
     """OTLP JSON written by the OpenTelemetry SDK for the same calls (GenAI spans, old and new names),
     plus three plain HTTP spans (`GET /healthz`) that are no model calls."""
     pytest.importorskip("opentelemetry.sdk", reason="opentelemetry-sdk is in the test extra")
@@ -83,9 +114,18 @@ def otel_file(adapters_dir, traffic) -> Path:
 
 
 @pytest.fixture(scope="session")
-def contract_rows(adapters_dir, contract_file) -> dict[str, tuple]:
+def otel_file(adapters_dir, traffic) -> Path:
+    return _once("otel_file", lambda: _build_otel_file(adapters_dir, traffic))
+
+
+def _build_contract_rows(adapters_dir, contract_file) -> dict[str, tuple]:
     from distillguard.ingest import ingest_paths
 
     store = adapters_dir / "store-contract"
     ingest_paths([contract_file], store, workers=1)
     return store_rows(store)
+
+
+@pytest.fixture(scope="session")
+def contract_rows(adapters_dir, contract_file) -> dict[str, tuple]:
+    return _once("contract_rows", lambda: _build_contract_rows(adapters_dir, contract_file))
