@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import orjson
@@ -47,13 +48,13 @@ def detect_cmd(
     from distillguard.pipeline import detect
 
     progress = show_progress(quiet)
+    detect = partial(detect, fmt=log_format, account_fields=account_fields)  # issue 17: input adapters
 
     def on_stage(name: str) -> None:
         if not quiet:
             err.print(f"[dim]stage[/dim] {name}")
 
     result = detect(exchanges, out_dir, accounts=accounts, events=events, until=until, store=store, turn_text=turn_text,
-                    fmt=log_format, account_fields=account_fields,
                     policy=Policy(account_model=account_model, use_account_model=not unsupervised,
                                   **_sample(classify_per_account)),
                     on_stage=on_stage if progress or not quiet else None)
