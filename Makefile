@@ -31,7 +31,13 @@ install-redis:
 	bash scripts/install_redis.sh
 
 ## Install the test dependencies and run the whole suite (unit, property, e2e in a real browser).
-test: install-browser install-redis
+
+# Debian's PostgreSQL server for the LiteLLM spend-log adapter test (tests/ingest/adapters).
+install-postgres:
+	bash scripts/install_postgres.sh
+
+## Install the test dependencies and run the whole suite (unit, property, e2e in a real browser).
+test: install-browser install-redis install-postgres
 	$(BIN)/python -m pytest -n 2 -q -m "" tests
 
 bench: install-test

@@ -112,6 +112,8 @@ def detect(
     turn_text: bool = False,
     strict: bool = False,
     partner_matches: Path | None = None,  # partner evidence (issue 19): linking/partner.py
+    fmt: str = "contract",
+    account_fields: list[str] | tuple[str, ...] = (),
 ) -> DetectResult:
     """Run detection end to end and write the contract outputs into `out`.
 
@@ -121,7 +123,8 @@ def detect(
 
     Without `store` the run's quarantine is copied to ``out/quarantine``. With no valid exchange
     record at all it raises `NoValidRecords` (nothing is analysed; the quarantine is kept).
-    `strict` stops at a file that cannot be read to its end (see `ingest_paths`).
+    `strict` stops at a file that cannot be read to its end (see `ingest_paths`). `fmt` and `account_fields` pick an input
+    adapter for the exchange files (`distillguard.ingest.adapters`).
     """
     from distillguard.ingest.quarantine import keep_quarantine, require_exchanges
 
@@ -137,7 +140,8 @@ def detect(
         t = time.perf_counter()
         say("ingest")
         report = ingest_paths(exchanges, store, accounts=accounts, events=events, on_rows=on_rows,
-                              turn_text=turn_text, strict=strict)
+                              turn_text=turn_text, strict=strict, fmt=fmt,
+                              account_fields=account_fields)
         timings.record("ingest", time.perf_counter() - t)
         where = out if tmp_store else store
         result = DetectResult(out, report, seconds=timings, quarantine=where / "quarantine")

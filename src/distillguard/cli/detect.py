@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import orjson
@@ -22,6 +23,11 @@ def detect_cmd(
     out_dir: Path = typer.Option(..., "--out", help="Folder for accounts.csv and campaigns.json."),
     accounts: list[Path] = typer.Option([], "--accounts", help="Account records (JSONL, CSV, Parquet)."),
     events: list[Path] = typer.Option([], "--events", help="Event records (JSONL), e.g. model releases."),
+    log_format: str = typer.Option("contract", "--format", help="Log format of the exchange files: contract, auto, "
+                                   "litellm, litellm-spendlogs (also a postgresql:// URL), otel, mapping:FILE.yaml "
+                                   "(see docs/ingest.md)."),
+    account_fields: list[str] = typer.Option([], "--account-field", help="Source field holding the account, for "
+                                             "--format litellm/litellm-spendlogs/otel (repeat: first non-empty wins)."),
     until: str = typer.Option(None, "--until", help="Use only exchanges before this RFC 3339 time."),
     store: Path = typer.Option(None, "--store", help="Keep the ingested store here (default: a temporary folder; "
                                                      "the quarantine is then kept in OUT/quarantine)."),
@@ -65,6 +71,7 @@ def detect_cmd(
     with stage_progress(show_progress(quiet)) as bars, use_infra(infra):
         result = detect(exchanges, out_dir, accounts=accounts, events=events, until=until, store=store,
                         turn_text=turn_text, strict=strict, partner_matches=partner_matches,
+                        fmt=log_format, account_fields=account_fields,
                         policy=Policy.from_settings(load_settings(config), account_model=account_model,
                                                     use_account_model=not unsupervised,
                                                     **_sample(classify_per_account)),

@@ -23,6 +23,11 @@ def ingest_cmd(
     store: Path = typer.Option(..., "--store", help="Store folder (created if absent)."),
     accounts: list[Path] = typer.Option([], "--accounts", help="Account files (JSONL, CSV, Parquet)."),
     events: list[Path] = typer.Option([], "--events", help="Event files (JSONL)."),
+    log_format: str = typer.Option("contract", "--format", help="Log format of the exchange files: contract, auto, "
+                                   "litellm, litellm-spendlogs (also a postgresql:// URL), otel, mapping:FILE.yaml "
+                                   "(see docs/ingest.md)."),
+    account_fields: list[str] = typer.Option([], "--account-field", help="Source field holding the account, for "
+                                             "--format litellm/litellm-spendlogs/otel (repeat: first non-empty wins)."),
     max_quarantine: float = typer.Option(MAX_QUARANTINE_PCT, "--max-quarantine", metavar="PCT", min=0, max=100,
                                          help="Exit 3 (after storing the good records) when more than this percentage "
                                               "of the records is quarantined."),
@@ -39,7 +44,8 @@ def ingest_cmd(
     from distillguard.ingest import ingest_paths
 
     report = _run_with_progress(lambda cb: ingest_paths(paths, store, accounts=accounts, events=events, on_rows=cb,
-                                                        strict=strict),
+                                                        strict=strict, fmt=log_format,
+                                                        account_fields=account_fields),
                                 show_progress(quiet), "ingest")
     if as_json:
         out.print_json(orjson.dumps(report.to_dict()).decode())

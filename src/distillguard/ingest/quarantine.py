@@ -31,6 +31,12 @@ REASONS: dict[str, str] = {
     "unreadable_file": "the file (or its remainder) could not be read: a truncated or corrupt .gz/.zst stream, a "
                        "damaged Parquet file, or no permission to read it. Records read before the damage are kept; "
                        "one row per file records the loss.",
+    # Input adapters (--format, distillguard.ingest.adapters):
+    "not_source_format": "the record does not have the shape of the chosen --format (e.g. a LiteLLM payload without call_type).",
+    "not_a_generation": ("a logged call that generates no text (embedding, image, audio) "
+                         "or an OTel span that is no GenAI model call."),
+    "bad_source_field": "a source field has a value the adapter cannot convert (e.g. a token count that is no number).",
+    "read_interrupted": "the source (a database) stopped part-way; the rows after this one were not read.",
 }
 
 

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from distillguard.ingest import store as st
+from distillguard.ingest.adapters import Adapter, prepare, source_name
 from distillguard.ingest.dedup import IdSet, hash_ids
 from distillguard.ingest.normalise import Rejected, normalise_account, normalise_event, normalise_exchange
 from distillguard.ingest.parquet_sql import SqlBatch, SqlPrefetch
@@ -197,9 +198,10 @@ def without_turn_text(table: pa.Table) -> pa.Table:
 
 class _Ingest:
     def __init__(self, store: Path, run_id: str, on_rows: Callable[[int], None] | None, workers: int,
-                 turn_text: bool = True, strict: bool = False) -> None:
+                 turn_text: bool = True, strict: bool = False, adapter: Adapter | None = None) -> None:
         self.store = store
         self.strict = strict
+        self.adapter = adapter  # issue 17: a foreign log format, converted before normalisation
         self.run_id = run_id
         self.turn_text = turn_text
         self.on_rows = on_rows or (lambda n: None)
@@ -252,7 +254,7 @@ class _Ingest:
         """The Parquet exchange files that SQL can normalise, with their queries."""
         plans: dict[Path, str] = {}
         for path, kind in jobs:
-            if kind in (None, "exchange") and file_format(path) == "parquet":
+            if kind in (None, "exchange") and not self._adapter_for(path, kind) and file_format(path) == "parquet":
                 try:
                     schema = pq.read_schema(path)
                 except (OSError, pa.ArrowException):
@@ -262,8 +264,20 @@ class _Ingest:
                     plans[path] = query
         return plans
 
+    def _adapter_for(self, path: Path | str, kind: str | None) -> Adapter | None:
+        """The input adapter for an exchange input (`None`: contract records, the usual path)."""
+        return self.adapter.resolve(path) if self.adapter is not None and kind is None else None
+
     def _batches(self, jobs: list[tuple[Path, str | None]], sql: SqlPrefetch):  # type: ignore[no-untyped-def]
         for path, kind in jobs:
+            adapter = self._adapter_for(path, kind)
+            if adapter is not None:  # issue 17: converted rows, then the usual normalisation
+                source = source_name(path)
+                for batch in adapter.batches(path):
+                    yield source, "exchange", batch
+                self.report.files.append(source)
+                self.report.bytes_read += path.stat().st_size if isinstance(path, Path) else 0
+                continue
             source = str(path.resolve())
             if sql.has(path):
                 done = yield from _tagged(source, sql.batches(path))
@@ -411,6 +425,8 @@ def ingest_paths(
     workers: int | None = None,
     turn_text: bool = True,
     strict: bool = False,
+    fmt: str = "contract",
+    account_fields: list[str] | tuple[str, ...] = (),
 ) -> IngestReport:
     """Ingest exchange files/folders (kind sniffed per file) plus explicit account and event files.
 
@@ -424,6 +440,10 @@ def ingest_paths(
     row naming it (listed in `report.unreadable_files`); the other files are read as usual.
     With `strict`, such a file stops the run with `UnreadableInput` instead.
 
+    `fmt` names the exchange files' log format (`distillguard.ingest.adapters`: contract, auto,
+    litellm, litellm-spendlogs, otel, mapping:FILE.yaml); `account_fields` overrides where
+    an adapter finds the account.
+
     Returns an `IngestReport` whose counts satisfy rows_read = stored + quarantined + duplicates.
 
     Raises
@@ -434,11 +454,13 @@ def ingest_paths(
     """
     start = time.perf_counter()
     store.mkdir(parents=True, exist_ok=True)
+    adapter, paths, urls = prepare(fmt, paths, account_fields)  # issue 17: input adapters
     files, skipped = discover(paths)
+    files += urls  # type: ignore[arg-type]  # database URLs: the adapter reads them
     acc_files, _ = discover(accounts or [])
     ev_files, _ = discover(events or [])
     job = _Ingest(store, run_id or new_run_id(), on_rows, workers if workers is not None else (os.cpu_count() or 1),
-                  turn_text, strict)
+                  turn_text, strict, adapter)
     job.report.skipped_files = [str(p) for p in skipped]
     try:
         job.run([(f, None) for f in files] + [(f, "account") for f in acc_files] + [(f, "event") for f in ev_files])
