@@ -34,11 +34,13 @@ KNOWN_RESPONSES = frozenset(
      "text", "reasoning", "model")
 )
 # Nested members read; their other members go to extra_json under their dotted path.
-_NESTED_KEYS = {"thinking": frozenset(("type", "budget_tokens")), "output_config": frozenset(("effort", "format")),
+_NESTED_KEYS = {"thinking": frozenset(("type", "budget_tokens", "display")), "output_config": frozenset(("effort", "format")),
                 "reasoning": frozenset(("effort", "summary", "generate_summary")), "text": frozenset(("format",))}
 _FORMAT_KEYS = frozenset(("type", "json_schema", "name", "schema"))
 # Top-level members only one Chat-like API has (the rest of the evidence is in the turns and tools).
-_ANTHROPIC_KEYS = ("system", "thinking", "output_config", "output_format", "top_k", "stop_sequences")
+_ANTHROPIC_KEYS = ("system", "thinking", "output_config", "output_format", "top_k", "stop_sequences", "cache_control",
+                   "container", "mcp_servers", "context_management", "speed", "inference_geo", "workspace_id",
+                   "user_profile_id", "diagnostics")
 _OPENAI_KEYS = ("max_completion_tokens", "n", "logprobs", "top_logprobs", "response_format", "reasoning_effort",
                 "functions", "frequency_penalty", "presence_penalty", "seed", "stop", "logit_bias", "user",
                 "parallel_tool_calls", "modalities", "audio", "store", "stream_options", "prediction",
@@ -181,12 +183,13 @@ def read_body(req: dict, endpoint: str | None, model: str, extra: dict[str, Any]
         max_tokens = req.get("max_tokens")
     opt(max_tokens, int, "request.max_tokens")
     thinking = req.get("thinking")
-    mode = budget = None
+    mode = budget = display = None
     if isinstance(thinking, str):
         mode = thinking
     elif thinking is not None:
         thinking = _sub(req, "thinking", extra)
         mode = opt(thinking.get("type"), str, "request.thinking.type")
+        display = opt(thinking.get("display"), str, "request.thinking.display")
         if mode == "enabled":
             budget = opt(thinking.get("budget_tokens"), int, "request.thinking.budget_tokens")
     output_config = _sub(req, "output_config", extra)
@@ -203,7 +206,7 @@ def read_body(req: dict, endpoint: str | None, model: str, extra: dict[str, Any]
         if req[k] is not None:
             extra["request." + k] = strip_nulls(req[k])
     return _columns(form, conv, tool_names, tools_json, max_tokens, req, int32(req.get("n"), "request.n"),
-                    opt(req.get("logprobs"), bool, "request.logprobs"), fmt, budget, effort, mode, None)
+                    opt(req.get("logprobs"), bool, "request.logprobs"), fmt, budget, effort, mode, display, None)
 
 
 def _responses(req: dict, extra: dict[str, Any]) -> list[Any]:
@@ -227,19 +230,19 @@ def _responses(req: dict, extra: dict[str, Any]) -> list[Any]:
         if req[k] is not None:
             extra["request." + k] = strip_nulls(req[k])
     return _columns(RESPONSES, conv, tool_names, tools_json, max_tokens, req, None, None, fmt, None, effort, None,
-                    summary)
+                    None, summary)
 
 
 BODY_COLUMNS = ("api_format", "system_prompt", "messages", "n_messages", "n_user_turns", "last_user_text",
                 "content_kinds", "tool_names", "tools_json", "max_tokens", "temperature", "top_p", "n", "logprobs",
                 "top_logprobs", "response_format", "stream", "thinking_budget_tokens", "reasoning_effort",
-                "thinking_mode", "reasoning_summary", "response_format_name", "response_format_schema_hash",
+                "thinking_mode", "thinking_display", "reasoning_summary", "response_format_name", "response_format_schema_hash",
                 "last_tool_output", "request_tool_calls", "request_tool_results", "n_images")
 
 
 def _columns(form: str, conv: Conversation, tool_names: list[str] | None, tools_json: str | None,
              max_tokens: Any, req: dict, n: Any, logprobs: Any, fmt: tuple[Any, Any, Any], budget: Any,
-             effort: Any, mode: Any, summary: Any) -> list[Any]:
+             effort: Any, mode: Any, display: Any, summary: Any) -> list[Any]:
     turns = conv.turns
     all_kinds: list[str] = []
     for t in turns:
@@ -249,6 +252,6 @@ def _columns(form: str, conv: Conversation, tool_names: list[str] | None, tools_
         sorted(set(all_kinds)), tool_names, tools_json, max_tokens,
         num(req.get("temperature"), "request.temperature"), num(req.get("top_p"), "request.top_p"), n, logprobs,
         int32(req.get("top_logprobs"), "request.top_logprobs"), fmt[0],
-        opt(req.get("stream"), bool, "request.stream"), budget, effort, mode, summary, fmt[1], fmt[2],
+        opt(req.get("stream"), bool, "request.stream"), budget, effort, mode, display, summary, fmt[1], fmt[2],
         conv.last_tool, all_kinds.count("tool_call"), all_kinds.count("tool_result"), all_kinds.count("image"),
     ]

@@ -96,9 +96,9 @@ def parts(content: Any, where: str, extra: dict[str, Any]) -> tuple[str, list[st
             continue
         if not isinstance(part, dict):
             raise Rejected("bad_message", f"{where}.content has a {type(part).__name__} part")
-        if len(part) > 2:
-            _nested_extra(part, f"{where}.content[{j}]", extra)
         ptype = part.get("type")
+        if len(part) > 2 or ptype == "image_url":
+            _nested_extra(part, f"{where}.content[{j}]", extra)
         kind = PART_KINDS.get(ptype, str(ptype) if ptype else "unknown")
         kinds.append(kind)
         if kind == "text":

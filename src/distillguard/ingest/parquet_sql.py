@@ -97,7 +97,7 @@ def build_query(schema: pa.Schema, conditions: list[str] | None = None, turn_tex
         raise _Unsupported("request.system is not a string")
     system = request.get("system", "str")
     thinking = request.sub("thinking") or _Struct("NULL", {})
-    fast += thinking.unknown_null(frozenset(("type", "budget_tokens")))
+    fast += thinking.unknown_null(frozenset(("type", "budget_tokens", "display")))
     output_config = request.sub("output_config") or _Struct("NULL", {})
     fast += output_config.unknown_null(frozenset(("effort",)))  # a format: the record path hashes its schema
     tools_sql_, tool_names, tools_bad, tools_anthropic = tools_sql(request)
@@ -210,6 +210,7 @@ def build_query(schema: pa.Schema, conditions: list[str] | None = None, turn_tex
             NULL::VARCHAR AS extra_json,
             {endpoint} AS endpoint,
             {thinking_type} AS thinking_mode,
+            {thinking.get('display', 'str')} AS thinking_display,
             NULL::VARCHAR AS reasoning_summary,
             NULL::VARCHAR AS response_format_name,
             NULL::VARCHAR AS response_format_schema_hash,

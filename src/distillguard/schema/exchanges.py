@@ -70,6 +70,7 @@ EXCHANGES = table(
     col("extra_json", pa.string(), "Unknown fields, kept as JSON keyed by their dotted path (null when none)."),
     col("endpoint", pa.string(), "API path the client called, as the gateway logged it (null when not given)."),
     col("thinking_mode", pa.string(), "Anthropic thinking.type as requested: enabled, adaptive or disabled."),
+    col("thinking_display", pa.string(), "Anthropic thinking.display as requested: summarized or omitted."),
     col("reasoning_summary", pa.string(), "Responses reasoning.summary requested (auto, concise, detailed)."),
     col("response_format_name", pa.string(), "Name of the requested JSON schema output format, when given."),
     col("response_format_schema_hash", pa.string(), "First 16 hex digits of the SHA-256 of the requested JSON "
