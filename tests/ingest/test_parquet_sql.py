@@ -138,6 +138,8 @@ def _agent_record(rng: random.Random, i: int) -> dict:
                                           {"type": "json_schema", "json_schema": {"name": "out", "schema": {"type": "object"}}}]),
            "tools": [{"type": "function", "function": {"name": "search", "description": "d"}, "name": None,
                       "input_schema": None}]}
+    if i % 53 == 0:
+        msgs.append({"role": "wizard", "content": [{"type": "text", "text": "hi"}]})  # quarantined
     r["request"] = req
     r["model"] = rng.choice(["model-a", "claude-sonnet-4-5"])
     r["endpoint"] = rng.choice([None, None, "/v1/messages", "/v1/chat/completions", "/v1/embeddings"])

@@ -41,6 +41,9 @@ _FORMAT_KEYS = frozenset(("type", "json_schema", "name", "schema"))
 _ANTHROPIC_KEYS = ("system", "thinking", "output_config", "output_format", "top_k", "stop_sequences", "cache_control",
                    "container", "mcp_servers", "context_management", "speed", "inference_geo", "workspace_id",
                    "user_profile_id", "diagnostics")
+_ANTHROPIC_KEY_SET = frozenset(_ANTHROPIC_KEYS)
+_ANTHROPIC_CHOICES = ("auto", "any", "tool", "none")
+_NO_FORMAT = (None, None, None)
 _OPENAI_KEYS = ("max_completion_tokens", "n", "logprobs", "top_logprobs", "response_format", "reasoning_effort",
                 "functions", "frequency_penalty", "presence_penalty", "seed", "stop", "logit_bias", "user",
                 "parallel_tool_calls", "modalities", "audio", "store", "stream_options", "prediction",
@@ -146,14 +149,9 @@ def _openai_evidence(req: dict) -> bool:
 
 def read_body(req: dict, endpoint: str | None, model: str, extra: dict[str, Any]) -> list[Any]:
     """Return the canonical request columns of a body, in `BODY_COLUMNS` order."""
-    form = endpoint_form(endpoint)
+    named = endpoint_form(endpoint) if endpoint is not None else None
     messages = req.get("messages")
-    if form is None:
-        if isinstance(messages, list):
-            form = CHAT  # decided below, once the turns are read
-        elif req.get("input") is not None:
-            form = RESPONSES
-    if form == RESPONSES:
+    if named == RESPONSES or (named is None and messages.__class__ is not list and req.get("input") is not None):
         if req.get("input") is None:
             raise Rejected("request_neither_form", "request has no input, but its endpoint is the Responses API")
         return _responses(req, extra)
@@ -161,30 +159,35 @@ def read_body(req: dict, endpoint: str | None, model: str, extra: dict[str, Any]
         raise Rejected("request_neither_form",
                        "request has no messages list or input (neither Chat Completions, Responses nor Messages form)")
     conv = Conversation()
-    system = req.get("system")
+    get = req.get
+    system = get("system")
     if system is not None:
         text, _, _, _, _ = parts(system, "request.system", extra)
         conv.system.append(text)
     anthropic_parts = read_messages(messages, conv, extra)
-    if endpoint_form(endpoint) is None:
-        if (anthropic_parts or any(req.get(k) is not None for k in _ANTHROPIC_KEYS) or _anthropic_tools(req.get("tools"))
-                or (isinstance(req.get("tool_choice"), dict) and req["tool_choice"].get("type") in ("auto", "any", "tool", "none"))):
+    form = named or CHAT
+    if named is None:
+        tools = get("tools")
+        if (system is not None or anthropic_parts or _anthropic_keys(req)
+                or (tools is not None and _anthropic_tools(tools))
+                or (isinstance(get("tool_choice"), dict) and req["tool_choice"].get("type") in _ANTHROPIC_CHOICES)):
             form = MESSAGES
         elif model[:6].lower() == "claude" and not _openai_evidence(req):
             form = MESSAGES
-    tool_names, tools_json = tools_of(req.get("tools"), "request.tools")
-    functions = req.get("functions")
+    tool_names, tools_json = tools_of(get("tools"), "request.tools")
+    functions = get("functions")
     if functions is not None:  # the legacy Chat Completions function list
         f_names, f_json = tools_of(functions, "request.functions")
         tool_names = (tool_names or []) + (f_names or [])
         tools_json = f_json if tools_json is None else canonical([*req["tools"], *functions])
-    max_tokens = req.get("max_completion_tokens")
+    max_tokens = get("max_completion_tokens")
     if max_tokens is None:
-        max_tokens = req.get("max_tokens")
-    opt(max_tokens, int, "request.max_tokens")
-    thinking = req.get("thinking")
+        max_tokens = get("max_tokens")
+    if max_tokens is not None:
+        opt(max_tokens, int, "request.max_tokens")
     mode = budget = display = None
-    if isinstance(thinking, str):
+    thinking = get("thinking")
+    if thinking.__class__ is str:
         mode = thinking
     elif thinking is not None:
         thinking = _sub(req, "thinking", extra)
@@ -192,21 +195,33 @@ def read_body(req: dict, endpoint: str | None, model: str, extra: dict[str, Any]
         display = opt(thinking.get("display"), str, "request.thinking.display")
         if mode == "enabled":
             budget = opt(thinking.get("budget_tokens"), int, "request.thinking.budget_tokens")
-    output_config = _sub(req, "output_config", extra)
-    effort = opt(req.get("reasoning_effort"), str, "request.reasoning_effort")
-    if effort is None:
-        effort = opt(output_config.get("effort"), str, "request.output_config.effort")
-    if req.get("response_format") is not None:
+    effort = get("reasoning_effort")
+    if effort is not None:
+        opt(effort, str, "request.reasoning_effort")
+    fmt = _NO_FORMAT
+    if get("output_config") is not None:
+        output_config = _sub(req, "output_config", extra)
+        if effort is None:
+            effort = opt(output_config.get("effort"), str, "request.output_config.effort")
+        if output_config.get("format") is not None:
+            fmt = _format(output_config["format"], "request.output_config.format", extra)
+    if get("response_format") is not None:
         fmt = _format(req["response_format"], "request.response_format", extra)
-    elif output_config.get("format") is not None:
-        fmt = _format(output_config["format"], "request.output_config.format", extra)
-    else:
-        fmt = _format(req.get("output_format"), "request.output_format", extra)
-    for k in req.keys() - KNOWN_REQUEST:
-        if req[k] is not None:
-            extra["request." + k] = strip_nulls(req[k])
-    return _columns(form, conv, tool_names, tools_json, max_tokens, req, int32(req.get("n"), "request.n"),
-                    opt(req.get("logprobs"), bool, "request.logprobs"), fmt, budget, effort, mode, display, None)
+    elif get("output_format") is not None:
+        fmt = _format(req["output_format"], "request.output_format", extra)
+    if not KNOWN_REQUEST.issuperset(req.keys()):
+        for k in req.keys() - KNOWN_REQUEST:
+            if req[k] is not None:
+                extra["request." + k] = strip_nulls(req[k])
+    return _columns(form, conv, tool_names, tools_json, max_tokens, req, int32(get("n"), "request.n"),
+                    opt(get("logprobs"), bool, "request.logprobs"), fmt, budget, effort, mode, display, None)
+
+
+def _anthropic_keys(req: dict) -> bool:
+    """Whether a member only the Messages API has is set."""
+    if _ANTHROPIC_KEY_SET.isdisjoint(req):
+        return False
+    return any(req[k] is not None for k in _ANTHROPIC_KEY_SET.intersection(req))
 
 
 def _responses(req: dict, extra: dict[str, Any]) -> list[Any]:
@@ -244,14 +259,23 @@ def _columns(form: str, conv: Conversation, tool_names: list[str] | None, tools_
              max_tokens: Any, req: dict, n: Any, logprobs: Any, fmt: tuple[Any, Any, Any], budget: Any,
              effort: Any, mode: Any, display: Any, summary: Any) -> list[Any]:
     turns = conv.turns
-    all_kinds: list[str] = []
+    kinds: set[str] = set()
     for t in turns:
-        all_kinds += t["part_kinds"]
+        kinds.update(t["part_kinds"])
+    calls = results = images = 0
+    if len(kinds) > 1 or "text" not in kinds:
+        for t in turns:
+            pk = t["part_kinds"]
+            calls += pk.count("tool_call")
+            results += pk.count("tool_result")
+            images += pk.count("image")
+    temperature, top_p, top_lp, stream = req.get("temperature"), req.get("top_p"), req.get("top_logprobs"), req.get("stream")
     return [
         form, "\n\n".join(conv.system) if conv.system else None, turns, len(turns), conv.n_user, conv.last_user,
-        sorted(set(all_kinds)), tool_names, tools_json, max_tokens,
-        num(req.get("temperature"), "request.temperature"), num(req.get("top_p"), "request.top_p"), n, logprobs,
-        int32(req.get("top_logprobs"), "request.top_logprobs"), fmt[0],
-        opt(req.get("stream"), bool, "request.stream"), budget, effort, mode, display, summary, fmt[1], fmt[2],
-        conv.last_tool, all_kinds.count("tool_call"), all_kinds.count("tool_result"), all_kinds.count("image"),
+        sorted(kinds), tool_names, tools_json, max_tokens,
+        None if temperature is None else num(temperature, "request.temperature"),
+        None if top_p is None else num(top_p, "request.top_p"), n, logprobs,
+        None if top_lp is None else int32(top_lp, "request.top_logprobs"), fmt[0],
+        None if stream is None else opt(stream, bool, "request.stream"), budget, effort, mode, display, summary,
+        fmt[1], fmt[2], conv.last_tool, calls, results, images,
     ]

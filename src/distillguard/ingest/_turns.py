@@ -155,41 +155,60 @@ class Conversation:
 
 
 def read_messages(messages: list, conv: Conversation, extra: dict[str, Any]) -> bool:
-    """Read a Chat Completions or Messages `messages` list; return whether an Anthropic-only part occurs."""
+    """Read a Chat Completions or Messages `messages` list; return whether an Anthropic-only part occurs.
+
+    The hot loop of ingest: a plain `{"role", "content": str}` message takes the shortest way
+    (no location string, no extra-field check); the bookkeeping is `Conversation.add` inlined.
+    """
     anthropic = False
+    system, turns = conv.system, conv.turns
+    n_user, last_user, last_tool, prev_tool = conv.n_user, conv.last_user, conv.last_tool, conv.prev_tool
     for i, m in enumerate(messages):
-        if not isinstance(m, dict):
+        if m.__class__ is not dict:
             raise Rejected("bad_message", f"request.messages[{i}] is not an object")
         role = m.get("role")
         if role not in VALID_ROLES:
             raise Rejected("bad_message", f"request.messages[{i}].role is {str(role)[:30]!r}")
         content = m.get("content")
-        if content.__class__ is str:  # the common case, without building a location string
+        if content.__class__ is str:
             text, kinds, own, tool_out, has_text = content, ["text"], content, None, True
         else:
-            where = f"request.messages[{i}]"
-            text, kinds, own, tool_out, has_text = parts(content, where, extra)
+            text, kinds, own, tool_out, has_text = parts(content, f"request.messages[{i}]", extra)
             if not anthropic and content and role not in ("system", "developer"):
                 anthropic = any(isinstance(p, dict) and p.get("type") in ANTHROPIC_ONLY_PARTS for p in content)
-        if len(m) > 2:
+        if len(m) > 2 or "content" not in m:
             for k in m.keys() - MESSAGE_KEYS:
                 if m[k] is not None:
                     extra[f"request.messages[{i}].{k}"] = strip_nulls(m[k])
-        if role in ("system", "developer"):
-            conv.system.append(text)
-            conv.prev_tool = False
-            continue
-        calls = m.get("tool_calls")
-        fcall = m.get("function_call")
-        if (isinstance(calls, list) and calls) or isinstance(fcall, dict):
-            args = [_chat_call(c) for c in calls] if isinstance(calls, list) else []
-            if isinstance(fcall, dict):
-                args.append(call_args(fcall.get("arguments")))
-            kinds = kinds + ["tool_call"] * len(args)
-            text = "\n".join([text, *args]) if text else "\n".join(args)
-        if role in TOOL_ROLES:
+            if role not in ("system", "developer"):
+                calls = m.get("tool_calls")
+                fcall = m.get("function_call")
+                if (isinstance(calls, list) and calls) or isinstance(fcall, dict):
+                    args = [_chat_call(c) for c in calls] if isinstance(calls, list) else []
+                    if isinstance(fcall, dict):
+                        args.append(call_args(fcall.get("arguments")))
+                    kinds = kinds + ["tool_call"] * len(args)
+                    text = "\n".join([text, *args]) if text else "\n".join(args)
+        tool = False  # this turn is tool output in itself
+        if role == "user":
+            if tool_out is not None:
+                last_tool = tool_out
+                tool = not has_text
+            # A user turn with no text right after tool output belongs to that output.
+            if not tool and (has_text or not prev_tool):
+                n_user += 1
+                last_user = own
+        elif role in TOOL_ROLES:
             kinds = ["tool_result", *(k for k in kinds if k != "text")]
-        conv.add(role, text, kinds, own, tool_out, has_text)
+            tool = True
+            last_tool = text
+        elif role != "assistant":  # system, developer
+            system.append(text)
+            prev_tool = False
+            continue
+        prev_tool = tool
+        turns.append({"role": role, "text": text, "part_kinds": kinds})
+    conv.n_user, conv.last_user, conv.last_tool, conv.prev_tool = n_user, last_user, last_tool, prev_tool
     return anthropic
 
 

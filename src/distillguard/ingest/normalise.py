@@ -52,7 +52,9 @@ def normalise_exchange(rec: Any) -> list[Any]:
     req = rec.get("request")
     if not isinstance(req, dict):
         raise Rejected("missing_request", "request is " + ("missing" if req is None else "not an object"))
-    endpoint = opt(rec.get("endpoint"), str, "endpoint")
+    endpoint = rec.get("endpoint")
+    if endpoint is not None:
+        opt(endpoint, str, "endpoint")
 
     extra: dict[str, Any] = {}
     for k in rec.keys() - KNOWN_TOP:
