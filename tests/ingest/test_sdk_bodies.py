@@ -401,3 +401,25 @@ def test_a_responses_endpoint_without_input_is_quarantined(tmp_path: Path):
     assert report.rows_quarantined == 1
     reason = open_engine(tmp_path / "store").sql("SELECT reason FROM quarantine").to_pylist()[0]["reason"]
     assert reason == "request_neither_form"
+
+
+def test_a_store_written_before_the_new_columns_still_reads_them_from_new_parts(tmp_path):
+    """Columns are added, never changed: a part from an older version (fewer columns) sorted first
+    does not hide the new columns of later parts."""
+    import pyarrow.parquet as pq
+
+    from distillguard.ingest.store import data_files
+
+    sdk = Sdk()
+    path, body = sdk.body(lambda: sdk.anthropic.messages.create(
+        model="claude-opus-4-7", max_tokens=100, thinking={"type": "adaptive"}, messages=[{"role": "user", "content": "hi"}]))
+    for k, name in enumerate(("a", "b")):
+        src = tmp_path / f"{name}.jsonl"
+        src.write_text(json.dumps(_record(k, name, path, body, True)) + "\n")
+        ingest_paths([src], tmp_path / "store", workers=1)
+    first = data_files(tmp_path / "store", "exchanges")[0]
+    old = pq.read_table(first)
+    pq.write_table(old.drop(["endpoint", "thinking_mode", "n_images"]), first)  # as an older version wrote it
+    rows = open_engine(tmp_path / "store").sql(
+        "SELECT exchange_id, thinking_mode, n_images FROM exchanges ORDER BY thinking_mode NULLS FIRST").to_pylist()
+    assert [(r["thinking_mode"], r["n_images"]) for r in rows] == [(None, None), ("adaptive", 0)]
