@@ -174,8 +174,11 @@ def messages_sql(request: _Struct, turn_text: bool) -> tuple[str, str, str, str]
              f"list_filter({base}, lambda k: k <> 'text')) ELSE {base} END")
     # Without turn text, only system messages keep theirs (for system_prompt).
     kept = text if turn_text else f"CASE WHEN m.role IN ('system', 'developer') THEN {text} END"
-    struct = (f"{{'role': m.role, 'text': {kept}, 'kinds': {kinds}, 'own': {own}, "
-              f"'has_text': {has_text}, 'tres': {tres}, "
+    # The person text, text flag and tool_result text matter for user turns only.
+    struct = (f"{{'role': m.role, 'text': {kept}, 'kinds': {kinds}, "
+              f"'own': CASE WHEN m.role = 'user' THEN {own} END, "
+              f"'has_text': CASE WHEN m.role = 'user' THEN {has_text} END, "
+              f"'tres': CASE WHEN m.role = 'user' THEN {tres} END, "
               f"'ttext': CASE WHEN m.role IN ('tool', 'function') THEN {text} END}}")
     return msgs, struct, " OR ".join(bad), anthropic
 

@@ -63,8 +63,9 @@ def call_args(arguments: Any) -> str:
 
 def _nested_extra(part: dict, path: str, extra: dict[str, Any]) -> None:
     for k in part.keys() - PART_KEYS:
-        if part[k] is not None:
-            extra[f"{path}.{k}"] = strip_nulls(part[k])
+        v = part[k]
+        if v is not None and v != [] and v != {}:  # an empty list of annotations says nothing
+            extra[f"{path}.{k}"] = strip_nulls(v)
     iu = part.get("image_url")
     if isinstance(iu, dict) and iu.get("detail") is not None:
         extra[f"{path}.image_url.detail"] = iu["detail"]
