@@ -93,9 +93,9 @@ def _int32_ok(expr: str) -> str:
 def messages_sql(request: _Struct, turn_text: bool) -> tuple[str, str, str, str]:
     """(messages, per-message struct, is-bad, has-Anthropic-part) SQL over one message `m`.
 
-    The struct holds role, text (NULL without `turn_text`), kinds, the person text (`own`),
-    whether a text part occurs (`has_text`), the last tool_result text (`tres`) and the text
-    a tool message returns (`ttext`).
+    The struct holds role, the parts' text (`text`) and the tool calls' arguments (`args`,
+    joined by `COMBINE`), kinds, the person text (`own`) and the last tool_result text (`tres`);
+    a text part occurs when `kinds` holds 'text'.
     """
     msgs_t = request.fields["messages"]
     if not _is_list(msgs_t) or not pa.types.is_struct(msgs_t.value_type):
@@ -133,10 +133,9 @@ def messages_sql(request: _Struct, turn_text: bool) -> tuple[str, str, str, str]
         raise _Unsupported("message tool_calls is not a list of objects")
     content_t = mf.get("content")
     if not _present(content_t):
-        text, own, has_text, tres, kinds, anthropic = "''", "''", "FALSE", "NULL", "[]::VARCHAR[]", "FALSE"
+        text, own, tres, kinds, anthropic = "''", "''", "NULL", "[]::VARCHAR[]", "FALSE"
     elif _is_str(content_t):
         text = own = "coalesce(m.content, '')"
-        has_text = "m.content IS NOT NULL"
         tres = "NULL"
         kinds = "CASE WHEN m.content IS NULL THEN []::VARCHAR[] ELSE ['text'] END"
         anthropic = "FALSE"
@@ -152,7 +151,6 @@ def messages_sql(request: _Struct, turn_text: bool) -> tuple[str, str, str, str]
         text = f"coalesce(list_aggr(list_transform(m.content, lambda p: {part_text}), 'string_agg', chr(10)), '')"
         own_part = f"CASE WHEN p.type IN {_in(TEXT_TYPES)} THEN p.text END" if _present(pf.get("text")) else "NULL"
         own = f"coalesce(list_aggr(list_transform(m.content, lambda p: {own_part}), 'string_agg', chr(10)), '')"
-        has_text = f"coalesce(len(list_filter(m.content, lambda p: p.type IN {_in(TEXT_TYPES)})) > 0, FALSE)"
         inner = "coalesce(p.content, '')" if _present(pf.get("content")) else "''"
         tres = f"(list_transform(list_filter(m.content, lambda p: p.type = 'tool_result'), lambda p: {inner}))[-1]"
         kinds = f"coalesce(list_transform(m.content, lambda p: {kind}), []::VARCHAR[])"
@@ -166,21 +164,23 @@ def messages_sql(request: _Struct, turn_text: bool) -> tuple[str, str, str, str]
             bad.append(f"len(list_filter(m.content, lambda p: {' OR '.join(nested)})) > 0")
     else:
         raise _Unsupported(f"message content is {content_t}")
-    if args is not None:
-        text = (f"CASE WHEN {n_calls} > 0 AND m.role NOT IN ('system', 'developer') THEN (CASE WHEN {text} <> '' THEN {text} || chr(10) || {args} "
-                f"ELSE {args} END) ELSE {text} END")
     base = f"list_concat({kinds}, list_transform(range({n_calls}), lambda i: 'tool_call'))"
     kinds = (f"CASE WHEN m.role IN ('tool', 'function') THEN list_concat(['tool_result'], "
              f"list_filter({base}, lambda k: k <> 'text')) ELSE {base} END")
-    # Without turn text, only system messages keep theirs (for system_prompt).
-    kept = text if turn_text else f"CASE WHEN m.role IN ('system', 'developer') THEN {text} END"
-    # The person text, text flag and tool_result text matter for user turns only.
-    struct = (f"{{'role': m.role, 'text': {kept}, 'kinds': {kinds}, "
+    # Each text is computed once: the parts' text and the calls' arguments apart (`combine` joins
+    # them). Without turn text only system and tool messages keep theirs (system_prompt,
+    # last_tool_output); the person text, text flag and tool_result text matter for user turns only.
+    keep = "TRUE" if turn_text else "m.role IN ('system', 'developer', 'tool', 'function')"
+    args_sql = "NULL::VARCHAR" if args is None else \
+        f"CASE WHEN {n_calls} > 0 AND m.role NOT IN ('system', 'developer') AND {keep} THEN {args} END"
+    struct = (f"{{'role': m.role, 'text': CASE WHEN {keep} THEN {text} END, 'args': {args_sql}, 'kinds': {kinds}, "
               f"'own': CASE WHEN m.role = 'user' THEN {own} END, "
-              f"'has_text': CASE WHEN m.role = 'user' THEN {has_text} END, "
-              f"'tres': CASE WHEN m.role = 'user' THEN {tres} END, "
-              f"'ttext': CASE WHEN m.role IN ('tool', 'function') THEN {text} END}}")
+              f"'tres': CASE WHEN m.role = 'user' THEN {tres} END}}")
     return msgs, struct, " OR ".join(bad), anthropic
+
+
+# A turn's text from a message struct `x`: the parts' text, then the calls' arguments.
+COMBINE = "CASE WHEN x.args IS NULL THEN x.text WHEN x.text <> '' THEN x.text || chr(10) || x.args ELSE x.args END"
 
 
 def _part_text_sql(pf: dict[str, pa.DataType]) -> str:

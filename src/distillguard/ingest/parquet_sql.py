@@ -30,7 +30,7 @@ import orjson
 import pyarrow as pa
 
 from distillguard.ingest._bodies import KNOWN_REQUEST
-from distillguard.ingest._sql_parts import _int32_ok, _is_list, _is_str, _q, _Struct, _Unsupported, messages_sql, tools_sql
+from distillguard.ingest._sql_parts import COMBINE, _int32_ok, _is_list, _is_str, _q, _Struct, _Unsupported, messages_sql, tools_sql
 from distillguard.ingest._turns import call_args
 from distillguard.ingest.normalise import KNOWN_CLIENT, KNOWN_TOP, strip_nulls
 from distillguard.ingest.readers import QueryStopped, load_duckdb_json, stream_query
@@ -138,18 +138,19 @@ def build_query(schema: pa.Schema, conditions: list[str] | None = None, turn_tex
         fast.append(f"({endpoint} IS NULL OR {ep} IN ('chat/completions', 'messages'))")
     fast.append(f"({ep} <> '' OR {anthropic} OR lower(substr({model}, 1, 6)) <> 'claude')")
 
+    turn_text_sql = COMBINE if turn_text else "NULL::VARCHAR"
     turns = f"list_transform(list_filter(__dg_m, lambda x: x.role NOT IN ('system', 'developer')), " \
-            f"lambda x: {{'role': x.role, 'text': x.text, 'part_kinds': x.kinds}})"
+            f"lambda x: {{'role': x.role, 'text': {turn_text_sql}, 'part_kinds': x.kinds}})"
     # A tool turn: tool output in itself. A person turn: a user turn that is not one, and has text
     # or does not follow one (a screenshot sent back right after tool output is that output).
     tool = "list_transform(__dg_m, lambda x: x.role IN ('tool', 'function') OR " \
-           "(x.role = 'user' AND x.tres IS NOT NULL AND NOT x.has_text))"
+           "(x.role = 'user' AND x.tres IS NOT NULL AND NOT list_contains(x.kinds, 'text')))"
     person = "list_transform(__dg_m, lambda x, i: x.role = 'user' AND NOT __dg_tool[i] AND " \
-             "(x.has_text OR NOT coalesce(__dg_tool[i - 1], FALSE)))"
+             "(list_contains(x.kinds, 'text') OR NOT coalesce(__dg_tool[i - 1], FALSE)))"
     system_parts = f"list_concat(CASE WHEN {system} IS NOT NULL THEN [{system}] ELSE [] END, " \
                    f"list_transform(list_filter(__dg_m, lambda x: x.role IN ('system', 'developer')), lambda x: x.text))"
     max_tokens = f"coalesce({request.get('max_completion_tokens', 'int')}, {request.get('max_tokens', 'int')})"
-    kinds_all = "flatten(list_transform(__dg_turns, lambda x: x.part_kinds))"
+    kinds_all = "__dg_kinds"
 
     if conditions is not None:
         conditions.extend(fast)
@@ -160,7 +161,9 @@ def build_query(schema: pa.Schema, conditions: list[str] | None = None, turn_tex
             list_transform({msgs}, lambda m: {m_struct}) AS __dg_m
         FROM read_parquet($path, file_row_number = true) t"""
     middle = f"""
-        SELECT t.*, {turns} AS __dg_turns, {system_parts} AS __dg_system_parts, {tool} AS __dg_tool
+        SELECT t.*, {turns} AS __dg_turns, {system_parts} AS __dg_system_parts, {tool} AS __dg_tool,
+            flatten(list_transform(__dg_m, lambda x: CASE WHEN x.role NOT IN ('system', 'developer') THEN x.kinds END))
+                AS __dg_kinds
         FROM ({inner}) t"""
     outer = f"""
         SELECT __dg_fast, __dg_row + 1 AS __dg_row,
@@ -214,8 +217,8 @@ def build_query(schema: pa.Schema, conditions: list[str] | None = None, turn_tex
             NULL::VARCHAR AS reasoning_summary,
             NULL::VARCHAR AS response_format_name,
             NULL::VARCHAR AS response_format_schema_hash,
-            (list_filter(list_transform(__dg_m, lambda x: CASE WHEN x.role = 'user' THEN x.tres ELSE x.ttext END),
-                lambda x: x IS NOT NULL))[-1] AS last_tool_output,
+            (list_filter(list_transform(__dg_m, lambda x: CASE WHEN x.role = 'user' THEN x.tres
+                WHEN x.role IN ('tool', 'function') THEN {COMBINE} END), lambda x: x IS NOT NULL))[-1] AS last_tool_output,
             len(list_filter({kinds_all}, lambda k: k = 'tool_call')) AS request_tool_calls,
             len(list_filter({kinds_all}, lambda k: k = 'tool_result')) AS request_tool_results,
             len(list_filter({kinds_all}, lambda k: k = 'image')) AS n_images
