@@ -90,13 +90,12 @@ def _int32_ok(expr: str) -> str:
     return f"({expr} IS NULL OR {expr} BETWEEN {-(2**31)} AND {2**31 - 1})"
 
 
-def messages_sql(request: _Struct, turn_text: bool) -> tuple[str, str, str, str, str, str]:
-    """(messages, per-message struct, is-bad, has-Anthropic-part, person text, tool_result text) SQL over `m`.
+def messages_sql(request: _Struct, turn_text: bool) -> tuple[str, str, str, str]:
+    """(messages, per-message struct, is-bad, has-Anthropic-part) SQL over one message `m`.
 
     The struct holds role, the parts' text (`text`) and the tool calls' arguments (`args`,
-    joined by `COMBINE`) and kinds (a text part occurs when they hold 'text'). The person text and
-    the last tool_result text are built for one message each (the last person turn, the last tool
-    output), not for every message.
+    joined by `COMBINE`), kinds, the person text (`own`) and the last tool_result text (`tres`);
+    a text part occurs when `kinds` holds 'text'.
     """
     msgs_t = request.fields["messages"]
     if not _is_list(msgs_t) or not pa.types.is_struct(msgs_t.value_type):
@@ -174,8 +173,10 @@ def messages_sql(request: _Struct, turn_text: bool) -> tuple[str, str, str, str,
     keep = "TRUE" if turn_text else "m.role IN ('system', 'developer', 'tool', 'function')"
     args_sql = "NULL::VARCHAR" if args is None else \
         f"CASE WHEN {n_calls} > 0 AND m.role NOT IN ('system', 'developer') AND {keep} THEN {args} END"
-    struct = f"{{'role': m.role, 'text': CASE WHEN {keep} THEN {text} END, 'args': {args_sql}, 'kinds': {kinds}}}"
-    return msgs, struct, " OR ".join(bad), anthropic, own, tres
+    struct = (f"{{'role': m.role, 'text': CASE WHEN {keep} THEN {text} END, 'args': {args_sql}, 'kinds': {kinds}, "
+              f"'own': CASE WHEN m.role = 'user' THEN {own} END, "
+              f"'tres': CASE WHEN m.role = 'user' THEN {tres} END}}")
+    return msgs, struct, " OR ".join(bad), anthropic
 
 
 # A turn's text from a message struct `x`: the parts' text, then the calls' arguments.

@@ -89,7 +89,7 @@ def build_query(schema: pa.Schema, conditions: list[str] | None = None, turn_tex
     fast.append(f"({ip} IS NULL OR regexp_full_match({ip}, '{_IPV4}'))")
     fast.append(f"({country} IS NULL OR regexp_full_match({country}, '[A-Za-z]*'))")
 
-    msgs, m_struct, msg_bad, anthropic_msg, own, tres = messages_sql(request, turn_text)
+    msgs, m_struct, msg_bad, anthropic_msg = messages_sql(request, turn_text)
     fast.append(f"len(list_filter({msgs}, lambda m: {msg_bad})) = 0")
 
     system_t = request.fields.get("system")
@@ -144,7 +144,7 @@ def build_query(schema: pa.Schema, conditions: list[str] | None = None, turn_tex
     # A tool turn: tool output in itself. A person turn: a user turn that is not one, and has text
     # or does not follow one (a screenshot sent back right after tool output is that output).
     tool = "list_transform(__dg_m, lambda x: x.role IN ('tool', 'function') OR " \
-           "(x.role = 'user' AND list_contains(x.kinds, 'tool_result') AND NOT list_contains(x.kinds, 'text')))"
+           "(x.role = 'user' AND x.tres IS NOT NULL AND NOT list_contains(x.kinds, 'text')))"
     person = "list_transform(__dg_m, lambda x, i: x.role = 'user' AND NOT __dg_tool[i] AND " \
              "(list_contains(x.kinds, 'text') OR NOT coalesce(__dg_tool[i - 1], FALSE)))"
     system_parts = f"list_concat(CASE WHEN {system} IS NOT NULL THEN [{system}] ELSE [] END, " \
@@ -186,7 +186,7 @@ def build_query(schema: pa.Schema, conditions: list[str] | None = None, turn_tex
             __dg_turns AS messages,
             len(__dg_turns) AS n_messages,
             len(list_filter(__dg_person, lambda p: p)) AS n_user_turns,
-            (list_transform({msgs}[__dg_lu:__dg_lu], lambda m: {own}))[1] AS last_user_text,
+            (list_filter(__dg_m, lambda x, i: __dg_person[i]))[-1].own AS last_user_text,
             list_sort(list_distinct({kinds_all})) AS content_kinds,
             {tool_names} AS tool_names,
             CASE WHEN {tools_sql_} IS NOT NULL THEN coalesce(dg_known_tools(hash({tools_sql_})),
@@ -217,15 +217,12 @@ def build_query(schema: pa.Schema, conditions: list[str] | None = None, turn_tex
             NULL::VARCHAR AS reasoning_summary,
             NULL::VARCHAR AS response_format_name,
             NULL::VARCHAR AS response_format_schema_hash,
-            CASE WHEN __dg_m[__dg_lt].role = 'user' THEN (list_transform({msgs}[__dg_lt:__dg_lt], lambda m: {tres}))[1]
-                ELSE (list_transform(__dg_m[__dg_lt:__dg_lt], lambda x: {COMBINE}))[1] END AS last_tool_output,
+            (list_filter(list_transform(__dg_m, lambda x: CASE WHEN x.role = 'user' THEN x.tres
+                WHEN x.role IN ('tool', 'function') THEN {COMBINE} END), lambda x: x IS NOT NULL))[-1] AS last_tool_output,
             len(list_filter({kinds_all}, lambda k: k = 'tool_call')) AS request_tool_calls,
             len(list_filter({kinds_all}, lambda k: k = 'tool_result')) AS request_tool_results,
             len(list_filter({kinds_all}, lambda k: k = 'image')) AS n_images
-        FROM (SELECT t.*, (list_filter(range(1, len(__dg_person) + 1), lambda i: __dg_person[i]))[-1] AS __dg_lu,
-                (list_filter(range(1, len(__dg_m) + 1), lambda i: __dg_m[i].role IN ('tool', 'function') OR
-                    (__dg_m[i].role = 'user' AND list_contains(__dg_m[i].kinds, 'tool_result'))))[-1] AS __dg_lt
-            FROM (SELECT t.*, {person} AS __dg_person FROM ({middle}) t) t) t"""
+        FROM (SELECT t.*, {person} AS __dg_person FROM ({middle}) t) t"""
     return outer
 
 
