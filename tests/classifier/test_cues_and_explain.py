@@ -160,3 +160,18 @@ def test_response_lengths_may_come_as_counts(mixed):
         slim = slim.append_column(name + "_chars", pc.utf8_length(mixed.column(name)).cast(pa.int64()))
     assert pc.sum(slim.column("response_text_chars")).as_py() > 0
     assert classify(mixed, explain=False).equals(classify(slim, explain=False))
+
+
+def test_adaptive_thinking_reads_as_a_thinking_budget_up_to_max_tokens():
+    """Adaptive thinking (no budget) gives the thinking feature max_tokens would give as a budget."""
+    base = {"request_id": "r", "ts": "2026-03-02T10:00:00Z", "account_id": "a", "model": "claude-x"}
+    msgs = [{"role": "user", "content": "Prove that there are infinitely many primes."}]
+    recs = [{**base, "request": {"max_tokens": 16000, "messages": msgs, "thinking": {"type": "adaptive"}}},
+            {**base, "request": {"max_tokens": 20000, "messages": msgs,
+                                 "thinking": {"type": "enabled", "budget_tokens": 16000}}},
+            {**base, "request": {"max_tokens": 16000, "messages": msgs}}]
+    table = rows_to_table([normalise_exchange(r) for r in recs], SCHEMA)
+    col = fx.DENSE_INDEX["thinking_budget"]
+    dense = fx.featurize(table, load_model().dim).dense[:, col]
+    assert dense[0] == dense[1] > 0
+    assert dense[2] == 0

@@ -70,7 +70,11 @@ def test_anthropic_form_is_normalised():
     assert r["system_prompt"] == "You grade essays."
     assert r["thinking_budget_tokens"] == 4000
     assert "image" in r["content_kinds"] and "tool_result" in r["content_kinds"]
-    assert r["last_user_text"] == "ok"
+    # The last user turn is the tool result: the person's prompt is the turn before it (contract section 1).
+    assert r["last_user_text"] == "Grade this"
+    assert r["last_tool_output"] == "ok"
+    assert r["n_user_turns"] == 1
+    assert (r["request_tool_calls"], r["request_tool_results"], r["n_images"]) == (1, 1, 1)
     assert (r["response_text"], r["response_reasoning"], r["response_tool_calls"]) == ("B+", "The essay...", 0)
     assert r["reasoning_tokens"] == 15
 

@@ -101,6 +101,51 @@ def _string_record(rng: random.Random, i: int) -> dict:
     return r
 
 
+def _agent_record(rng: random.Random, i: int) -> dict:
+    """An agent's tool loop in the Chat Completions or Messages form, with the fields added for issue 20.
+
+    Tool results, screenshots sent back as user turns, tool-call arguments (valid JSON or not),
+    adaptive thinking, output_config effort, JSON-schema formats, the `endpoint` field and Claude
+    model names with bodies that say neither form: the SQL route takes some, hands the rest on.
+    """
+    r = make_exchange(rng, i)
+    anthropic = rng.random() < 0.5
+    prompt = rng.choice(["Book a table for two", "", "Fix the failing test"])
+    call = {"id": "c1", "type": "function", "custom": None,
+            "function": {"name": "search", "arguments": rng.choice(['{"q": "oslo", "n": null}', "not json", None])}}
+    if anthropic:
+        result = {"type": "tool_result", "tool_use_id": "c1", "content": rng.choice(["Oslo: 3C", None, ""])}
+        msgs = [{"role": "user", "content": [{"type": "text", "text": prompt}]},
+                {"role": "assistant", "content": [{"type": "tool_use", "id": "c1", "name": "search", "input": {"q": "x"}}]},
+                {"role": "user", "content": rng.choice([[result], [result, {"type": "image"}],
+                                                        [result, {"type": "text", "text": "and now?"}]])}]
+    else:
+        msgs = [{"role": "system", "content": [{"type": "text", "text": "You are an agent."}]},
+                {"role": "user", "content": [{"type": "text", "text": prompt}]},
+                {"role": "assistant", "content": rng.choice([[], [{"type": "text", "text": "Searching."}]]),
+                 "tool_calls": [call] * rng.randint(1, 2)},
+                {"role": "tool", "tool_call_id": "c1", "content": [{"type": "text", "text": "Oslo: 3C"}]}]
+        if rng.random() < 0.5:  # a screenshot sent back as a user turn
+            msgs.append({"role": "user", "content": [{"type": "image_url", "image_url": {"url": "https://x/s.png"}}]})
+    req = {"messages": msgs, "max_tokens": 1024,
+           "system": "You are an agent." if anthropic and rng.random() < 0.7 else None,
+           "thinking": rng.choice([None, {"type": "adaptive", "budget_tokens": None},
+                                   {"type": "enabled", "budget_tokens": 2048}]) if anthropic else None,
+           "output_config": rng.choice([None, {"effort": "high", "format": None},
+                                        {"effort": None, "format": {"type": "json_schema", "name": None,
+                                                                    "schema": {"type": "object"}}}]),
+           "response_format": rng.choice([None, {"type": "json_object", "json_schema": None},
+                                          {"type": "json_schema", "json_schema": {"name": "out", "schema": {"type": "object"}}}]),
+           "tools": [{"type": "function", "function": {"name": "search", "description": "d"}, "name": None,
+                      "input_schema": None}]}
+    if i % 53 == 0:
+        msgs.append({"role": "wizard", "content": [{"type": "text", "text": "hi"}]})  # quarantined
+    r["request"] = req
+    r["model"] = rng.choice(["model-a", "claude-sonnet-4-5"])
+    r["endpoint"] = rng.choice([None, None, "/v1/messages", "/v1/chat/completions", "/v1/embeddings"])
+    return r
+
+
 def _plain_records(seed: int, first: int, n: int) -> list[dict]:
     """Valid records with string contents and the optional request fields present (one schema)."""
     rng = random.Random(seed)
@@ -134,7 +179,7 @@ def _same_tables(a: Path, b: Path, table: str, columns: str) -> None:
     assert ra == rb
 
 
-@pytest.mark.parametrize("maker", [_parts_record, _string_record])
+@pytest.mark.parametrize("maker", [_parts_record, _string_record, _agent_record])
 @pytest.mark.parametrize("workers", [1, 2])
 def test_sql_route_stores_what_the_record_route_stores(tmp_path, monkeypatch, maker, workers):
     rng = random.Random(11)

@@ -148,3 +148,37 @@ def test_skeleton_hash_ignores_slot_content() -> None:
     assert h["skel"][0] == h["skel"][1] != h["skel"][2]
     assert h["slot"][0] != h["slot"][1]
     assert h["anchored"].all() and h["has_slot"].all()
+
+
+def test_a_tool_loop_is_templated_by_the_persons_prompt_not_the_tool_output() -> None:
+    """Agent calls (Anthropic tool loops, ingested) take their template from the prompt the person wrote.
+
+    The grader prompts share a wrapper while their tool outputs are free text; the free questions
+    get tool outputs that all follow the grader wrapper. Templating by tool output would swap the two.
+    """
+    from distillguard.ingest.normalise import EXCHANGE_COLUMNS, normalise_exchange
+
+    rng = random.Random(7)
+
+    def loop(i: int, prompt: str, tool_out: str) -> dict:
+        rec = normalise_exchange({
+            "request_id": f"t{i}", "ts": "2026-03-02T10:00:00Z", "account_id": f"a{i % 5}", "model": "m",
+            "request": {"system": "You are an agent with a file reader.", "max_tokens": 2048, "messages": [
+                {"role": "user", "content": prompt},
+                {"role": "assistant", "content": [{"type": "tool_use", "id": "u1", "name": "read", "input": {}}]},
+                {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "u1", "content": tool_out}]}]}})
+        row = dict(zip(EXCHANGE_COLUMNS, rec))
+        return {"id": f"e{i}", "acct": row["account_id"], "sp": row["system_prompt"], "text": row["last_user_text"]}
+
+    def grader() -> str:
+        return GRADER.format(name=rng.choice(NAMES), g=rng.randint(3, 12), essay=_essay(rng), top=10)
+
+    def free() -> str:
+        return " ".join(rng.choice(TOPICS + NAMES).lower() for _ in range(rng.randint(3, 9))) + "?"
+
+    rows = [loop(i, grader(), free()) for i in range(60)] + [loop(60 + i, free(), grader()) for i in range(60)]
+    et, _ = mine_templates(_engine(rows))
+    ids = dict(zip(et.column("exchange_id").to_pylist(), et.column("template_id").to_pylist(), strict=True))
+    graded = {ids[f"e{i}"] for i in range(60)}
+    assert len(graded) == 1 and None not in graded
+    assert graded.isdisjoint(ids[f"e{60 + i}"] for i in range(60))

@@ -47,7 +47,7 @@ class DuckDBEngine:
         if files:
             listing = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
             self.con.execute(
-                f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet([{listing}], hive_partitioning=false)"
+                f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet([{listing}], hive_partitioning=false, union_by_name=true)"
             )
         else:
             self.con.register(f"_{name}_empty", TABLES[name].schema.empty_table())

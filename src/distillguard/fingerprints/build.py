@@ -23,7 +23,7 @@ from distillguard.schema.fingerprints import FINGERPRINTS
 _X_COLUMNS = ("exchange_id", "ts", "account_id", "api_key_id", "client_ip", "client_asn", "client_country",
               "client_user_agent", "client_tls_fingerprint", "model", "n_messages", "n_user_turns", "tools_json",
               "max_tokens", "temperature", "top_p", "n", "logprobs", "top_logprobs", "response_format", "stream",
-              "thinking_budget_tokens", "reasoning_effort", "input_tokens", "output_tokens", "reasoning_tokens",
+              "thinking_budget_tokens", "thinking_mode", "reasoning_effort", "input_tokens", "output_tokens", "reasoning_tokens",
               "status")
 _SQL_TYPES = {pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.int32(): "INTEGER", pa.float64(): "DOUBLE",
               pa.bool_(): "BOOLEAN"}

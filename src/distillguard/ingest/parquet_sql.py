@@ -29,15 +29,10 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-from distillguard.ingest.normalise import (
-    ANTHROPIC_ONLY_PARTS,
-    KNOWN_CLIENT,
-    KNOWN_REQUEST,
-    KNOWN_TOP,
-    PART_KINDS,
-    VALID_ROLES,
-    strip_nulls,
-)
+from distillguard.ingest._bodies import KNOWN_REQUEST
+from distillguard.ingest._sql_parts import COMBINE, _int32_ok, _is_list, _is_str, _q, _Struct, _Unsupported, messages_sql, tools_sql
+from distillguard.ingest._turns import call_args
+from distillguard.ingest.normalise import KNOWN_CLIENT, KNOWN_TOP, strip_nulls
 from distillguard.ingest.readers import QueryStopped, load_duckdb_json, stream_query
 from distillguard.schema.exchanges import EXCHANGES
 
@@ -46,7 +41,7 @@ _ROW = "file_row_number"  # DuckDB's 0-based row number column
 # (hours 00-23, seconds 00-59, an explicit offset).
 _TS = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
 _IPV4 = r"((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-_INT32 = (-(2**31), 2**31 - 1)
+_ENDPOINT = r"(^|/)(chat/completions|responses|messages)/?$"
 
 
 @dataclass
@@ -58,77 +53,13 @@ class SqlBatch:
     fallback: list[tuple[int, bytes, bool]]  # (1-based row, JSON text, from_parquet) for parse_line
 
 
-# --- what a schema must look like -------------------------------------------------------------
-
-
-def _is_str(t: pa.DataType) -> bool:
-    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
-
-
-def _is_list(t: pa.DataType) -> bool:
-    return pa.types.is_list(t) or pa.types.is_large_list(t)
-
-
-def _fields(t: pa.DataType) -> dict[str, pa.DataType]:
-    return {t.field(i).name: t.field(i).type for i in range(t.num_fields)}
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-class _Unsupported(Exception):
-    pass
-
-
-class _Struct:
-    """Typed access to a struct (or the top level): SQL for a member, NULL when absent."""
-
-    def __init__(self, sql: str | None, fields: dict[str, pa.DataType]) -> None:
-        self.sql = sql
-        self.fields = fields
-
-    def ref(self, name: str) -> str:
-        return _q(name) if self.sql is None else f"{self.sql}.{_q(name)}"
-
-    def get(self, name: str, kind: str) -> str:
-        """SQL for member `name` that must be of `kind` (str, int, num, bool); NULL when absent."""
-        t = self.fields.get(name)
-        if t is None or pa.types.is_null(t):
-            return "NULL"
-        ok = {"str": _is_str(t), "int": pa.types.is_integer(t),
-              "num": pa.types.is_integer(t) or pa.types.is_floating(t), "bool": pa.types.is_boolean(t)}[kind]
-        if not ok:
-            raise _Unsupported(f"{name} is {t}")
-        return self.ref(name)
-
-    def sub(self, name: str) -> _Struct | None:
-        t = self.fields.get(name)
-        if t is None or pa.types.is_null(t):
-            return None
-        if not pa.types.is_struct(t):
-            raise _Unsupported(f"{name} is {t}")
-        return _Struct(self.ref(name), _fields(t))
-
-    def unknown_null(self, known: frozenset[str]) -> list[str]:
-        """Conditions that members outside `known` are null (they belong in extra_json)."""
-        return [f"{self.ref(n)} IS NULL" for n, t in self.fields.items() if n not in known and not pa.types.is_null(t)]
-
-
-def _in(values: Any) -> str:
-    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values)) + ")"
-
-
-def _int32_ok(expr: str) -> str:
-    return f"({expr} IS NULL OR {expr} BETWEEN {_INT32[0]} AND {_INT32[1]})"
-
-
 def build_query(schema: pa.Schema, conditions: list[str] | None = None, turn_text: bool = True) -> str:
     """The normalising query for a file of this schema; raises `_Unsupported` if it has none.
 
     `conditions`, when given, receives the row conditions whose conjunction is the fast flag.
-    Without `turn_text` each turn's text is NULL (roles and part kinds stay): the query then
-    builds only the last user turn's text, for `last_user_text`.
+    Without `turn_text` each turn's text is NULL (roles and part kinds stay); the person's text
+    of each turn and the text of tool messages are still built, for `last_user_text` and
+    `last_tool_output`.
     """
     top = _Struct(None, {f.name: f.type for f in schema})
     if _ROW in top.fields or "t" in top.fields or any(n.startswith("__dg") for n in top.fields):
@@ -150,13 +81,15 @@ def build_query(schema: pa.Schema, conditions: list[str] | None = None, turn_tex
     fast.append(f"regexp_full_match({ts}, '{_TS}') AND TRY_CAST({ts} AS TIMESTAMPTZ) IS NOT NULL")
     fast.append(f"{request.sql} IS NOT NULL AND {request.ref('messages')} IS NOT NULL")
     fast += top.unknown_null(KNOWN_TOP) + client.unknown_null(KNOWN_CLIENT) + request.unknown_null(KNOWN_REQUEST)
+    # The record path reads these (legacy functions, a beta output format): hand such rows to it.
+    fast += [f"{request.ref(n)} IS NULL" for n in ("functions", "output_format") if request.has(n)]
 
     ip = client.get("ip", "str")
     country = client.get("country", "str")
     fast.append(f"({ip} IS NULL OR regexp_full_match({ip}, '{_IPV4}'))")
     fast.append(f"({country} IS NULL OR regexp_full_match({country}, '[A-Za-z]*'))")
 
-    msgs, text, kinds, msg_bad, anthropic_msg = _messages_sql(request)
+    msgs, m_struct, msg_bad, anthropic_msg = messages_sql(request, turn_text)
     fast.append(f"len(list_filter({msgs}, lambda m: {msg_bad})) = 0")
 
     system_t = request.fields.get("system")
@@ -164,14 +97,19 @@ def build_query(schema: pa.Schema, conditions: list[str] | None = None, turn_tex
         raise _Unsupported("request.system is not a string")
     system = request.get("system", "str")
     thinking = request.sub("thinking") or _Struct("NULL", {})
-    tools_sql, tool_names, tools_bad, tools_anthropic = _tools_sql(request)
+    fast += thinking.unknown_null(frozenset(("type", "budget_tokens", "display")))
+    output_config = request.sub("output_config") or _Struct("NULL", {})
+    fast += output_config.unknown_null(frozenset(("effort",)))  # a format: the record path hashes its schema
+    tools_sql_, tool_names, tools_bad, tools_anthropic = tools_sql(request)
     fast.append(f"NOT ({tools_bad})")
 
     rf_t = request.fields.get("response_format")
     if rf_t is None or pa.types.is_null(rf_t):
         response_format = "NULL"
     elif pa.types.is_struct(rf_t):
-        response_format = request.sub("response_format").get("type", "str")  # type: ignore[union-attr]
+        rf = request.sub("response_format")
+        response_format = rf.get("type", "str")  # type: ignore[union-attr]
+        fast += rf.unknown_null(frozenset(("type",)))  # type: ignore[union-attr]  # a schema: the record path
     elif _is_str(rf_t):
         response_format = request.ref("response_format")
     else:
@@ -189,19 +127,30 @@ def build_query(schema: pa.Schema, conditions: list[str] | None = None, turn_tex
     fast += [_int32_ok(n), _int32_ok(top_lp), _int32_ok(status)]
     thinking_type = thinking.get("type", "str")
     budget = thinking.get("budget_tokens", "int")
-    thinking_present = "FALSE" if thinking.sql == "NULL" else f"{thinking.sql} IS NOT NULL"
-    system_present = f"{system} IS NOT NULL"
+    endpoint = top.get("endpoint", "str")
+    ep = ("''" if endpoint == "NULL" else
+          f"coalesce(regexp_extract(lower(split_part({endpoint}, '?', 1)), '{_ENDPOINT}', 2), '')")
+    # The Responses API, or a Claude model with a body that says neither form: the record path.
+    anthropic = (f"({system} IS NOT NULL OR {thinking.present()} OR {output_config.present()} OR "
+                 f"len(list_filter({msgs}, lambda m: m.role NOT IN ('system', 'developer') AND {anthropic_msg})) > 0 "
+                 f"OR {tools_anthropic})")
+    if endpoint != "NULL":
+        fast.append(f"({endpoint} IS NULL OR {ep} IN ('chat/completions', 'messages'))")
+    fast.append(f"({ep} <> '' OR {anthropic} OR lower(substr({model}, 1, 6)) <> 'claude')")
 
-    turn_texts = text if turn_text else "NULL::VARCHAR"
-    turns = f"list_transform(list_filter({msgs}, lambda m: m.role NOT IN ('system', 'developer')), " \
-            f"lambda m: {{'role': m.role, 'text': {turn_texts}, 'part_kinds': {kinds}}})"
-    last_user = ("(list_filter(__dg_turns, lambda x: x.role = 'user'))[-1].text" if turn_text else
-                 f"(list_transform(list_filter({msgs}, lambda m: m.role = 'user')[-1:], lambda m: {text}))[1]")
+    turn_text_sql = COMBINE if turn_text else "NULL::VARCHAR"
+    turns = f"list_transform(list_filter(__dg_m, lambda x: x.role NOT IN ('system', 'developer')), " \
+            f"lambda x: {{'role': x.role, 'text': {turn_text_sql}, 'part_kinds': x.kinds}})"
+    # A tool turn: tool output in itself. A person turn: a user turn that is not one, and has text
+    # or does not follow one (a screenshot sent back right after tool output is that output).
+    tool = "list_transform(__dg_m, lambda x: x.role IN ('tool', 'function') OR " \
+           "(x.role = 'user' AND x.tres IS NOT NULL AND NOT list_contains(x.kinds, 'text')))"
+    person = "list_transform(__dg_m, lambda x, i: x.role = 'user' AND NOT __dg_tool[i] AND " \
+             "(list_contains(x.kinds, 'text') OR NOT coalesce(__dg_tool[i - 1], FALSE)))"
     system_parts = f"list_concat(CASE WHEN {system} IS NOT NULL THEN [{system}] ELSE [] END, " \
-                   f"list_transform(list_filter({msgs}, lambda m: m.role IN ('system', 'developer')), lambda m: {text}))"
-    anthropic = f"({system_present} OR {thinking_present} OR len(list_filter({msgs}, lambda m: " \
-                f"m.role NOT IN ('system', 'developer') AND {anthropic_msg})) > 0 OR {tools_anthropic})"
+                   f"list_transform(list_filter(__dg_m, lambda x: x.role IN ('system', 'developer')), lambda x: x.text))"
     max_tokens = f"coalesce({request.get('max_completion_tokens', 'int')}, {request.get('max_tokens', 'int')})"
+    kinds_all = "__dg_kinds"
 
     if conditions is not None:
         conditions.extend(fast)
@@ -209,8 +158,13 @@ def build_query(schema: pa.Schema, conditions: list[str] | None = None, turn_tex
     record = "struct_pack(" + ", ".join(f"{_q(f.name)} := t.{_q(f.name)}" for f in schema) + ")"
     inner = f"""
         SELECT t.*, coalesce({' AND '.join(f'({c})' for c in fast)}, FALSE) AS __dg_fast, {_ROW} AS __dg_row, {record} AS __dg_rec,
-            {turns} AS __dg_turns, {system_parts} AS __dg_system_parts
+            list_transform({msgs}, lambda m: {m_struct}) AS __dg_m
         FROM read_parquet($path, file_row_number = true) t"""
+    middle = f"""
+        SELECT t.*, {turns} AS __dg_turns, {system_parts} AS __dg_system_parts, {tool} AS __dg_tool,
+            flatten(list_transform(__dg_m, lambda x: CASE WHEN x.role NOT IN ('system', 'developer') THEN x.kinds END))
+                AS __dg_kinds
+        FROM ({inner}) t"""
     outer = f"""
         SELECT __dg_fast, __dg_row + 1 AS __dg_row,
             CASE WHEN NOT __dg_fast THEN to_json(__dg_rec) END AS __dg_json,
@@ -226,16 +180,17 @@ def build_query(schema: pa.Schema, conditions: list[str] | None = None, turn_tex
             {client.get('user_agent', 'str')} AS client_user_agent,
             {client.get('tls_fingerprint', 'str')} AS client_tls_fingerprint,
             {model} AS model,
-            CASE WHEN {anthropic} THEN 'anthropic' ELSE 'openai' END AS api_format,
+            CASE WHEN {ep} = 'messages' THEN 'anthropic' WHEN {ep} = 'chat/completions' THEN 'openai'
+                 WHEN {anthropic} THEN 'anthropic' ELSE 'openai' END AS api_format,
             CASE WHEN len(__dg_system_parts) > 0 THEN array_to_string(__dg_system_parts, chr(10) || chr(10)) END AS system_prompt,
             __dg_turns AS messages,
             len(__dg_turns) AS n_messages,
-            len(list_filter(__dg_turns, lambda x: x.role = 'user')) AS n_user_turns,
-            {last_user} AS last_user_text,
-            list_sort(list_distinct(flatten(list_transform(__dg_turns, lambda x: x.part_kinds)))) AS content_kinds,
+            len(list_filter(__dg_person, lambda p: p)) AS n_user_turns,
+            (list_filter(__dg_m, lambda x, i: __dg_person[i]))[-1].own AS last_user_text,
+            list_sort(list_distinct({kinds_all})) AS content_kinds,
             {tool_names} AS tool_names,
-            CASE WHEN {tools_sql} IS NOT NULL THEN coalesce(dg_known_tools(hash({tools_sql})),
-                dg_canonical_tools(hash({tools_sql}), to_json({tools_sql}))) END AS tools_json,
+            CASE WHEN {tools_sql_} IS NOT NULL THEN coalesce(dg_known_tools(hash({tools_sql_})),
+                dg_canonical_tools(hash({tools_sql_}), to_json({tools_sql_}))) END AS tools_json,
             TRY_CAST({max_tokens} AS BIGINT) AS max_tokens,
             TRY_CAST({request.get('temperature', 'num')} AS DOUBLE) AS temperature,
             TRY_CAST({request.get('top_p', 'num')} AS DOUBLE) AS top_p,
@@ -245,7 +200,7 @@ def build_query(schema: pa.Schema, conditions: list[str] | None = None, turn_tex
             {response_format} AS response_format,
             {request.get('stream', 'bool')} AS stream,
             CASE WHEN {thinking_type} = 'enabled' THEN TRY_CAST({budget} AS BIGINT) END AS thinking_budget_tokens,
-            {request.get('reasoning_effort', 'str')} AS reasoning_effort,
+            coalesce({request.get('reasoning_effort', 'str')}, {output_config.get('effort', 'str')}) AS reasoning_effort,
             {response.get('content', 'str') if content_t is not None and not pa.types.is_null(content_t) else 'NULL'} AS response_text,
             {response.get('reasoning', 'str')} AS response_reasoning,
             TRY_CAST({r_calls} AS INTEGER) AS response_tool_calls,
@@ -255,109 +210,20 @@ def build_query(schema: pa.Schema, conditions: list[str] | None = None, turn_tex
             TRY_CAST({usage.get('reasoning_tokens', 'int')} AS BIGINT) AS reasoning_tokens,
             TRY_CAST({top.get('latency_ms', 'num')} AS DOUBLE) AS latency_ms,
             TRY_CAST({status} AS INTEGER) AS status,
-            NULL::VARCHAR AS extra_json
-        FROM ({inner}) t"""
+            NULL::VARCHAR AS extra_json,
+            {endpoint} AS endpoint,
+            {thinking_type} AS thinking_mode,
+            {thinking.get('display', 'str')} AS thinking_display,
+            NULL::VARCHAR AS reasoning_summary,
+            NULL::VARCHAR AS response_format_name,
+            NULL::VARCHAR AS response_format_schema_hash,
+            (list_filter(list_transform(__dg_m, lambda x: CASE WHEN x.role = 'user' THEN x.tres
+                WHEN x.role IN ('tool', 'function') THEN {COMBINE} END), lambda x: x IS NOT NULL))[-1] AS last_tool_output,
+            len(list_filter({kinds_all}, lambda k: k = 'tool_call')) AS request_tool_calls,
+            len(list_filter({kinds_all}, lambda k: k = 'tool_result')) AS request_tool_results,
+            len(list_filter({kinds_all}, lambda k: k = 'image')) AS n_images
+        FROM (SELECT t.*, {person} AS __dg_person FROM ({middle}) t) t"""
     return outer
-
-
-def _messages_sql(request: _Struct) -> tuple[str, str, str, str, str]:
-    """SQL pieces over one message `m`: (messages, text, part kinds, is-bad, has-Anthropic-part)."""
-    msgs_t = request.fields["messages"]
-    if not _is_list(msgs_t) or not pa.types.is_struct(msgs_t.value_type):
-        raise _Unsupported("request.messages is not a list of objects")
-    mf = _fields(msgs_t.value_type)
-    msgs = request.ref("messages")
-    role_t = mf.get("role")
-    if role_t is None or not _is_str(role_t):
-        raise _Unsupported("messages have no string role")
-    calls_t = mf.get("tool_calls")
-    if calls_t is None or pa.types.is_null(calls_t):
-        n_calls = "0"
-    elif _is_list(calls_t):
-        n_calls = "coalesce(len(m.tool_calls), 0)"
-    else:
-        raise _Unsupported("message tool_calls is not a list")
-    bad = ["m IS NULL", "m.role IS NULL", f"m.role NOT IN {_in(VALID_ROLES)}"]
-    content_t = mf.get("content")
-    if content_t is None or pa.types.is_null(content_t):
-        text, kinds, anthropic = "''", "[]::VARCHAR[]", "FALSE"
-    elif _is_str(content_t):
-        text = "coalesce(m.content, '')"
-        kinds = "CASE WHEN m.content IS NULL THEN []::VARCHAR[] ELSE ['text'] END"
-        anthropic = "FALSE"
-    elif _is_list(content_t) and pa.types.is_struct(content_t.value_type):
-        pf = _fields(content_t.value_type)
-        if "type" not in pf or not _is_str(pf["type"]):
-            raise _Unsupported("content parts have no string type")
-        part_text = _part_text_sql(pf)
-        known = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in sorted(PART_KINDS.items()))
-        kind = f"CASE p.type {known} ELSE coalesce(nullif(p.type, ''), 'unknown') END"
-        # string_agg skips NULL (parts that add no text) and gives NULL when all are: ''.
-        # (array_to_string would evaluate the part texts twice: it is a macro over its argument.)
-        text = f"coalesce(list_aggr(list_transform(m.content, lambda p: {part_text}), 'string_agg', chr(10)), '')"
-        kinds = f"coalesce(list_transform(m.content, lambda p: {kind}), []::VARCHAR[])"
-        anthropic = f"len(list_filter(m.content, lambda p: p.type IN {_in(ANTHROPIC_ONLY_PARTS)})) > 0"
-        bad.append("len(list_filter(m.content, lambda p: p IS NULL)) > 0")
-    else:
-        raise _Unsupported(f"message content is {content_t}")
-    kinds = (f"CASE WHEN m.role IN ('tool', 'function') THEN ['tool_result'] "
-             f"ELSE list_concat({kinds}, list_transform(range({n_calls}), lambda i: 'tool_call')) END")
-    return msgs, text, kinds, " OR ".join(bad), anthropic
-
-
-def _part_text_sql(pf: dict[str, pa.DataType]) -> str:
-    """A content part's contribution to its message text (NULL: none), as `_parts` defines it."""
-    text_t, inner_t, input_t = pf.get("text"), pf.get("content"), pf.get("input")
-    cases = []
-    if text_t is not None and _is_str(text_t):
-        cases.append(f"WHEN p.type IN {_in(k for k, v in PART_KINDS.items() if v == 'text')} THEN p.text")
-    elif text_t is not None and not pa.types.is_null(text_t):
-        raise _Unsupported("part text is not a string")
-    if inner_t is not None and _is_str(inner_t):
-        cases.append("WHEN p.type = 'tool_result' THEN nullif(p.content, '')")
-    elif inner_t is not None and not pa.types.is_null(inner_t):
-        raise _Unsupported("tool_result content is not a string")
-    calls = _in(k for k, v in PART_KINDS.items() if v == "tool_call")
-    if input_t is not None and not pa.types.is_null(input_t):
-        cases.append(f"WHEN p.type IN {calls} THEN coalesce(dg_canonical_json(to_json(p.input)), 'null')")
-    else:
-        cases.append(f"WHEN p.type IN {calls} THEN 'null'")
-    return "CASE " + " ".join(cases) + " END"
-
-
-def _tools_sql(request: _Struct) -> tuple[str, str, str, str]:
-    """(tools, tool names, is-bad, has-input_schema) SQL; the per-record path's `_tools`."""
-    t = request.fields.get("tools")
-    if t is None or pa.types.is_null(t):
-        return "NULL", "NULL", "FALSE", "FALSE"
-    if not _is_list(t) or not pa.types.is_struct(t.value_type):
-        raise _Unsupported("request.tools is not a list of objects")
-    tf = _fields(t.value_type)
-    tools = request.ref("tools")
-    fn_t = tf.get("function")
-    fn_name = "NULL"
-    fn_present = "FALSE"
-    if fn_t is not None and not pa.types.is_null(fn_t):
-        if not pa.types.is_struct(fn_t):
-            raise _Unsupported("tools' function is not an object")
-        ff = _fields(fn_t)
-        fn_present = "x.function IS NOT NULL"
-        if ff.get("name") is not None and not pa.types.is_null(ff["name"]):
-            if not _is_str(ff["name"]):
-                raise _Unsupported("tools' function name is not a string")
-            fn_name = "x.function.name"
-    name_t = tf.get("name")
-    own_name = "NULL"
-    if name_t is not None and not pa.types.is_null(name_t):
-        if not _is_str(name_t):
-            raise _Unsupported("tools' name is not a string")
-        own_name = "x.name"
-    name = f"CASE WHEN {fn_present} THEN {fn_name} ELSE {own_name} END"
-    schema_t = tf.get("input_schema")
-    has_schema = ("FALSE" if schema_t is None or pa.types.is_null(schema_t)
-                  else f"({tools} IS NOT NULL AND len(list_filter({tools}, lambda x: x.input_schema IS NOT NULL)) > 0)")
-    bad = f"coalesce(len(list_filter({tools}, lambda x: x IS NULL OR ({name}) IS NULL)), 0) > 0"
-    return tools, f"list_transform({tools}, lambda x: {name})", bad, has_schema
 
 
 # --- running it -------------------------------------------------------------------------------
@@ -387,6 +253,19 @@ def _register(con: Any) -> None:
     def canon(arr: pa.Array) -> pa.Array:
         return pa.array([None if s is None else canon_text(s) for s in arr.to_pylist()], pa.string())
 
+    args_cache: dict[str | None, str] = {}
+
+    def args(arr: pa.Array) -> pa.Array:  # a tool call's arguments text, as `_turns.call_args` stores it
+        out = []
+        for s in arr.to_pylist():
+            v = args_cache.get(s)
+            if v is None:
+                if len(args_cache) > 200_000:
+                    args_cache.clear()
+                v = args_cache[s] = call_args(s)
+            out.append(v)
+        return pa.array(out, pa.string())
+
     # Agents send the same few tool sets again and again (6 distinct in a simulator file of 60k
     # rows): `to_json` of a tool list costs more than hashing it, so a row whose tool list hash
     # is known takes the known text and skips `to_json`, since `coalesce` evaluates its second
@@ -406,6 +285,8 @@ def _register(con: Any) -> None:
 
     varchar, ubigint = duckdb.sqltype("VARCHAR"), duckdb.sqltype("UBIGINT")
     con.create_function("dg_canonical_json", canon, [varchar], varchar,
+                        type="arrow", null_handling="special", side_effects=False)
+    con.create_function("dg_call_args", args, [varchar], varchar,
                         type="arrow", null_handling="special", side_effects=False)
     # side effects: the answer of dg_known_tools depends on what dg_canonical_tools has seen.
     con.create_function("dg_known_tools", known_tools, [ubigint], varchar,

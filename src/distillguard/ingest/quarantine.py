@@ -22,7 +22,8 @@ REASONS: dict[str, str] = {
     "missing_ts": "ts is absent or empty.",
     "bad_timestamp": "ts (or created_at) is not an RFC 3339 time with a UTC offset.",
     "missing_request": "request is absent or not an object.",
-    "request_neither_form": "request has no messages list, so it is neither Chat Completions nor Messages form.",
+    "request_neither_form": "request is of none of the three forms (no messages list, no Responses input), "
+                            "or not of the form its endpoint names.",
     "bad_message": "a message is not an object, has no valid role, or its content is neither a string nor a list of parts.",
     "bad_field_type": "an optional field has the wrong type (e.g. a string where an integer belongs).",
     "bad_client_ip": "client.ip is not an IPv4 or IPv6 address.",

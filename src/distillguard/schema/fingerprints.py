@@ -83,7 +83,7 @@ FINGERPRINTS = table(
     col("tools_share", F64, "[parameters] Share of exchanges offering tools."),
     col("tool_schemas", I64, "[parameters] Distinct tool-definition JSON documents offered."),
     col("stream_share", F64, "[parameters] Share of streaming requests."),
-    col("thinking_share", F64, "[parameters] Share of requests enabling extended thinking / reasoning effort."),
+    col("thinking_share", F64, "[parameters] Share of requests enabling extended thinking (a budget or adaptive) or a reasoning effort."),
     col("json_format_share", F64, "[parameters] Share of requests with a JSON response_format."),
     # --- volume shape
     col("output_input_ratio", F64, "[volume] Total output tokens / total input tokens."),

@@ -57,7 +57,7 @@ DENSE_INDEX = {n: i for i, n in enumerate(DENSE_NAMES)}
 DENSE_PHRASE: dict[str, str] = {
     "max_tokens_at_cap": "max_tokens at cap", "n_gt_1": "n > 1 choices", "logprobs": "requests logprobs",
     "top_logprobs": "requests top_logprobs", "json_response_format": "JSON response_format",
-    "thinking_budget": "thinking budget set", "reasoning_effort_high": "reasoning_effort high",
+    "thinking_budget": "thinking budget set (or adaptive thinking)", "reasoning_effort_high": "reasoning_effort high",
     "response_has_reasoning": "response carries reasoning", "has_image": "image content",
     "has_audio": "audio content", "has_file": "file content", "has_tool_call": "tool calls in history",
     "has_tool_result": "tool results in history", "n_tools": "tools offered", "computer_tools": "computer-use tools",
@@ -75,7 +75,7 @@ DENSE_PHRASE: dict[str, str] = {
 INPUT_COLUMNS: tuple[str, ...] = (
     "exchange_id", "system_prompt", "last_user_text", "tool_names", "content_kinds", "n_messages", "n_user_turns",
     "max_tokens", "temperature", "top_p", "n", "logprobs", "top_logprobs", "response_format", "stream",
-    "thinking_budget_tokens", "reasoning_effort", "response_reasoning", "response_text", "output_tokens",
+    "thinking_budget_tokens", "thinking_mode", "reasoning_effort", "response_reasoning", "response_text", "output_tokens",
     "input_tokens", "reasoning_tokens", "response_tool_calls", "finish_reason",
 )
 
@@ -257,6 +257,9 @@ def _dense(batch: pa.RecordBatch | pa.Table, text: pa.Array, tok: hs.Tokens) -> 
     d[:, f["json_response_format"]] = pc.match_substring(rf, "json").to_numpy(zero_copy_only=False)
     d[:, f["stream"]] = _np(column(batch, "stream", pa.bool_()), 0)
     tb = _np(column(batch, "thinking_budget_tokens", pa.int64()), 0)
+    # Adaptive thinking has no budget: the model may think up to max_tokens, so that stands in.
+    adaptive = pc.fill_null(pc.equal(column(batch, "thinking_mode", pa.string()), "adaptive"), False)
+    tb = np.where(adaptive.to_numpy(zero_copy_only=False), mt, tb)
     d[:, f["thinking_budget"]] = np.log1p(np.maximum(tb, 0)) / 12
     effort = pc.fill_null(column(batch, "reasoning_effort", pa.string()), "")
     d[:, f["reasoning_effort_high"]] = pc.is_in(effort, pa.array(["high", "xhigh", "max"])).to_numpy(zero_copy_only=False)

@@ -27,7 +27,7 @@ class CapabilityCategory(Signal):
     severity = "low"
     subject = "exchange"
     needs = ("exchanges",)
-    version = 3
+    version = 4
     false_positives = (
         "Ordinary coding, agent and role-play traffic is in these categories too: this signal says *what*, "
         "not *whether it is an attack*; combine it with DG-CLS-0001 and account-level signals.",

@@ -24,7 +24,7 @@ class HarvestScore(Signal):
     severity = "medium"
     subject = "exchange"
     needs = ("exchanges",)
-    version = 4
+    version = 5
     false_positives = (
         "Teams running their own LLM-as-judge or reward-model evaluations against the API (legitimate grading).",
         "Eval harnesses with strict answer formats (\\boxed{}, JSON only, 'answer with a number').",
