@@ -59,19 +59,20 @@ def build_world(split: str, seed: int, work: Path, corpus: Path | None, base: Pa
     return out, summary, time.perf_counter() - t
 
 
-def run_detect(world: Path, work: Path) -> tuple[Path, Path, float]:
+def run_detect(world: Path, work: Path) -> tuple[Path, Path, float, int]:
     out, store = work / "out", work / "store"
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(store, ignore_errors=True)
     cmd = [sys.executable, "-m", "distillguard.cli.main", "detect", str(world / "exchanges"),
            "--accounts", str(world / "accounts.jsonl"), "--events", str(world / "events.jsonl"),
-           "--out", str(out), "--store", str(store), "--quiet"]
+           "--out", str(out), "--store", str(store), "--quiet", "--json"]
     t = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["(no output)"]
         raise SystemExit(f"detect failed on {world} (exit {proc.returncode}): {tail[0]}")
-    return out, store, time.perf_counter() - t
+    counts = json.loads(proc.stdout).get("ingest", {}).get("counts", {}).get("exchange", {})
+    return out, store, time.perf_counter() - t, int(counts.get("rows_quarantined", 0))
 
 
 def early(world: Path, store: Path, work: Path, labels: dict, hours: float = 24.0) -> dict:
@@ -133,7 +134,7 @@ def one_world(split: str, seed: int, work: Path, corpus: Path | None, with_early
     t0 = time.perf_counter()
     world, summary, t_sim = build_world(split, seed, wdir, corpus, base, scale)
     labels = read_labels(world / "labels.jsonl")
-    out, store, t_det = run_detect(world, wdir)
+    out, store, t_det, quarantined = run_detect(world, wdir)
     score = score_outputs(out, labels)
     t1 = time.perf_counter()
     ear = early(world, store, wdir, labels) if with_early else {}
@@ -150,6 +151,7 @@ def one_world(split: str, seed: int, work: Path, corpus: Path | None, with_early
                       "choices": pbs.get(name, {}).get("choices")})
     camps.sort(key=lambda c: (c["recall"], c["campaign"]))
     return {"split": split, "seed": seed, "accounts": summary["accounts"], "exchanges": summary["exchanges"],
+            "quarantined": quarantined,
             "recall": score["recall"], "fpr": score["fpr"], "precision": score["precision"],
             "roc_auc": score.get("roc_auc"), "false_positives": score["false_positives"],
             "fpr_per_persona": {k: v["fpr"] for k, v in score["fpr_per_persona"].items()},
@@ -168,6 +170,8 @@ def print_world(w: dict) -> None:
     s = w["seconds"]
     print(f"\n== {w['split']} seed {w['seed']}: {w['accounts']:,} accounts, {w['exchanges']:,} exchanges; "
           f"simulate {s['simulate']} s, detect {s['detect']} s, 24 h re-runs {s['early']} s")
+    if w["quarantined"]:
+        print(f"WARNING: ingest quarantined {w['quarantined']} exchanges of this world (a simulator bug)")
     print(f"recall {_f(w['recall'])}  benign FPR {_f(w['fpr'], 4)} ({w['false_positives']} accounts)  "
           f"precision {_f(w['precision'])}  ROC-AUC {_f(w['roc_auc'])}  coverage {_f(w['coverage'])}  "
           f"purity {_f(w['purity'])}  detected campaigns {w['detected_campaigns']}  "

@@ -60,7 +60,7 @@ def test_tiny_benchmark_end_to_end(tmp_path):
     res = json.loads(out.read_text())
     assert [w["split"] for w in res["worlds"]] == ["test"]
     for w in res["worlds"]:
-        assert 0 <= w["recall"] <= 1 and 0 <= w["fpr"] <= 1
+        assert 0 <= w["recall"] <= 1 and 0 <= w["fpr"] <= 1 and w["quarantined"] == 0
         assert {c["campaign"] for c in w["campaigns"]} == {"pb00", "pb01"}
         assert all(c["recall_24h"] is not None and c["choices"] for c in w["campaigns"])
     assert res["headline"]["split"] == "test"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import datetime
+from pathlib import Path
 
 import orjson
 import pyarrow.parquet as pq
@@ -233,3 +234,19 @@ def test_playbook_world_passes_ingest(tmp_path, pb_world):
     report = ingest.ingest_paths([world / "exchanges"], tmp_path / "store",
                                  accounts=[world / "accounts.jsonl"], events=[world / "events.jsonl"])
     assert report.rows_quarantined == 0 and report.rows_stored == report.rows_read
+
+
+CORPUS = next((p / "shared" / "data" for p in Path(__file__).resolve().parents[3:5]
+               if (p / "shared" / "data" / "templates" / "attack.jsonl").is_file()), None)
+
+
+@pytest.mark.skipif(CORPUS is None, reason="public corpus not present")
+def test_public_corpus_playbook_world(tmp_path):
+    ingest = pytest.importorskip("distillguard.ingest")
+    world, summary, truth, _r = _world(tmp_path, "corpus", split="any", count=4, corpus=CORPUS,
+                                       force='wrapper = "exact"')
+    keys = {t["template_key"] for t in truth if t["campaign"]}
+    assert summary["corpus"] == str(CORPUS) and any(k and ":" in k for k in keys)
+    report = ingest.ingest_paths([world / "exchanges"], tmp_path / "store",
+                                 accounts=[world / "accounts.jsonl"], events=[world / "events.jsonl"])
+    assert report.rows_quarantined == 0

@@ -93,8 +93,13 @@ def generate(ctx: Ctx, pb: Playbook, day: int, comp: int) -> dict:
     n_mund = int(round(quota * pb.dilution))
     n_fam = len(pb.families)
     agentic = np.array([f in AGENTIC_FAMILIES for f in pb.families])
-    mean_turns = 1 + agentic.mean() * 6.5 + (~agentic).mean() * (0.4 if pb.choices["dispatch"] == "human" else 0)
+    low = pb.choices["volume"] == "low"
+    turns = (2, 5) if low else (3, 11)   # low volume: short trajectories, so every account sends something
+    mean_turns = 1 + agentic.mean() * (2.0 if low else 6.5) \
+        + (~agentic).mean() * (0.4 if pb.choices["dispatch"] == "human" else 0)
     n_sess = max(1, int(round((quota - n_mund) / mean_turns)))
+    if low:   # at least ~1.5 sessions per account and day: an account bought for a campaign is used
+        n_sess = max(n_sess, int(round(1.5 * members.size * (hi - lo) / T.DAY)))
     accts, starts = _starts(ctx, pb, rng, n_sess, lo, hi, members)
     keep = accts >= 0
     accts, starts = accts[keep], starts[keep]
@@ -103,7 +108,7 @@ def generate(ctx: Ctx, pb: Playbook, day: int, comp: int) -> dict:
     fam = rng.integers(0, n_fam, starts.size)
     c = (rng.integers(0, 2**40, starts.size) << 4) | fam
     human = pb.choices["dispatch"] == "human"
-    nturns = np.where(agentic[fam], rng.integers(3, 11, starts.size),
+    nturns = np.where(agentic[fam], rng.integers(turns[0], turns[1], starts.size),
                       1 + (rng.random(starts.size) < (0.4 if human else 0.0)))
     s = T.sessions(rng, accts, starts, nturns, GAP_S[pb.choices["dispatch"]])
     keys = ctx.sess_keys(comp, day, starts.size)
