@@ -59,13 +59,16 @@ def build_world(split: str, seed: int, work: Path, corpus: Path | None, base: Pa
     return out, summary, time.perf_counter() - t
 
 
+DETECT_ARGS: list[str] = []  # --detect-config FILE: ["--config", FILE] for every detect run
+
+
 def run_detect(world: Path, work: Path) -> tuple[Path, Path, float, int]:
     out, store = work / "out", work / "store"
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(store, ignore_errors=True)
     cmd = [sys.executable, "-m", "distillguard.cli.main", "detect", str(world / "exchanges"),
            "--accounts", str(world / "accounts.jsonl"), "--events", str(world / "events.jsonl"),
-           "--out", str(out), "--store", str(store), "--quiet", "--json"]
+           "--out", str(out), "--store", str(store), "--quiet", "--json"] + DETECT_ARGS
     t = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -73,6 +76,14 @@ def run_detect(world: Path, work: Path) -> tuple[Path, Path, float, int]:
         raise SystemExit(f"detect failed on {world} (exit {proc.returncode}): {tail[0]}")
     counts = json.loads(proc.stdout).get("ingest", {}).get("counts", {}).get("exchange", {})
     return out, store, time.perf_counter() - t, int(counts.get("rows_quarantined", 0))
+
+
+def _policy():  # type: ignore[no-untyped-def]
+    """The policy detect runs with: the shipped settings, or --detect-config's."""
+    from distillguard.decisions import Policy
+    from distillguard.settings import load_settings
+
+    return Policy.from_settings(load_settings(Path(DETECT_ARGS[1]) if DETECT_ARGS else None))
 
 
 def early(world: Path, store: Path, work: Path, labels: dict, hours: float = 24.0) -> dict:
@@ -90,7 +101,7 @@ def early(world: Path, store: Path, work: Path, labels: dict, hours: float = 24.
     for name, start in sorted(campaign_starts(world, labels).items()):
         until = early_until(start, hours)
         out = work / "early" / name
-        analyse_store(store, out, until=until)
+        analyse_store(store, out, until=until, policy=_policy())
         flagged = read_accounts_csv(out / "accounts.csv")
         active = {a for (a,) in con.sql(
             f"SELECT DISTINCT account_id FROM read_parquet('{ex}', hive_partitioning=false) "
@@ -219,9 +230,13 @@ def main() -> int:
     ap.add_argument("--work", type=Path, default=Path("/tmp/dg-generalization"), help="scratch folder (emptied)")
     ap.add_argument("--json", type=Path, default=None, help="write every figure here")
     ap.add_argument("--no-early", action="store_true", help="skip the 24 h re-runs")
+    ap.add_argument("--detect-config", type=Path, default=None,
+                    help="detection settings for every detect run (detect --config), e.g. an A/B switch")
     ap.add_argument("--config", type=Path, default=BASE, help="world config the split is added to")
     ap.add_argument("--scale", default="small", help="simulator scale preset under --config")
     args = ap.parse_args()
+    if args.detect_config is not None:
+        DETECT_ARGS[:] = ["--config", str(args.detect_config.resolve())]
     warnings.filterwarnings("ignore", category=RuntimeWarning)   # numpy's all-NaN notes from early cuts
     splits = [s.strip() for s in args.splits.split(",") if s.strip()]
     bad = [s for s in splits if s not in SPLIT_ORDER]

@@ -340,7 +340,8 @@ def _decide_and_write(engine, out, all_accounts, classified, templates, fp, poli
             if templates.num_rows else {}
         return coordination_campaigns(campaigns, groups, active, policy.full_tie_strength, skeletons)
 
-    campaigns = _timed(timings, "coordination", say, coordinate)
+    if settings.coordination.enabled:
+        campaigns = _timed(timings, "coordination", say, coordinate)
     decision = decide(own_risk, own_reasons, campaigns, policy)
     _timed(timings, "write", say, lambda: _write(engine, out, all_accounts, active, graph, campaigns, decision,
                                                  config_keys, classified is not None, templates, fp, scores))

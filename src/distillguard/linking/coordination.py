@@ -88,6 +88,7 @@ class CoordinatedGroupFinding:
 class CoordinationParams:
     """Knobs of coordination-first finding (documented in docs/detection.md)."""
 
+    enabled: bool = True             # false: detect skips this step (the detector before it, for A/B runs)
     min_accounts: int = 5            # an anchor, a core and a campaign need at least this many accounts
     max_anchor_share: float = 0.25   # anchors held by more of the population say nothing
     alpha: float = 0.01              # family-wise error rate of the coupling tests (Bonferroni)
