@@ -149,7 +149,9 @@ def test_bad_records(tmp_path: Path, small_world: dict[str, Path]) -> None:
     with pytest.raises(BadRequest, match="missing_account_id"):
         svc.score({"model": "m", "request": {"messages": []}})
     with pytest.raises(BadRequest, match="request_neither_form"):
-        svc.score({"account_id": "a", "model": "m", "request": {"input": "x"}})
+        svc.score({"account_id": "a", "model": "m", "request": {"prompt": "x"}})
+    # a Responses body is one of the three forms now (issue 20): it is scored, not refused
+    assert svc.score({"account_id": "a", "model": "m", "request": {"input": "x"}}).decision
     with pytest.raises(BadRequest, match="expected an object"):
         svc.score(["not", "a", "record"])
     svc.close()
