@@ -141,7 +141,9 @@ def test_engine_never_draws_duckdb_progress_bars(tmp_path):
 
 
 def test_json_summary_reports_seconds_and_memory_per_stage(tiny_world, tmp_path):
-    proc = run_detect(tiny_world, tmp_path, "--json")
+    # with the experimental coordination stage switched on (it is off by default), so every stage shows
+    on = Path(__file__).resolve().parents[2] / "benchmarks" / "settings" / "coordination.toml"
+    proc = run_detect(tiny_world, tmp_path, "--json", "--config", str(on))
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
     stages = ["ingest", "classify", "templates", "fingerprints", "account_risk", "linking", "decide", "coordination",

@@ -88,7 +88,9 @@ class CoordinatedGroupFinding:
 class CoordinationParams:
     """Knobs of coordination-first finding (documented in docs/detection.md)."""
 
-    enabled: bool = True             # false: detect skips this step (the detector before it, for A/B runs)
+    # Off by default: on a 21k-account classic world it flagged 2.5% of benign accounts (research cohorts
+    # coupled on shift and ASN pass the test at that size; docs/benchmarks.md). Opt in with --config.
+    enabled: bool = False
     min_accounts: int = 5            # an anchor, a core and a campaign need at least this many accounts
     max_anchor_share: float = 0.25   # anchors held by more of the population say nothing
     alpha: float = 0.01              # family-wise error rate of the coupling tests (Bonferroni)
