@@ -39,6 +39,7 @@ from distillguard.linking.coordination import (
     coordinated_groups,
     coordination_campaigns,
     extraction_shares,
+    fingerprint_column,
     join_units,
     merge_groups,
 )
@@ -331,7 +332,7 @@ def _decide_and_write(engine, out, all_accounts, classified, templates, fp, poli
         keys = behaviour_profiles(fp, active)[1] if len(alone) < 2 else config_keys
         cp = settings.coordination
         facets = account_facets(tokens, fp, active, keys, cp, wrappers=wrapper_clusters(engine, active, settings.wrappers))
-        harvest = _fp_column(fp, active, "harvest_share")
+        harvest = fingerprint_column(fp, active, "harvest_share")
         extraction = extraction_shares(fp, active)
         units = merge_groups(coordinated_groups(facets, harvest, cp, extraction=extraction), len(active),
                              cp.merge_min_jaccard, cp.min_accounts)
@@ -348,19 +349,6 @@ def _decide_and_write(engine, out, all_accounts, classified, templates, fp, poli
     result.accounts = len(all_accounts)
     result.flagged = int(decision.flagged.sum())
     result.campaigns = len(campaigns)
-
-
-def _fp_column(fp: pa.Table, active: np.ndarray, name: str) -> np.ndarray:
-    """One fingerprint column aligned with `active` (0 where missing)."""
-    from distillguard.linking.graph import account_index
-
-    if name not in fp.column_names:
-        return np.zeros(len(active))
-    rows = account_index(pa.array(active.tolist(), pa.string()), np.asarray(fp["account_id"].to_pylist(), dtype=object))
-    v = np.nan_to_num(np.asarray(fp.column(name).to_numpy(zero_copy_only=False), dtype=np.float64))
-    out = np.zeros(len(active))
-    out[rows >= 0] = v[rows[rows >= 0]]
-    return out
 
 
 def _best_risk(scores: pa.Table) -> np.ndarray:

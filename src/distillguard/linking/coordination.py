@@ -164,8 +164,7 @@ def account_facets(tokens: pa.Table, fingerprints: pa.Table, account_ids: np.nda
     if wrappers is not None:
         add(np.arange(len(account_ids)), "wrapper", [w if w else None for w in wrappers.tolist()])
 
-    rows = account_index(fingerprints["account_id"], account_ids)  # position of each fingerprint row
-    fp_acc = rows
+    fp_acc = account_index(fingerprints["account_id"], account_ids)  # account index of each fingerprint row
 
     def col(name: str) -> pa.ChunkedArray | None:
         return fingerprints.column(name) if name in fingerprints.column_names else None
@@ -485,7 +484,7 @@ def coordination_campaigns(campaigns: list, units: list[Unit], account_ids: np.n
         risk = max(g.risk for g in parts)
         evidence = {"coordination": 1.0}
         recruited: list[np.ndarray] = []
-        member_risk, coordination = risk, 1.0
+        member_risk = risk
         for ci in touched:
             c = campaigns[ci]
             absorbed.add(ci)
@@ -497,7 +496,7 @@ def coordination_campaigns(campaigns: list, units: list[Unit], account_ids: np.n
             recruited.append(c.recruited)
             member_risk = max(member_risk, c.member_risk)
         order = np.array(sorted(strength), dtype=np.int64)
-        camp = Campaign(campaign_id(account_ids[order].tolist()), order, round(float(risk), 4), coordination,
+        camp = Campaign(campaign_id(account_ids[order].tolist()), order, round(float(risk), 4), 1.0,
                         member_risk, evidence, np.array([strength[m] for m in order.tolist()]))
         camp.recruited = np.concatenate(recruited) if recruited else camp.recruited
         camp.stats["coordination"] = explain(parts, account_ids, skeletons)
@@ -506,6 +505,19 @@ def coordination_campaigns(campaigns: list, units: list[Unit], account_ids: np.n
     kept = [c for ci, c in enumerate(campaigns) if ci not in absorbed]
     out = kept + out_new
     out.sort(key=lambda c: (-len(c.members), c.campaign_id))
+    return out
+
+
+def fingerprint_column(fingerprints: pa.Table, account_ids: np.ndarray, name: str) -> np.ndarray:
+    """One numeric fingerprint column aligned with `account_ids` (0 where missing or null)."""
+    from distillguard.linking.graph import account_index
+
+    out = np.zeros(len(account_ids))
+    if name not in fingerprints.column_names:
+        return out
+    rows = account_index(fingerprints["account_id"], account_ids)
+    v = np.nan_to_num(np.asarray(fingerprints.column(name).to_numpy(zero_copy_only=False), dtype=np.float64))
+    out[rows[rows >= 0]] = v[rows >= 0]
     return out
 
 
