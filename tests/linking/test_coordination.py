@@ -182,7 +182,14 @@ def test_declared_cases(case):
         start += p["accounts"]
         where[p["name"]] = members
         harvest[members] = p["harvest"]
-        plant(cols, members, **{k: str(v) for k, v in p["facets"].items()})
+        for name, v in p["facets"].items():
+            if isinstance(v, dict):  # {value, share of the group holding it, outside: share of the others}
+                held = members[rng.random(len(members)) < v["share"]]
+                others = np.setdiff1d(np.arange(n_bg), held)
+                plant(cols, np.concatenate([held, others[rng.random(len(others)) < v["outside"]]]),
+                      **{name: str(v["value"])})
+            else:
+                plant(cols, members, **{name: str(v)})
     groups = coordinated_groups(to_table(cols), harvest)
     found = set(np.concatenate([g.members for g in groups]).tolist()) if groups else set()
     target = set(where[case["target"]].tolist())

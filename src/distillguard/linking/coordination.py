@@ -19,7 +19,10 @@ population: ``P(X >= c)`` with ``X ~ Binomial(k, p)``, ``p`` the share of all ac
 the value. The null model is the data at hand, not a fixed weight, so a facet value that many
 customers share (one busy NAT, a sign-up spike after a release) is not surprising and a rare one
 is. A facet is *coupled* when that probability is below ``alpha`` divided by the number of tests
-made in the run (Bonferroni), so the bar rises with the data size instead of being tuned.
+made in the run (Bonferroni), so the bar rises with the data size instead of being tuned, and
+when the value is at least ``min_lift`` times as common among the anchor's accounts as among the
+accounts outside it (effect size: at 20,000 accounts a research cohort's mild likeness passes any
+significance bar; one operator's proxies, cards and hours are nearly its own).
 
 An anchor's *core* is its accounts that share the modal value of at least one coupled facet; the
 core's *combination surprise* is the probability that that many of the anchor's accounts hold
@@ -88,9 +91,7 @@ class CoordinatedGroupFinding:
 class CoordinationParams:
     """Knobs of coordination-first finding (documented in docs/detection.md)."""
 
-    # Off by default: on a 21k-account classic world it flagged 2.5% of benign accounts (research cohorts
-    # coupled on shift and ASN pass the test at that size; docs/benchmarks.md). Opt in with --config.
-    enabled: bool = False
+    enabled: bool = True
     min_accounts: int = 5            # an anchor, a core and a campaign need at least this many accounts
     max_anchor_share: float = 0.25   # anchors held by more of the population say nothing
     alpha: float = 0.01              # family-wise error rate of the coupling tests (Bonferroni)
@@ -98,8 +99,10 @@ class CoordinationParams:
     min_extraction: float = 0.5      # ... mean share of their traffic in extraction categories
     min_coupled: int = 2             # coupled operator facets a group needs ...
     min_strong: int = 2              # ... of which at least this many strong (two independent coincidences)
-    max_common: float = 0.05         # a value held by more of the population never ties a member
+    max_common: float = 0.05         # a value held by more of the accounts outside an anchor never ties a member
+    min_lift: float = 20.0           # a coupled value is this many times more common inside the anchor than outside
     min_member_weight: float = 1.5   # coupled-facet weight a member must hold (strong 1, weak 0.5)
+    min_tie_weight: float = 1.0      # uncommon values two core accounts share to stay in one group
     max_network_prefixes: int = 8    # an account's prefixes count as a facet only when it uses this few
     merge_min_jaccard: float = 0.6   # groups whose accounts coincide this much are one unit
     join_min_share: float = 0.3      # a unit's signature: values at least this share of it holds ...
@@ -264,7 +267,14 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
     q = t["holders"].to_numpy().astype(np.float64) / n
     log10p = _log10_binom_sf(c, k, q)
     threshold = math.log10(p.alpha / max(t.num_rows, 1))  # Bonferroni over every value tested
-    hit = np.flatnonzero(log10p <= threshold)
+    # Effect size: how much more common the value is inside the anchor than among the accounts
+    # outside it (none outside counts as one). Significance alone grows with the anchor's size: a
+    # large cohort of ordinary customers is mildly alike on many facets; one operator's
+    # infrastructure, cards and hours are nearly its own.
+    outside = np.maximum(n - k, 1.0)
+    q_out = (t["holders"].to_numpy().astype(np.float64) - c) / outside
+    lift = (c / k) / np.maximum(q_out, 1.0 / outside)
+    hit = np.flatnonzero((log10p <= threshold) & (lift >= p.min_lift))
     if len(hit) == 0:
         return []
     # Per (anchor, facet) keep the most surprising value.
@@ -294,39 +304,82 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
         accounts = m_acc[s:e]
         held = np.zeros(len(accounts), dtype=np.float64)
         strong = np.zeros(len(accounts), dtype=np.int64)
-        coupled = []
+        coupled, facet_has, values = [], {}, []
         for name, tests in by_anchor[a].items():
             has = np.zeros(len(accounts), dtype=bool)
             for i in tests:
-                if q[i] <= p.max_common:  # sharing what much of the population has ties no one
-                    has |= np.isin(accounts, holds[(str(facet[i]), str(value[i]))])
+                if q_out[i] <= p.max_common:  # sharing what many other accounts have ties no one
+                    v_has = np.isin(accounts, holds[(str(facet[i]), str(value[i]))])
+                    has |= v_has
+                    values.append((0.5 if name in WEAK_FACETS else 1.0, v_has))
             if has.sum() < p.min_accounts:
                 continue
+            facet_has[name] = has
             held += has * (0.5 if name in WEAK_FACETS else 1.0)
             strong += has * (name not in WEAK_FACETS)
             tests = sorted(tests, key=lambda i: log10p[i])
             coupled.append({"facet": name, "value": ", ".join(str(value[i]) for i in tests[:3])
                             + (f" and {len(tests) - 3} more" if len(tests) > 3 else ""),
                             "count": int(has.sum()), "expected": round(float(sum(k[i] * q[i] for i in tests)), 2),
-                            "log10p": round(float(log10p[tests[0]]), 1)})
-        if len(coupled) < p.min_coupled or sum(x["facet"] not in WEAK_FACETS for x in coupled) < p.min_strong:
+                            "log10p": round(float(log10p[tests[0]]), 1),
+                            "lift": round(float(max(lift[i] for i in tests)), 1)})
+        if not _enough(coupled, p):
             continue
         # The core holds at least half of the coupled facets' weight (weak facets count half), and
         # never less than a combination that includes a strong facet (two strong, or a strong and a
         # weak): one shared value, or a cohort's declared traits alone, is what ordinary customers have.
         total = sum(0.5 if x["facet"] in WEAK_FACETS else 1.0 for x in coupled)
-        core = accounts[(held >= max(p.min_member_weight, total / 2)) & (strong >= 1)]
-        if len(core) < p.min_accounts:
-            continue
-        h = float(np.mean(harvest[core]))
-        x = float(np.mean(extraction[core])) if extraction is not None else 0.0
-        if h < p.min_harvest and x < p.min_extraction:
-            continue
-        coupled.sort(key=lambda x: x["log10p"])
-        groups.append(CoordinatedGroup(core, (a_facet[a], a_value[a]), coupled,
-                                       float(sum(x["log10p"] for x in coupled)), h, threshold))
+        in_core = (held >= max(p.min_member_weight, total / 2)) & (strong >= 1)
+        # One operator, one group: two operators behind one anchor (a configuration both send)
+        # share the anchor but not their cards, proxies or hours, so the core splits into the
+        # parts whose accounts are tied to each other by uncommon values (one strong, or two weak).
+        for part in _tied_parts(np.flatnonzero(in_core), values, p.min_tie_weight):
+            if len(part) < p.min_accounts:
+                continue
+            part_coupled = [dict(x, count=int(facet_has[x["facet"]][part].sum())) for x in coupled]
+            part_coupled = [x for x in part_coupled if x["count"] >= p.min_accounts]
+            if not _enough(part_coupled, p):
+                continue
+            core = accounts[part]
+            h = float(np.mean(harvest[core]))
+            x = float(np.mean(extraction[core])) if extraction is not None else 0.0
+            if h < p.min_harvest and x < p.min_extraction:
+                continue
+            part_coupled.sort(key=lambda x: x["log10p"])
+            groups.append(CoordinatedGroup(core, (a_facet[a], a_value[a]), part_coupled,
+                                           float(sum(x["log10p"] for x in part_coupled)), h, threshold))
     con.close()
     return groups
+
+
+def _enough(coupled: list[dict], p: CoordinationParams) -> bool:
+    """Enough coupled facets, enough of them strong (one operator shows in two independent dimensions)."""
+    return len(coupled) >= p.min_coupled and sum(x["facet"] not in WEAK_FACETS for x in coupled) >= p.min_strong
+
+
+def _tied_parts(idx: np.ndarray, values: list[tuple[float, np.ndarray]], min_weight: float) -> list[np.ndarray]:
+    """Split `idx` (core positions) into components of accounts that share values worth `min_weight`.
+
+    `values` holds (weight, holder mask over the anchor's accounts) for every uncommon coupled
+    value; two accounts are tied when the values they both hold weigh at least `min_weight`.
+    """
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    if len(idx) == 0 or not values:
+        return []
+    cols = [np.flatnonzero(mask[idx]) for _, mask in values]
+    rows = np.concatenate(cols)
+    vals = np.concatenate([np.full(len(c), w) for (w, _), c in zip(values, cols, strict=True)])
+    col_id = np.concatenate([np.full(len(c), j) for j, c in enumerate(cols)])
+    inc = sp.csr_matrix((np.sqrt(vals), (rows, col_id)), shape=(len(idx), len(values)))
+    shared = (inc @ inc.T).tocoo()
+    keep = shared.data >= min_weight - 1e-9
+    adj = sp.csr_matrix((np.ones(int(keep.sum())), (shared.row[keep], shared.col[keep])), shape=(len(idx),) * 2)
+    _, labels = connected_components(adj, directed=False)
+    order = np.argsort(labels, kind="stable")
+    bounds = np.flatnonzero(np.diff(labels[order])) + 1
+    return [idx[part] for part in np.split(order, bounds)]
 
 
 def _holder_sets(con: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], np.ndarray]:
@@ -448,7 +501,9 @@ def explain(parts: list[CoordinatedGroup], account_ids: np.ndarray, skeletons: d
         shown = skeletons.get(value, value) if facet == "template" else value
         shown = shown if len(shown) <= 60 else shown[:57] + "..."
         bits = [f"{x['count']} {DESCRIPTIONS[x['facet']].replace('the same ', '')} ({x['value']}; "
-                f"{x['expected']:g} expected by chance, p=1e{x['log10p']:.0f})" for x in g.coupled[:3]]
+                f"{x['expected']:g} expected by chance, p=1e{x['log10p']:.0f}"
+                + (f", {x['lift']:.0f}x as common as among other accounts)" if "lift" in x else ")")
+                for x in g.coupled[:3]]
         out.append(f"{len(g.members)} accounts send {DESCRIPTIONS[facet].replace('the same ', 'one ')} "
                    f"({shown}) and share: " + ", ".join(bits))
     return "; ".join(out)
