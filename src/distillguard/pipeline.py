@@ -345,7 +345,8 @@ def _decide_and_write(engine, out, all_accounts, classified, templates, fp, poli
         campaigns = _timed(timings, "coordination", say, coordinate)
     decision = decide(own_risk, own_reasons, campaigns, policy)
     _timed(timings, "write", say, lambda: _write(engine, out, all_accounts, active, graph, campaigns, decision,
-                                                 config_keys, classified is not None, templates, fp, scores))
+                                                 config_keys, classified is not None, templates, fp, scores,
+                                                 own_risk))
     result.accounts = len(all_accounts)
     result.flagged = int(decision.flagged.sum())
     result.campaigns = len(campaigns)
@@ -469,7 +470,9 @@ class Classification:
 
 
 def _write(engine, out, all_accounts, active, graph, campaigns, decision, config_keys,  # type: ignore[no-untyped-def]
-           have_classes, templates, fp, scores) -> None:
+           have_classes, templates, fp, scores, own_risk) -> None:
+    from distillguard.outputs.tables import coordination_table, decisions_table
+
     skeletons = dict(zip(templates["template_id"].to_pylist(), templates["skeleton"].to_pylist(), strict=True)) \
         if templates.num_rows else {}
     tables = campaign_tables(engine, graph, campaigns, have_classes)
@@ -531,6 +534,8 @@ def _write(engine, out, all_accounts, active, graph, campaigns, decision, config
     pq.write_table(scores, out / "account_scores.parquet")
     pq.write_table(campaign_edges(graph, campaigns), out / "campaign_edges.parquet")
     pq.write_table(campaign_templates(engine, skeletons), out / "campaign_templates.parquet")
+    pq.write_table(decisions_table(active, own_risk, decision, campaigns), out / "decisions.parquet")
+    pq.write_table(coordination_table(campaigns), out / "coordination.parquet")
 
 
 def campaign_edges(graph, campaigns) -> pa.Table:  # type: ignore[no-untyped-def]

@@ -197,3 +197,35 @@ def test_declared_cases(case):
         assert len(found & target) >= 0.9 * len(target)
     else:
         assert not found & target
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_two_operators_behind_one_configuration_split_into_two_groups(seed):
+    # Two operators send one configuration (the anchor); each has its own cards, sign-up day and hours.
+    rng = np.random.default_rng(seed)
+    n = 3000
+    cols = population(rng, n)
+    harvest = rng.uniform(0, 0.25, n)
+    a, b = np.arange(0, 30), np.arange(30, 55)
+    plant(cols, np.concatenate([a, b]), config="4096|0.7")
+    plant(cols, a, payment="card-a", shift="11100000", signup_day="2026-03-05")
+    plant(cols, b, payment="card-b", shift="00000111", signup_day="2026-03-06")
+    harvest[:55] = 0.8
+    groups = coordinated_groups(to_table(cols), harvest)
+    homes = {frozenset(g.members.tolist()) for g in groups if set(g.members.tolist()) & set(range(55))}
+    assert homes == {frozenset(a.tolist()), frozenset(b.tolist())}
+
+
+def test_a_member_reason_names_what_ties_it_and_how_rare_that_is():
+    from distillguard.decisions.policy import Policy, decide
+    from distillguard.linking.coordination import CoordinatedGroup, Unit
+
+    ids = np.array([f"a{i}" for i in range(8)], dtype=object)
+    g = CoordinatedGroup(np.arange(6), ("template", "t"),
+                         [{"facet": "network", "value": "198.51.100", "count": 6, "expected": 0.1, "log10p": -20.0,
+                           "lift": 300.0}], -20.0, 0.8, -10.0)
+    camps = coordination_campaigns([], [Unit(g.members, [g])], ids)
+    d = decide(np.zeros(8), [""] * 8, camps, Policy())
+    assert d.flagged[:6].all() and not d.flagged[6:].any()
+    assert "network prefix 198.51.100 (300x as common as among other accounts)" in d.reasons[0]
+    assert "one prompt template" in d.reasons[0]

@@ -78,10 +78,29 @@ def test_every_account_once_and_campaign_members_consistent(detected):
     assert len(members) == len(set(members))  # an account is in at most one campaign
 
 
+def test_decisions_table_agrees_with_accounts_csv_and_names_how_each_campaign_formed(detected):
+    import pyarrow.parquet as pq
+
+    rows = {r["account_id"]: r for r in csv.DictReader((detected / "accounts.csv").open())}
+    dec = pq.read_table(detected / "decisions.parquet").to_pylist()
+    assert dec and {d["account_id"] for d in dec} <= set(rows)
+    for d in dec:
+        r = rows[d["account_id"]]
+        assert abs(d["risk"] - float(r["risk"])) < 1e-3 and d["flagged"] == (r["flagged"] == "true")
+        assert (d["campaign_id"] or "") == r["campaign_id"] and d["reasons"] == r["reasons"]
+        assert (d["formed_by"] is None) == (d["campaign_id"] is None)
+        assert d["risk"] >= min(d["own_risk"], 1.0) - 1e-3 or d["campaign_id"] is None
+    coord = pq.read_table(detected / "coordination.parquet").to_pylist()
+    formed = {d["campaign_id"] for d in dec if d["formed_by"] == "coordination"}
+    assert {c["campaign_id"] for c in coord} == formed
+    for c in coord:  # every row is a coupling that passed the floor
+        assert c["holders"] >= 5 and c["log10_p"] < 0 and c["lift"] >= 20
+
+
 def test_rerun_gives_identical_outputs(tiny_world, detected, tmp_path):
     proc = run_detect(tiny_world, tmp_path)
     assert proc.returncode == 0, proc.stderr
-    for name in ("accounts.csv", "campaigns.json"):
+    for name in ("accounts.csv", "campaigns.json", "decisions.parquet", "coordination.parquet"):
         assert (tmp_path / name).read_bytes() == (detected / name).read_bytes()
 
 

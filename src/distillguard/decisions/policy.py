@@ -79,7 +79,8 @@ def decide(own_risk: np.ndarray, own_reasons: list[str], campaigns: list[Campaig
         risk[c.members] = lifted
         campaign_of[c.members] = ci
         kinds = sorted(c.evidence, key=lambda k: -c.evidence[k])[:3]
-        shared = ", ".join(KINDS[k].description for k in kinds) or "coordinated behaviour"
+        shared = ", ".join(c.stats["coordination_short"] if k == "coordination" and c.stats.get("coordination_short")
+                           else KINDS[k].description for k in kinds) or "coordinated behaviour"
         for m in c.members.tolist():
             campaign_reason[m] = f"linked to {len(c.members) - 1} other accounts in campaign {c.campaign_id} ({shared})"
         for m in c.recruited.tolist():

@@ -7,7 +7,7 @@ That gives two families of per-account *facets*:
   configuration (modal ``max_tokens`` and ``temperature``), the client (user agent + TLS
   fingerprint). Unrelated customers of one product share all of them, so a pipeline value only
   *proposes* a group (an anchor); it never confirms one.
-* **operator facets**: how the accounts are run - sign-up day, first-use day, working shift
+* **operator facets**: how the accounts are run - sign-up day, first-use day, last-use day, working shift
   (which 3-hour blocks of the UTC day carry the traffic), daily volume (log2 bucket), network
   (/24 or /48 prefixes of an account that uses few), ASN, payment instrument, e-mail domain,
   sign-up path. Unrelated users of one product are independent on these; one operator's
@@ -44,7 +44,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 PIPELINE_FACETS = ("template", "wrapper", "config", "client")
-OPERATOR_FACETS = ("signup_day", "first_day", "shift", "volume", "network", "asn", "payment", "email_domain",
+OPERATOR_FACETS = ("signup_day", "first_day", "last_day", "shift", "volume", "network", "asn", "payment", "email_domain",
                    "signup_path")
 # Facets that describe the kind of customer more than who runs the account: a research programme's
 # cohort signs up through one path, from one university's e-mail domain, and sends similar volumes. They add to a group's evidence but
@@ -60,6 +60,7 @@ DESCRIPTIONS = {
     "client": "the same client (user agent and TLS fingerprint)",
     "signup_day": "signed up on the same day",
     "first_day": "first used the API on the same day",
+    "last_day": "last used the API on the same day",
     "shift": "work the same hours of the day",
     "volume": "send the same daily volume",
     "network": "the same network prefix",
@@ -67,6 +68,17 @@ DESCRIPTIONS = {
     "payment": "the same payment instrument",
     "email_domain": "the same e-mail domain",
     "signup_path": "the same sign-up path",
+}
+
+
+# What a shared value is, as a noun phrase for evidence sentences.
+NOUNS = {
+    "template": "prompt template", "wrapper": "recurring prompt text", "config": "request configuration",
+    "client": "client", "signup_day": "sign-up day", "first_day": "first day of use",
+    "last_day": "last day of use",
+    "shift": "working hours (UTC 3-hour blocks)", "volume": "daily volume (log2)", "network": "network prefix",
+    "asn": "autonomous system", "payment": "payment instrument", "email_domain": "e-mail domain",
+    "signup_path": "sign-up path",
 }
 
 
@@ -177,6 +189,8 @@ def account_facets(tokens: pa.Table, fingerprints: pa.Table, account_ids: np.nda
             else pa.nulls(len(c), pa.string()))
     if (c := col("first_seen")) is not None:
         add(fp_acc, "first_day", pc.strftime(c, "%Y-%m-%d").combine_chunks())
+    if (c := col("last_seen")) is not None:  # a retired wave stops on one day (the log's last day is common)
+        add(fp_acc, "last_day", pc.strftime(c, "%Y-%m-%d").combine_chunks())
     if (c := col("signup_path")) is not None:
         add(fp_acc, "signup_path", c.combine_chunks())
     if (c := col("hour_profile")) is not None:
@@ -320,7 +334,9 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
             tests = sorted(tests, key=lambda i: log10p[i])
             coupled.append({"facet": name, "value": ", ".join(str(value[i]) for i in tests[:3])
                             + (f" and {len(tests) - 3} more" if len(tests) > 3 else ""),
-                            "count": int(has.sum()), "expected": round(float(sum(k[i] * q[i] for i in tests)), 2),
+                            # accounts of the anchor expected to hold one of the values by chance
+                            "count": int(has.sum()),
+                            "expected": round(float(k[tests[0]] * (1 - np.prod([1 - q[i] for i in tests]))), 2),
                             "log10p": round(float(log10p[tests[0]]), 1),
                             "lift": round(float(max(lift[i] for i in tests)), 1)})
         if not _enough(coupled, p):
@@ -500,13 +516,23 @@ def explain(parts: list[CoordinatedGroup], account_ids: np.ndarray, skeletons: d
         facet, value = g.anchor
         shown = skeletons.get(value, value) if facet == "template" else value
         shown = shown if len(shown) <= 60 else shown[:57] + "..."
-        bits = [f"{x['count']} {DESCRIPTIONS[x['facet']].replace('the same ', '')} ({x['value']}; "
+        bits = [f"{x['count']} {NOUNS[x['facet']]} ({x['value']}; "
                 f"{x['expected']:g} expected by chance, p=1e{x['log10p']:.0f}"
                 + (f", {x['lift']:.0f}x as common as among other accounts)" if "lift" in x else ")")
                 for x in g.coupled[:3]]
-        out.append(f"{len(g.members)} accounts send {DESCRIPTIONS[facet].replace('the same ', 'one ')} "
-                   f"({shown}) and share: " + ", ".join(bits))
+        out.append(f"{len(g.members)} accounts share one {NOUNS[facet]} "
+                   f"({shown}); coupled beyond chance: " + ", ".join(bits))
     return "; ".join(out)
+
+
+def explain_short(parts: list[CoordinatedGroup]) -> str:
+    """What ties one member to the group, for accounts.csv: the anchor and the rarest coupled values."""
+    g = min(parts, key=lambda g: g.log10p)
+    bits = [f"{NOUNS[x['facet']]} {x['value'].split(', ')[0]}"
+            + (f" ({x['lift']:.0f}x as common as among other accounts)" if "lift" in x else "")
+            for x in g.coupled[:2]]
+    return (f"acts as one with them: one {NOUNS[g.anchor[0]]}, "
+            + ", ".join(bits))
 
 
 def coordination_campaigns(campaigns: list, units: list[Unit], account_ids: np.ndarray,
@@ -555,6 +581,8 @@ def coordination_campaigns(campaigns: list, units: list[Unit], account_ids: np.n
                         member_risk, evidence, np.array([strength[m] for m in order.tolist()]))
         camp.recruited = np.concatenate(recruited) if recruited else camp.recruited
         camp.stats["coordination"] = explain(parts, account_ids, skeletons)
+        camp.stats["coordination_short"] = explain_short(parts)
+        camp.stats["coordination_parts"] = parts
         camp.stats["coordination_groups"] = len(parts)
         out_new.append(camp)
     kept = [c for ci, c in enumerate(campaigns) if ci not in absorbed]

@@ -1,0 +1,77 @@
+"""Decision and coordination tables: the evidence behind each verdict, as rows an analyst can query.
+
+`decisions.parquet` has one row per judged account: its own risk, the campaign it was judged
+with (if any), how that campaign was formed, the final risk and flag, and the reasons.
+`coordination.parquet` has one row per coupled value behind each coordination-formed campaign:
+the anchor the group shares, the operator value, how many members hold it, how many that
+would be by chance, its p-value and how much more common it is inside the group than outside.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+DECISIONS = pa.schema([
+    pa.field("account_id", pa.string()),
+    pa.field("own_risk", pa.float64(), metadata={"description": "the account's own risk (rules and model)"}),
+    pa.field("campaign_id", pa.string(), metadata={"description": "campaign judged with; null when alone"}),
+    pa.field("formed_by", pa.string(), metadata={"description": "how that campaign was found: coordination "
+                                                 "(a coupled group), linking (shared tokens among risky accounts), "
+                                                 "content (flagged look-alikes); null when alone"}),
+    pa.field("campaign_risk", pa.float64()),
+    pa.field("risk", pa.float64(), metadata={"description": "final risk (accounts.csv)"}),
+    pa.field("flagged", pa.bool_()),
+    pa.field("reasons", pa.string()),
+])
+
+COORDINATION = pa.schema([
+    pa.field("campaign_id", pa.string()),
+    pa.field("group", pa.int32(), metadata={"description": "coupled group within the campaign (0 = strongest)"}),
+    pa.field("group_accounts", pa.int64()),
+    pa.field("anchor_facet", pa.string(), metadata={"description": "the pipeline value the group shares"}),
+    pa.field("anchor_value", pa.string()),
+    pa.field("facet", pa.string(), metadata={"description": "an operator facet coupled beyond chance"}),
+    pa.field("values", pa.string(), metadata={"description": "its most surprising values (up to 3)"}),
+    pa.field("holders", pa.int64(), metadata={"description": "group accounts holding one of them"}),
+    pa.field("expected", pa.float64(), metadata={"description": "anchor accounts expected to hold one by chance"}),
+    pa.field("log10_p", pa.float64()),
+    pa.field("lift", pa.float64(), metadata={"description": "times as common inside the anchor as outside it"}),
+])
+
+
+def formed_by(campaign: Any) -> str:
+    if "coordination" in campaign.evidence:
+        return "coordination"
+    if "behaviour" in campaign.evidence:
+        return "content"
+    return "linking"
+
+
+def decisions_table(active: np.ndarray, own_risk: np.ndarray, decision: Any, campaigns: list) -> pa.Table:
+    """One row per judged account (aligned with `active`), sorted by account id."""
+    ci = decision.campaign_of
+    ids = [campaigns[c].campaign_id if c >= 0 else None for c in ci.tolist()]
+    how = [formed_by(campaigns[c]) if c >= 0 else None for c in ci.tolist()]
+    crisk = [float(campaigns[c].risk) if c >= 0 else None for c in ci.tolist()]
+    t = pa.table([pa.array(active.tolist(), pa.string()), pa.array(np.round(own_risk, 4), pa.float64()),
+                  pa.array(ids, pa.string()), pa.array(how, pa.string()), pa.array(crisk, pa.float64()),
+                  pa.array(np.round(decision.risk, 4), pa.float64()), pa.array(decision.flagged, pa.bool_()),
+                  pa.array(decision.reasons, pa.string())], schema=DECISIONS)
+    return t.sort_by("account_id")
+
+
+def coordination_table(campaigns: list) -> pa.Table:
+    """One row per coupled value behind every coordination-formed campaign."""
+    rows: dict[str, list] = {f.name: [] for f in COORDINATION}
+    for c in campaigns:
+        for gi, g in enumerate(sorted(c.stats.get("coordination_parts", []), key=lambda g: g.log10p)):
+            for x in g.coupled:
+                for name, v in (("campaign_id", c.campaign_id), ("group", gi), ("group_accounts", len(g.members)),
+                                ("anchor_facet", g.anchor[0]), ("anchor_value", str(g.anchor[1])),
+                                ("facet", x["facet"]), ("values", x["value"]), ("holders", x["count"]),
+                                ("expected", x["expected"]), ("log10_p", x["log10p"]), ("lift", x.get("lift"))):
+                    rows[name].append(v)
+    return pa.table({f.name: pa.array(rows[f.name], f.type) for f in COORDINATION}, schema=COORDINATION)
