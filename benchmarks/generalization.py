@@ -16,8 +16,9 @@ accounts, events; never labels or truth), score with `distillguard.evaluation.sc
 then re-run the stages after ingest with `--until` = each campaign's first exchange + 24 h
 (as benchmarks/early.py does). Prints per world and per split: recall, benign FPR, FPR per
 persona, ROC-AUC of risk, recall per campaign (worst first), grouping coverage and purity,
-recall 24 h after each start, wall time; the worst campaign over all held-out worlds (test and
-evasive) is the last line. `--json OUT` writes every figure.
+recall 24 h after each start, wall time, and the per-account model's own ranking and calibration
+(ROC-AUC, Brier score, campaign share per score bin); the worst campaign over all held-out worlds
+(test and evasive) is the last line. `--json OUT` writes every figure.
 """
 
 from __future__ import annotations
@@ -151,6 +152,7 @@ def one_world(split: str, seed: int, work: Path, corpus: Path | None, with_early
     ear = early(world, store, wdir, labels) if with_early else {}
     t_early = time.perf_counter() - t1
     vol = volume_check(store, labels)
+    cal = calibration(out, labels)
     pbs = {pb["name"]: pb for pb in summary.get("playbooks", [])}
     camps = []
     for name, v in score["recall_per_campaign"].items():
@@ -166,11 +168,34 @@ def one_world(split: str, seed: int, work: Path, corpus: Path | None, with_early
             "recall": score["recall"], "fpr": score["fpr"], "precision": score["precision"],
             "roc_auc": score.get("roc_auc"), "false_positives": score["false_positives"],
             "fpr_per_persona": {k: v["fpr"] for k, v in score["fpr_per_persona"].items()},
-            "coverage": score["completeness"], "purity": score["purity"],
+            "coverage": score["completeness"], "purity": score["purity"], "account_model": cal,
             "detected_campaigns": score["detected_campaigns"], "campaigns": camps,
             "benign_p90_per_day": vol["benign_p90_per_day"], "benign_p50_per_day": vol["benign_p50_per_day"],
             "seconds": {"simulate": round(t_sim, 1), "detect": round(t_det, 1), "early": round(t_early, 1),
                         "total": round(time.perf_counter() - t0, 1)}}
+
+
+def calibration(out: Path, labels: dict) -> dict | None:
+    """How the per-account model's own score (risk_supervised) ranks and is calibrated on this world.
+
+    ROC-AUC, Brier score, and per risk bin [0, .1), ..., [.9, 1]: accounts, mean score, campaign share.
+    """
+    import numpy as np
+    import pyarrow.parquet as pq
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+
+    t = pq.read_table(out / "account_scores.parquet", columns=["account_id", "risk_supervised"]).to_pylist()
+    rows = [(r["risk_supervised"], 1 if labels.get(r["account_id"], {}).get("campaign") else 0)
+            for r in t if r["risk_supervised"] is not None and r["account_id"] in labels]
+    if not rows:
+        return None
+    p, y = np.array([r[0] for r in rows]), np.array([r[1] for r in rows])
+    bins = np.minimum((p * 10).astype(int), 9)
+    table = [{"bin": f"{b / 10:.1f}-{(b + 1) / 10:.1f}", "accounts": int((bins == b).sum()),
+              "mean_score": round(float(p[bins == b].mean()), 3), "campaign_share": round(float(y[bins == b].mean()), 3)}
+             for b in range(10) if (bins == b).any()]
+    return {"roc_auc": float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None,
+            "brier": float(brier_score_loss(y, p)), "bins": table}
 
 
 def _f(x, nd=3) -> str:
@@ -188,6 +213,11 @@ def print_world(w: dict) -> None:
           f"purity {_f(w['purity'])}  detected campaigns {w['detected_campaigns']}  "
           f"benign exchanges/account/active day p50 {_f(w['benign_p50_per_day'], 1)} "
           f"p90 {_f(w['benign_p90_per_day'], 1)}")
+    m = w.get("account_model")
+    if m:
+        print(f"account model alone: ROC-AUC {_f(m['roc_auc'])}  Brier {_f(m['brier'], 4)}  bins (accounts, mean score, "
+              "campaign share): " + "; ".join(f"{b['bin']} {b['accounts']} {b['mean_score']:.2f} {b['campaign_share']:.2f}"
+                                              for b in m["bins"]))
     fp = {k: v for k, v in w["fpr_per_persona"].items() if v > 0}
     print("FPR per persona: " + (", ".join(f"{k} {v:.3f}" for k, v in sorted(fp.items(), key=lambda x: -x[1]))
                                  or "all 0"))
@@ -210,7 +240,9 @@ def aggregate(worlds: list[dict]) -> dict:
                       "coverage": _mean([w["coverage"] for w in ws]), "purity": _mean([w["purity"] for w in ws]),
                       "worst_campaign_recall": min((c["recall"] for c in camps), default=None),
                       "campaigns_at_zero": sum(1 for c in camps if c["recall"] == 0), "campaigns": len(camps),
-                      "recall_24h": _mean(r24), "seconds": round(sum(w["seconds"]["total"] for w in ws), 1)}
+                      "recall_24h": _mean(r24), "seconds": round(sum(w["seconds"]["total"] for w in ws), 1),
+                      "model_roc_auc": _mean([(w.get("account_model") or {}).get("roc_auc") for w in ws]),
+                      "model_brier": _mean([(w.get("account_model") or {}).get("brier") for w in ws])}
     return out
 
 
@@ -275,12 +307,12 @@ def main() -> int:
     agg = aggregate(worlds)
     print("\n== per split")
     print(f"{'split':8} {'worlds':>6} {'recall':>6} {'FPR':>7} {'AUC':>5} {'cover':>5} {'purity':>6} {'24h':>5} "
-          f"{'worst':>5} {'at 0':>7} {'seconds':>7}")
+          f"{'worst':>5} {'at 0':>7} {'seconds':>7} {'model AUC':>9} {'Brier':>6}")
     for split, a in agg.items():
         print(f"{split:8} {a['worlds']:6d} {_f(a['recall']):>6} {_f(a['fpr'], 4):>7} {_f(a['roc_auc'], 2):>5} "
               f"{_f(a['coverage'], 2):>5} {_f(a['purity'], 2):>6} {_f(a['recall_24h'], 2):>5} "
               f"{_f(a['worst_campaign_recall'], 2):>5} {a['campaigns_at_zero']:>3}/{a['campaigns']:<3} "
-              f"{a['seconds']:7.0f}")
+              f"{a['seconds']:7.0f} {_f(a['model_roc_auc'], 3):>9} {_f(a['model_brier'], 4):>6}")
     held = [(c, w) for w in worlds if w["split"] in HELD_OUT for c in w["campaigns"]]
     headline = None
     if held:

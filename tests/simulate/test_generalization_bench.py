@@ -63,6 +63,9 @@ def test_tiny_benchmark_end_to_end(tmp_path):
         assert 0 <= w["recall"] <= 1 and 0 <= w["fpr"] <= 1 and w["quarantined"] == 0
         assert {c["campaign"] for c in w["campaigns"]} == {"pb00", "pb01"}
         assert all(c["recall_24h"] is not None and c["choices"] for c in w["campaigns"])
+        m = w["account_model"]  # the shipped model's own calibration on this world
+        assert 0 <= m["brier"] <= 1 and 0 < sum(b["accounts"] for b in m["bins"]) <= w["accounts"]
+        assert all(0 <= b["campaign_share"] <= 1 for b in m["bins"])
     assert res["headline"]["split"] == "test"
     assert res["headline"]["recall"] == min(c["recall"] for c in res["worlds"][0]["campaigns"])
 
