@@ -223,6 +223,19 @@ def build_worlds(args: argparse.Namespace, world_a: Path, world_b: Path, w: Path
     return {**share_operator(world_b, campaign_pools(world_a)), "later_days": later}
 
 
+def bundle_contents(ind) -> dict[str, dict[str, int]]:  # type: ignore[no-untyped-def]
+    """Per partner campaign in the bundle: how many values of each kind, template sketches, ASNs."""
+    out = {}
+    for c in ind.campaigns:
+        kinds = {k: int(v.get("count", 0)) for k, v in sorted(c.keyed.items())}
+        kinds.update({f"raw:{k}": len(v) for k, v in sorted(c.raw.items())})
+        kinds["template_sketches"] = len(c.sketches.get("sketches") or [])
+        kinds["asns"] = len(c.asns)
+        kinds["behaviour_sketch"] = int(bool(c.behaviour.get("minhash_b64")))
+        out[c.name] = kinds
+    return out
+
+
 def evidence_kinds(rows: list[dict], accounts: set[str]) -> dict[str, int]:
     """Accounts of `accounts` with a sighting of each kind."""
     per: dict[str, set[str]] = {}
@@ -340,7 +353,7 @@ def run(args: argparse.Namespace) -> int:
     summary = {"scale": args.scale, "playbooks": args.playbooks, "corpus": str(args.corpus or "builtin"),
                "seeds": [args.seed_a, args.seed_b], "hours": args.hours,
                "rewritten": changed, "bundle_bytes": rep.bytes, "bundle_objects": rep.objects,
-               "bundle_campaigns": len(ind.campaigns), "a_recall": score_a["recall"], "a_fpr": score_a["fpr"],
+               "bundle_campaigns": len(ind.campaigns), "bundle_contents": bundle_contents(ind), "a_recall": score_a["recall"], "a_fpr": score_a["fpr"],
                "raw_values_in_bundle": leaked, "campaigns": res, "mean": mean,
                "seconds": round(time.perf_counter() - t0, 1)}
     (w / f"sharing-{args.hours:g}h.json").write_text(json.dumps(summary, indent=1) + "\n")
