@@ -187,7 +187,7 @@ def default_corpus() -> Path | None:
                  if (p / "shared" / "data" / "README.md").exists()), None)
 
 
-def world_configs(args: argparse.Namespace, w: Path) -> tuple[dict, dict]:
+def world_configs(args: argparse.Namespace) -> tuple[dict, dict]:
     """A's and B's config tables (B's start is filled in once A is written)."""
     if not args.playbooks:
         return {}, {}
@@ -207,7 +207,7 @@ def build_worlds(args: argparse.Namespace, world_a: Path, world_b: Path, w: Path
 
     from distillguard.simulate import simulate_world
 
-    cfg_a, cfg_b = world_configs(args, w)
+    cfg_a, cfg_b = world_configs(args)
     path_a = None
     if cfg_a:
         path_a = w / "a-config.json"
@@ -284,10 +284,10 @@ def run(args: argparse.Namespace) -> int:
     from distillguard.ingest import ingest_paths
     from distillguard.linking.partner import PartnerIndicator
     from distillguard.pipeline import analyse_store, detect, parse_until
-    from distillguard.simulate.playbooks import AXES
     from distillguard.sharing.export import export_stix
     from distillguard.sharing.importing import load_indicators
     from distillguard.sharing.match import match_store, write_sightings
+    from distillguard.simulate.playbooks import AXES
 
     t0 = time.perf_counter()
     w = args.work
@@ -353,13 +353,13 @@ def run(args: argparse.Namespace) -> int:
     summary = {"scale": args.scale, "playbooks": args.playbooks, "corpus": str(args.corpus or "builtin"),
                "seeds": [args.seed_a, args.seed_b], "hours": args.hours,
                "rewritten": changed, "bundle_bytes": rep.bytes, "bundle_objects": rep.objects,
-               "bundle_campaigns": len(ind.campaigns), "bundle_contents": bundle_contents(ind), "a_recall": score_a["recall"], "a_fpr": score_a["fpr"],
+               "bundle_campaigns": len(ind.campaigns), "bundle_contents": bundle_contents(ind),
+               "a_recall": score_a["recall"], "a_fpr": score_a["fpr"],
                "raw_values_in_bundle": leaked, "campaigns": res, "mean": mean,
                "seconds": round(time.perf_counter() - t0, 1)}
     (w / f"sharing-{args.hours:g}h.json").write_text(json.dumps(summary, indent=1) + "\n")
     print(json.dumps({"mean": mean, "bundle_bytes": rep.bytes, "bundle_campaigns": len(ind.campaigns),
-                      "raw_values_in_bundle": leaked,
-                      "seconds": summary["seconds"]}))
+                      "raw_values_in_bundle": leaked, "seconds": summary["seconds"]}))
     return 0
 
 
