@@ -108,12 +108,22 @@ def test_split_values_and_disjointness():
     assert [x.record() for x in a] == [x.record() for x in b] != [x.record() for x in c]
 
 
+def test_playbooks_seed_shares_operators_not_accounts():
+    """`playbooks.seed` fixes the draws only: another world seed keeps the same playbooks."""
+    knobs = PlaybookKnobs(count=4, split="test", seed=77)
+    same = [x.record() for x in draw(knobs, 1, 4, 4, 24)]
+    assert same == [x.record() for x in draw(knobs, 2, 4, 4, 24)]
+    assert same == [x.record() for x in draw(PlaybookKnobs(count=4, split="test"), 77, 4, 4, 24)]
+    assert same != [x.record() for x in draw(PlaybookKnobs(count=4, split="test"), 1, 4, 4, 24)]
+
+
 @pytest.mark.parametrize("body, needle", [
     ('[playbooks]\nsplit = "nope"\n', "playbooks.split"),
     ('[playbooks.force]\nnetwork = "moon"\n', "playbooks.force.network"),
     ('[playbooks.force]\ncolour = "red"\n', "unknown playbook axis"),
     ('[playbooks]\ncount = -1\n', "playbooks.count"),
     ('[playbooks]\nwaves = 2\n', "unknown config key playbooks"),
+    ('[playbooks]\nseed = "x"\n', "playbooks.seed"),
 ])
 def test_bad_playbook_config_is_one_clear_error(tmp_path, body, needle):
     path = tmp_path / "bad.toml"

@@ -85,6 +85,7 @@ class PlaybookKnobs:
     accounts: int = 200            # campaign accounts over all playbooks (split unevenly)
     start_day_max: float = 2.0     # each campaign starts in [0.2, start_day_max] days
     force: dict[str, str] = field(default_factory=dict)   # axis -> value for every drawn playbook
+    seed: int | None = None        # draw the playbooks from this seed's stream (None: the world's seed)
 
 
 @dataclass
@@ -127,7 +128,7 @@ def parse(body: object) -> PlaybookKnobs:
                 if v not in AXES[axis]:
                     raise ConfigError(f"playbooks.force.{axis} must be one of {', '.join(AXES[axis])}, got {v!r}")
             k.force = {a: str(v) for a, v in value.items()}
-        elif key in ("count", "accounts"):
+        elif key in ("count", "accounts", "seed"):
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ConfigError(f"playbooks.{key} must be an integer >= 0, got {value!r}")
             setattr(k, key, value)
@@ -141,19 +142,23 @@ def parse(body: object) -> PlaybookKnobs:
             k.split = value
         else:
             raise ConfigError(f"unknown config key playbooks.{key!r}",
-                              hint="known keys here: accounts, count, force, split, start_day_max")
+                              hint="known keys here: accounts, count, force, seed, split, start_day_max")
     return k
 
 
 def draw(knobs: PlaybookKnobs, seed: int, days: int, first_index: int, n_countries: int) -> list[Playbook]:
     """Draw `knobs.count` playbooks from the split's values (one random stream, `[seed, 500]`).
 
+    `knobs.seed`, when set, replaces `seed` here only: two worlds with different seeds and the
+    same `playbooks.seed` face the same operators (same choices, sizes, starts, templates) with
+    their own accounts, addresses, cards and paraphrases (benchmarks/sharing.py uses this).
+
     Values are spread evenly over the campaigns of one world (each axis its own shuffled order), so
     a world of six campaigns holds every allowed value of an axis with up to six values.
     """
     if knobs.count == 0:
         return []
-    rng = np.random.default_rng([seed, 500])
+    rng = np.random.default_rng([seed if knobs.seed is None else knobs.seed, 500])
     allowed = SPLITS[knobs.split]
     weights = rng.dirichlet(np.full(knobs.count, 3.0))
     sizes = np.maximum(8, np.floor(weights * knobs.accounts)).astype(int)
