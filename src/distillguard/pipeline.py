@@ -119,12 +119,12 @@ class Run:
     ingest: Callable[[], IngestReport] | None = None  # ingest_paths with the run's inputs
     report: IngestReport | None = None
     all_accounts: pa.ChunkedArray | None = None  # every account in the store, judged or not
-    running: Classification | None = None
+    classification: Classification | None = None
     classified: pa.Table | None = None
     exchange_templates: pa.Table | None = None
     templates: pa.Table | None = None
     fingerprints: pa.Table | None = None
-    scores: pa.Table | None = None
+    account_scores: pa.Table | None = None
     active: np.ndarray | None = None  # the judged accounts' ids, sorted; arrays below follow it
     own_risk: np.ndarray | None = None
     own_reasons: list[str] | None = None
@@ -153,8 +153,8 @@ def _ingest(r: Run) -> None:
 
 
 def _classify(r: Run) -> None:
-    # Runs beside templates and fingerprints; its seconds are set when it ends (`_classified`).
-    r.running = Classification(r.engine, r.policy.classify_per_account)
+    # Runs beside templates; its seconds are set when it ends (`_classified`): the two overlap.
+    r.classification = Classification(r.engine, r.policy.classify_per_account)
 
 
 def _templates(r: Run) -> None:
@@ -165,9 +165,9 @@ def _templates(r: Run) -> None:
 
 
 def _classified(r: Run) -> None:
-    r.classified = r.running.result()  # type: ignore[union-attr]
-    r.timings["classify"] = r.running.seconds  # type: ignore[union-attr]  # it ran beside templates: they overlap
-    r.running = None
+    r.classified = r.classification.result()  # type: ignore[union-attr]
+    r.timings["classify"] = r.classification.seconds  # type: ignore[union-attr]
+    r.classification = None
     if r.classified is not None:
         r.engine.register("classified", r.classified)
     r.engine.register("exchange_templates", r.exchange_templates)
@@ -190,9 +190,9 @@ def _account_risk(r: Run) -> None:
     from distillguard.fingerprints import score_accounts
 
     model = load_account_model(r.policy.account_model) if r.policy.use_account_model else None
-    r.scores = score_accounts(r.fingerprints, model)
+    r.account_scores = score_accounts(r.fingerprints, model)
     r.policy = policy_for_model(r.policy, supervised=model is not None)
-    r.active, r.own_risk, r.own_reasons = own_risk(r.scores, r.partner)
+    r.active, r.own_risk, r.own_reasons = own_risk(r.account_scores, r.partner)
 
 
 def _linking(r: Run) -> None:
@@ -217,35 +217,37 @@ def _coordination(r: Run) -> None:
 
 def _write(r: Run) -> None:
     write_outputs(r.engine, r.out, r.all_accounts, r.active, r.graph, r.campaigns, r.decision, r.config_keys,
-                  r.classified is not None, r.templates, r.fingerprints, r.scores, r.own_risk)
+                  r.classified is not None, r.templates, r.fingerprints, r.account_scores, r.own_risk)
 
 
 INGEST = (
     Stage("ingest", _ingest, reads=("exchange, account and event files",), writes=("exchanges", "accounts", "events")),
 )
 FEATURES = (
-    Stage("classify", _classify, reads=("exchanges",), writes=("classified (when it ends)",)),
+    Stage("classify", _classify, reads=("exchanges",), writes=("classification",)),
     Stage("templates", _templates, reads=("exchanges",), writes=("exchange_templates", "templates")),
-    Stage("classified", _classified, reads=("classified",), writes=("classified", "exchange_templates", "templates"),
-          timed=False),
-    Stage("fingerprints", _fingerprints, reads=("exchanges", "accounts", "classified", "exchange_templates"),
-          writes=("fingerprints",)),
+    Stage("classified", _classified, reads=("classification", "exchange_templates", "templates"),
+          writes=("classified",), timed=False),
+    Stage("fingerprints", _fingerprints, reads=("exchanges", "accounts", "events", "classified", "exchange_templates",
+                                                "templates"), writes=("fingerprints",)),
 )
 VERDICTS = (
-    Stage("spill", _spill, reads=("exchange_templates",), writes=("exchange_templates (a Parquet view)",),
-          timed=False),
+    Stage("spill", _spill, reads=("exchange_templates",), writes=("exchange_templates",), timed=False),
     Stage("account_risk", _account_risk, reads=("fingerprints",),
           writes=("account_scores", "active", "own_risk", "own_reasons")),
-    Stage("linking", _linking, reads=("exchanges", "accounts", "exchange_templates", "fingerprints", "own_risk"),
-          writes=("graph", "campaigns", "tokens")),
-    Stage("decide", _decide, reads=("own_risk", "campaigns"), writes=("decision",)),
-    Stage("flagged_alone", _flagged_alone, reads=("fingerprints", "graph", "decision", "own_risk"),
-          writes=("graph", "campaigns", "config_keys", "alone"), timed=False),
-    Stage("coordination", _coordination, reads=("exchanges", "tokens", "fingerprints", "templates", "campaigns"),
+    Stage("linking", _linking, reads=("exchanges", "accounts", "exchange_templates", "fingerprints", "active",
+                                      "own_risk"), writes=("graph", "campaigns", "tokens")),
+    Stage("decide", _decide, reads=("own_risk", "own_reasons", "campaigns"), writes=("decision",)),
+    Stage("flagged_alone", _flagged_alone, reads=("fingerprints", "active", "graph", "campaigns", "decision",
+                                                  "own_risk"), writes=("graph", "campaigns", "config_keys", "alone"),
+          timed=False),
+    Stage("coordination", _coordination, reads=("exchanges", "accounts", "tokens", "fingerprints", "active",
+                                                "config_keys", "alone", "templates", "campaigns"),
           writes=("campaigns",), when=lambda r: r.settings.coordination.enabled),
-    Stage("verdicts", _decide, reads=("own_risk", "campaigns"), writes=("decision",), timed=False),
-    Stage("write", _write, reads=("exchanges", "exchange_templates", "templates", "fingerprints", "account_scores",
-                                  "graph", "campaigns", "decision"),
+    Stage("verdicts", _decide, reads=("own_risk", "own_reasons", "campaigns"), writes=("decision",), timed=False),
+    Stage("write", _write, reads=("exchanges", "events", "exchange_templates", "templates", "classified",
+                                  "fingerprints", "account_scores", "active", "own_risk", "graph", "campaigns",
+                                  "decision", "config_keys"),
           writes=("accounts.csv", "campaigns.json", "fingerprints.parquet", "account_scores.parquet",
                   "campaign_edges.parquet", "campaign_templates.parquet", "decisions.parquet",
                   "coordination.parquet")),
@@ -376,8 +378,9 @@ class Features:
 
 def compute_features(engine, say: OnStage, timings: StageTimes,  # type: ignore[no-untyped-def]
                      classify_per_account: int | None = CLASSIFY_PER_ACCOUNT) -> Features:
-    """Classify exchanges, mine templates and build fingerprints (the `FEATURES` stages); registers each table on `engine`.
+    """Classify exchanges, mine templates and build fingerprints (the `FEATURES` stages).
 
+    Registers each table on `engine`.
     `classify_per_account` caps how many exchanges of one account the classifier reads (a
     deterministic sample; None: all), as `Policy.classify_per_account` explains.
     """

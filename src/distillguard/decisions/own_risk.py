@@ -26,7 +26,8 @@ def best_risk(scores: pa.Table) -> np.ndarray:
     return np.asarray(scores.column("risk_unsupervised").to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
-def own_risk(scores: pa.Table, partner=None) -> tuple[np.ndarray, np.ndarray, list[str]]:  # type: ignore[no-untyped-def]
+def own_risk(scores: pa.Table,  # type: ignore[no-untyped-def]
+             partner=None) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """(judged account ids, sorted; each one's own risk, NaN as 0; each one's reasons)."""
     active = np.array(sorted(scores["account_id"].to_pylist()), dtype=object)
     score_by = dict(zip(scores["account_id"].to_pylist(), range(scores.num_rows), strict=True))
