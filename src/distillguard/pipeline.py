@@ -1,6 +1,15 @@
-"""`detect`: every stage in order, from contract files to accounts.csv and campaigns.json.
+"""`detect`: the stages of detection, declared in order, and the runner that times them.
 
-ingest -> classify exchanges -> mine templates -> fingerprint accounts -> link -> decide -> write.
+    ingest -> classify -> templates -> fingerprints -> account_risk -> linking -> decide
+           -> coordination -> write
+
+`STAGES` declares each stage: its name (the key of its seconds and peak memory in `--json`),
+the function that runs it, and what it reads and writes (tables on the engine, or the arrays
+and campaigns on the run's `Run` state). The logic lives in the stage's package; the functions
+here only hand it its inputs. `run_stages` runs a list of stages, timing each and recording
+the process's peak memory when it ends (`StageTimes`). Steps marked untimed sit between two
+stages and are counted in neither. After fingerprints the per-exchange template table goes to
+disk (`spill_table`) and is read back only as needed.
 """
 
 from __future__ import annotations
@@ -10,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,37 +28,32 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from distillguard import progress
-from distillguard.decisions import Policy, decide
+from distillguard.decisions import Decision, Policy, decide
+from distillguard.decisions.own_risk import own_risk, policy_for_model
 from distillguard.decisions.policy import CLASSIFY_PER_ACCOUNT
 from distillguard.engine import open_engine
+from distillguard.fingerprints.train import (  # noqa: F401  (re-exported: cli/train.py, tests)
+    ACCOUNT_MODEL,
+    TRAIN_CUTS,
+    load_account_model,
+    train_account_model,
+)
 from distillguard.ingest import IngestReport, ingest_paths
-from distillguard.linking import (
-    account_tokens,
-    behaviour_edges,
-    behaviour_profiles,
-    build_graph,
-    campaign_tables,
-    configuration_indicator,
-    content_campaigns,
-    find_campaigns,
-    recruit_leads,
-    top_indicators,
+from distillguard.linking.run import coordinate, link_accounts, link_flagged_alone
+from distillguard.outputs.write import (  # noqa: F401  (re-exported)
+    CAMPAIGN_TEMPLATES_SQL,
+    campaign_edges,
+    campaign_templates,
+    sp_triu,
+    write_outputs,
 )
-from distillguard.linking.coordination import (
-    account_facets,
-    coordinated_groups,
-    coordination_campaigns,
-    extraction_shares,
-    fingerprint_column,
-    join_units,
-    merge_groups,
+from distillguard.signals.classification import (  # noqa: F401  (re-exported: tests)
+    CLASSIFIED_COLUMNS,
+    Classification,
 )
-from distillguard.linking.graph import account_index, with_edges
-from distillguard.linking.timing import activity_matrix, lockstep_edges, signature_edges
-from distillguard.linking.wrappers import wrapper_clusters
-from distillguard.outputs.contract import summary_paragraph, write_accounts_csv, write_campaigns_json
+from distillguard.signals.classification import classifier_query as _classifier_query  # noqa: F401
 
-Stage = Callable[[str], None]
+OnStage = Callable[[str], None]  # told each stage's name as it starts (the CLI's progress line)
 
 
 class StageTimes(dict):
@@ -99,6 +104,176 @@ def parse_until(value: str | None) -> int | None:
         raise ConfigError(detail, hint="give an RFC 3339 time such as 2026-03-04T00:00:00Z") from None
 
 
+@dataclass
+class Run:
+    """What one run's stages read and write, besides the tables registered on `engine`."""
+
+    policy: Policy
+    say: OnStage
+    timings: StageTimes
+    engine: Any = None
+    settings: Any = None  # the policy's stage settings (campaigns, coordination, wrappers)
+    out: Path | None = None
+    partner: Any = None  # partner evidence (issue 19), linking/partner.py
+    spill_dir: Path | None = None
+    ingest: Callable[[], IngestReport] | None = None  # ingest_paths with the run's inputs
+    report: IngestReport | None = None
+    all_accounts: pa.ChunkedArray | None = None  # every account in the store, judged or not
+    classification: Classification | None = None
+    classified: pa.Table | None = None
+    exchange_templates: pa.Table | None = None
+    templates: pa.Table | None = None
+    fingerprints: pa.Table | None = None
+    account_scores: pa.Table | None = None
+    active: np.ndarray | None = None  # the judged accounts' ids, sorted; arrays below follow it
+    own_risk: np.ndarray | None = None
+    own_reasons: list[str] | None = None
+    graph: Any = None
+    campaigns: list | None = None
+    tokens: pa.Table | None = None
+    decision: Decision | None = None
+    config_keys: np.ndarray | None = None
+    alone: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of detection: `run` reads `reads` and sets `writes` on the run (or its engine)."""
+
+    name: str
+    run: Callable[[Run], None]
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
+    timed: bool = True  # False: a step between two stages, in neither's seconds, no progress line
+    when: Callable[[Run], bool] | None = None  # run only where this says so
+
+
+def _ingest(r: Run) -> None:
+    r.report = r.ingest()  # type: ignore[misc]
+
+
+def _classify(r: Run) -> None:
+    # Runs beside templates; its seconds are set when it ends (`_classified`): the two overlap.
+    r.classification = Classification(r.engine, r.policy.classify_per_account)
+
+
+def _templates(r: Run) -> None:
+    from distillguard.templates import mine_templates
+
+    r.exchange_templates, r.templates = mine_templates(
+        r.engine, progress=lambda _step, done, _total: progress.update("templates", done))
+
+
+def _classified(r: Run) -> None:
+    r.classified = r.classification.result()  # type: ignore[union-attr]
+    r.timings["classify"] = r.classification.seconds  # type: ignore[union-attr]
+    r.classification = None
+    if r.classified is not None:
+        r.engine.register("classified", r.classified)
+    r.engine.register("exchange_templates", r.exchange_templates)
+    r.engine.register("templates", r.templates)
+
+
+def _fingerprints(r: Run) -> None:
+    from distillguard.fingerprints import build_fingerprints
+
+    r.fingerprints = build_fingerprints(r.engine, r.exchange_templates, r.templates, r.classified)
+
+
+def _spill(r: Run) -> None:
+    # One row per exchange (2.4 GB at 21M): on disk from here, read back only as needed.
+    spill_table(r.engine, "exchange_templates", r.exchange_templates, r.spill_dir)  # type: ignore[arg-type]
+    r.exchange_templates = None
+
+
+def _account_risk(r: Run) -> None:
+    from distillguard.fingerprints import score_accounts
+
+    model = load_account_model(r.policy.account_model) if r.policy.use_account_model else None
+    r.account_scores = score_accounts(r.fingerprints, model)
+    r.policy = policy_for_model(r.policy, supervised=model is not None)
+    r.active, r.own_risk, r.own_reasons = own_risk(r.account_scores, r.partner)
+
+
+def _linking(r: Run) -> None:
+    r.graph, r.campaigns, r.tokens = link_accounts(r.engine, r.fingerprints, r.active, r.own_risk,
+                                                   r.settings.campaigns, r.partner)
+
+
+def _decide(r: Run) -> None:
+    r.decision = decide(r.own_risk, r.own_reasons, r.campaigns, r.policy)  # type: ignore[arg-type]
+
+
+def _flagged_alone(r: Run) -> None:
+    r.graph, r.campaigns, r.config_keys, r.alone = link_flagged_alone(
+        r.fingerprints, r.active, r.graph, r.campaigns, r.decision, r.own_risk, r.settings.campaigns)
+
+
+def _coordination(r: Run) -> None:
+    keys = r.config_keys if len(r.alone) >= 2 else None  # type: ignore[arg-type]
+    r.campaigns = coordinate(r.engine, r.fingerprints, r.active, r.tokens, keys, r.campaigns, r.templates,
+                             r.settings, r.policy.full_tie_strength)
+
+
+def _write(r: Run) -> None:
+    write_outputs(r.engine, r.out, r.all_accounts, r.active, r.graph, r.campaigns, r.decision, r.config_keys,
+                  r.classified is not None, r.templates, r.fingerprints, r.account_scores, r.own_risk)
+
+
+INGEST = (
+    Stage("ingest", _ingest, reads=("exchange, account and event files",), writes=("exchanges", "accounts", "events")),
+)
+FEATURES = (
+    Stage("classify", _classify, reads=("exchanges",), writes=("classification",)),
+    Stage("templates", _templates, reads=("exchanges",), writes=("exchange_templates", "templates")),
+    Stage("classified", _classified, reads=("classification", "exchange_templates", "templates"),
+          writes=("classified",), timed=False),
+    Stage("fingerprints", _fingerprints, reads=("exchanges", "accounts", "events", "classified", "exchange_templates",
+                                                "templates"), writes=("fingerprints",)),
+)
+VERDICTS = (
+    Stage("spill", _spill, reads=("exchange_templates",), writes=("exchange_templates",), timed=False),
+    Stage("account_risk", _account_risk, reads=("fingerprints",),
+          writes=("account_scores", "active", "own_risk", "own_reasons")),
+    Stage("linking", _linking, reads=("exchanges", "accounts", "exchange_templates", "fingerprints", "active",
+                                      "own_risk"), writes=("graph", "campaigns", "tokens")),
+    Stage("decide", _decide, reads=("own_risk", "own_reasons", "campaigns"), writes=("decision",)),
+    Stage("flagged_alone", _flagged_alone, reads=("fingerprints", "active", "graph", "campaigns", "decision",
+                                                  "own_risk"), writes=("graph", "campaigns", "config_keys", "alone"),
+          timed=False),
+    Stage("coordination", _coordination, reads=("exchanges", "accounts", "tokens", "fingerprints", "active",
+                                                "config_keys", "alone", "templates", "campaigns"),
+          writes=("campaigns",), when=lambda r: r.settings.coordination.enabled),
+    Stage("verdicts", _decide, reads=("own_risk", "own_reasons", "campaigns"), writes=("decision",), timed=False),
+    Stage("write", _write, reads=("exchanges", "events", "exchange_templates", "templates", "classified",
+                                  "fingerprints", "account_scores", "active", "own_risk", "graph", "campaigns",
+                                  "decision", "config_keys"),
+          writes=("accounts.csv", "campaigns.json", "fingerprints.parquet", "account_scores.parquet",
+                  "campaign_edges.parquet", "campaign_templates.parquet", "decisions.parquet",
+                  "coordination.parquet")),
+)
+STAGES = INGEST + FEATURES + VERDICTS  # every stage of `detect`, in order
+
+
+def run_stages(stages: tuple[Stage, ...], run: Run) -> None:
+    """Run `stages` in order on `run`; each timed stage is announced, timed and its peak memory kept."""
+    for stage in stages:
+        if stage.when is not None and not stage.when(run):
+            continue
+        if stage.timed:
+            _timed(run.timings, stage.name, run.say, partial(stage.run, run))
+        else:
+            stage.run(run)
+
+
+def _timed(timings: StageTimes, name: str, say: OnStage, fn: Callable[[], Any]) -> Any:
+    say(name)
+    t = time.perf_counter()
+    value = fn()
+    timings.record(name, time.perf_counter() - t)
+    return value
+
+
 def detect(
     exchanges: list[Path],
     out: Path,
@@ -108,7 +283,7 @@ def detect(
     until: str | None = None,
     store: Path | None = None,
     policy: Policy | None = None,
-    on_stage: Stage | None = None,
+    on_stage: OnStage | None = None,
     on_rows: Callable[[int], None] | None = None,
     turn_text: bool = False,
     strict: bool = False,
@@ -138,16 +313,15 @@ def detect(
     store = store or Path(tempfile.mkdtemp(prefix="distillguard-store-"))
     timings = StageTimes()
     try:
-        t = time.perf_counter()
-        say("ingest")
-        report = ingest_paths(exchanges, store, accounts=accounts, events=events, on_rows=on_rows,
-                              turn_text=turn_text, strict=strict, fmt=fmt,
-                              account_fields=account_fields)
-        timings.record("ingest", time.perf_counter() - t)
+        run = Run(policy, say, timings, out=out, partner=partner,
+                  ingest=partial(ingest_paths, exchanges, store, accounts=accounts, events=events, on_rows=on_rows,
+                                 turn_text=turn_text, strict=strict, fmt=fmt, account_fields=account_fields))
+        run_stages(INGEST, run)
+        report = run.report
         where = out if tmp_store else store
-        result = DetectResult(out, report, seconds=timings, quarantine=where / "quarantine")
+        result = DetectResult(out, report, seconds=timings, quarantine=where / "quarantine")  # type: ignore[arg-type]
         require_exchanges(store, report, where)
-        _analyse(store, out, until_us, policy, say, timings, result, partner)
+        _analyse(store, until_us, run, result)
         return result
     finally:
         if tmp_store:
@@ -156,14 +330,15 @@ def detect(
 
 
 def analyse_store(store: Path, out: Path, *, until: str | None = None, policy: Policy | None = None,
-                  on_stage: Stage | None = None, partner_matches: Path | None = None) -> DetectResult:
+                  on_stage: OnStage | None = None, partner_matches: Path | None = None) -> DetectResult:
     """Run every stage after ingest on an existing store (as `detect --store` left it)."""
     policy = policy or Policy()
     out.mkdir(parents=True, exist_ok=True)
     timings = StageTimes()
     result = DetectResult(out, IngestReport(run_id="", store=str(store)), seconds=timings)
-    _analyse(store, out, parse_until(until), policy, on_stage or (lambda s: None), timings, result,
-             _partner(partner_matches))
+    until_us = parse_until(until)
+    run = Run(policy, on_stage or (lambda s: None), timings, out=out, partner=_partner(partner_matches))
+    _analyse(store, until_us, run, result)
     return result
 
 
@@ -176,12 +351,19 @@ def _partner(path: Path | None):  # type: ignore[no-untyped-def]
     return PartnerEvidence(path)
 
 
-def _timed(timings: StageTimes, name: str, say: Stage, fn: Callable[[], Any]) -> Any:
-    say(name)
-    t = time.perf_counter()
-    value = fn()
-    timings.record(name, time.perf_counter() - t)
-    return value
+def _analyse(store: Path, until_us: int | None, run: Run, result: DetectResult) -> None:
+    """Every stage after ingest on `store`, into `run.out`; fills in `result`'s counts."""
+    run.engine = open_engine(store)
+    run.all_accounts = run.engine.sql("SELECT DISTINCT account_id FROM exchanges ORDER BY account_id")["account_id"]
+    if until_us is not None:
+        run.engine.restrict_until(until_us)
+    run.settings = run.policy.stage_settings()
+    with tempfile.TemporaryDirectory(prefix="distillguard-derived-") as tmp:
+        run.spill_dir = Path(tmp)
+        run_stages(FEATURES + VERDICTS, run)
+    result.accounts = len(run.all_accounts)
+    result.flagged = int(run.decision.flagged.sum())  # type: ignore[union-attr]
+    result.campaigns = len(run.campaigns)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -194,70 +376,17 @@ class Features:
     fingerprints: pa.Table
 
 
-def compute_features(engine, say: Stage, timings: StageTimes,  # type: ignore[no-untyped-def]
+def compute_features(engine, say: OnStage, timings: StageTimes,  # type: ignore[no-untyped-def]
                      classify_per_account: int | None = CLASSIFY_PER_ACCOUNT) -> Features:
-    """Classify exchanges, mine templates and build fingerprints; registers each table on `engine`.
+    """Classify exchanges, mine templates and build fingerprints (the `FEATURES` stages).
 
+    Registers each table on `engine`.
     `classify_per_account` caps how many exchanges of one account the classifier reads (a
     deterministic sample; None: all), as `Policy.classify_per_account` explains.
     """
-    from distillguard.fingerprints import build_fingerprints
-    from distillguard.templates import mine_templates
-
-    say("classify")
-    running = Classification(engine, classify_per_account)
-    timings.record("classify", 0.0)  # keeps the stage order; its seconds come when it ends
-    ex_tpl, templates = _timed(timings, "templates", say, lambda: mine_templates(
-        engine, progress=lambda _step, done, _total: progress.update("templates", done)))
-    classified = running.result()
-    timings["classify"] = running.seconds  # it ran beside templates: the two overlap
-    if classified is not None:
-        engine.register("classified", classified)
-    engine.register("exchange_templates", ex_tpl)
-    engine.register("templates", templates)
-    fp = _timed(timings, "fingerprints", say, lambda: build_fingerprints(engine, ex_tpl, templates, classified))
-    return Features(classified, ex_tpl, templates, fp)
-
-
-ACCOUNT_MODEL = Path(__file__).resolve().parent / "fingerprints" / "model" / "accounts.pkl"
-
-
-def load_account_model(path: Path | None = None) -> dict | None:
-    """The supervised account model: `path`, else the shipped one, else None (unsupervised only)."""
-    from distillguard.fingerprints.score import load_model
-
-    if path is not None:
-        return load_model(path)  # a model the user named must load, or the run fails clearly
-    if not ACCOUNT_MODEL.exists():
-        return None
-    import warnings
-
-    from sklearn import __version__ as sklearn_version
-
-    model = load_model(ACCOUNT_MODEL)
-    if model.get("sklearn_version") != sklearn_version:
-        # Tree pickles are tied to the scikit-learn that wrote them: fall back rather than guess.
-        warnings.warn(f"shipped account model was built with scikit-learn {model.get('sklearn_version')}, "
-                      f"this is {sklearn_version}: using the unsupervised score "
-                      "(rebuild it with `distillguard train accounts --world DIR`)", stacklevel=2)
-        return None
-    return model
-
-
-def _analyse(store: Path, out: Path, until_us: int | None, policy: Policy, say: Stage,
-             timings: StageTimes, result: DetectResult, partner=None) -> None:  # type: ignore[no-untyped-def]
-    engine = open_engine(store)
-    all_accounts = engine.sql("SELECT DISTINCT account_id FROM exchanges ORDER BY account_id")["account_id"]
-    if until_us is not None:
-        engine.restrict_until(until_us)
-    feats = compute_features(engine, say, timings, policy.classify_per_account)
-    classified, templates, fp = feats.classified, feats.templates, feats.fingerprints
-    with tempfile.TemporaryDirectory(prefix="distillguard-derived-") as tmp:
-        # One row per exchange (2.4 GB at 21M): on disk from here, read back only as needed.
-        spill_table(engine, "exchange_templates", feats.exchange_templates, Path(tmp))
-        feats.exchange_templates = None  # type: ignore[assignment]
-        _decide_and_write(engine, out, all_accounts, classified, templates, fp, policy, say, timings, result,
-                          partner)
+    run = Run(Policy(classify_per_account=classify_per_account), say, timings, engine=engine)
+    run_stages(FEATURES, run)
+    return Features(run.classified, run.exchange_templates, run.templates, run.fingerprints)  # type: ignore[arg-type]
 
 
 def spill_table(engine, name: str, table: pa.Table, folder: Path) -> None:  # type: ignore[no-untyped-def]
@@ -267,370 +396,3 @@ def spill_table(engine, name: str, table: pa.Table, folder: Path) -> None:  # ty
     engine.con.unregister(name)
     quoted = str(path).replace("'", "''")
     engine.con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{quoted}')")
-
-
-def _decide_and_write(engine, out, all_accounts, classified, templates, fp, policy,  # type: ignore[no-untyped-def]
-                      say, timings, result, partner=None) -> None:
-    from distillguard.fingerprints import score_accounts, signatures
-    from distillguard.fingerprints.signature import similarity as signature_similarity
-
-    settings = policy.stage_settings()
-    model = load_account_model(policy.account_model) if policy.use_account_model else None
-    scores = _timed(timings, "account_risk", say, lambda: score_accounts(fp, model))
-    supervised = model is not None
-    if not supervised:
-        from dataclasses import replace
-
-        policy = replace(policy, unlinked_weight=policy.unsupervised_unlinked_weight)
-
-    active = np.array(sorted(scores["account_id"].to_pylist()), dtype=object)
-    score_by = dict(zip(scores["account_id"].to_pylist(), range(scores.num_rows), strict=True))
-    order = np.array([score_by[a] for a in active.tolist()], dtype=np.int64)
-    own_risk = np.nan_to_num(_best_risk(scores)[order], nan=0.0)
-    own_reasons = [scores["reasons"][int(i)].as_py() or "" for i in order]
-    if partner is not None:  # partner evidence (issue 19): a prior on own risk, see linking/partner.py
-        own_risk, own_reasons = partner.apply_risk(active, own_risk, own_reasons)
-
-    def link() -> tuple[Any, Any]:
-        active_ids = pa.array(active.tolist(), pa.string())
-        tokens = account_tokens(engine, active_ids)
-        if partner is not None:  # partner evidence (issue 19): partner_indicator tokens
-            tokens = partner.with_tokens(tokens)
-        suspicious = np.flatnonzero(own_risk >= np.quantile(own_risk, 0.8)) if len(own_risk) else np.empty(0, int)
-        sig_ids, sig_matrix = signatures(fp, engine.sql("SELECT account_id, template_id FROM exchange_templates"))
-        aligned = np.zeros((len(active), sig_matrix.shape[1]), dtype=sig_matrix.dtype)
-        rows = account_index(active_ids, np.asarray(sig_ids.to_pylist(), dtype=object))
-        aligned[rows >= 0] = sig_matrix[rows[rows >= 0]]
-        extra = {"signature": signature_edges(aligned, suspicious, signature_similarity)}
-        base = build_graph(tokens, active)  # token evidence once; its pairs are the lock-step candidates
-        ci, cj = base.total.nonzero()
-        activity = activity_matrix(engine, active)
-        extra["lockstep"] = lockstep_edges(activity, ci, cj, suspicious)
-        graph = with_edges(base, extra)
-        return graph, find_campaigns(graph, own_risk, settings.campaigns), tokens
-
-    graph, campaigns, tokens = _timed(timings, "linking", say, link)
-    decision = _timed(timings, "decide", say, lambda: decide(own_risk, own_reasons, campaigns, policy))
-    # Accounts flagged alone that share a harness become one campaign for the analyst; leads
-    # (some suspicion of their own, no verdict) that work exactly like its members join it.
-    alone = np.flatnonzero(decision.flagged & (decision.campaign_of < 0))
-    config_keys = np.full(len(active), "", dtype=object)
-    extra_campaigns = []
-    if len(alone) >= 2:
-        profiles, config_keys = behaviour_profiles(fp, active)
-        behaviour = behaviour_edges(profiles, config_keys, alone)
-        graph = with_edges(graph, {"behaviour": behaviour})
-        extra_campaigns = content_campaigns(graph, alone, own_risk, settings.campaigns)
-        unjudged = np.flatnonzero(~decision.flagged & (decision.campaign_of < 0))
-        graph, extra_campaigns = recruit_leads(graph, extra_campaigns, profiles, config_keys, unjudged, own_risk,
-                                               behaviour, settings.campaigns)
-    if extra_campaigns:
-        campaigns = campaigns + extra_campaigns
-
-    def coordinate() -> list:
-        # Groups that act as one beyond chance, whatever their members' own risk (no gate).
-        keys = behaviour_profiles(fp, active)[1] if len(alone) < 2 else config_keys
-        cp = settings.coordination
-        facets = account_facets(tokens, fp, active, keys, cp, wrappers=wrapper_clusters(engine, active, settings.wrappers))
-        harvest = fingerprint_column(fp, active, "harvest_share")
-        extraction = extraction_shares(fp, active)
-        units = merge_groups(coordinated_groups(facets, harvest, cp, extraction=extraction), len(active),
-                             cp.merge_min_jaccard, cp.min_accounts)
-        groups = join_units(units, facets, len(active), cp.join_min_share, cp.max_common, cp.join_min_jaccard)
-        skeletons = dict(zip(templates["template_id"].to_pylist(), templates["skeleton"].to_pylist(), strict=True)) \
-            if templates.num_rows else {}
-        return coordination_campaigns(campaigns, groups, active, policy.full_tie_strength, skeletons)
-
-    if settings.coordination.enabled:
-        campaigns = _timed(timings, "coordination", say, coordinate)
-    decision = decide(own_risk, own_reasons, campaigns, policy)
-    _timed(timings, "write", say, lambda: _write(engine, out, all_accounts, active, graph, campaigns, decision,
-                                                 config_keys, classified is not None, templates, fp, scores,
-                                                 own_risk))
-    result.accounts = len(all_accounts)
-    result.flagged = int(decision.flagged.sum())
-    result.campaigns = len(campaigns)
-
-
-def _best_risk(scores: pa.Table) -> np.ndarray:
-    sup = scores.column("risk_supervised") if "risk_supervised" in scores.column_names else None
-    if sup is not None and sup.null_count < len(sup):
-        return np.asarray(sup.to_numpy(zero_copy_only=False), dtype=np.float64)
-    return np.asarray(scores.column("risk_unsupervised").to_numpy(zero_copy_only=False), dtype=np.float64)
-
-
-# What detection keeps of the classifier's output; explanations are built only for what an analyst sees.
-CLASSIFIED_COLUMNS = ("exchange_id", "category", "harvest")
-# Long texts whose length is all the classifier uses: only the count travels to the workers.
-_LENGTH_ONLY = ("response_text", "response_reasoning")
-
-
-def _classifier_query(engine, per_account: int | None = None) -> str:  # type: ignore[no-untyped-def]
-    """SELECT of the exchange columns the classifier reads (INPUT_COLUMNS) that the store has.
-
-    With `per_account`, an account with more exchanges than that is represented by a
-    deterministic sample of about that many (each exchange kept with probability
-    per_account / n, by a hash of its id): its category mix and harvest shares are estimated
-    from the sample, at a cost that grows with accounts rather than with traffic.
-    """
-    from distillguard.signals.classifier._features import INPUT_COLUMNS
-
-    have = set(engine.sql("SELECT * FROM exchanges LIMIT 0").column_names)
-    cols = [f'length(e."{c}") AS "{c}_chars"' if c in _LENGTH_ONLY else f'e."{c}"' for c in INPUT_COLUMNS if c in have]
-    if not per_account:
-        return "SELECT " + ", ".join(cols) + " FROM exchanges e"
-    return (f"WITH n AS (SELECT account_id, count(*) AS n FROM exchanges GROUP BY account_id) "
-            f"SELECT {', '.join(cols)} FROM exchanges e JOIN n ON n.account_id = e.account_id "
-            f"WHERE n.n <= {int(per_account)} OR (hash(e.exchange_id) % 1000003) * n.n < {int(per_account)} * 1000003")
-
-
-def _classify_part(batch: pa.RecordBatch) -> pa.Table:
-    from distillguard.signals.classifier import classify
-
-    out = classify(pa.Table.from_batches([batch]), explain=False).select(list(CLASSIFIED_COLUMNS))
-    # a few distinct names: dictionary-encoded, the column costs 4 bytes a row instead of ~20
-    return out.set_column(1, "category", out.column("category").dictionary_encode())
-
-
-class Classification:
-    """Classification under way: worker processes fed by a thread, while the caller works on.
-
-    detect mines templates (one core) while the classifier runs. On two cores that buys little
-    (the two workers already keep both busy: 513 -> 480 s at 21.7M exchanges); with more cores
-    the stages overlap fully. The model loads, and the workers fork, before the feeding thread
-    starts, so no process is forked while another thread holds a lock; the thread reads through
-    its own DuckDB cursor.
-    """
-
-    def __init__(self, engine, per_account: int | None = None, workers: int | None = None) -> None:  # type: ignore[no-untyped-def]
-        import multiprocessing as mp
-        import os
-        from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-
-        self.seconds = 0.0
-        self._pool = None
-        self._thread = None
-        try:
-            from distillguard.signals.classifier import load_model
-        except ImportError:
-            return
-        load_model()
-        query = _classifier_query(engine, per_account)
-        self.workers = workers or os.cpu_count() or 1
-        if self.workers > 1 and "fork" in mp.get_all_start_methods():
-            from distillguard.ingest.run import _die_with_parent
-
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context("fork"),
-                                             initializer=_die_with_parent)
-            self._pool.submit(int).result()  # forks every worker now (the fork context starts them all)
-        progress.background("classify")  # it runs beside templates and fingerprints
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="dg-classify")
-        self._future = self._thread.submit(self._run, engine.con.cursor(), query)
-
-    def _run(self, con, query: str) -> pa.Table | None:  # type: ignore[no-untyped-def]
-        from collections import deque
-
-        start = time.perf_counter()
-        try:
-            rel = con.sql(query)
-            fetch = getattr(rel, "to_arrow_reader", None) or rel.fetch_arrow_reader
-            parts: list[pa.Table] = []
-            if self._pool is None:
-                for b in fetch(20_000):
-                    if b.num_rows:
-                        parts.append(_classify_part(b))
-                        progress.advance("classify", b.num_rows)
-            else:
-                pending: deque = deque()
-                for b in fetch(20_000):
-                    if b.num_rows:
-                        pending.append(self._pool.submit(_classify_part, b))
-                    while len(pending) > 2 * self.workers:
-                        parts.append(pending.popleft().result())
-                        progress.advance("classify", parts[-1].num_rows)
-                for f in pending:
-                    parts.append(f.result())
-                    progress.advance("classify", parts[-1].num_rows)
-            return pa.concat_tables(parts) if parts else None
-        finally:
-            con.close()
-            self.seconds = time.perf_counter() - start
-            progress.finish("classify")
-
-    def result(self) -> pa.Table | None:
-        """Wait for the classification; None when no classifier is installed."""
-        if self._thread is None:
-            return None
-        try:
-            return self._future.result()
-        finally:
-            self._thread.shutdown()
-            if self._pool is not None:
-                self._pool.shutdown()
-
-
-def _write(engine, out, all_accounts, active, graph, campaigns, decision, config_keys,  # type: ignore[no-untyped-def]
-           have_classes, templates, fp, scores, own_risk) -> None:
-    from distillguard.outputs.tables import coordination_table, decisions_table
-
-    skeletons = dict(zip(templates["template_id"].to_pylist(), templates["skeleton"].to_pylist(), strict=True)) \
-        if templates.num_rows else {}
-    tables = campaign_tables(engine, graph, campaigns, have_classes)
-    stats = {r["campaign_id"]: r for r in tables["stats"].to_pylist()}
-    cats: dict[str, dict[str, float]] = {}
-    if "categories" in tables:
-        for r in tables["categories"].to_pylist():
-            cats.setdefault(r["campaign_id"], {})[r["category"]] = r["n"]
-    pivots = {(r["campaign_id"]): r for r in tables["pivot"].to_pylist()}
-    population = pivots.get("__population__")
-    docs = []
-    for c in campaigns:
-        s = stats.get(c.campaign_id, {})
-        mix = cats.get(c.campaign_id, {})
-        total = sum(mix.values()) or 1
-        c.indicators = top_indicators(graph, c, skeletons)
-        if "behaviour" in c.evidence:  # linked by behaviour: say which configuration they share
-            shared = configuration_indicator(config_keys, c.members)
-            if shared:
-                c.indicators.append(shared)
-        doc = {
-            "campaign_id": c.campaign_id,
-            "accounts": sorted(graph.account_ids[c.members].tolist()),
-            "exchanges": int(s.get("exchanges", 0)),
-            "first_seen": s.get("first_seen"), "last_seen": s.get("last_seen"),
-            "risk": round(float(c.risk), 4),
-            "categories": {k: round(v / total, 4) for k, v in sorted(mix.items(), key=lambda kv: (-kv[1], kv[0]))},
-            "indicators": [{"kind": i["kind"], "value": i["value"]} for i in c.indicators],
-        }
-        pv = pivots.get(c.campaign_id)
-        pivot_text = None
-        if pv and population:
-            pivot_text = (f"In the 24 hours after {pv['released_model']} was released, {pv['share_24h']:.0%} of its "
-                          f"traffic used it (population: {population['share_24h']:.0%}).")
-            doc["release_pivot"] = {"model": pv["released_model"], "share_24h": round(pv["share_24h"], 4),
-                                    "population_share_24h": round(population["share_24h"], 4),
-                                    "first_use": str(pv["first_use"]) if pv["first_use"] else None}
-        doc["summary"] = summary_paragraph(doc, {"evidence": c.evidence, "distinct_ips": s.get("distinct_ips"),
-                                                 "pivot": pivot_text, "member_risk": c.member_risk,
-                                                 "coordination": c.coordination, "recruited": len(c.recruited),
-                                                 "coordination_text": c.stats.get("coordination")})
-        if c.stats.get("coordination"):
-            doc["coordination"] = {"groups": c.stats.get("coordination_groups", 0), "evidence": c.stats["coordination"]}
-        doc["evidence"] = {k: round(v, 3) for k, v in c.evidence.items()}
-        docs.append(doc)
-    idx = {a: i for i, a in enumerate(active.tolist())}
-    rows = []
-    for a in all_accounts.to_pylist():
-        i = idx.get(a)
-        if i is None:  # only active after --until: not judged yet
-            rows.append({"account_id": a, "risk": 0.0, "flagged": False, "campaign_id": "", "reasons": ""})
-            continue
-        ci = decision.campaign_of[i]
-        rows.append({"account_id": a, "risk": float(decision.risk[i]), "flagged": bool(decision.flagged[i]),
-                     "campaign_id": campaigns[ci].campaign_id if ci >= 0 else "", "reasons": decision.reasons[i]})
-    write_accounts_csv(out / "accounts.csv", rows)
-    write_campaigns_json(out / "campaigns.json", docs)
-    pq.write_table(fp, out / "fingerprints.parquet")
-    pq.write_table(scores, out / "account_scores.parquet")
-    pq.write_table(campaign_edges(graph, campaigns), out / "campaign_edges.parquet")
-    pq.write_table(campaign_templates(engine, skeletons), out / "campaign_templates.parquet")
-    pq.write_table(decisions_table(active, own_risk, decision, campaigns), out / "decisions.parquet")
-    pq.write_table(coordination_table(campaigns), out / "coordination.parquet")
-
-
-def campaign_edges(graph, campaigns) -> pa.Table:  # type: ignore[no-untyped-def]
-    """Edges inside each campaign, one row per (pair, evidence kind): the picture of the graph."""
-    cols: dict[str, list[Any]] = {"campaign_id": [], "account_a": [], "account_b": [], "kind": [], "weight": []}
-    for c in campaigns:
-        members = c.members
-        for kind, m in graph.by_kind.items():
-            sub = sp_triu(m[members][:, members])
-            for i, j, w in zip(sub.row.tolist(), sub.col.tolist(), sub.data.tolist(), strict=True):
-                cols["campaign_id"].append(c.campaign_id)
-                cols["account_a"].append(graph.account_ids[members[i]])
-                cols["account_b"].append(graph.account_ids[members[j]])
-                cols["kind"].append(kind)
-                cols["weight"].append(float(w))
-    return pa.table({k: pa.array(v, pa.float64() if k == "weight" else pa.string()) for k, v in cols.items()})
-
-
-def sp_triu(m):  # type: ignore[no-untyped-def]
-    import scipy.sparse as sp
-
-    return sp.triu(m, k=1).tocoo()
-
-
-CAMPAIGN_TEMPLATES_SQL = """
-SELECT m.campaign_id, t.template_id, count(*) AS exchanges, count(DISTINCT e.account_id) AS accounts,
-       min(e.last_user_text) AS example_prompt, min(e.system_prompt) AS example_system
-FROM exchanges e JOIN campaign_members m ON e.account_id = m.account_id
-JOIN exchange_templates t ON t.exchange_id = e.exchange_id
-GROUP BY m.campaign_id, t.template_id
-ORDER BY m.campaign_id, exchanges DESC, t.template_id
-"""
-
-
-def campaign_templates(engine, skeletons: dict[str, str]) -> pa.Table:  # type: ignore[no-untyped-def]
-    """Per campaign, its templates with volume, spread and one example prompt."""
-    t = engine.sql(CAMPAIGN_TEMPLATES_SQL)
-    sk = [skeletons.get(x, "") for x in t["template_id"].to_pylist()]
-    return t.append_column("skeleton", pa.array(sk, pa.string()))
-
-
-# Early cuts the account model also learns from, as fractions of each world's time span: a
-# campaign account 24 hours in has a short history, and a model that only ever saw full
-# histories learns "few exchanges = benign".
-TRAIN_CUTS = (0.15, 0.3, 0.5)
-
-
-def train_account_model(worlds: list[Path], out: Path | None = None, *, seed: int = 0,
-                        say: Stage | None = None, cuts: tuple[float, ...] = TRAIN_CUTS) -> dict[str, Any]:
-    """Fit the supervised account model on labelled simulated worlds and save it (default: shipped path).
-
-    Each world contributes its accounts' fingerprints over the whole history and, for each
-    fraction in `cuts`, over the history up to that point of the world's time span.
-    """
-    import json
-
-    from distillguard.errors import ConfigError
-    from distillguard.fingerprints.score import save_model, train_supervised
-
-    say = say or (lambda s: None)
-    fps: list[pa.Table] = []
-    labels: dict[str, list[Any]] = {"account_id": [], "campaign": []}
-    for w_i, world in enumerate(worlds):
-        lab = world / "labels.jsonl"
-        if not lab.exists():
-            raise ConfigError(f"{lab} not found: --world must be a folder written by `distillguard simulate`")
-        truth = {}
-        for line in lab.read_text().splitlines():
-            if line.strip():
-                r = json.loads(line)
-                truth[r["account_id"]] = r.get("campaign")
-        with tempfile.TemporaryDirectory(prefix="distillguard-train-") as tmp:
-            say(f"ingest {world}")
-            acc = [p for p in (world / "accounts.jsonl",) if p.exists()]
-            ev = [p for p in (world / "events.jsonl",) if p.exists()]
-            ingest_paths([world / "exchanges"], Path(tmp), accounts=acc, events=ev, turn_text=False)
-            span = open_engine(Path(tmp)).sql(
-                "SELECT min(epoch_us(ts)) AS lo, max(epoch_us(ts)) AS hi FROM exchanges").to_pylist()[0]
-            for c_i, cut in enumerate((None, *cuts)):
-                engine = open_engine(Path(tmp))
-                if cut is not None:
-                    say(f"fingerprints up to {cut:.0%} of {world.name}")
-                    engine.restrict_until(int(span["lo"] + cut * (span["hi"] - span["lo"])))
-                fp = compute_features(engine, say, StageTimes()).fingerprints
-                # account ids are only unique within one world and one cut
-                tag = f"{w_i}/{c_i}/"
-                ids = fp.column("account_id").to_pylist()
-                fps.append(fp.set_column(fp.schema.get_field_index("account_id"), "account_id",
-                                         pa.array([tag + a for a in ids], pa.string())))
-                labels["account_id"].extend(tag + a for a in ids)
-                labels["campaign"].extend(truth.get(a) for a in ids)
-    fp_all = pa.concat_tables(fps)
-    model = train_supervised(fp_all, pa.table(labels), seed=seed)
-    model["trained_on"] = {"worlds": [str(w) for w in worlds], "cuts": list(cuts)}
-    target = out or ACCOUNT_MODEL
-    save_model(model, target)
-    return {"out": str(target), "accounts": fp_all.num_rows, "worlds": [str(w) for w in worlds],
-            "cuts": list(cuts), "features": len(model["features"])}

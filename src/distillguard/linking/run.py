@@ -1,0 +1,112 @@
+"""The linking stages, in detect's order: the account graph and its campaigns, campaigns of
+accounts flagged alone, and coordination.
+
+- `link_accounts`: token evidence, harness signatures and lock-step timing between judged
+  accounts -> the account graph -> campaigns (the `linking` stage).
+- `link_flagged_alone`: after the first verdicts, accounts flagged alone that share a harness
+  become one campaign, and leads that work exactly like its members join it (untimed, between
+  `decide` and `coordination`).
+- `coordinate`: groups that act as one beyond chance, whatever their members' own risk
+  (`coordination.py`; the `coordination` stage).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from distillguard.fingerprints import signatures
+from distillguard.fingerprints.signature import similarity as signature_similarity
+from distillguard.linking.behaviour import behaviour_edges, behaviour_profiles
+from distillguard.linking.campaigns import Campaign, CampaignParams, content_campaigns, find_campaigns, recruit_leads
+from distillguard.linking.coordination import (
+    account_facets,
+    coordinated_groups,
+    coordination_campaigns,
+    extraction_shares,
+    fingerprint_column,
+    join_units,
+    merge_groups,
+)
+from distillguard.linking.evidence import account_tokens
+from distillguard.linking.graph import AccountGraph, account_index, build_graph, with_edges
+from distillguard.linking.timing import activity_matrix, lockstep_edges, signature_edges
+from distillguard.linking.wrappers import wrapper_clusters
+
+
+def link_accounts(engine, fp: pa.Table, active: np.ndarray, own_risk: np.ndarray,  # type: ignore[no-untyped-def]
+                  params: CampaignParams, partner=None) -> tuple[AccountGraph, list[Campaign], pa.Table]:
+    """The graph over the judged accounts `active`, the campaigns found in it, and the tokens behind it.
+
+    Signature and lock-step edges are computed only for pairs that touch the most suspicious
+    fifth of accounts (own risk at or above its 80th percentile). `partner`: partner evidence
+    (issue 19) adds its `partner_indicator` tokens (`linking/partner.py`).
+    """
+    active_ids = pa.array(active.tolist(), pa.string())
+    tokens = account_tokens(engine, active_ids)
+    if partner is not None:  # partner evidence (issue 19): partner_indicator tokens
+        tokens = partner.with_tokens(tokens)
+    suspicious = np.flatnonzero(own_risk >= np.quantile(own_risk, 0.8)) if len(own_risk) else np.empty(0, int)
+    sig_ids, sig_matrix = signatures(fp, engine.sql("SELECT account_id, template_id FROM exchange_templates"))
+    aligned = np.zeros((len(active), sig_matrix.shape[1]), dtype=sig_matrix.dtype)
+    rows = account_index(active_ids, np.asarray(sig_ids.to_pylist(), dtype=object))
+    aligned[rows >= 0] = sig_matrix[rows[rows >= 0]]
+    extra = {"signature": signature_edges(aligned, suspicious, signature_similarity)}
+    base = build_graph(tokens, active)  # token evidence once; its pairs are the lock-step candidates
+    ci, cj = base.total.nonzero()
+    activity = activity_matrix(engine, active)
+    extra["lockstep"] = lockstep_edges(activity, ci, cj, suspicious)
+    graph = with_edges(base, extra)
+    return graph, find_campaigns(graph, own_risk, params), tokens
+
+
+def link_flagged_alone(fp: pa.Table, active: np.ndarray, graph: AccountGraph, campaigns: list[Campaign],
+                       decision: Any, own_risk: np.ndarray, params: CampaignParams,
+                       ) -> tuple[AccountGraph, list[Campaign], np.ndarray, np.ndarray]:
+    """Campaigns of accounts that `decision` flagged outside any campaign, joined by behaviour.
+
+    Accounts flagged alone that share a harness become one campaign for the analyst; leads
+    (some suspicion of their own, no verdict) that work exactly like its members join it.
+    Returns the graph (with its `behaviour` edges), every campaign so far, each account's
+    request-configuration key ("" unless two or more were flagged alone) and the flagged-alone
+    accounts.
+    """
+    alone = np.flatnonzero(decision.flagged & (decision.campaign_of < 0))
+    config_keys = np.full(len(active), "", dtype=object)
+    extra_campaigns = []
+    if len(alone) >= 2:
+        profiles, config_keys = behaviour_profiles(fp, active)
+        behaviour = behaviour_edges(profiles, config_keys, alone)
+        graph = with_edges(graph, {"behaviour": behaviour})
+        extra_campaigns = content_campaigns(graph, alone, own_risk, params)
+        unjudged = np.flatnonzero(~decision.flagged & (decision.campaign_of < 0))
+        graph, extra_campaigns = recruit_leads(graph, extra_campaigns, profiles, config_keys, unjudged, own_risk,
+                                               behaviour, params)
+    if extra_campaigns:
+        campaigns = campaigns + extra_campaigns
+    return graph, campaigns, config_keys, alone
+
+
+def coordinate(engine, fp: pa.Table, active: np.ndarray, tokens: pa.Table,  # type: ignore[no-untyped-def]
+               config_keys: np.ndarray | None, campaigns: list[Campaign], templates: pa.Table,
+               settings, full_tie_strength: float) -> list[Campaign]:
+    """`campaigns` with the coordinated groups among `active` found, merged and joined in.
+
+    Groups that act as one beyond chance, whatever their members' own risk (no gate).
+    `config_keys`: each account's request-configuration key, or None to derive it here;
+    `templates`: the mined templates (their skeletons name a shared template in the evidence);
+    `settings`: the run's `Settings` (its `coordination` and `wrappers` sections).
+    """
+    keys = behaviour_profiles(fp, active)[1] if config_keys is None else config_keys
+    cp = settings.coordination
+    facets = account_facets(tokens, fp, active, keys, cp, wrappers=wrapper_clusters(engine, active, settings.wrappers))
+    harvest = fingerprint_column(fp, active, "harvest_share")
+    extraction = extraction_shares(fp, active)
+    units = merge_groups(coordinated_groups(facets, harvest, cp, extraction=extraction), len(active),
+                         cp.merge_min_jaccard, cp.min_accounts)
+    groups = join_units(units, facets, len(active), cp.join_min_share, cp.max_common, cp.join_min_jaccard)
+    skeletons = dict(zip(templates["template_id"].to_pylist(), templates["skeleton"].to_pylist(), strict=True)) \
+        if templates.num_rows else {}
+    return coordination_campaigns(campaigns, groups, active, full_tie_strength, skeletons)
