@@ -184,8 +184,7 @@ def messages_sql(request: _Struct, turn_text: bool) -> MessagesSql:
             bad.append(f"len(list_filter(m.content, lambda p: {' OR '.join(nested)})) > 0")
     else:
         raise _Unsupported(f"message content is {content_t}")
-    base = kinds if n_calls == "0" else \
-        f"CASE WHEN {n_calls} = 0 THEN {kinds} ELSE list_concat({kinds}, repeat(['tool_call'], {n_calls})) END"
+    base = kinds if n_calls == "0" else f"list_concat({kinds}, repeat(['tool_call'], {n_calls}))"
     kinds = (f"CASE WHEN m.role IN ('tool', 'function') THEN list_concat(['tool_result'], "
              f"list_filter({base}, lambda k: k <> 'text')) ELSE {base} END")
     # The parts' text is computed once: concat_ws skips the NULL of an empty text.
