@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from distillguard.ingest._turns import ANTHROPIC_ONLY_PARTS, MESSAGE_KEYS, PART_KEYS, PART_KINDS, VALID_ROLES
 
+
 def _in(values: Any) -> str:
     return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values)) + ")"
 
@@ -23,9 +24,19 @@ TEXT_TYPES = tuple(k for k, v in PART_KINDS.items() if v == "text")
 CALL_TYPES = tuple(k for k, v in PART_KINDS.items() if v == "tool_call")
 # A part's kind: one IN per kind, the usual ones first (a CASE over each type apart costs ~4x).
 _KIND_ORDER = ("text", "tool_call", "tool_result", "image", "thinking", "file", "audio")
-assert set(_KIND_ORDER) == set(PART_KINDS.values())
+if set(_KIND_ORDER) != set(PART_KINDS.values()):
+    raise RuntimeError("_KIND_ORDER must name every kind in PART_KINDS")
 _KIND_WHENS = " ".join(
     f"WHEN p.type IN {_in(k for k, v in PART_KINDS.items() if v == kind)} THEN '{kind}'" for kind in _KIND_ORDER)
+
+# A message's letter: S system, T tool message, U tool output in a user turn (a tool_result,
+# no text), M a person's turn that also carries a tool_result, P a person's turn, Q a user turn
+# with neither (a person's turn unless it follows tool output: the query makes that one X), O assistant.
+LETTER = ("CASE WHEN x.role IN ('tool', 'function') THEN 'T' WHEN x.role = 'user' THEN "
+          "CASE WHEN list_contains(x.part_kinds, 'tool_result') THEN "
+          "CASE WHEN list_contains(x.part_kinds, 'text') THEN 'M' ELSE 'U' END "
+          "WHEN list_contains(x.part_kinds, 'text') THEN 'P' ELSE 'Q' END "
+          "WHEN x.role IN ('system', 'developer') THEN 'S' ELSE 'O' END")
 
 
 def _is_str(t: pa.DataType) -> bool:

@@ -30,7 +30,7 @@ import orjson
 import pyarrow as pa
 
 from distillguard.ingest._bodies import KNOWN_REQUEST
-from distillguard.ingest._sql_parts import _int32_ok, _is_list, _is_str, _q, _Struct, _Unsupported, messages_sql, tools_sql
+from distillguard.ingest._sql_parts import LETTER, _int32_ok, _is_list, _is_str, _q, _Struct, _Unsupported, messages_sql, tools_sql
 from distillguard.ingest._turns import call_args
 from distillguard.ingest.normalise import KNOWN_CLIENT, KNOWN_TOP, strip_nulls
 from distillguard.ingest.readers import QueryStopped, load_duckdb_json, stream_query
@@ -42,14 +42,6 @@ _ROW = "file_row_number"  # DuckDB's 0-based row number column
 _TS = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
 _IPV4 = r"((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _ENDPOINT = r"(^|/)(chat/completions|responses|messages)/?$"
-# A message's letter: S system, T tool message, U tool output in a user turn (a tool_result,
-# no text), M a person's turn that also carries a tool_result, P a person's turn, Q a user turn
-# with neither (a person's turn unless it follows tool output: the query makes that one X), O assistant.
-_CODE = ("CASE WHEN x.role IN ('tool', 'function') THEN 'T' WHEN x.role = 'user' THEN "
-         "CASE WHEN list_contains(x.part_kinds, 'tool_result') THEN "
-         "CASE WHEN list_contains(x.part_kinds, 'text') THEN 'M' ELSE 'U' END "
-         "WHEN list_contains(x.part_kinds, 'text') THEN 'P' ELSE 'Q' END "
-         "WHEN x.role IN ('system', 'developer') THEN 'S' ELSE 'O' END")
 
 
 @dataclass
@@ -65,9 +57,13 @@ def build_query(schema: pa.Schema, conditions: list[str] | None = None, turn_tex
     """The normalising query for a file of this schema; raises `_Unsupported` if it has none.
 
     `conditions`, when given, receives the row conditions whose conjunction is the fast flag.
-    Without `turn_text` each turn's text is NULL (roles and part kinds stay); the person's text
-    of each turn and the text of tool messages are still built, for `last_user_text` and
-    `last_tool_output`.
+    Without `turn_text` each turn's text is NULL (roles and part kinds stay); the texts of
+    system, tool and user messages are still built, for `system_prompt`, `last_tool_output`
+    and `last_user_text`.
+
+    Each message is built once, as the stored turn; a letter per message (`LETTER`) carries
+    what the person/tool bookkeeping needs, so that bookkeeping is string work, and the
+    person's text or the last tool output is read anew only for the one message a row needs.
     """
     top = _Struct(None, {f.name: f.type for f in schema})
     if _ROW in top.fields or "t" in top.fields or any(n.startswith("__dg") for n in top.fields):
@@ -146,8 +142,8 @@ def build_query(schema: pa.Schema, conditions: list[str] | None = None, turn_tex
         fast.append(f"({endpoint} IS NULL OR {ep} IN ('chat/completions', 'messages'))")
     fast.append(f"({ep} <> '' OR {anthropic} OR lower(substr({model}, 1, 6)) <> 'claude')")
 
-    # One letter per message (see `_CODE`), so that the person/tool bookkeeping is string work.
-    codes = f"array_to_string(list_transform(__dg_m, lambda x: {_CODE}), '')"
+    # One letter per message (see `LETTER`), so that the person/tool bookkeeping is string work.
+    codes = f"array_to_string(list_transform(__dg_m, lambda x: {LETTER}), '')"
     system_parts = f"list_concat(CASE WHEN {system} IS NOT NULL THEN [{system}] ELSE [] END, " \
                    f"list_transform(list_filter(__dg_m, lambda x: x.role IN ('system', 'developer')), lambda x: x.text))"
     max_tokens = f"coalesce({request.get('max_completion_tokens', 'int')}, {request.get('max_tokens', 'int')})"
