@@ -146,6 +146,43 @@ def _agent_record(rng: random.Random, i: int) -> dict:
     return r
 
 
+def _loop_record(rng: random.Random, i: int) -> dict:
+    """A long agent conversation: person, tool and screenshot turns in random order, in either form.
+
+    The query tells a person's turn from tool output by each turn's neighbours (a user turn
+    without text right after tool output is that output), and reads the person's text and the
+    last tool output of turns that mix text, tool results and tool calls.
+    """
+    r = make_exchange(rng, i)
+    text = lambda: {"type": "text", "text": rng.choice(["Book it", "", "and now?"]), "content": None}  # noqa: E731
+    result = lambda: {"type": "tool_result", "text": None,  # noqa: E731
+                      "content": rng.choice(["Oslo: 3C", "", None, "line1\nline2"])}
+    image = {"type": "image", "text": None, "content": None}
+    use = {"type": "tool_use", "text": None, "content": None}
+    call = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": rng.choice(['{"q": 1}', "x"])}}
+    shapes = [
+        lambda: {"role": "user", "content": [text()]},
+        lambda: {"role": "user", "content": [image]},  # after tool output: that output
+        lambda: {"role": "user", "content": []},
+        lambda: {"role": "user", "content": [result()]},
+        lambda: {"role": "user", "content": [result(), image]},
+        lambda: {"role": "user", "content": [result(), text()]},  # a person's turn with tool output
+        lambda: {"role": "user", "content": [text()], "tool_calls": [call]},
+        lambda: {"role": "tool", "content": rng.choice([[text()], [text(), image], []])},
+        lambda: {"role": "function", "content": [text()], "tool_calls": [call]},
+        lambda: {"role": "assistant", "content": rng.choice([[use], [text(), use], []]),
+                 "tool_calls": rng.choice([None, [call], [call, call]])},
+        lambda: {"role": rng.choice(["system", "developer"]), "content": [text()]},
+    ]
+    msgs = [rng.choice(shapes)() for _ in range(rng.randint(1, 9))]
+    for m in msgs:
+        m.setdefault("tool_calls", None)
+    if i % 47 == 0:
+        msgs.append({"role": "wizard", "content": [text()], "tool_calls": None})  # quarantined
+    r["request"] = {"messages": msgs, "max_tokens": 256, "system": rng.choice([None, "Be brief."])}
+    return r
+
+
 def _plain_records(seed: int, first: int, n: int) -> list[dict]:
     """Valid records with string contents and the optional request fields present (one schema)."""
     rng = random.Random(seed)
@@ -179,7 +216,7 @@ def _same_tables(a: Path, b: Path, table: str, columns: str) -> None:
     assert ra == rb
 
 
-@pytest.mark.parametrize("maker", [_parts_record, _string_record, _agent_record])
+@pytest.mark.parametrize("maker", [_parts_record, _string_record, _agent_record, _loop_record])
 @pytest.mark.parametrize("workers", [1, 2])
 def test_sql_route_stores_what_the_record_route_stores(tmp_path, monkeypatch, maker, workers):
     rng = random.Random(11)
@@ -199,10 +236,11 @@ def test_sql_route_stores_what_the_record_route_stores(tmp_path, monkeypatch, ma
     _same_tables(tmp_path / "sql", tmp_path / "rec", "quarantine", "reason, detail, source_row, raw")
 
 
-def test_a_store_without_turn_text_differs_only_in_the_turns_text(tmp_path, monkeypatch):
+@pytest.mark.parametrize("maker", [_parts_record, _loop_record])
+def test_a_store_without_turn_text_differs_only_in_the_turns_text(tmp_path, monkeypatch, maker):
     """Both routes leave every turn's text null, and keep roles, part kinds and last_user_text."""
     rng = random.Random(12)
-    recs = [_parts_record(rng, i) for i in range(400)]
+    recs = [maker(rng, i) for i in range(400)]
     path = tmp_path / "x.parquet"
     pq.write_table(pa.Table.from_pylist(recs), path, row_group_size=100)
     _ingest_both(tmp_path / "lean", [path], monkeypatch, 2, turn_text=False)

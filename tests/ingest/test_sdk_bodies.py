@@ -423,3 +423,57 @@ def test_a_store_written_before_the_new_columns_still_reads_them_from_new_parts(
     rows = open_engine(tmp_path / "store").sql(
         "SELECT exchange_id, thinking_mode, n_images FROM exchanges ORDER BY thinking_mode NULLS FIRST").to_pylist()
     assert [(r["thinking_mode"], r["n_images"]) for r in rows] == [(None, None), ("adaptive", 0)]
+
+
+def test_parquet_sql_route_stores_the_sdk_bodies_as_the_record_route_does(tmp_path, monkeypatch):
+    """Every SDK body (Chat Completions, Responses, Messages; tool loops too) in Parquet, read both ways.
+
+    One file per call shape (a body's nested types must agree within a file; a body Arrow cannot
+    hold in one column type is read from JSONL above). The vectorised SQL route must store
+    exactly what the record route stores, and it must take some of the rows itself.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    import distillguard.ingest.run as ingest_run
+    from distillguard.ingest import parquet_sql
+
+    sdk = Sdk()
+    src = tmp_path / "in"
+    src.mkdir()
+    written, fast_rows = [], 0
+    for i, (name, call) in enumerate(_calls(sdk).items()):
+        path, body = sdk.body(call)
+        table = None
+        for form in (body, _text_parts(body)):  # a string content beside a list one: the same prompt as a part
+            try:
+                table = pa.Table.from_pylist([_record(i, name, path, form, True), _record(i, name, path, form, False)])
+                break
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                continue
+        if table is None:
+            continue
+        file = src / f"{name}.parquet"
+        pq.write_table(table, file)
+        written.append(name)
+        query = parquet_sql.plan(table.schema)
+        if query is not None:
+            fast_rows += sum(b.rows_read - len(b.fallback) for b in parquet_sql.iter_parquet_sql(file, query, "s", 100, 1))
+    assert {"chat_tool_loop", "anthropic_tool_loop", "anthropic_screenshot_result", "responses_tool_loop"} <= set(written)
+    assert fast_rows >= 4
+    sql = ingest_paths([src], tmp_path / "sql", workers=1)
+    monkeypatch.setattr(ingest_run, "sql_plan", lambda schema, turn_text=True: None)
+    rec = ingest_paths([src], tmp_path / "rec", workers=1)
+    assert sql.rows_stored == rec.rows_stored == 2 * len(written)
+    rows = {}
+    for route in ("sql", "rec"):
+        got = open_engine(tmp_path / route).sql("SELECT * EXCLUDE (source) FROM exchanges").to_pylist()
+        rows[route] = sorted(map(repr, got))
+    assert rows["sql"] == rows["rec"]
+
+
+def _text_parts(body: dict[str, Any]) -> dict[str, Any]:
+    """The body with each string message content as one text part (what the SDKs also accept)."""
+    msgs = [{**m, "content": [{"type": "text", "text": m["content"]}]} if isinstance(m.get("content"), str) else m
+            for m in body.get("messages", [])]
+    return {**body, "messages": msgs} if "messages" in body else body

@@ -8,14 +8,35 @@ path. A schema it cannot read at all raises `_Unsupported`: the file is read rec
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
 
 from distillguard.ingest._turns import ANTHROPIC_ONLY_PARTS, MESSAGE_KEYS, PART_KEYS, PART_KINDS, VALID_ROLES
 
+
+def _in(values: Any) -> str:
+    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values)) + ")"
+
+
 TEXT_TYPES = tuple(k for k, v in PART_KINDS.items() if v == "text")
 CALL_TYPES = tuple(k for k, v in PART_KINDS.items() if v == "tool_call")
+# A part's kind: one IN per kind, the usual ones first (a CASE over each type apart costs ~4x).
+_KIND_ORDER = ("text", "tool_call", "tool_result", "image", "thinking", "file", "audio")
+if set(_KIND_ORDER) != set(PART_KINDS.values()):
+    raise RuntimeError("_KIND_ORDER must name every kind in PART_KINDS")
+_KIND_WHENS = " ".join(
+    f"WHEN p.type IN {_in(k for k, v in PART_KINDS.items() if v == kind)} THEN '{kind}'" for kind in _KIND_ORDER)
+
+# A message's letter: S system, T tool message, U tool output in a user turn (a tool_result,
+# no text), M a person's turn that also carries a tool_result, P a person's turn, Q a user turn
+# with neither (a person's turn unless it follows tool output: the query makes that one X), O assistant.
+LETTER = ("CASE WHEN x.role IN ('tool', 'function') THEN 'T' WHEN x.role = 'user' THEN "
+          "CASE WHEN list_contains(x.part_kinds, 'tool_result') THEN "
+          "CASE WHEN list_contains(x.part_kinds, 'text') THEN 'M' ELSE 'U' END "
+          "WHEN list_contains(x.part_kinds, 'text') THEN 'P' ELSE 'Q' END "
+          "WHEN x.role IN ('system', 'developer') THEN 'S' ELSE 'O' END")
 
 
 def _is_str(t: pa.DataType) -> bool:
@@ -82,21 +103,32 @@ class _Struct:
         return [f"{self.ref(n)} IS NULL" for n, t in self.fields.items() if n not in known and not pa.types.is_null(t)]
 
 
-def _in(values: Any) -> str:
-    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(values)) + ")"
-
-
 def _int32_ok(expr: str) -> str:
     return f"({expr} IS NULL OR {expr} BETWEEN {-(2**31)} AND {2**31 - 1})"
 
 
-def messages_sql(request: _Struct, turn_text: bool) -> tuple[str, str, str, str]:
-    """(messages, per-message struct, is-bad, has-Anthropic-part) SQL over one message `m`.
+@dataclass(frozen=True)
+class MessagesSql:
+    """SQL over the request's messages: `turn` is the per-message struct, the rest SQL over one message `m`.
 
-    The struct holds role, the parts' text (`text`) and the tool calls' arguments (`args`,
-    joined by `COMBINE`), kinds, the person text (`own`) and the last tool_result text (`tres`);
-    a text part occurs when `kinds` holds 'text'.
+    `turn` is {role, text, part_kinds}: the type of a stored turn, so the turns column is the
+    non-system part of the list as it is. `text` joins the parts' text and the tool calls'
+    arguments; without turn text it is NULL for assistant turns only (the query clears the
+    turns' text itself; system, tool and user texts give system_prompt, last_tool_output and
+    last_user_text). `own` (the person's text) and `tres` (the last tool_result's text) are
+    evaluated for the one message each row needs, not per message.
     """
+
+    msgs: str
+    turn: str
+    bad: str
+    anthropic: str
+    own: str
+    tres: str
+
+
+def messages_sql(request: _Struct, turn_text: bool) -> MessagesSql:
+    """The messages' SQL pieces; raises `_Unsupported` for a messages schema the query cannot read."""
     msgs_t = request.fields["messages"]
     if not _is_list(msgs_t) or not pa.types.is_struct(msgs_t.value_type):
         raise _Unsupported("request.messages is not a list of objects")
@@ -144,8 +176,7 @@ def messages_sql(request: _Struct, turn_text: bool) -> tuple[str, str, str, str]
         if "type" not in pf or not _is_str(pf["type"]):
             raise _Unsupported("content parts have no string type")
         part_text = _part_text_sql(pf)
-        known = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in sorted(PART_KINDS.items()))
-        kind = f"CASE p.type {known} ELSE coalesce(nullif(p.type, ''), 'unknown') END"
+        kind = f"CASE {_KIND_WHENS} ELSE coalesce(nullif(p.type, ''), 'unknown') END"
         # string_agg skips NULL (parts that add no text) and gives NULL when all are: ''.
         # (array_to_string would evaluate the part texts twice: it is a macro over its argument.)
         text = f"coalesce(list_aggr(list_transform(m.content, lambda p: {part_text}), 'string_agg', chr(10)), '')"
@@ -154,7 +185,7 @@ def messages_sql(request: _Struct, turn_text: bool) -> tuple[str, str, str, str]
         inner = "coalesce(p.content, '')" if _present(pf.get("content")) else "''"
         tres = f"(list_transform(list_filter(m.content, lambda p: p.type = 'tool_result'), lambda p: {inner}))[-1]"
         kinds = f"coalesce(list_transform(m.content, lambda p: {kind}), []::VARCHAR[])"
-        anthropic = f"len(list_filter(m.content, lambda p: p.type IN {_in(ANTHROPIC_ONLY_PARTS)})) > 0"
+        anthropic = f"list_contains(list_transform(m.content, lambda p: p.type IN {_in(ANTHROPIC_ONLY_PARTS)}), TRUE)"
         bad.append("len(list_filter(m.content, lambda p: p IS NULL OR p.type = 'document')) > 0")
         nested = [f"p.{_q(n)} IS NOT NULL" for n, t in pf.items() if n not in PART_KEYS and _present(t)]
         iu = pf.get("image_url")
@@ -164,23 +195,17 @@ def messages_sql(request: _Struct, turn_text: bool) -> tuple[str, str, str, str]
             bad.append(f"len(list_filter(m.content, lambda p: {' OR '.join(nested)})) > 0")
     else:
         raise _Unsupported(f"message content is {content_t}")
-    base = f"list_concat({kinds}, list_transform(range({n_calls}), lambda i: 'tool_call'))"
+    base = kinds if n_calls == "0" else f"list_concat({kinds}, repeat(['tool_call'], {n_calls}))"
     kinds = (f"CASE WHEN m.role IN ('tool', 'function') THEN list_concat(['tool_result'], "
              f"list_filter({base}, lambda k: k <> 'text')) ELSE {base} END")
-    # Each text is computed once: the parts' text and the calls' arguments apart (`combine` joins
-    # them). Without turn text only system and tool messages keep theirs (system_prompt,
-    # last_tool_output); the person text, text flag and tool_result text matter for user turns only.
-    keep = "TRUE" if turn_text else "m.role IN ('system', 'developer', 'tool', 'function')"
-    args_sql = "NULL::VARCHAR" if args is None else \
-        f"CASE WHEN {n_calls} > 0 AND m.role NOT IN ('system', 'developer') AND {keep} THEN {args} END"
-    struct = (f"{{'role': m.role, 'text': CASE WHEN {keep} THEN {text} END, 'args': {args_sql}, 'kinds': {kinds}, "
-              f"'own': CASE WHEN m.role = 'user' THEN {own} END, "
-              f"'tres': CASE WHEN m.role = 'user' THEN {tres} END}}")
-    return msgs, struct, " OR ".join(bad), anthropic
-
-
-# A turn's text from a message struct `x`: the parts' text, then the calls' arguments.
-COMBINE = "CASE WHEN x.args IS NULL THEN x.text WHEN x.text <> '' THEN x.text || chr(10) || x.args ELSE x.args END"
+    # The parts' text is computed once: concat_ws skips the NULL of an empty text.
+    if args is not None:
+        text = (f"CASE WHEN {n_calls} > 0 AND m.role NOT IN ('system', 'developer') "
+                f"THEN concat_ws(chr(10), nullif({text}, ''), {args}) ELSE {text} END")
+    if not turn_text:
+        text = f"CASE WHEN m.role <> 'assistant' THEN {text} END"
+    turn = f"{{'role': m.role, 'text': {text}, 'part_kinds': {kinds}}}"
+    return MessagesSql(msgs, turn, " OR ".join(bad), anthropic, own, tres)
 
 
 def _part_text_sql(pf: dict[str, pa.DataType]) -> str:

@@ -30,7 +30,7 @@ import orjson
 import pyarrow as pa
 
 from distillguard.ingest._bodies import KNOWN_REQUEST
-from distillguard.ingest._sql_parts import COMBINE, _int32_ok, _is_list, _is_str, _q, _Struct, _Unsupported, messages_sql, tools_sql
+from distillguard.ingest._sql_parts import LETTER, _int32_ok, _is_list, _is_str, _q, _Struct, _Unsupported, messages_sql, tools_sql
 from distillguard.ingest._turns import call_args
 from distillguard.ingest.normalise import KNOWN_CLIENT, KNOWN_TOP, strip_nulls
 from distillguard.ingest.readers import QueryStopped, load_duckdb_json, stream_query
@@ -57,9 +57,13 @@ def build_query(schema: pa.Schema, conditions: list[str] | None = None, turn_tex
     """The normalising query for a file of this schema; raises `_Unsupported` if it has none.
 
     `conditions`, when given, receives the row conditions whose conjunction is the fast flag.
-    Without `turn_text` each turn's text is NULL (roles and part kinds stay); the person's text
-    of each turn and the text of tool messages are still built, for `last_user_text` and
-    `last_tool_output`.
+    Without `turn_text` each turn's text is NULL (roles and part kinds stay); the texts of
+    system, tool and user messages are still built, for `system_prompt`, `last_tool_output`
+    and `last_user_text`.
+
+    Each message is built once, as the stored turn; a letter per message (`LETTER`) carries
+    what the person/tool bookkeeping needs, so that bookkeeping is string work, and the
+    person's text or the last tool output is read anew only for the one message a row needs.
     """
     top = _Struct(None, {f.name: f.type for f in schema})
     if _ROW in top.fields or "t" in top.fields or any(n.startswith("__dg") for n in top.fields):
@@ -89,8 +93,9 @@ def build_query(schema: pa.Schema, conditions: list[str] | None = None, turn_tex
     fast.append(f"({ip} IS NULL OR regexp_full_match({ip}, '{_IPV4}'))")
     fast.append(f"({country} IS NULL OR regexp_full_match({country}, '[A-Za-z]*'))")
 
-    msgs, m_struct, msg_bad, anthropic_msg = messages_sql(request, turn_text)
-    fast.append(f"len(list_filter({msgs}, lambda m: {msg_bad})) = 0")
+    ms = messages_sql(request, turn_text)
+    msgs = ms.msgs
+    fast.append(f"len(list_filter({msgs}, lambda m: {ms.bad})) = 0")
 
     system_t = request.fields.get("system")
     if system_t is not None and not pa.types.is_null(system_t) and not _is_str(system_t):
@@ -131,40 +136,49 @@ def build_query(schema: pa.Schema, conditions: list[str] | None = None, turn_tex
     ep = ("''" if endpoint == "NULL" else
           f"coalesce(regexp_extract(lower(split_part({endpoint}, '?', 1)), '{_ENDPOINT}', 2), '')")
     # The Responses API, or a Claude model with a body that says neither form: the record path.
-    anthropic = (f"({system} IS NOT NULL OR {thinking.present()} OR {output_config.present()} OR "
-                 f"len(list_filter({msgs}, lambda m: m.role NOT IN ('system', 'developer') AND {anthropic_msg})) > 0 "
+    anthropic = (f"({system} IS NOT NULL OR {thinking.present()} OR {output_config.present()} OR __dg_anth "
                  f"OR {tools_anthropic})")
     if endpoint != "NULL":
         fast.append(f"({endpoint} IS NULL OR {ep} IN ('chat/completions', 'messages'))")
     fast.append(f"({ep} <> '' OR {anthropic} OR lower(substr({model}, 1, 6)) <> 'claude')")
 
-    turn_text_sql = COMBINE if turn_text else "NULL::VARCHAR"
-    turns = f"list_transform(list_filter(__dg_m, lambda x: x.role NOT IN ('system', 'developer')), " \
-            f"lambda x: {{'role': x.role, 'text': {turn_text_sql}, 'part_kinds': x.kinds}})"
-    # A tool turn: tool output in itself. A person turn: a user turn that is not one, and has text
-    # or does not follow one (a screenshot sent back right after tool output is that output).
-    tool = "list_transform(__dg_m, lambda x: x.role IN ('tool', 'function') OR " \
-           "(x.role = 'user' AND x.tres IS NOT NULL AND NOT list_contains(x.kinds, 'text')))"
-    person = "list_transform(__dg_m, lambda x, i: x.role = 'user' AND NOT __dg_tool[i] AND " \
-             "(list_contains(x.kinds, 'text') OR NOT coalesce(__dg_tool[i - 1], FALSE)))"
+    # One letter per message (see `LETTER`), so that the person/tool bookkeeping is string work.
+    codes = f"array_to_string(list_transform(__dg_m, lambda x: {LETTER}), '')"
     system_parts = f"list_concat(CASE WHEN {system} IS NOT NULL THEN [{system}] ELSE [] END, " \
                    f"list_transform(list_filter(__dg_m, lambda x: x.role IN ('system', 'developer')), lambda x: x.text))"
     max_tokens = f"coalesce({request.get('max_completion_tokens', 'int')}, {request.get('max_tokens', 'int')})"
-    kinds_all = "__dg_kinds"
+    turns = "__dg_turns" if turn_text else \
+        "list_transform(__dg_turns, lambda x: {'role': x.role, 'text': NULL::VARCHAR, 'part_kinds': x.part_kinds})"
+    # The person's text is the turn's text unless the turn also carries tool output or calls;
+    # the last tool output is a tool message's text, a lone tool_result's text, or read anew.
+    last_user = ("CASE WHEN __dg_pi > 0 THEN CASE WHEN list_has_any(__dg_m[__dg_pi].part_kinds, "
+                 f"['tool_result', 'tool_call']) THEN (list_transform({msgs}[__dg_pi:__dg_pi], lambda m: {ms.own}))[1] "
+                 "ELSE __dg_m[__dg_pi].text END END")
+    last_tool = ("CASE WHEN __dg_ti > 0 THEN CASE WHEN substr(__dg_codes, __dg_ti, 1) = 'T' OR "
+                 "__dg_m[__dg_ti].part_kinds = ['tool_result'] THEN __dg_m[__dg_ti].text "
+                 f"ELSE (list_transform({msgs}[__dg_ti:__dg_ti], lambda m: {ms.tres}))[1] END END")
 
     if conditions is not None:
         conditions.extend(fast)
     # The row as the file holds it (without DuckDB's row number), to render fallback rows.
     record = "struct_pack(" + ", ".join(f"{_q(f.name)} := t.{_q(f.name)}" for f in schema) + ")"
-    inner = f"""
-        SELECT t.*, coalesce({' AND '.join(f'({c})' for c in fast)}, FALSE) AS __dg_fast, {_ROW} AS __dg_row, {record} AS __dg_rec,
-            list_transform({msgs}, lambda m: {m_struct}) AS __dg_m
+    scan = f"""
+        SELECT t.*, {_ROW} AS __dg_row, {record} AS __dg_rec,
+            list_contains(list_transform({msgs}, lambda m: m.role NOT IN ('system', 'developer') AND {ms.anthropic}), TRUE)
+                AS __dg_anth,
+            list_transform({msgs}, lambda m: {ms.turn}) AS __dg_m
         FROM read_parquet($path, file_row_number = true) t"""
+    # A Q (a user turn without text or tool output) right after tool output is that output: X.
+    rows = f"""
+        SELECT t.*, coalesce({' AND '.join(f'({c})' for c in fast)}, FALSE) AS __dg_fast,
+            replace(replace({codes}, 'TQ', 'TX'), 'UQ', 'UX') AS __dg_codes,
+            list_filter(__dg_m, lambda x: x.role NOT IN ('system', 'developer')) AS __dg_turns,
+            {system_parts} AS __dg_system_parts
+        FROM ({scan}) t"""
     middle = f"""
-        SELECT t.*, {turns} AS __dg_turns, {system_parts} AS __dg_system_parts, {tool} AS __dg_tool,
-            flatten(list_transform(__dg_m, lambda x: CASE WHEN x.role NOT IN ('system', 'developer') THEN x.kinds END))
-                AS __dg_kinds
-        FROM ({inner}) t"""
+        SELECT t.*, length(rtrim(__dg_codes, 'OSTUX')) AS __dg_pi, length(rtrim(__dg_codes, 'OSPQX')) AS __dg_ti,
+            flatten(list_transform(__dg_turns, lambda x: x.part_kinds)) AS __dg_kinds
+        FROM ({rows}) t"""
     outer = f"""
         SELECT __dg_fast, __dg_row + 1 AS __dg_row,
             CASE WHEN NOT __dg_fast THEN to_json(__dg_rec) END AS __dg_json,
@@ -183,11 +197,11 @@ def build_query(schema: pa.Schema, conditions: list[str] | None = None, turn_tex
             CASE WHEN {ep} = 'messages' THEN 'anthropic' WHEN {ep} = 'chat/completions' THEN 'openai'
                  WHEN {anthropic} THEN 'anthropic' ELSE 'openai' END AS api_format,
             CASE WHEN len(__dg_system_parts) > 0 THEN array_to_string(__dg_system_parts, chr(10) || chr(10)) END AS system_prompt,
-            __dg_turns AS messages,
+            {turns} AS messages,
             len(__dg_turns) AS n_messages,
-            len(list_filter(__dg_person, lambda p: p)) AS n_user_turns,
-            (list_filter(__dg_m, lambda x, i: __dg_person[i]))[-1].own AS last_user_text,
-            list_sort(list_distinct({kinds_all})) AS content_kinds,
+            length(translate(__dg_codes, 'OSTUX', '')) AS n_user_turns,
+            {last_user} AS last_user_text,
+            list_sort(list_distinct(__dg_kinds)) AS content_kinds,
             {tool_names} AS tool_names,
             CASE WHEN {tools_sql_} IS NOT NULL THEN coalesce(dg_known_tools(hash({tools_sql_})),
                 dg_canonical_tools(hash({tools_sql_}), to_json({tools_sql_}))) END AS tools_json,
@@ -217,12 +231,11 @@ def build_query(schema: pa.Schema, conditions: list[str] | None = None, turn_tex
             NULL::VARCHAR AS reasoning_summary,
             NULL::VARCHAR AS response_format_name,
             NULL::VARCHAR AS response_format_schema_hash,
-            (list_filter(list_transform(__dg_m, lambda x: CASE WHEN x.role = 'user' THEN x.tres
-                WHEN x.role IN ('tool', 'function') THEN {COMBINE} END), lambda x: x IS NOT NULL))[-1] AS last_tool_output,
-            len(list_filter({kinds_all}, lambda k: k = 'tool_call')) AS request_tool_calls,
-            len(list_filter({kinds_all}, lambda k: k = 'tool_result')) AS request_tool_results,
-            len(list_filter({kinds_all}, lambda k: k = 'image')) AS n_images
-        FROM (SELECT t.*, {person} AS __dg_person FROM ({middle}) t) t"""
+            {last_tool} AS last_tool_output,
+            len(list_filter(__dg_kinds, lambda k: k = 'tool_call')) AS request_tool_calls,
+            len(list_filter(__dg_kinds, lambda k: k = 'tool_result')) AS request_tool_results,
+            len(list_filter(__dg_kinds, lambda k: k = 'image')) AS n_images
+        FROM ({middle}) t"""
     return outer
 
 
