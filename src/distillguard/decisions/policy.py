@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from distillguard.linking.campaigns import Campaign
+from distillguard.linking.coordination import explain_short
 from distillguard.linking.evidence import KINDS
 
 if TYPE_CHECKING:
@@ -79,8 +80,9 @@ def decide(own_risk: np.ndarray, own_reasons: list[str], campaigns: list[Campaig
         risk[c.members] = lifted
         campaign_of[c.members] = ci
         kinds = sorted(c.evidence, key=lambda k: -c.evidence[k])[:3]
-        shared = ", ".join(c.stats["coordination_short"] if k == "coordination" and c.stats.get("coordination_short")
-                           else KINDS[k].description for k in kinds) or "coordinated behaviour"
+        parts = c.stats.get("coordination_parts")
+        shared = ", ".join(explain_short(parts) if k == "coordination" and parts else KINDS[k].description
+                           for k in kinds) or "coordinated behaviour"
         for m in c.members.tolist():
             campaign_reason[m] = f"linked to {len(c.members) - 1} other accounts in campaign {c.campaign_id} ({shared})"
         for m in c.recruited.tolist():

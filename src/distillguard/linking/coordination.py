@@ -581,7 +581,6 @@ def coordination_campaigns(campaigns: list, units: list[Unit], account_ids: np.n
                         member_risk, evidence, np.array([strength[m] for m in order.tolist()]))
         camp.recruited = np.concatenate(recruited) if recruited else camp.recruited
         camp.stats["coordination"] = explain(parts, account_ids, skeletons)
-        camp.stats["coordination_short"] = explain_short(parts)
         camp.stats["coordination_parts"] = parts
         camp.stats["coordination_groups"] = len(parts)
         out_new.append(camp)
