@@ -84,7 +84,10 @@ def _policy():  # type: ignore[no-untyped-def]
     from distillguard.decisions import Policy
     from distillguard.settings import load_settings
 
-    return Policy.from_settings(load_settings(Path(DETECT_ARGS[1]) if DETECT_ARGS else None))
+    opts = dict(zip(DETECT_ARGS[::2], DETECT_ARGS[1::2], strict=True))
+    config, model = opts.get("--config"), opts.get("--account-model")
+    return Policy.from_settings(load_settings(Path(config) if config else None),
+                                account_model=Path(model) if model else None)
 
 
 def early(world: Path, store: Path, work: Path, labels: dict, hours: float = 24.0) -> dict:
@@ -264,11 +267,17 @@ def main() -> int:
     ap.add_argument("--no-early", action="store_true", help="skip the 24 h re-runs")
     ap.add_argument("--detect-config", type=Path, default=None,
                     help="detection settings for every detect run (detect --config), e.g. an A/B switch")
+    ap.add_argument("--account-model", type=Path, default=None,
+                    help="account model for every detect run (detect --account-model; default: the shipped one)")
     ap.add_argument("--config", type=Path, default=BASE, help="world config the split is added to")
     ap.add_argument("--scale", default="small", help="simulator scale preset under --config")
     args = ap.parse_args()
     if args.detect_config is not None:
         DETECT_ARGS[:] = ["--config", str(args.detect_config.resolve())]
+    if args.account_model is not None:
+        if not args.account_model.is_file():
+            ap.error(f"no account model at {args.account_model}")
+        DETECT_ARGS[:] = DETECT_ARGS + ["--account-model", str(args.account_model.resolve())]
     warnings.filterwarnings("ignore", category=RuntimeWarning)   # numpy's all-NaN notes from early cuts
     splits = [s.strip() for s in args.splits.split(",") if s.strip()]
     bad = [s for s in splits if s not in SPLIT_ORDER]

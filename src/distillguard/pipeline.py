@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 
 from distillguard import progress
 from distillguard.decisions import Decision, Policy, decide
-from distillguard.decisions.own_risk import own_risk, policy_for_model
+from distillguard.decisions.own_risk import is_supervised, own_risk, policy_for_model
 from distillguard.decisions.policy import CLASSIFY_PER_ACCOUNT
 from distillguard.engine import open_engine
 from distillguard.fingerprints.train import (  # noqa: F401  (re-exported: cli/train.py, tests)
@@ -211,8 +211,9 @@ def _flagged_alone(r: Run) -> None:
 
 def _coordination(r: Run) -> None:
     keys = r.config_keys if len(r.alone) >= 2 else None  # type: ignore[arg-type]
+    supervised = is_supervised(r.account_scores)  # lead cohorts rest on the model's probability
     r.campaigns = coordinate(r.engine, r.fingerprints, r.active, r.tokens, keys, r.campaigns, r.templates,
-                             r.settings, r.policy.full_tie_strength)
+                             r.settings, r.policy.full_tie_strength, r.own_risk if supervised else None)
 
 
 def _write(r: Run) -> None:
@@ -242,7 +243,8 @@ VERDICTS = (
                                                   "own_risk"), writes=("graph", "campaigns", "config_keys", "alone"),
           timed=False),
     Stage("coordination", _coordination, reads=("exchanges", "accounts", "tokens", "fingerprints", "active",
-                                                "config_keys", "alone", "templates", "campaigns"),
+                                                "config_keys", "alone", "templates", "campaigns", "account_scores",
+                                                "own_risk"),
           writes=("campaigns",), when=lambda r: r.settings.coordination.enabled),
     Stage("verdicts", _decide, reads=("own_risk", "own_reasons", "campaigns"), writes=("decision",), timed=False),
     Stage("write", _write, reads=("exchanges", "events", "exchange_templates", "templates", "classified",

@@ -229,3 +229,69 @@ def test_a_member_reason_names_what_ties_it_and_how_rare_that_is():
     assert d.flagged[:6].all() and not d.flagged[6:].any()
     assert "network prefix 198.51.100 (300x as common as among other accounts)" in d.reasons[0]
     assert "one prompt template" in d.reasons[0]
+
+
+def _cohort_cases():
+    import yaml
+    from pathlib import Path
+
+    import distillguard.linking.cohorts as mod
+
+    doc = yaml.safe_load((Path(mod.__file__).with_name("cohorts.cases.yaml")).read_text())
+    assert doc["finding"] == mod.LeadCohortFinding.id
+    return doc["cases"]
+
+
+@pytest.mark.parametrize("case", _cohort_cases(), ids=lambda c: c["name"])
+def test_declared_lead_cohort_cases(case):
+    from distillguard.linking.cohorts import lead_cohorts
+
+    bg = case["background"]
+    rng = np.random.default_rng(bg["seed"])
+    planted = case["plant"]
+    n = bg["accounts"] + sum(p["accounts"] for p in planted)
+    cols = population(rng, n)
+    cols["wrapper"] = [None] * n
+    harvest = rng.uniform(0, 0.25, n)
+    risk = np.where(rng.random(n) < bg["leads"], rng.uniform(0.05, 0.3, n), rng.uniform(0, 0.02, n))
+    start, where = bg["accounts"], {}
+    for p in planted:
+        members = np.arange(start, start + p["accounts"])
+        start += p["accounts"]
+        where[p["name"]] = members
+        harvest[members] = p["harvest"]
+        r = p["risk"]
+        risk[members] = rng.uniform(r[0], r[1], len(members)) if isinstance(r, list) else r
+        plant(cols, members, **{name: str(v) for name, v in p["facets"].items()})
+    groups = lead_cohorts(to_table(cols), risk, harvest)
+    found = set(np.concatenate([g.members for g in groups]).tolist()) if groups else set()
+    target = set(where[case["target"]].tolist())
+    leads = {int(m) for m in where[case["target"]] if risk[m] >= CoordinationParams().lead_min_risk}
+    if case["expect"] == "hit":
+        assert len(found & leads) >= 0.9 * len(leads) and leads
+        assert found & target <= leads  # only leads join a cohort
+    else:
+        assert not found & target
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_lead_cohort_becomes_one_campaign_whose_reason_names_its_anchor(seed):
+    from distillguard.decisions.policy import Policy, decide
+    from distillguard.linking.cohorts import lead_cohorts
+
+    rng = np.random.default_rng(seed)
+    n = 1500
+    cols = population(rng, n)
+    harvest = rng.uniform(0, 0.25, n)
+    risk = rng.uniform(0, 0.02, n)
+    op = rng.choice(n, 25, replace=False)
+    plant(cols, op, config="8192|0.6")
+    risk[op] = rng.uniform(0.1, 0.45, len(op))
+    harvest[op] = 0.8
+    groups = lead_cohorts(to_table(cols), risk, harvest)
+    units = merge_groups(groups, n)
+    ids = np.array([f"a{i}" for i in range(n)], dtype=object)
+    camps = coordination_campaigns([], units, ids)
+    d = decide(risk, [""] * n, camps, Policy())
+    assert set(np.flatnonzero(d.flagged).tolist()) == set(op.tolist())
+    assert "mildly suspicious accounts own risk >= 0.05" in d.reasons[int(op[0])]

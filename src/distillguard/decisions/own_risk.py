@@ -18,12 +18,16 @@ import pyarrow as pa
 from distillguard.decisions.policy import Policy
 
 
+def is_supervised(scores: pa.Table) -> bool:
+    """Whether the supervised model scored any account of `scores`."""
+    sup = scores.column("risk_supervised") if "risk_supervised" in scores.column_names else None
+    return sup is not None and sup.null_count < len(sup)
+
+
 def best_risk(scores: pa.Table) -> np.ndarray:
     """Per row of `scores`: the supervised risk when the model scored any account, else the unsupervised one."""
-    sup = scores.column("risk_supervised") if "risk_supervised" in scores.column_names else None
-    if sup is not None and sup.null_count < len(sup):
-        return np.asarray(sup.to_numpy(zero_copy_only=False), dtype=np.float64)
-    return np.asarray(scores.column("risk_unsupervised").to_numpy(zero_copy_only=False), dtype=np.float64)
+    name = "risk_supervised" if is_supervised(scores) else "risk_unsupervised"
+    return np.asarray(scores.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
 def own_risk(scores: pa.Table,  # type: ignore[no-untyped-def]

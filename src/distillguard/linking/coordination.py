@@ -68,6 +68,7 @@ DESCRIPTIONS = {
     "payment": "the same payment instrument",
     "email_domain": "the same e-mail domain",
     "signup_path": "the same sign-up path",
+    "leads": "accounts the account model finds mildly suspicious (cohorts.py)",
 }
 
 
@@ -79,6 +80,7 @@ NOUNS = {
     "shift": "working hours (UTC 3-hour blocks)", "volume": "daily volume (log2)", "network": "network prefix",
     "asn": "autonomous system", "payment": "payment instrument", "email_domain": "e-mail domain",
     "signup_path": "sign-up path",
+    "leads": "mildly suspicious accounts",
 }
 
 
@@ -119,6 +121,9 @@ class CoordinationParams:
     merge_min_jaccard: float = 0.6   # groups whose accounts coincide this much are one unit
     join_min_share: float = 0.3      # a unit's signature: values at least this share of it holds ...
     join_min_jaccard: float = 0.5    # ... and units whose signatures coincide this much join
+    leads: bool = True               # lead cohorts (cohorts.py): many leads behind one pipeline value
+    lead_min_risk: float = 0.05      # a lead: own risk (the account model's probability) at least this
+    lead_min_share: float = 0.5      # a lead cohort's anchor is at least this share leads
 
 
 @dataclass

@@ -20,6 +20,7 @@ import pyarrow as pa
 from distillguard.fingerprints import signatures
 from distillguard.fingerprints.signature import similarity as signature_similarity
 from distillguard.linking.behaviour import behaviour_edges, behaviour_profiles
+from distillguard.linking.cohorts import lead_cohorts
 from distillguard.linking.campaigns import Campaign, CampaignParams, content_campaigns, find_campaigns, recruit_leads
 from distillguard.linking.coordination import (
     account_facets,
@@ -91,21 +92,24 @@ def link_flagged_alone(fp: pa.Table, active: np.ndarray, graph: AccountGraph, ca
 
 def coordinate(engine, fp: pa.Table, active: np.ndarray, tokens: pa.Table,  # type: ignore[no-untyped-def]
                config_keys: np.ndarray | None, campaigns: list[Campaign], templates: pa.Table,
-               settings, full_tie_strength: float) -> list[Campaign]:
+               settings, full_tie_strength: float, own_risk: np.ndarray | None = None) -> list[Campaign]:
     """`campaigns` with the coordinated groups among `active` found, merged and joined in.
 
     Groups that act as one beyond chance, whatever their members' own risk (no gate).
     `config_keys`: each account's request-configuration key, or None to derive it here;
     `templates`: the mined templates (their skeletons name a shared template in the evidence);
-    `settings`: the run's `Settings` (its `coordination` and `wrappers` sections).
+    `settings`: the run's `Settings` (its `coordination` and `wrappers` sections); `own_risk`: the
+    account model's probability per account, for lead cohorts (`cohorts.py`; None: none looked for).
     """
     keys = behaviour_profiles(fp, active)[1] if config_keys is None else config_keys
     cp = settings.coordination
     facets = account_facets(tokens, fp, active, keys, cp, wrappers=wrapper_clusters(engine, active, settings.wrappers))
     harvest = fingerprint_column(fp, active, "harvest_share")
     extraction = extraction_shares(fp, active)
-    units = merge_groups(coordinated_groups(facets, harvest, cp, extraction=extraction), len(active),
-                         cp.merge_min_jaccard, cp.min_accounts)
+    groups = coordinated_groups(facets, harvest, cp, extraction=extraction)
+    if own_risk is not None and cp.leads:
+        groups += lead_cohorts(facets, own_risk, harvest, cp, extraction=extraction)
+    units = merge_groups(groups, len(active), cp.merge_min_jaccard, cp.min_accounts)
     groups = join_units(units, facets, len(active), cp.join_min_share, cp.max_common, cp.join_min_jaccard)
     skeletons = dict(zip(templates["template_id"].to_pylist(), templates["skeleton"].to_pylist(), strict=True)) \
         if templates.num_rows else {}
