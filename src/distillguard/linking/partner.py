@@ -31,6 +31,8 @@ from distillguard.errors import InputError
 from distillguard.linking.evidence import KINDS, EvidenceKind
 
 EVIDENCE_KIND = "partner_indicator"
+FLAGGED_FACTOR = 1.0
+FLAGGED_FACTOR_WHY = "placeholder"
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,10 @@ class PartnerSettings:
         "payment": 0.6, "tls_fingerprint": 0.3, "account": 0.3, "ip": 0.45, "template": 0.25,
         "ip_prefix": 0.1, "user_agent": 0.1, "configuration": 0.1, "behaviour": 0.1, "email_domain": 0.05, "asn": 0.05})
     caps: dict[str, int] = field(default_factory=lambda: {"ip": 3, "ip_prefix": 3, "template": 2})
+    # The partner's lower-confidence tier ("flagged": values of accounts it flagged outside any
+    # campaign) counts each kind at this share of its weight, and never gives a graph token
+    # (nothing says one operator runs those accounts). See `FLAGGED_FACTOR_WHY`.
+    tier_factors: dict[str, float] = field(default_factory=lambda: {"flagged": FLAGGED_FACTOR})
     token_min_score: float = 0.3   # an account joins its partner campaign's token from this score
     lift: float = 0.9              # risk prior = lift * score (a partner's word never reaches 1.0 alone)
     graph_weight: float = 1.0      # edge weight of a shared partner token (as KINDS' weights)
@@ -74,14 +80,16 @@ class PartnerIndicator:
             group = r.get("partner_operator") or r["partner_campaign"]
             kind = r["kind"]
             cap = s.caps.get(kind, 1)
-            part = s.weights.get(kind, 0.0) * min(int(r.get("values_matched") or 1), cap) / cap
+            factor = s.tier_factors.get(r.get("tier") or "campaign", 1.0)
+            part = factor * s.weights.get(kind, 0.0) * min(int(r.get("values_matched") or 1), cap) / cap
             score, kinds = acc.get((r["account_id"], group), (0.0, []))
             acc[(r["account_id"], group)] = (min(1.0, score + part), sorted(set(kinds) | {kind}))
         return acc
 
     def tokens(self, sightings: list[dict]) -> pa.Table:
         """(account_id, kind, value) rows: one token per partner group an account carries strongly enough."""
-        rows = sorted((a, g) for (a, g), (score, _) in self.scores(sightings).items()
+        untiered = [r for r in sightings if (r.get("tier") or "campaign") == "campaign"]
+        rows = sorted((a, g) for (a, g), (score, _) in self.scores(untiered).items()
                       if score >= self.settings.token_min_score)
         return pa.table({"account_id": pa.array([a for a, _ in rows], pa.string()),
                          "kind": pa.array([EVIDENCE_KIND] * len(rows), pa.string()),
