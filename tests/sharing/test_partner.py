@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import numpy as np
@@ -104,3 +105,30 @@ def test_bad_partner_matches_file_is_one_line(world, tmp_path):
     proc = run_cli("detect", str(world / "exchanges"), "--out", str(tmp_path / "out"), "--quiet",
                    "--partner-matches", str(bad))
     assert proc.returncode == 3 and proc.stderr.startswith("error:") and "lacks column" in proc.stderr
+
+
+def test_partner_weights_live_in_the_settings_file(tmp_path):
+    """[partner] in settings.toml equals the code's defaults; a user's file overrides one weight and keeps the rest."""
+    from distillguard.errors import ConfigError
+    from distillguard.linking.partner import PartnerEvidence, PartnerSettings
+    from distillguard.settings import load_settings
+
+    assert load_settings().partner == PartnerSettings()
+    f = tmp_path / "s.toml"
+    f.write_text('[partner]\nweights = {payment = 0.5}\ntier_factors = {flagged = 0.5}\ncombine = "max"\n')
+    s = load_settings(f).partner
+    assert s.weights["payment"] == 0.5 and s.weights["ip"] == PartnerSettings().weights["ip"]
+    assert s.tier_factors == {"flagged": 0.5} and s.combine == "max"
+    ev = PartnerEvidence.__new__(PartnerEvidence)
+    ev.rows = [{"account_id": "a", "partner_campaign": "campaign--1", "partner_operator": "", "kind": "payment",
+                "values_matched": 1}]
+    ev.use(s)
+    prior, _ = ev.evidence.risk_prior(ev.rows, np.array(["a"], dtype=object))
+    assert prior[0] == pytest.approx(0.9 * 0.5)
+    for text, words in (('[partner]\ncombine = "sum"\n', "partner.combine"),
+                        ("[partner]\nweights = {payment = 'high'}\n", "partner.weights.payment"),
+                        ("[partner]\nweights = {payment = 1.5}\n", "must be in [0, 1]"),
+                        ("[partner]\nlift = 'x'\n", "partner.lift")):
+        f.write_text(text)
+        with pytest.raises(ConfigError, match=re.escape(words)):
+            load_settings(f)

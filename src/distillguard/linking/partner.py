@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from distillguard.errors import InputError
+from distillguard.errors import ConfigError, InputError
 from distillguard.linking.evidence import KINDS, EvidenceKind
 
 EVIDENCE_KIND = "partner_indicator"
@@ -49,7 +49,11 @@ FLAGGED_FACTOR = 0.75
 
 @dataclass(frozen=True)
 class PartnerSettings:
-    """Weights per matched kind (score contribution at `cap` distinct values) and the thresholds."""
+    """Weights per matched kind (score contribution at `cap` distinct values) and the thresholds.
+
+    The shipped values are the `[partner]` section of `settings.toml` (`detect --config` overrides
+    them); the defaults here equal that file.
+    """
 
     weights: dict[str, float] = field(default_factory=lambda: {
         "payment": 0.6, "tls_fingerprint": 0.3, "account": 0.3, "ip": 0.45, "template": 0.25,
@@ -63,6 +67,16 @@ class PartnerSettings:
     lift: float = 0.9              # risk prior = lift * score (a partner's word never reaches 1.0 alone)
     graph_weight: float = 1.0      # edge weight of a shared partner token (as KINDS' weights)
     combine: str = "noisy_or"      # prior with own risk: "noisy_or" (independent evidence) or "max" (version 1)
+
+    def __post_init__(self) -> None:
+        if self.combine not in ("noisy_or", "max"):
+            raise ConfigError(f"partner.combine must be 'noisy_or' or 'max', got {self.combine!r}")
+        for name in ("weights", "tier_factors"):
+            bad = sorted(k for k, v in getattr(self, name).items() if not 0 <= v <= 1)
+            if bad:
+                raise ConfigError(f"partner.{name}: {', '.join(bad)} must be in [0, 1]")
+        if any(v < 1 for v in self.caps.values()):
+            raise ConfigError("partner.caps: every cap must be at least 1")
 
 
 class PartnerIndicator:
@@ -166,6 +180,10 @@ class PartnerEvidence:
         self.path = path
         self.rows = read_sightings(path)
         self.evidence = evidence or PartnerIndicator()
+
+    def use(self, settings: PartnerSettings) -> None:
+        """Score with `settings` (the run's `[partner]` section) from now on."""
+        self.evidence = PartnerIndicator(settings)
 
     def apply_risk(self, accounts: np.ndarray, own_risk: np.ndarray, own_reasons: list[str]) -> tuple[np.ndarray, list[str]]:
         """Own risk combined with the partner prior (`PartnerSettings.combine`), and the reasons."""
