@@ -9,7 +9,7 @@ from pathlib import Path
 
 from distillguard.errors import ConfigError
 from distillguard.sharing.keyed import jaccard, template_sketch
-from distillguard.sharing.material import CampaignMaterial, gather, gather_flagged
+from distillguard.sharing.material import CampaignMaterial, gather, gather_flagged, store_tokens
 from distillguard.sharing.observe import PRIVATE_KINDS
 from distillguard.sharing.settings import SharingSettings
 from distillguard.sharing.stix import TLP, BundleBuilder
@@ -90,13 +90,14 @@ def export_stix(results: Path, store: Path, out: Path, *, key: bytes | None, inc
     include_raw = set(include_raw or ())
     if tlp not in TLP:
         raise ConfigError(f"--tlp: unknown level {tlp!r}", hint=f"choose from {', '.join(TLP)}")
-    camps = gather(results, store, settings)
+    tokens = store_tokens(store)
+    camps = gather(results, store, settings, tokens)
     b = BundleBuilder(producer, tlp, key, include_raw, settings)
     ids = [b.add_campaign(c) for c in camps]
     groups = operators(camps, key, settings)
     for members, reason in groups:
         b.add_operator([(camps[i], ids[i]) for i in members], reason)
-    flagged = gather_flagged(results, store, settings)
+    flagged = gather_flagged(results, store, settings, tokens)
     tier = b.add_flagged(flagged) if flagged is not None else None
     bundle = b.bundle()
     data = json.dumps(bundle, indent=1, sort_keys=True, ensure_ascii=False).encode() + b"\n"

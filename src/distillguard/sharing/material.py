@@ -2,8 +2,8 @@
 
 Reads what `distillguard detect` wrote (`campaigns.json`, `campaign_templates.parquet`,
 `accounts.csv`) and the store it kept. `gather_flagged` collects the lower-confidence tier:
-operator values of accounts detect flagged outside every campaign. Nothing here is keyed or filtered for privacy yet: `stix.py` decides what
-leaves and in which form.
+operator values of accounts detect flagged outside every campaign. Nothing here is keyed or
+filtered for privacy yet: `stix.py` decides what leaves and in which form.
 """
 
 from __future__ import annotations
@@ -79,18 +79,26 @@ ORDER BY m.campaign_id, t.kind, exchanges DESC, t.value
 """
 
 
-def gather(results: Path, store: Path, settings: SharingSettings) -> list[CampaignMaterial]:
-    """One `CampaignMaterial` per campaign in `results/campaigns.json`, from the store in `store`."""
+def store_tokens(store: Path) -> pa.Table:
+    """`observed_tokens` of a store detect kept (one clear error when it is not one)."""
     if not (store / "exchanges").exists():
         raise InputError(f"{store} holds no exchanges table",
                          hint="pass the --store folder that `distillguard detect --store` wrote", path=str(store))
+    return observed_tokens(store)
+
+
+def gather(results: Path, store: Path, settings: SharingSettings,
+           tokens: pa.Table | None = None) -> list[CampaignMaterial]:
+    """One `CampaignMaterial` per campaign in `results/campaigns.json`, from the store in `store`.
+
+    `tokens`: `store_tokens(store)` when the caller already has it (export reads it once)."""
+    tokens = store_tokens(store) if tokens is None else tokens
     campaigns = read_campaigns(results)
     members = {"campaign_id": [], "account_id": []}
     for c in campaigns:
         for a in c.get("accounts", []):
             members["campaign_id"].append(c["campaign_id"])
             members["account_id"].append(a)
-    tokens = observed_tokens(store)
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     con.register("tokens", tokens)
@@ -181,7 +189,8 @@ def read_flagged(results: Path) -> dict[str, float]:
                          "`distillguard detect`", path=str(path)) from exc
 
 
-def gather_flagged(results: Path, store: Path, settings: SharingSettings) -> CampaignMaterial | None:
+def gather_flagged(results: Path, store: Path, settings: SharingSettings,
+                   tokens: pa.Table | None = None) -> CampaignMaterial | None:
     """The lower-confidence tier: operator values of accounts flagged outside every campaign.
 
     detect flags some accounts alone (no campaign ties them to others). Their verdict is as
@@ -189,7 +198,8 @@ def gather_flagged(results: Path, store: Path, settings: SharingSettings) -> Cam
     separate set, never as a campaign or an operator. A value is kept when at least
     `min_purity` of the accounts that use it in the whole store are flagged (by any verdict),
     and at least one lone flagged account uses it; only `settings.flagged_kinds`.
-    None when there is no such account or `settings.export_flagged` is off.
+    None when there is no such account or `settings.export_flagged` is off. `tokens` as in
+    `gather`.
     """
     if not settings.export_flagged:
         return None
@@ -198,7 +208,7 @@ def gather_flagged(results: Path, store: Path, settings: SharingSettings) -> Cam
     lone = sorted(a for a in flagged if a not in grouped)
     if not lone:
         return None
-    tokens = observed_tokens(store)
+    tokens = store_tokens(store) if tokens is None else tokens
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     con.register("tokens", tokens)
