@@ -25,6 +25,8 @@ How the two providers are built (the simulator itself has no two-provider mode y
 3. Provider A runs `detect` on its whole world and exports a bundle under a shared key (no raw
    values). The script checks that none of A's raw addresses, payment tokens, account ids,
    e-mail domains or prompts is in it.
+   The bundle also carries A's lower-confidence tier (operator values of accounts A flagged
+   outside any campaign), counted in the summary (`bundle_flagged_accounts`).
 4. Provider B, for each of its campaigns, runs detection as of 24 h after that campaign's first
    exchange, once alone and once with `match` + `--partner-matches`, and reports the recall
    among that campaign's accounts active by then and the benign false-positive rate, with the
@@ -232,7 +234,7 @@ def bundle_contents(ind) -> dict[str, dict[str, int]]:  # type: ignore[no-untype
         kinds["template_sketches"] = len(c.sketches.get("sketches") or [])
         kinds["asns"] = len(c.asns)
         kinds["behaviour_sketch"] = int(bool(c.behaviour.get("minhash_b64")))
-        out[c.name] = kinds
+        out[c.name if c.tier == "campaign" else f"{c.tier} tier"] = kinds
     return out
 
 
@@ -336,6 +338,8 @@ def run(args: argparse.Namespace) -> int:
                "members_by_kind": evidence_kinds(rows, set(members)),
                "benign_by_kind": evidence_kinds(rows, set(benign)),
                "members_strong": len(strong & set(members)), "benign_strong": len(strong & set(benign)),
+               "members_flagged_tier": len({r["account_id"] for r in rows if r.get("tier") == "flagged"} & set(members)),
+               "benign_flagged_tier": len({r["account_id"] for r in rows if r.get("tier") == "flagged"} & set(benign)),
                "a_recall": a_camp.get("recall"), "a_coverage": score_a["completeness_per_campaign"].get(name)}
         if name in playbooks:
             ch = playbooks[name]["choices"]
@@ -353,6 +357,7 @@ def run(args: argparse.Namespace) -> int:
     summary = {"scale": args.scale, "playbooks": args.playbooks, "corpus": str(args.corpus or "builtin"),
                "seeds": [args.seed_a, args.seed_b], "hours": args.hours,
                "rewritten": changed, "bundle_bytes": rep.bytes, "bundle_objects": rep.objects,
+               "bundle_flagged_accounts": rep.flagged_accounts,
                "bundle_campaigns": len(ind.campaigns), "bundle_contents": bundle_contents(ind),
                "a_recall": score_a["recall"], "a_fpr": score_a["fpr"],
                "raw_values_in_bundle": leaked, "campaigns": res, "mean": mean,

@@ -360,6 +360,8 @@ def _analyse(store: Path, until_us: int | None, run: Run, result: DetectResult) 
     if until_us is not None:
         run.engine.restrict_until(until_us)
     run.settings = run.policy.stage_settings()
+    if run.partner is not None:  # partner evidence (issue 19) weighs with the run's [partner] settings
+        run.partner.use(run.settings.partner)
     with tempfile.TemporaryDirectory(prefix="distillguard-derived-") as tmp:
         run.spill_dir = Path(tmp)
         run_stages(FEATURES + VERDICTS, run)

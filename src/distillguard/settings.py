@@ -1,9 +1,11 @@
 """Detection settings: one validated object built from `settings.toml` (shipped) and a user's file.
 
-Every threshold, weight and cap that detection reads lives in the shipped `settings.toml`, in four
+Every threshold, weight and cap that detection reads lives in the shipped `settings.toml`, in five
 sections that map onto the dataclasses the stages take: `[policy]` (`decisions.Policy`),
 `[campaigns]` (`linking.campaigns.CampaignParams`), `[coordination]`
-(`linking.coordination.CoordinationParams`) and `[wrappers]` (`linking.wrappers.WrapperParams`).
+(`linking.coordination.CoordinationParams`), `[wrappers]` (`linking.wrappers.WrapperParams`) and
+`[partner]` (`linking.partner.PartnerSettings`: how a partner's indicators weigh, issue 19).
+A setting that is a table (`[partner] weights`) is merged key by key with the shipped one.
 `load_settings(path)` reads the shipped file, then the user's, and refuses unknown sections or keys
 and values of the wrong type with a one-line `ConfigError`.
 """
@@ -19,6 +21,7 @@ from typing import Any
 from distillguard.errors import ConfigError
 from distillguard.linking.campaigns import CampaignParams
 from distillguard.linking.coordination import CoordinationParams
+from distillguard.linking.partner import PartnerSettings
 from distillguard.linking.wrappers import WrapperParams
 
 SHIPPED = Path(__file__).resolve().parent / "settings.toml"
@@ -39,10 +42,12 @@ class Settings:
     campaigns: CampaignParams = field(default_factory=CampaignParams)
     coordination: CoordinationParams = field(default_factory=CoordinationParams)
     wrappers: WrapperParams = field(default_factory=WrapperParams)
+    partner: PartnerSettings = field(default_factory=PartnerSettings)
 
 
 SECTIONS: dict[str, type] = {"policy": PolicySettings, "campaigns": CampaignParams,
-                             "coordination": CoordinationParams, "wrappers": WrapperParams}
+                             "coordination": CoordinationParams, "wrappers": WrapperParams,
+                             "partner": PartnerSettings}
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -52,7 +57,9 @@ def load_settings(path: Path | None = None) -> Settings:
         if source is None:
             continue
         for section, values in _read(source).items():
-            merged.setdefault(section, {}).update(values)
+            into = merged.setdefault(section, {})
+            for key, value in values.items():
+                into[key] = {**into[key], **value} if isinstance(value, dict) and key in into else value
     return Settings(**{name: cls(**merged.get(name, {})) for name, cls in SECTIONS.items()})
 
 
@@ -88,5 +95,10 @@ def _check(path: Path, section: str, key: str, value: Any, kind: Any) -> Any:
         return float(value)
     if name == "bool" and isinstance(value, bool):
         return value
-    raise ConfigError(f"{path}: {section}.{key} must be {'a number' if name == 'float' else 'an integer'}, "
-                      f"got {value!r}")
+    if name == "str" and isinstance(value, str):
+        return value
+    if name.startswith("dict[str, ") and isinstance(value, dict):   # a table of numbers, e.g. [partner] weights
+        inner = name[len("dict[str, "):-1]
+        return {k: _check(path, section, f"{key}.{k}", v, inner) for k, v in value.items()}
+    what = {"float": "a number", "int": "an integer", "str": "a string"}.get(name, "a table of numbers")
+    raise ConfigError(f"{path}: {section}.{key} must be {what}, got {value!r}")

@@ -198,3 +198,67 @@ def test_every_raw_kind_gives_valid_patterns(detected, key_file, tmp_path):
     ext = next(iter(camp["extensions"].values()))
     assert "prompt_templates" in ext["raw"] and "payment" in ext["raw"]
     assert "keyed" not in ext or not set(ext["keyed"]) & {"payment", "account"}  # raw kinds are not also keyed
+
+
+def _flagged_tier(doc: dict) -> list[dict]:
+    from distillguard.sharing.stix import FLAGGED_LABEL
+
+    return [o for o in doc["objects"] if o["type"] == "indicator" and FLAGGED_LABEL in o.get("labels", [])]
+
+
+def test_lone_flagged_accounts_travel_as_a_separate_lower_confidence_tier(bundle, detected):
+    """Accounts flagged outside every campaign: their operator values, keyed, in one marked indicator."""
+    import csv
+
+    from distillguard.sharing.keyed import hmac_value
+    from distillguard.sharing.observe import observed_tokens
+    from distillguard.sharing.settings import SharingSettings
+    from distillguard.sharing.stix import EXTENSION_ID, KEYED_PATTERN_TYPE
+    from tests.sharing.conftest import KEY
+
+    results, store = detected
+    rows = list(csv.DictReader((results / "accounts.csv").open()))
+    grouped = {a for c in json.loads((results / "campaigns.json").read_text()) for a in c["accounts"]}
+    lone = {r["account_id"] for r in rows if r["flagged"] == "true" and r["account_id"] not in grouped}
+    assert lone, "the tiny world should have accounts flagged alone"
+    doc = json.loads(bundle.read_text())
+    tier = _flagged_tier(doc)
+    assert len(tier) == 1
+    ind = tier[0]
+    ext = ind["extensions"][EXTENSION_ID]
+    assert ext["tier"] == "flagged" and ext["accounts"] == len(lone) and ind["pattern_type"] == KEYED_PATTERN_TYPE
+    risks = sorted(float(r["risk"]) for r in rows if r["account_id"] in lone)
+    assert ind["confidence"] == round(100 * risks[len(risks) // 2])
+    assert set(ext["keyed"]) <= {"ip", "ip_prefix", "user_agent", "tls_fingerprint", "payment"}
+    assert "account" not in ext["keyed"] and "template_sketches" not in ext   # no account ids, no text
+    # Its payment digests are exactly the lone accounts' own cards that no unflagged account uses.
+    tok = observed_tokens(store).to_pylist()
+    flagged = {r["account_id"] for r in rows if r["flagged"] == "true"}
+    users: dict[str, set[str]] = {}
+    for t in tok:
+        if t["kind"] == "payment":
+            users.setdefault(t["value"], set()).add(t["account_id"])
+    purity = SharingSettings().min_purity
+    want = {hmac_value(KEY, "payment", v) for v, us in users.items()
+            if us & lone and len(us & flagged) >= purity * len(us)}
+    got = set(ext["keyed"].get("payment", {}).get("values", []))
+    assert want and got == want
+    # It indicates the attack pattern, never a campaign or an operator.
+    rels = [o for o in doc["objects"] if o["type"] == "relationship" and o["source_ref"] == ind["id"]]
+    assert [r["target_ref"].split("--")[0] for r in rels] == ["attack-pattern"]
+
+
+def test_flagged_tier_can_be_switched_off(detected, tmp_path):
+    from distillguard.sharing.export import export_stix
+    from distillguard.sharing.settings import SharingSettings
+    from tests.sharing.conftest import KEY
+
+    results, store = detected
+    on = export_stix(results, store, tmp_path / "on.json", key=KEY)
+    off = export_stix(results, store, tmp_path / "off.json", key=KEY, settings=SharingSettings(export_flagged=False))
+    assert on.flagged_accounts > 0 and off.flagged_accounts == 0
+    assert _flagged_tier(json.loads((tmp_path / "off.json").read_text())) == []
+    assert off.objects == on.objects - 2   # the indicator and its relationship
+    # Without a key and without raw kinds nothing of the tier may leave.
+    bare = export_stix(results, store, tmp_path / "bare.json", key=None)
+    assert bare.flagged_accounts == 0 and _flagged_tier(json.loads((tmp_path / "bare.json").read_text())) == []

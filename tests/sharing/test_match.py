@@ -37,7 +37,9 @@ def test_match_finds_every_account_that_carries_the_indicators(sightings, detect
     assert members and members <= strong
     assert summary["accounts"] >= len(members)
     for r in rows:
-        assert int(r["exchanges"]) > 0 and r["partner_campaign"].startswith("campaign--")
+        prefix = "campaign--" if r["tier"] == "campaign" else "indicator--"
+        assert int(r["exchanges"]) > 0 and r["partner_campaign"].startswith(prefix) and r["tier"] in ("campaign",
+                                                                                                     "flagged")
     # behaviour sketches: a campaign's own members look like it
     assert any(r["kind"] == "behaviour" and r["account_id"] in members for r in rows)
 
@@ -137,3 +139,17 @@ def test_large_lists_travel_as_bloom_filters_and_still_match(detected, tmp_path)
     rows = match_store(store, load_indicators(out), KEY)
     members = {a for c in json.loads((results / "campaigns.json").read_text()) for a in c["accounts"]}
     assert members <= {r["account_id"] for r in rows if r["kind"] in STRONG}
+
+
+def test_flagged_tier_is_matched_and_marked(sightings, detected):
+    """The partner's lower-confidence tier: its rows say tier "flagged", name its indicator, carry no operator,
+    and find the exporter's own lone flagged accounts (the store is the exporter's)."""
+    rows, _ = sightings
+    results, _ = detected
+    flagged = {r["account_id"] for r in csv.DictReader((results / "accounts.csv").open()) if r["flagged"] == "true"}
+    grouped = {a for c in json.loads((results / "campaigns.json").read_text()) for a in c["accounts"]}
+    tier = [r for r in rows if r["tier"] == "flagged"]
+    assert tier and all(r["partner_operator"] == "" and r["partner_campaign"].startswith("indicator--") for r in tier)
+    assert {r["kind"] for r in tier} <= {"ip", "ip_prefix", "user_agent", "tls_fingerprint", "payment"}
+    found = {r["account_id"] for r in tier}
+    assert (flagged - grouped) <= found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import numpy as np
@@ -30,11 +31,44 @@ def test_cases(case):
     accounts = np.array(sorted({r["account_id"] for r in case["sightings"]}), dtype=object)
     prior, _ = ev.risk_prior(case["sightings"], accounts)
     if case["expect"] == "hit":
-        assert tokens.num_rows == 1 and set(tokens["kind"].to_pylist()) == {EVIDENCE_KIND}
+        assert tokens.num_rows == case.get("tokens", 1)
+        assert set(tokens["kind"].to_pylist()) <= {EVIDENCE_KIND}
         assert prior.max() >= case.get("min_prior", 0.0)
     else:
         assert tokens.num_rows == 0
         assert prior.max() < 0.5  # below the default flag threshold
+
+
+def test_partner_prior_and_own_risk_combine_as_independent_evidence():
+    """noisy-or: with no own risk the prior alone (as before); together more than either; never above 1."""
+    from distillguard.linking.partner import PartnerEvidence, PartnerSettings, combine_risk
+
+    own = np.array([0.0, 0.3, 0.3, 0.9, 1.0])
+    prior = np.array([0.4, 0.0, 0.315, 0.9, 0.5])
+    got = combine_risk(own, prior)
+    assert np.allclose(got, [0.4, 0.3, 1 - 0.7 * 0.685, 0.99, 1.0])
+    assert got[2] >= 0.5 > max(own[2], prior[2])    # two half-suspicions make a flag, the larger alone does not
+    assert np.array_equal(combine_risk(own, prior, "max"), np.maximum(own, prior))
+    with pytest.raises(ValueError):
+        combine_risk(own, prior, "sum")
+    # Through PartnerEvidence: template + behaviour (prior 0.315) on an account with own risk 0.3.
+    ev = PartnerEvidence.__new__(PartnerEvidence)
+    ev.rows = [{"account_id": "a", "partner_campaign": "campaign--1", "partner_operator": "", "kind": k,
+                "values_matched": n} for k, n in (("template", 2), ("behaviour", 1))]
+    for rule, flagged in (("noisy_or", True), ("max", False)):
+        ev.evidence = PartnerIndicator(PartnerSettings(combine=rule))
+        risk, why = ev.apply_risk(np.array(["a", "b"], dtype=object), np.array([0.3, 0.3]), ["own", "own"])
+        assert bool(risk[0] >= 0.5) is flagged and risk[1] == 0.3 and why[1] == "own"
+        assert "partner" in why[0] and risk[0] > 0.3
+
+
+def test_flagged_tier_reason_says_what_it_is():
+    ev = PartnerIndicator()
+    rows = [{"account_id": "a", "partner_campaign": "indicator--f", "partner_operator": "", "kind": k,
+             "values_matched": 1, "tier": "flagged"} for k in ("payment", "ip")]
+    prior, why = ev.risk_prior(rows, np.array(["a"], dtype=object))
+    assert "a partner flagged" in why[0] and prior[0] == pytest.approx(0.9 * 0.75 * (0.6 + 0.45 / 3))
+    assert ev.tokens(rows).num_rows == 0   # no operator behind the tier: no graph token
 
 
 def _rows(path: Path) -> dict[str, dict]:
@@ -71,3 +105,30 @@ def test_bad_partner_matches_file_is_one_line(world, tmp_path):
     proc = run_cli("detect", str(world / "exchanges"), "--out", str(tmp_path / "out"), "--quiet",
                    "--partner-matches", str(bad))
     assert proc.returncode == 3 and proc.stderr.startswith("error:") and "lacks column" in proc.stderr
+
+
+def test_partner_weights_live_in_the_settings_file(tmp_path):
+    """[partner] in settings.toml equals the code's defaults; a user's file overrides one weight and keeps the rest."""
+    from distillguard.errors import ConfigError
+    from distillguard.linking.partner import PartnerEvidence, PartnerSettings
+    from distillguard.settings import load_settings
+
+    assert load_settings().partner == PartnerSettings()
+    f = tmp_path / "s.toml"
+    f.write_text('[partner]\nweights = {payment = 0.5}\ntier_factors = {flagged = 0.5}\ncombine = "max"\n')
+    s = load_settings(f).partner
+    assert s.weights["payment"] == 0.5 and s.weights["ip"] == PartnerSettings().weights["ip"]
+    assert s.tier_factors == {"flagged": 0.5} and s.combine == "max"
+    ev = PartnerEvidence.__new__(PartnerEvidence)
+    ev.rows = [{"account_id": "a", "partner_campaign": "campaign--1", "partner_operator": "", "kind": "payment",
+                "values_matched": 1}]
+    ev.use(s)
+    prior, _ = ev.evidence.risk_prior(ev.rows, np.array(["a"], dtype=object))
+    assert prior[0] == pytest.approx(0.9 * 0.5)
+    for text, words in (('[partner]\ncombine = "sum"\n', "partner.combine"),
+                        ("[partner]\nweights = {payment = 'high'}\n", "partner.weights.payment"),
+                        ("[partner]\nweights = {payment = 1.5}\n", "must be in [0, 1]"),
+                        ("[partner]\nlift = 'x'\n", "partner.lift")):
+        f.write_text(text)
+        with pytest.raises(ConfigError, match=re.escape(words)):
+            load_settings(f)

@@ -90,7 +90,9 @@ def test_push_and_pull_round_trip(taxii_server, bundle, detected, key_file, tmp_
                                    "--json").stdout)
     assert json.loads(pulled.stdout)["objects"] == len(sent)
     assert got == json.loads((tmp_path / "f.json").read_text()) | {"bundle_id": got["bundle_id"]}
-    assert from_file["campaigns"] == len(got["campaigns"]) > 0
+    assert from_file["campaigns"] + from_file["flagged_tier"] == len(got["campaigns"]) and from_file["campaigns"] > 0
+    # The lower-confidence tier travels through TAXII too, still marked apart.
+    assert from_file["flagged_tier"] == 1 and [c["tier"] for c in got["campaigns"]].count("flagged") == 1
 
     # A re-export of unchanged results adds nothing: the server already holds each id and version.
     again = subprocess.run([sys.executable, "-m", "distillguard.cli.main", "export", "stix", "--results", str(results),

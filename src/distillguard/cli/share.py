@@ -105,14 +105,17 @@ def import_stix_cmd(
     tmp = out_file.with_name(out_file.name + ".tmp")
     tmp.write_text(json.dumps(ind.to_dict(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(tmp, out_file)
-    summary = {"out": str(out_file), "producer": ind.producer, "campaigns": len(ind.campaigns),
+    summary = {"out": str(out_file), "producer": ind.producer,
+               "campaigns": sum(c.tier == "campaign" for c in ind.campaigns),
+               "flagged_tier": sum(c.tier == "flagged" for c in ind.campaigns),
                "objects": len(doc.get("objects", [])),
                "keyed_sets": sum(len(c.keyed) for c in ind.campaigns),
                "template_sketches": sum(len(c.sketches.get("sketches") or []) for c in ind.campaigns)}
     if as_json:
         out.print_json(orjson.dumps(summary).decode())
     else:
-        err.print(f"{summary['campaigns']} partner campaign(s), {summary['keyed_sets']} keyed set(s), "
+        tier = " and its lower-confidence tier" if summary["flagged_tier"] else ""
+        err.print(f"{summary['campaigns']} partner campaign(s){tier}, {summary['keyed_sets']} keyed set(s), "
                   f"{summary['template_sketches']} template sketch(es) -> {out_file}", markup=False)
 
 

@@ -7,8 +7,17 @@ and kind); `detect --partner-matches FILE` reads it here. The evidence does two 
    operator's) indicators strongly enough share a token, so the account graph links them
    the way it links a shared payment instrument; it is *not* an operator kind, so it never
    confirms a campaign by itself.
-2. **risk prior**: an account's own risk is raised to ``lift * score``, where ``score`` sums
-   per-kind weights (each scaled by how many distinct values matched, up to ``cap``).
+2. **risk prior**: ``prior = lift * score``, where ``score`` sums per-kind weights (each scaled
+   by how many distinct values matched, up to ``cap``), combines with the account's own risk as
+   independent evidence (``combine = "noisy_or"``: ``1 - (1 - own) * (1 - prior)``; version 1
+   took the larger of the two, ``combine = "max"``). The partner saw other traffic on another
+   service, so its word and ours are two observations, and an account we half suspect that also
+   carries a partner's indicators is more suspect than either says alone. With no own risk the
+   two rules agree, so nothing a partner shares flags an account by itself that it did not before.
+
+The partner's lower-confidence tier (tier "flagged": operator values of accounts it flagged
+outside any campaign) counts each kind at ``tier_factors["flagged"]`` of its weight and never
+gives a token (nothing says one operator runs those accounts).
 
 Declared like the other evidence kinds (id, version, role, description, false positives, and
 `partner.cases.yaml` beside this file). The weights are engineering defaults chosen before any
@@ -27,30 +36,54 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from distillguard.errors import InputError
+from distillguard.errors import ConfigError, InputError
 from distillguard.linking.evidence import KINDS, EvidenceKind
 
 EVIDENCE_KIND = "partner_indicator"
+# Why 0.75 (derived, not tuned; the fit playbook worlds, seeds 7650/7651, export an empty tier
+# because A flags no account outside a campaign there, so no world could choose it): with
+# lift 0.9 and a 0.5 flag threshold, one card from the tier (0.6 * f) must stay below the flag
+# on its own (f < 0.93) while a card and one address of the tier together reach it (f >= 0.74).
+FLAGGED_FACTOR = 0.75
 
 
 @dataclass(frozen=True)
 class PartnerSettings:
-    """Weights per matched kind (score contribution at `cap` distinct values) and the thresholds."""
+    """Weights per matched kind (score contribution at `cap` distinct values) and the thresholds.
+
+    The shipped values are the `[partner]` section of `settings.toml` (`detect --config` overrides
+    them); the defaults here equal that file.
+    """
 
     weights: dict[str, float] = field(default_factory=lambda: {
         "payment": 0.6, "tls_fingerprint": 0.3, "account": 0.3, "ip": 0.45, "template": 0.25,
         "ip_prefix": 0.1, "user_agent": 0.1, "configuration": 0.1, "behaviour": 0.1, "email_domain": 0.05, "asn": 0.05})
     caps: dict[str, int] = field(default_factory=lambda: {"ip": 3, "ip_prefix": 3, "template": 2})
+    # The partner's lower-confidence tier ("flagged": values of accounts it flagged outside any
+    # campaign) counts each kind at this share of its weight, and never gives a graph token
+    # (nothing says one operator runs those accounts). See `FLAGGED_FACTOR`.
+    tier_factors: dict[str, float] = field(default_factory=lambda: {"flagged": FLAGGED_FACTOR})
     token_min_score: float = 0.3   # an account joins its partner campaign's token from this score
     lift: float = 0.9              # risk prior = lift * score (a partner's word never reaches 1.0 alone)
     graph_weight: float = 1.0      # edge weight of a shared partner token (as KINDS' weights)
+    combine: str = "noisy_or"      # prior with own risk: "noisy_or" (independent evidence) or "max" (version 1)
+
+    def __post_init__(self) -> None:
+        if self.combine not in ("noisy_or", "max"):
+            raise ConfigError(f"partner.combine must be 'noisy_or' or 'max', got {self.combine!r}")
+        for name in ("weights", "tier_factors"):
+            bad = sorted(k for k, v in getattr(self, name).items() if not 0 <= v <= 1)
+            if bad:
+                raise ConfigError(f"partner.{name}: {', '.join(bad)} must be in [0, 1]")
+        if any(v < 1 for v in self.caps.values()):
+            raise ConfigError("partner.caps: every cap must be at least 1")
 
 
 class PartnerIndicator:
     """Accounts carrying indicators of one partner campaign: tokens for the graph and a risk prior."""
 
     id = "DG-EVD-0100"
-    version = 1
+    version = 2  # 2: noisy-or with own risk; the partner's lower-confidence "flagged" tier
     name = EVIDENCE_KIND
     role = "join"  # may join accounts to a group and raise their risk; never forms a campaign alone
     description = "carries indicators a partner provider shared for one campaign"
@@ -60,6 +93,10 @@ class PartnerIndicator:
         "Public harness and benchmark templates: evaluation runners and researchers send them too "
         "(templates only add up with other kinds; `match` drops templates that hit many local accounts).",
         "A partner's false positive becomes yours: a bundle is evidence to corroborate, not a verdict.",
+        "The partner's flagged tier holds accounts it flagged with nothing to corroborate them (no campaign): "
+        "its values count at three quarters, so one of them alone never flags an account.",
+        "Combined with own risk: an account we half suspect for other reasons (a heavy but honest evaluation "
+        "job) that also shares a public template with a partner's campaign can cross the flag threshold.",
     )
     cases = Path(__file__).with_name("partner.cases.yaml")
 
@@ -74,14 +111,16 @@ class PartnerIndicator:
             group = r.get("partner_operator") or r["partner_campaign"]
             kind = r["kind"]
             cap = s.caps.get(kind, 1)
-            part = s.weights.get(kind, 0.0) * min(int(r.get("values_matched") or 1), cap) / cap
+            factor = s.tier_factors.get(r.get("tier") or "campaign", 1.0)
+            part = factor * s.weights.get(kind, 0.0) * min(int(r.get("values_matched") or 1), cap) / cap
             score, kinds = acc.get((r["account_id"], group), (0.0, []))
             acc[(r["account_id"], group)] = (min(1.0, score + part), sorted(set(kinds) | {kind}))
         return acc
 
     def tokens(self, sightings: list[dict]) -> pa.Table:
         """(account_id, kind, value) rows: one token per partner group an account carries strongly enough."""
-        rows = sorted((a, g) for (a, g), (score, _) in self.scores(sightings).items()
+        untiered = [r for r in sightings if (r.get("tier") or "campaign") == "campaign"]
+        rows = sorted((a, g) for (a, g), (score, _) in self.scores(untiered).items()
                       if score >= self.settings.token_min_score)
         return pa.table({"account_id": pa.array([a for a, _ in rows], pa.string()),
                          "kind": pa.array([EVIDENCE_KIND] * len(rows), pa.string()),
@@ -89,16 +128,19 @@ class PartnerIndicator:
 
     def risk_prior(self, sightings: list[dict], accounts: np.ndarray) -> tuple[np.ndarray, list[str]]:
         """Per account of `accounts` (in order): the prior and a reason ('' when none)."""
-        best: dict[str, tuple[float, list[str]]] = {}
-        for (a, _), (score, kinds) in self.scores(sightings).items():
-            if score > best.get(a, (0.0, []))[0]:
-                best[a] = (score, kinds)
+        flagged_groups = {r["partner_campaign"] for r in sightings if (r.get("tier") or "campaign") == "flagged"}
+        best: dict[str, tuple[float, list[str], str]] = {}
+        for (a, g), (score, kinds) in self.scores(sightings).items():
+            if score > best.get(a, (0.0, [], ""))[0]:
+                best[a] = (score, kinds, g)
         prior = np.zeros(len(accounts), dtype=np.float64)
         reasons = [""] * len(accounts)
         for i, a in enumerate(accounts.tolist()):
             if a in best:
-                prior[i] = self.settings.lift * best[a][0]
-                reasons[i] = f"carries a partner's campaign indicators ({', '.join(best[a][1])})"
+                score, kinds, g = best[a]
+                prior[i] = self.settings.lift * score
+                what = "indicators of accounts a partner flagged" if g in flagged_groups else "a partner's campaign indicators"
+                reasons[i] = f"carries {what} ({', '.join(kinds)})"
         return prior, reasons
 
 
@@ -121,6 +163,16 @@ KINDS.setdefault(EVIDENCE_KIND, EvidenceKind(EVIDENCE_KIND, PartnerSettings().gr
                                               PartnerIndicator.description))
 
 
+def combine_risk(own: np.ndarray, prior: np.ndarray, rule: str = "noisy_or") -> np.ndarray:
+    """Own risk and a partner prior as one risk: independent evidence ("noisy_or") or the larger ("max")."""
+    if rule == "max":
+        return np.maximum(own, prior)
+    if rule != "noisy_or":
+        raise ValueError(f"unknown combine rule {rule!r} (noisy_or or max)")
+    own, prior = np.clip(own, 0.0, 1.0), np.clip(prior, 0.0, 1.0)
+    return own + prior * (1.0 - own)   # = 1 - (1 - own)(1 - prior); exactly `own` where there is no prior
+
+
 class PartnerEvidence:
     """What `detect` holds during one run: the sightings and the evidence that reads them."""
 
@@ -129,10 +181,15 @@ class PartnerEvidence:
         self.rows = read_sightings(path)
         self.evidence = evidence or PartnerIndicator()
 
+    def use(self, settings: PartnerSettings) -> None:
+        """Score with `settings` (the run's `[partner]` section) from now on."""
+        self.evidence = PartnerIndicator(settings)
+
     def apply_risk(self, accounts: np.ndarray, own_risk: np.ndarray, own_reasons: list[str]) -> tuple[np.ndarray, list[str]]:
+        """Own risk combined with the partner prior (`PartnerSettings.combine`), and the reasons."""
         prior, why = self.evidence.risk_prior(self.rows, accounts)
-        raised = np.maximum(own_risk, prior)
-        reasons = [("; ".join(p for p in (r, w) if p) if w and prior[i] > own_risk[i] else r)
+        raised = combine_risk(own_risk, prior, self.evidence.settings.combine)
+        reasons = [("; ".join(p for p in (r, w) if p) if w and raised[i] > own_risk[i] else r)
                    for i, (r, w) in enumerate(zip(own_reasons, why, strict=True))]
         return raised, reasons
 

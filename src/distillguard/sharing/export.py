@@ -9,7 +9,7 @@ from pathlib import Path
 
 from distillguard.errors import ConfigError
 from distillguard.sharing.keyed import jaccard, template_sketch
-from distillguard.sharing.material import CampaignMaterial, gather
+from distillguard.sharing.material import CampaignMaterial, gather, gather_flagged, store_tokens
 from distillguard.sharing.observe import PRIVATE_KINDS
 from distillguard.sharing.settings import SharingSettings
 from distillguard.sharing.stix import TLP, BundleBuilder
@@ -26,6 +26,7 @@ class ExportReport:
     bytes: int
     keyed: bool
     include_raw: list[str]
+    flagged_accounts: int = 0  # accounts behind the lower-confidence tier (0: none exported)
 
     def to_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -89,12 +90,15 @@ def export_stix(results: Path, store: Path, out: Path, *, key: bytes | None, inc
     include_raw = set(include_raw or ())
     if tlp not in TLP:
         raise ConfigError(f"--tlp: unknown level {tlp!r}", hint=f"choose from {', '.join(TLP)}")
-    camps = gather(results, store, settings)
+    tokens = store_tokens(store)
+    camps = gather(results, store, settings, tokens)
     b = BundleBuilder(producer, tlp, key, include_raw, settings)
     ids = [b.add_campaign(c) for c in camps]
     groups = operators(camps, key, settings)
     for members, reason in groups:
         b.add_operator([(camps[i], ids[i]) for i in members], reason)
+    flagged = gather_flagged(results, store, settings, tokens)
+    tier = b.add_flagged(flagged) if flagged is not None else None
     bundle = b.bundle()
     data = json.dumps(bundle, indent=1, sort_keys=True, ensure_ascii=False).encode() + b"\n"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -102,4 +106,4 @@ def export_stix(results: Path, store: Path, out: Path, *, key: bytes | None, inc
     tmp.write_bytes(data)
     os.replace(tmp, out)
     return ExportReport(str(out), len(camps), len(groups), len(bundle["objects"]), len(data), key is not None,
-                        sorted(include_raw))
+                        sorted(include_raw), len(flagged.accounts) if flagged is not None and tier else 0)

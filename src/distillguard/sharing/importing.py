@@ -2,7 +2,9 @@
 
 The result is one plain JSON document (`PartnerIndicators.to_dict`), one entry per partner
 campaign: its keyed sets (campaign and infrastructure), template sketches, raw values where the
-partner shared them, ASNs, and the intrusion-set (operator) it is attributed to.
+partner shared them, ASNs, and the intrusion-set (operator) it is attributed to. The partner's
+lower-confidence tier (an `indicator` whose extension says `tier: flagged`: values of accounts
+flagged outside any campaign) becomes one more entry with `tier` "flagged" and no operator.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ class PartnerCampaign:
     behaviour: dict = field(default_factory=dict)
     asns: list[int] = field(default_factory=list)
     key_id: str | None = None
+    tier: str = "campaign"  # "campaign", or "flagged": the partner's lower-confidence tier
+    confidence: int | None = None  # the partner's STIX confidence (0-100), when it gave one
 
 
 @dataclass
@@ -83,6 +87,14 @@ def from_bundle(bundle: dict) -> PartnerIndicators:
                 c.raw.update({k: v for k, v in iext.get("raw", {}).items() if isinstance(v, list)})
                 c.asns = sorted(set(c.asns) | set(iext.get("asns", [])))
                 c.key_id = c.key_id or iext.get("key_id")
+        out.append(c)
+    for o in sorted((o for o in objs.values() if o["type"] == "indicator" and _ext(o).get("tier") == "flagged"),
+                    key=lambda o: o["id"]):
+        ext = _ext(o)
+        c = PartnerCampaign(o["id"], o.get("name", ""), key_id=ext.get("key_id"), tier="flagged",
+                            confidence=o.get("confidence"))
+        c.keyed.update(ext.get("keyed", {}))
+        c.raw.update({k: v for k, v in ext.get("raw", {}).items() if isinstance(v, list)})
         out.append(c)
     return PartnerIndicators(producer, bundle.get("id", ""), out)
 

@@ -37,8 +37,10 @@ from distillguard.sharing.keyed import (
 from distillguard.sharing.observe import behaviour_tokens, observed_tokens
 from distillguard.sharing.settings import SharingSettings
 
+# `tier` (added with the partner's lower-confidence set): "campaign", or "flagged" for values of
+# accounts the partner flagged outside any campaign; a file without the column is all "campaign".
 SIGHTINGS_COLUMNS = ["account_id", "partner_campaign", "partner_operator", "kind", "values_matched", "exchanges",
-                     "first_seen", "last_seen"]
+                     "first_seen", "last_seen", "tier"]
 
 
 @dataclass
@@ -108,11 +110,13 @@ def match_store(store: Path, ind: PartnerIndicators, key: bytes, settings: Shari
                                                          acct_rows["first_ts"], acct_rows["last_ts"], strict=True)}
     _match_behaviour(store, ind, key, settings, hits, until_us, per_account)
     operator = {c.stix_id: c.operator or "" for c in ind.campaigns}
+    tier = {c.stix_id: c.tier for c in ind.campaigns}
     rows = []
     for (acct, cid, kind), (values, n, first, last) in sorted(hits.items()):
         rows.append({"account_id": acct, "partner_campaign": cid, "partner_operator": operator.get(cid, ""),
                      "kind": kind, "values_matched": values, "exchanges": n,
-                     "first_seen": first.isoformat() if first else "", "last_seen": last.isoformat() if last else ""})
+                     "first_seen": first.isoformat() if first else "", "last_seen": last.isoformat() if last else "",
+                     "tier": tier.get(cid, "campaign")})
     return rows
 
 

@@ -1,12 +1,14 @@
 """Gather, per detected campaign, what could be shared: values concentrated in it, templates, counts.
 
-Reads what `distillguard detect` wrote (`campaigns.json`, `campaign_templates.parquet`) and
-the store it kept. Nothing here is keyed or filtered for privacy yet: `stix.py` decides what
-leaves and in which form.
+Reads what `distillguard detect` wrote (`campaigns.json`, `campaign_templates.parquet`,
+`accounts.csv`) and the store it kept. `gather_flagged` collects the lower-confidence tier:
+operator values of accounts detect flagged outside every campaign. Nothing here is keyed or
+filtered for privacy yet: `stix.py` decides what leaves and in which form.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -77,18 +79,26 @@ ORDER BY m.campaign_id, t.kind, exchanges DESC, t.value
 """
 
 
-def gather(results: Path, store: Path, settings: SharingSettings) -> list[CampaignMaterial]:
-    """One `CampaignMaterial` per campaign in `results/campaigns.json`, from the store in `store`."""
+def store_tokens(store: Path) -> pa.Table:
+    """`observed_tokens` of a store detect kept (one clear error when it is not one)."""
     if not (store / "exchanges").exists():
         raise InputError(f"{store} holds no exchanges table",
                          hint="pass the --store folder that `distillguard detect --store` wrote", path=str(store))
+    return observed_tokens(store)
+
+
+def gather(results: Path, store: Path, settings: SharingSettings,
+           tokens: pa.Table | None = None) -> list[CampaignMaterial]:
+    """One `CampaignMaterial` per campaign in `results/campaigns.json`, from the store in `store`.
+
+    `tokens`: `store_tokens(store)` when the caller already has it (export reads it once)."""
+    tokens = store_tokens(store) if tokens is None else tokens
     campaigns = read_campaigns(results)
     members = {"campaign_id": [], "account_id": []}
     for c in campaigns:
         for a in c.get("accounts", []):
             members["campaign_id"].append(c["campaign_id"])
             members["account_id"].append(a)
-    tokens = observed_tokens(store)
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     con.register("tokens", tokens)
@@ -147,3 +157,76 @@ def _templates(results: Path, settings: SharingSettings) -> dict[str, list[dict]
         if len(per) < settings.max_templates:
             per.append({"skeleton": skeleton, "exchanges": int(r["exchanges"]), "accounts": int(r["accounts"])})
     return out
+
+
+FLAGGED_SQL = """
+WITH users AS (SELECT kind, value, count(DISTINCT account_id) AS n_all FROM tokens GROUP BY kind, value),
+fl AS (SELECT t.kind, t.value, count(DISTINCT t.account_id) AS n_flagged FROM tokens t
+       JOIN flagged f ON f.account_id = t.account_id GROUP BY t.kind, t.value)
+SELECT t.kind, t.value, sum(t.exchanges) AS exchanges, count(DISTINCT t.account_id) AS accounts,
+       min(t.first_ts) AS first_ts, max(t.last_ts) AS last_ts
+FROM tokens t JOIN lone l ON l.account_id = t.account_id
+JOIN users u ON u.kind = t.kind AND u.value = t.value
+JOIN fl ON fl.kind = t.kind AND fl.value = t.value
+WHERE list_contains($kinds, t.kind)
+GROUP BY t.kind, t.value
+HAVING any_value(fl.n_flagged) >= $purity * any_value(u.n_all)
+ORDER BY t.kind, exchanges DESC, t.value
+"""
+
+
+def read_flagged(results: Path) -> dict[str, float]:
+    """Flagged accounts in `results/accounts.csv` -> their risk ({} when the file is absent)."""
+    path = results / "accounts.csv"
+    if not path.exists():
+        return {}
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        return {r["account_id"]: float(r["risk"]) for r in rows if r.get("flagged") == "true"}
+    except (OSError, KeyError, ValueError) as exc:
+        raise InputError(f"cannot read {path}: {exc}", hint="--results must be a folder written by "
+                         "`distillguard detect`", path=str(path)) from exc
+
+
+def gather_flagged(results: Path, store: Path, settings: SharingSettings,
+                   tokens: pa.Table | None = None) -> CampaignMaterial | None:
+    """The lower-confidence tier: operator values of accounts flagged outside every campaign.
+
+    detect flags some accounts alone (no campaign ties them to others). Their verdict is as
+    much a verdict as a campaign member's, but nothing says who runs them, so they travel as one
+    separate set, never as a campaign or an operator. A value is kept when at least
+    `min_purity` of the accounts that use it in the whole store are flagged (by any verdict),
+    and at least one lone flagged account uses it; only `settings.flagged_kinds`.
+    None when there is no such account or `settings.export_flagged` is off. `tokens` as in
+    `gather`.
+    """
+    if not settings.export_flagged:
+        return None
+    flagged = read_flagged(results)
+    grouped = {a for c in read_campaigns(results) for a in c.get("accounts", [])}
+    lone = sorted(a for a in flagged if a not in grouped)
+    if not lone:
+        return None
+    tokens = store_tokens(store) if tokens is None else tokens
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.register("tokens", tokens)
+    one = pa.schema([("account_id", pa.string())])
+    con.register("flagged", pa.table({"account_id": sorted(flagged)}, schema=one))
+    con.register("lone", pa.table({"account_id": lone}, schema=one))
+    rows = con.execute(FLAGGED_SQL, {"purity": settings.min_purity, "kinds": list(settings.flagged_kinds)}).fetchall()
+    span = con.execute("SELECT sum(t.exchanges), min(t.first_ts), max(t.last_ts) FROM tokens t "
+                       "JOIN lone l ON l.account_id = t.account_id WHERE t.kind = 'account'").fetchone()
+    con.close()
+    values: dict[str, list[Value]] = {}
+    for kind, value, ex, acc, first, last in rows:
+        per = values.setdefault(kind, [])
+        if len(per) < settings.max_values_per_kind:
+            per.append(Value(value, int(ex), int(acc), first, last))
+    if not values or span is None or span[1] is None:
+        return None
+    risks = sorted(flagged[a] for a in lone)
+    return CampaignMaterial(
+        campaign_id="flagged", accounts=lone, exchanges=int(span[0] or 0), first_seen=span[1], last_seen=span[2],
+        risk=risks[len(risks) // 2], categories={}, anchor="flagged", values=values)

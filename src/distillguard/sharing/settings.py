@@ -56,6 +56,14 @@ class SharingSettings:
     # Two campaigns belong to one operator (an intrusion-set) when they share at least this many
     # exported addresses, or any payment fingerprint or TLS fingerprint, or a template sketch.
     operator_min_shared_ips: int = 2
+    # The lower-confidence tier (`gather_flagged`): also export the operator values of accounts
+    # detect flagged outside every campaign, as one separate `indicator` (tier "flagged"). A
+    # lone flagged account is a verdict like a campaign member's, but nothing says who runs it,
+    # so its values never form a campaign or an operator at the partner. Only kinds that say who
+    # operates an account (addresses, networks, client, payment); the same purity filter applies,
+    # counted over all flagged accounts.
+    export_flagged: bool = True
+    flagged_kinds: tuple[str, ...] = ("ip", "ip_prefix", "user_agent", "tls_fingerprint", "payment")
 
     def to_dict(self) -> dict[str, object]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}

@@ -14,7 +14,10 @@ same results give a byte-identical bundle):
   `observed-data` over the autonomous systems (and raw observables when allowed), a `sighting`
   with counts and first/last seen, and the `relationship`s between them;
 - `intrusion-set` for an operator behind several campaigns (shared addresses, payment
-  instruments, TLS fingerprints or template sketches).
+  instruments, TLS fingerprints or template sketches);
+- the lower-confidence tier (`add_flagged`): one `indicator` (label `distillguard-flagged-accounts`,
+  pattern type `x-distillguard-keyed`, `confidence` the median risk of those accounts) holding
+  the keyed operator values of accounts flagged outside every campaign.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ ATLAS = {"id": "AML.T0024.002", "name": "Extract AI Model", "parent": "AML.T0024
          "url": "https://atlas.mitre.org/techniques/AML.T0024.002"}
 KEYED_ON_INFRASTRUCTURE = ("ip", "ip_prefix", "user_agent", "tls_fingerprint")
 KEYED_ON_CAMPAIGN = ("payment", "email_domain", "account", "configuration")
+FLAGGED_LABEL = "distillguard-flagged-accounts"
+KEYED_PATTERN_TYPE = "x-distillguard-keyed"  # open vocabulary: "match the keyed sets of this object's extension"
 
 
 def sid(kind: str, *parts: str) -> str:
@@ -276,6 +281,38 @@ class BundleBuilder:
             description=f"{len(group)} campaigns share {reason}.", **when))
         for c, ids in group:
             self._rel("attributed-to", ids["campaign"], iset, when, keys[0])
+
+    def add_flagged(self, c: CampaignMaterial) -> str | None:
+        """The lower-confidence tier: one `indicator` with the keyed values of accounts flagged alone.
+
+        Marked apart from campaigns three ways: its label (`FLAGGED_LABEL`), its extension's
+        `tier` ("flagged") and its `confidence` (median risk of those accounts, 0-100). It
+        `indicates` the attack pattern, not a campaign: nothing ties these accounts to one
+        operator. Returns its id, or None when nothing may leave (no key and no raw kind).
+        """
+        vals = {kind: [v.value for v in vs] for kind, vs in c.values.items()}
+        ext: dict = {"tier": "flagged", "exchanges": c.exchanges, "accounts": len(c.accounts)}
+        if self.key is not None:
+            ext["key_id"] = key_id(self.key)
+            ext["keyed"] = {kind: self._keyed(kind, vs) for kind, vs in sorted(vals.items()) if kind not in self.raw}
+        raw = {kind: vs for kind, vs in sorted(vals.items()) if kind in self.raw}
+        if raw:
+            ext["raw"] = raw
+        if not ext.get("keyed") and not raw:
+            return None
+        kinds = sorted(set(ext.get("keyed", {})) | set(raw))
+        when = {"created": ts(c.first_seen), "modified": ts(max(c.last_seen, c.first_seen)),
+                "created_by_ref": self.producer, **self.common}
+        iid = sid("indicator", "flagged-accounts", key_id(self.key) if self.key else "raw")
+        self._add(stix2.Indicator(
+            id=iid, name="operator values of accounts flagged outside any campaign",
+            description=f"{len(c.accounts)} accounts flagged alone (median risk {c.risk:.2f}) sent {c.exchanges:,} "
+                        "exchanges; lower confidence than a campaign and no operator: a match is corroboration.",
+            pattern=f"[x-distillguard-sharing keyed sets: {', '.join(kinds)}]", pattern_type=KEYED_PATTERN_TYPE,
+            valid_from=ts(c.first_seen), indicator_types=["anomalous-activity"], labels=[FLAGGED_LABEL],
+            confidence=max(0, min(100, round(100 * c.risk))), extensions=self._ext(ext), allow_custom=True, **when))
+        self._rel("indicates", iid, self.attack_pattern, when, "flagged-accounts")
+        return iid
 
     def bundle(self) -> dict:
         objects = [self.objects[k] for k in sorted(self.objects)]
