@@ -11,10 +11,12 @@ group: one operator's software.
 For every pipeline anchor (template, wrapper cluster, request configuration, client) held by
 ``k`` accounts, ``c`` of which are leads (own risk >= ``lead_min_risk``), the count is tested
 against the run's own lead rate ``q`` (leads / judged accounts): ``P(X >= c)``, ``X ~
-Binomial(k, q)``, below the Bonferroni bar over the anchors tested, and the anchor's lead share
-at least ``min_lift`` times the share among the accounts outside it (effect size, as in
-`coordination.py`). Most of the anchor must be leads (``lead_min_share``): a public harness or
-SDK is mostly ordinary customers, whatever a few of them do. The group is the anchor's leads,
+Binomial(k, q)``, below the Bonferroni bar over the anchors tested. The effect size is the
+anchor's lead share: most of it must be leads (``lead_min_share``), since a public harness or SDK
+is mostly ordinary customers, whatever a few of them do. (`coordination.py`'s ``min_lift``, a
+ratio to the share outside the anchor, cannot apply here: where campaigns make up a tenth of the
+accounts, leads outside any one anchor are common and the ratio can never exceed ``1 / q``. The
+lift is still reported.) The group is the anchor's leads,
 and it must harvest (the same bars as coordinated groups). The null model is the data at hand;
 the one absolute level is the lead bar on the model's probability.
 """
@@ -83,7 +85,7 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
     threshold = math.log10(p.alpha / max(anchors.num_rows, 1))
     outside = np.maximum(n - k, 1.0)
     lift = (c / k) / np.maximum((total - c) / outside, 1.0 / outside)
-    hit = np.flatnonzero((log10p <= threshold) & (lift >= p.min_lift) & (c / k >= p.lead_min_share))
+    hit = np.flatnonzero((log10p <= threshold) & (c / k >= p.lead_min_share))
     groups = []
     facet = anchors["facet"].to_pylist()
     value = anchors["value"].to_pylist()
