@@ -153,14 +153,16 @@ def test_a_configuration_two_operators_share_does_not_merge_them():
     assert {len(u.parts) for u in units} == {1, 2}
 
 
-def _cases():
-    import yaml
+def _cases(module: str = "coordination", finding: str = "CoordinatedGroupFinding") -> list[dict]:
+    """The declared cases in `linking/<module>.cases.yaml`, checked to belong to that finding."""
+    import importlib
     from pathlib import Path
 
-    import distillguard.linking.coordination as mod
+    import yaml
 
-    doc = yaml.safe_load((Path(mod.__file__).with_name("coordination.cases.yaml")).read_text())
-    assert doc["finding"] == mod.CoordinatedGroupFinding.id
+    mod = importlib.import_module(f"distillguard.linking.{module}")
+    doc = yaml.safe_load((Path(mod.__file__).with_name(f"{module}.cases.yaml")).read_text())
+    assert doc["finding"] == getattr(mod, finding).id
     return doc["cases"]
 
 
@@ -231,18 +233,7 @@ def test_a_member_reason_names_what_ties_it_and_how_rare_that_is():
     assert "one prompt template" in d.reasons[0]
 
 
-def _cohort_cases():
-    import yaml
-    from pathlib import Path
-
-    import distillguard.linking.cohorts as mod
-
-    doc = yaml.safe_load((Path(mod.__file__).with_name("cohorts.cases.yaml")).read_text())
-    assert doc["finding"] == mod.LeadCohortFinding.id
-    return doc["cases"]
-
-
-@pytest.mark.parametrize("case", _cohort_cases(), ids=lambda c: c["name"])
+@pytest.mark.parametrize("case", _cases("cohorts", "LeadCohortFinding"), ids=lambda c: c["name"])
 def test_declared_lead_cohort_cases(case):
     from distillguard.linking.cohorts import lead_cohorts
 
