@@ -218,3 +218,34 @@ def test_detect_cli_sample_option_keeps_the_policy_default_unless_given():
     assert Policy(**_sample(64)).classify_per_account == 64
     help_text = " ".join(CliRunner().invoke(app, ["detect", "--help"], env={"COLUMNS": "200"}).output.split())
     assert f"default: the policy's, {CLASSIFY_PER_ACCOUNT})" in help_text
+
+
+@pytest.mark.parametrize("leads, supervised, called", [(True, True, True), (False, True, False), (True, False, False)])
+def test_lead_cohorts_run_only_when_switched_on_and_the_account_model_scored(tiny_world, tmp_path, monkeypatch,
+                                                                            leads, supervised, called):
+    from dataclasses import replace
+
+    import distillguard.linking.run as linking_run
+    from distillguard.decisions import Policy
+    from distillguard.pipeline import analyse_store
+    from distillguard.settings import load_settings
+
+    store = tmp_path / "store"
+    assert run_detect(tiny_world, tmp_path / "first", "--store", str(store)).returncode == 0
+    seen = []
+    real = linking_run.lead_cohorts
+
+    def spy(facets, own_risk, *args, **kwargs):
+        seen.append(len(own_risk))
+        return real(facets, own_risk, *args, **kwargs)
+
+    monkeypatch.setattr(linking_run, "lead_cohorts", spy)
+    s = load_settings()
+    s = replace(s, coordination=replace(s.coordination, leads=leads))
+    analyse_store(store, tmp_path / "out", policy=Policy.from_settings(s, use_account_model=supervised))
+    rows = list(csv.DictReader((tmp_path / "out" / "accounts.csv").open()))
+    assert bool(seen) == called
+    if called:  # one own risk per judged account
+        import pyarrow.parquet as pq
+
+        assert seen == [pq.read_table(tmp_path / "out" / "decisions.parquet").num_rows] and rows
