@@ -40,10 +40,38 @@ def to_table(cols: dict[str, list]) -> pa.Table:
                      "value": pa.array(value, pa.string())})
 
 
+def members_of(groups: list) -> set[int]:
+    """Every account some group holds."""
+    return set(np.concatenate([g.members for g in groups]).tolist()) if groups else set()
+
+
 def plant(cols: dict[str, list], members: np.ndarray, **shared: str) -> None:
     for name, v in shared.items():
         for m in members.tolist():
             cols[name][m] = v
+
+
+def plant_case(rng: np.random.Generator, cols: dict[str, list], harvest: np.ndarray, n_bg: int,
+               planted: list[dict]) -> dict[str, np.ndarray]:
+    """Plant a declared case's groups after its `n_bg` background accounts; each group's members by name.
+
+    A facet given as {value, share, outside} is held by that share of the group and of the background.
+    """
+    start, where = n_bg, {}
+    for p in planted:
+        members = np.arange(start, start + p["accounts"])
+        start += p["accounts"]
+        where[p["name"]] = members
+        harvest[members] = p["harvest"]
+        for name, v in p["facets"].items():
+            if isinstance(v, dict):
+                held = members[rng.random(len(members)) < v["share"]]
+                others = np.setdiff1d(np.arange(n_bg), held)
+                plant(cols, np.concatenate([held, others[rng.random(len(others)) < v["outside"]]]),
+                      **{name: str(v["value"])})
+            else:
+                plant(cols, members, **{name: str(v)})
+    return where
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -178,22 +206,8 @@ def test_declared_cases(case):
     cols.setdefault("signup_path", ["self_serve"] * n)
     cols.setdefault("email_domain", [f"mail{rng.integers(0, 50)}.example" for _ in range(n)])
     harvest = rng.uniform(0, 0.25, n)
-    start, where = n_bg, {}
-    for p in planted:
-        members = np.arange(start, start + p["accounts"])
-        start += p["accounts"]
-        where[p["name"]] = members
-        harvest[members] = p["harvest"]
-        for name, v in p["facets"].items():
-            if isinstance(v, dict):  # {value, share of the group holding it, outside: share of the others}
-                held = members[rng.random(len(members)) < v["share"]]
-                others = np.setdiff1d(np.arange(n_bg), held)
-                plant(cols, np.concatenate([held, others[rng.random(len(others)) < v["outside"]]]),
-                      **{name: str(v["value"])})
-            else:
-                plant(cols, members, **{name: str(v)})
-    groups = coordinated_groups(to_table(cols), harvest)
-    found = set(np.concatenate([g.members for g in groups]).tolist()) if groups else set()
+    where = plant_case(rng, cols, harvest, n_bg, planted)
+    found = members_of(coordinated_groups(to_table(cols), harvest))
     target = set(where[case["target"]].tolist())
     if case["expect"] == "hit":
         assert len(found & target) >= 0.9 * len(target)
@@ -245,17 +259,11 @@ def test_declared_lead_cohort_cases(case):
     cols["wrapper"] = [None] * n
     harvest = rng.uniform(0, 0.25, n)
     risk = np.where(rng.random(n) < bg["leads"], rng.uniform(0.05, 0.3, n), rng.uniform(0, 0.02, n))
-    start, where = bg["accounts"], {}
+    where = plant_case(rng, cols, harvest, bg["accounts"], planted)
     for p in planted:
-        members = np.arange(start, start + p["accounts"])
-        start += p["accounts"]
-        where[p["name"]] = members
-        harvest[members] = p["harvest"]
-        r = p["risk"]
+        members, r = where[p["name"]], p["risk"]
         risk[members] = rng.uniform(r[0], r[1], len(members)) if isinstance(r, list) else r
-        plant(cols, members, **{name: str(v) for name, v in p["facets"].items()})
-    groups = lead_cohorts(to_table(cols), risk, harvest)
-    found = set(np.concatenate([g.members for g in groups]).tolist()) if groups else set()
+    found = members_of(lead_cohorts(to_table(cols), risk, harvest))
     target = set(where[case["target"]].tolist())
     leads = {int(m) for m in where[case["target"]] if risk[m] >= CoordinationParams().lead_min_risk}
     if case["expect"] == "hit":

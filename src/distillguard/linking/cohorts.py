@@ -29,7 +29,13 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from distillguard.linking.coordination import PIPELINE_FACETS, CoordinatedGroup, CoordinationParams, _log10_binom_sf
+from distillguard.linking.coordination import (
+    PIPELINE_FACETS,
+    CoordinatedGroup,
+    CoordinationParams,
+    _log10_binom_sf,
+    lift_outside,
+)
 
 
 class LeadCohortFinding:
@@ -83,8 +89,7 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
     log10p = _log10_binom_sf(c, k, np.full(len(k), total / n))
     # the bar counts every anchor that could have been tested (those held by enough accounts)
     threshold = math.log10(p.alpha / max(anchors.num_rows, 1))
-    outside = np.maximum(n - k, 1.0)
-    lift = (c / k) / np.maximum((total - c) / outside, 1.0 / outside)
+    lift = lift_outside(c, k, float(total), n)[1]  # reported, not a bar (see above)
     hit = np.flatnonzero((log10p <= threshold) & (c / k >= p.lead_min_share))
     groups = []
     facet = anchors["facet"].to_pylist()

@@ -258,6 +258,17 @@ def _log10_binom_sf(c: np.ndarray, k: np.ndarray, p: np.ndarray) -> np.ndarray:
     return binom.logsf(c - 1, k, np.clip(p, 1e-12, 1 - 1e-12)) / math.log(10)
 
 
+def lift_outside(c: np.ndarray, k: np.ndarray, holders: np.ndarray | float, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(share of the accounts outside each anchor that hold the value, the anchor's share / that share).
+
+    `c` of an anchor's `k` accounts hold a value that `holders` accounts of `n` hold in all; none
+    outside counts as one.
+    """
+    outside = np.maximum(n - k, 1.0)
+    q_out = (holders - c) / outside
+    return q_out, (c / k) / np.maximum(q_out, 1.0 / outside)
+
+
 def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: CoordinationParams | None = None,
                        extraction: np.ndarray | None = None) -> list[CoordinatedGroup]:
     """Anchors whose accounts are coupled on operator facets beyond chance, and that harvest.
@@ -290,9 +301,7 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
     # outside it (none outside counts as one). Significance alone grows with the anchor's size: a
     # large cohort of ordinary customers is mildly alike on many facets; one operator's
     # infrastructure, cards and hours are nearly its own.
-    outside = np.maximum(n - k, 1.0)
-    q_out = (t["holders"].to_numpy().astype(np.float64) - c) / outside
-    lift = (c / k) / np.maximum(q_out, 1.0 / outside)
+    q_out, lift = lift_outside(c, k, t["holders"].to_numpy().astype(np.float64), n)
     hit = np.flatnonzero((log10p <= threshold) & (lift >= p.min_lift))
     if len(hit) == 0:
         return []
