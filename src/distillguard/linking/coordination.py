@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -238,10 +239,13 @@ WITH members AS (
 freq AS (
     SELECT facet, value, count(*) AS holders FROM facets WHERE facet IN ({operator}) GROUP BY facet, value
 ),
+shared AS (   -- operator values held by one account can never be held by two of an anchor's
+    SELECT f.account, f.facet, f.value FROM facets f JOIN freq q ON q.facet = f.facet AND q.value = f.value
+    WHERE q.holders >= 2
+),
 counts AS (
     SELECT m.anchor, f.facet, f.value, count(*) AS c
-    FROM members m JOIN facets f ON f.account = m.account
-    WHERE f.facet IN ({operator})
+    FROM members m JOIN shared f ON f.account = m.account
     GROUP BY m.anchor, f.facet, f.value HAVING count(*) >= 2
 )
 SELECT c.anchor, c.facet, c.value, c.c, q.holders, a.k
@@ -249,6 +253,19 @@ FROM counts c JOIN freq q ON q.facet = c.facet AND q.value = c.value
 JOIN anchor_ids a ON a.anchor = c.anchor
 ORDER BY c.anchor, c.facet, c.value
 """
+
+
+# The coupling tests join every anchor's accounts to their facets: at 196k accounts the join and its
+# aggregate took ~10 GB in memory. Bounded, DuckDB spills them to a temporary folder instead.
+MEMORY_LIMIT = "3GB"
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection for the stage's SQL, its memory bounded (it spills to the system's temp folder)."""
+    import tempfile
+
+    return duckdb.connect(config={"memory_limit": MEMORY_LIMIT,
+                                  "temp_directory": str(Path(tempfile.gettempdir()) / "distillguard-duckdb")})
 
 
 def _log10_binom_sf(c: np.ndarray, k: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -281,7 +298,7 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
     n = len(harvest)
     if n < p.min_accounts or facets.num_rows == 0:
         return []
-    con = duckdb.connect()
+    con = connect()
     con.register("facets", facets)
     quote = lambda names: ", ".join(f"'{x}'" for x in names)  # noqa: E731
     anchor_rows = con.sql(ANCHORS_SQL.format(
