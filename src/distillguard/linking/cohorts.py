@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 
@@ -33,7 +34,6 @@ from distillguard.linking.coordination import (
     CoordinatedGroup,
     CoordinationParams,
     _log10_binom_sf,
-    connect,
     lift_outside,
 )
 
@@ -75,7 +75,7 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
     total = int(lead.sum())
     if n < p.min_accounts or total < p.min_accounts or facets.num_rows == 0:
         return []
-    con = connect()
+    con = duckdb.connect()
     con.register("facets", facets)
     con.register("leads", pa.table({"account": pa.array(np.arange(n), pa.int64()), "lead": pa.array(lead)}))
     pipeline = ", ".join(f"'{x}'" for x in PIPELINE_FACETS)

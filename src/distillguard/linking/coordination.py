@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -255,19 +254,6 @@ ORDER BY c.anchor, c.facet, c.value
 """
 
 
-# The coupling tests join every anchor's accounts to their facets: at 196k accounts the join and its
-# aggregate took ~10 GB in memory. Bounded, DuckDB spills them to a temporary folder instead.
-MEMORY_LIMIT = "3GB"
-
-
-def connect() -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection for the stage's SQL, its memory bounded (it spills to the system's temp folder)."""
-    import tempfile
-
-    return duckdb.connect(config={"memory_limit": MEMORY_LIMIT,
-                                  "temp_directory": str(Path(tempfile.gettempdir()) / "distillguard-duckdb")})
-
-
 def _log10_binom_sf(c: np.ndarray, k: np.ndarray, p: np.ndarray) -> np.ndarray:
     """log10 P(X >= c), X ~ Binomial(k, p)."""
     from scipy.stats import binom
@@ -298,7 +284,7 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
     n = len(harvest)
     if n < p.min_accounts or facets.num_rows == 0:
         return []
-    con = connect()
+    con = duckdb.connect()
     con.register("facets", facets)
     quote = lambda names: ", ".join(f"'{x}'" for x in names)  # noqa: E731
     anchor_rows = con.sql(ANCHORS_SQL.format(
