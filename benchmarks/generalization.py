@@ -46,6 +46,12 @@ def describe(pb: dict) -> str:
     return "/".join(("dil" + ch[k]) if k == "dilution" else ch[k] for k in SHORT)
 
 
+def default_corpus() -> Path | None:
+    """../shared/data beside the checkout (or beside its worktree folder), or None: the built-in text."""
+    return next((p / "shared" / "data" for p in (ROOT.parent, ROOT.parent.parent)
+                 if (p / "shared" / "data" / "templates" / "attack.jsonl").is_file()), None)
+
+
 def build_world(split: str, seed: int, work: Path, corpus: Path | None, base: Path = BASE,
                 scale: str = "small") -> tuple[Path, dict, float]:
     from distillguard.simulate import simulate_world
@@ -288,10 +294,7 @@ def main() -> int:
         ap.error("--worlds must be >= 1")
     if not args.config.is_file():
         ap.error(f"no world config at {args.config}")
-    corpus = args.corpus
-    if corpus is None:   # ../shared/data beside the checkout (or beside its worktree folder)
-        corpus = next((p / "shared" / "data" for p in (ROOT.parent, ROOT.parent.parent)
-                       if (p / "shared" / "data" / "templates" / "attack.jsonl").is_file()), None)
+    corpus = args.corpus or default_corpus()
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
     began = time.perf_counter()

@@ -109,8 +109,7 @@ def main() -> int:
     args = ap.parse_args()
     if not args.config.is_file():
         ap.error(f"no world config at {args.config}")
-    corpus = args.corpus or next((p / "shared" / "data" for p in (G.ROOT.parent, G.ROOT.parent.parent)
-                                  if (p / "shared" / "data" / "templates" / "attack.jsonl").is_file()), None)
+    corpus = args.corpus or G.default_corpus()
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
     from distillguard.errors import DistillguardError

@@ -24,4 +24,7 @@ class Engine(Protocol):
     def register(self, name: str, table: pa.Table) -> None:
         """Expose an Arrow table under `name` for later SQL."""
 
+    def unregister(self, *names: str) -> None:
+        """Drop tables `register` exposed (best effort: a name never registered is ignored)."""
+
     def close(self) -> None: ...

@@ -69,6 +69,13 @@ class DuckDBEngine:
     def register(self, name: str, table: pa.Table) -> None:
         self.con.register(name, table)
 
+    def unregister(self, *names: str) -> None:
+        for name in names:
+            try:
+                self.con.unregister(name)
+            except Exception:  # noqa: BLE001 - best effort clean-up
+                pass
+
     def map_batches(self, fn: BatchFn, query: str, batch_rows: int = 65_536) -> list[pa.RecordBatch]:
         rel = self.con.sql(query)
         fetch = getattr(rel, "to_arrow_reader", None) or rel.fetch_arrow_reader  # duckdb 2.0 / 1.x names

@@ -99,31 +99,32 @@ def _signatures(engine, account_ids: np.ndarray, p: WrapperParams) -> tuple[list
                 continue
             acc_ids = t["account_id"].to_pylist()
             pos = np.array([index.get(a, -1) for a in acc_ids], dtype=np.int64)
+            keep = np.flatnonzero(pos >= 0)   # accounts outside the run are not labelled
+            if not len(keep):
+                continue
             words = t["word"].to_pylist()
-            h = np.fromiter((vocab.setdefault(w, xxhash.xxh64_intdigest(w.encode()) & _PRIME) for w in words),
-                            dtype=np.uint64, count=len(words))
-            keep = pos >= 0
-            rows = np.flatnonzero(keep)
-            starts = rows[np.r_[True, pos[rows][1:] != pos[rows][:-1]]] if len(rows) else rows
-            ids.extend(acc_ids[i] for i in starts.tolist())
+            h = np.fromiter((vocab.setdefault(words[i], xxhash.xxh64_intdigest(words[i].encode()) & _PRIME)
+                             for i in keep.tolist()), dtype=np.uint64, count=len(keep))
+            pos = pos[keep]
+            starts = np.flatnonzero(np.r_[True, pos[1:] != pos[:-1]])   # rows come grouped by account
+            ids.extend(acc_ids[i] for i in keep[starts].tolist())
             positions.append(pos[starts])
-            sigs.append(_minhash(pos[keep], h[keep], a_coef, b_coef))
+            sigs.append(_minhash(h, np.r_[starts, len(pos)], a_coef, b_coef))
     finally:
-        engine.register("_wrapper_sample", sample.schema.empty_table())
+        engine.unregister("_wrapper_sample")
     if not ids:
         return [], np.empty((0, p.perms), dtype=np.uint64)
     order = sorted(range(len(ids)), key=ids.__getitem__)   # account id order, as one query would give
     return np.concatenate(positions)[order].tolist(), np.vstack(sigs)[order]
 
 
-def _minhash(pos: np.ndarray, h: np.ndarray, a_coef: np.ndarray, b_coef: np.ndarray) -> np.ndarray:
-    """One signature per run of equal `pos` (rows grouped by account): the minimum of each permutation."""
-    starts = np.flatnonzero(np.r_[True, pos[1:] != pos[:-1]])
-    bounds = np.r_[starts, len(pos)]
-    sig = np.empty((len(starts), len(a_coef)), dtype=np.uint64)
+def _minhash(h: np.ndarray, bounds: np.ndarray, a_coef: np.ndarray, b_coef: np.ndarray) -> np.ndarray:
+    """One signature per account, its word hashes `h[bounds[i]:bounds[i + 1]]`: each permutation's minimum."""
+    accounts = len(bounds) - 1
+    sig = np.empty((accounts, len(a_coef)), dtype=np.uint64)
     lo = 0
-    while lo < len(starts):   # 64k words x permutations at a time
-        hi = min(max(int(np.searchsorted(bounds, bounds[lo] + (1 << 16), side="right")) - 1, lo + 1), len(starts))
+    while lo < accounts:   # 64k words x permutations at a time
+        hi = min(max(int(np.searchsorted(bounds, bounds[lo] + (1 << 16), side="right")) - 1, lo + 1), accounts)
         rows = slice(int(bounds[lo]), int(bounds[hi]))
         # a*h + b modulo 2^64 with odd a is a bijection of the word hashes: its minimum is a MinHash
         mixed = (h[rows, None] * a_coef[None, :]) + b_coef[None, :]

@@ -382,7 +382,7 @@ def _assemble(engine: Engine, rows: dict, fixed: tuple, merge_threshold: float,
         "exchange_id": rows["exchange_id"], "account_id": rows["account_id"],
         "template_id": template_id.cast(pa.string()), "slot_hash": pa.array(rows["slot"], pa.uint64()),
     }, schema=EXCHANGE_TEMPLATES.schema)
-    _unregister(engine, "_tpl_work", "_tpl_meta")
+    engine.unregister("_tpl_work", "_tpl_meta")
     if progress:
         progress("templates", len(templates), len(templates))
     return exchange_templates, templates
@@ -405,16 +405,6 @@ FROM base b JOIN acct a ON a.code = b.code JOIN _tpl_meta m ON m.code = b.code
 """
 
 
-def _unregister(engine: Engine, *names: str) -> None:
-    con = getattr(engine, "con", None)
-    if con is not None:
-        for name in names:
-            try:
-                con.unregister(name)
-            except Exception:  # noqa: BLE001 - best effort clean-up
-                pass
-
-
 def _representatives(engine: Engine, exchange_id: pa.ChunkedArray, rep_rows: np.ndarray,
                      fixed: tuple, empty: np.uint64) -> tuple[list[str], np.ndarray]:
     """Render the skeleton text of each representative exchange (in rep_rows order)."""
@@ -429,7 +419,7 @@ def _representatives(engine: Engine, exchange_id: pa.ChunkedArray, rep_rows: np.
     engine.register("_tpl_rep_text", texts_in)
     q = segments_text_query("_tpl_rep_text")
     res = engine.sql(f"SELECT r.ord, s.seg_text, s.segs FROM ({q}) s JOIN _tpl_reps r USING (exchange_id)")
-    _unregister(engine, "_tpl_reps", "_tpl_rep_text")
+    engine.unregister("_tpl_reps", "_tpl_rep_text")
     texts = [""] * len(rep_rows)
     fixed_chars = np.zeros(len(rep_rows), dtype=np.int64)
     ords = res.column("ord").to_pylist()
