@@ -5,9 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from distillguard.linking.coordination import (
     CoordinationParams,
+    _tied_parts,
     coordinated_groups,
     coordination_campaigns,
     merge_groups,
@@ -294,3 +297,44 @@ def test_a_lead_cohort_becomes_one_campaign_whose_reason_names_its_anchor(seed):
     d = decide(risk, [""] * n, camps, Policy())
     assert set(np.flatnonzero(d.flagged).tolist()) == set(op.tolist())
     assert "mildly suspicious accounts own risk >= 0.05" in d.reasons[int(op[0])]
+
+
+def _pairwise_parts(idx: np.ndarray, values: list[tuple[float, np.ndarray]], min_weight: float) -> list[list[int]]:
+    """The definition, pair by pair: accounts whose common values weigh >= min_weight are tied."""
+    held = np.stack([m[idx] for _, m in values], axis=1)
+    w = np.array([x for x, _ in values])
+    label = list(range(len(idx)))
+
+    def find(a: int) -> int:
+        while label[a] != a:
+            a = label[a]
+        return a
+
+    for a in range(len(idx)):
+        for b in range(a + 1, len(idx)):
+            if (w * (held[a] & held[b])).sum() >= min_weight - 1e-9:
+                label[find(b)] = find(a)
+    parts: dict[int, list[int]] = {}
+    for a in range(len(idx)):
+        parts.setdefault(find(a), []).append(int(idx[a]))
+    return sorted(parts.values())
+
+
+@pytest.mark.property
+@given(st.data())
+@settings(max_examples=150, deadline=None)
+def test_tied_parts_match_the_pairwise_definition(data):
+    # Any weights (light ones that only tie in twos or threes), any holders: the same parts as
+    # testing every pair of accounts, without forming the pairs.
+    n = data.draw(st.integers(1, 14))
+    n_values = data.draw(st.integers(1, 6))
+    weights = data.draw(st.lists(st.sampled_from([0.25, 0.4, 0.5, 1.0, 1.5]), min_size=n_values, max_size=n_values))
+    min_weight = data.draw(st.sampled_from([0.5, 1.0, 1.2]))
+    anchor_size = n + data.draw(st.integers(0, 4))
+    values = [(w, np.array(data.draw(st.lists(st.booleans(), min_size=anchor_size, max_size=anchor_size))))
+              for w in weights]
+    idx = np.array(sorted(data.draw(st.sets(st.integers(0, anchor_size - 1), min_size=n, max_size=n))))
+    got = _tied_parts(idx, values, min_weight)
+    assert sorted(sorted(p.tolist()) for p in got) == _pairwise_parts(idx, values, min_weight)
+    # parts come in the order of their first account, each in ascending order
+    assert [p.tolist() for p in got] == sorted((sorted(p.tolist()) for p in got), key=lambda p: p[0])

@@ -223,34 +223,40 @@ def _shift_codes(profiles: pa.ChunkedArray) -> list[str | None]:
     return out
 
 
+# Every (facet, value) once, with its holders; `vid` is its rank in (facet, value) order. The tests
+# run on these integers (at 196k accounts the string version of their table lifted detect's peak
+# by 6 GB); strings are looked up only for the values that pass.
+VALUES_SQL = """
+SELECT facet, value, count(*) AS holders, row_number() OVER (ORDER BY facet, value) - 1 AS vid
+FROM facets GROUP BY facet, value
+"""
+
+CODED_SQL = "SELECT f.account, v.vid FROM facets f JOIN vals v ON v.facet = f.facet AND v.value = f.value"
+
 ANCHORS_SQL = """
-SELECT facet, value, count(*) AS k, row_number() OVER (ORDER BY facet, value) - 1 AS anchor
-FROM facets WHERE facet IN ({pipeline})
-GROUP BY facet, value HAVING count(*) >= {min_k} AND count(*) <= {max_k}
+SELECT vid, holders AS k, row_number() OVER (ORDER BY vid) - 1 AS anchor
+FROM vals WHERE facet IN ({pipeline}) AND holders >= {min_k} AND holders <= {max_k}
 """
 
 # For every anchor and operator facet value held by >= 2 of its accounts: how many hold it (c),
-# how many accounts hold it in all (holders) and the anchor's size (k).
+# how many accounts hold it in all (holders) and the anchor's size (k). Operator values held by
+# one account are left out: they can never be held by two of an anchor's.
 TESTS_SQL = """
 WITH members AS (
-    SELECT a.anchor, f.account FROM facets f JOIN anchor_ids a ON f.facet = a.facet AND f.value = a.value
+    SELECT a.anchor, c.account FROM coded c JOIN anchor_ids a ON a.vid = c.vid
 ),
-freq AS (
-    SELECT facet, value, count(*) AS holders FROM facets WHERE facet IN ({operator}) GROUP BY facet, value
-),
-shared AS (   -- operator values held by one account can never be held by two of an anchor's
-    SELECT f.account, f.facet, f.value FROM facets f JOIN freq q ON q.facet = f.facet AND q.value = f.value
-    WHERE q.holders >= 2
+shared AS (
+    SELECT c.account, c.vid FROM coded c JOIN vals v ON v.vid = c.vid
+    WHERE v.facet IN ({operator}) AND v.holders >= 2
 ),
 counts AS (
-    SELECT m.anchor, f.facet, f.value, count(*) AS c
-    FROM members m JOIN shared f ON f.account = m.account
-    GROUP BY m.anchor, f.facet, f.value HAVING count(*) >= 2
+    SELECT m.anchor, s.vid, count(*) AS c
+    FROM members m JOIN shared s ON s.account = m.account
+    GROUP BY m.anchor, s.vid HAVING count(*) >= 2
 )
-SELECT c.anchor, c.facet, c.value, c.c, q.holders, a.k
-FROM counts c JOIN freq q ON q.facet = c.facet AND q.value = c.value
-JOIN anchor_ids a ON a.anchor = c.anchor
-ORDER BY c.anchor, c.facet, c.value
+SELECT c.anchor, c.vid, c.c, v.holders, a.k
+FROM counts c JOIN vals v ON v.vid = c.vid JOIN anchor_ids a ON a.anchor = c.anchor
+ORDER BY c.anchor, c.vid
 """
 
 
@@ -286,6 +292,10 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
         return []
     con = duckdb.connect()
     con.register("facets", facets)
+    vals = con.sql(VALUES_SQL).to_arrow_table().sort_by("vid")
+    con.register("vals", vals)
+    con.sql(f"CREATE TEMP TABLE coded AS {CODED_SQL}")
+    con.unregister("facets")
     quote = lambda names: ", ".join(f"'{x}'" for x in names)  # noqa: E731
     anchor_rows = con.sql(ANCHORS_SQL.format(
         pipeline=quote(PIPELINE_FACETS), min_k=p.min_accounts,
@@ -293,43 +303,50 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
     con.register("anchor_ids", anchor_rows)
     t = con.sql(TESTS_SQL.format(operator=quote(OPERATOR_FACETS))).to_arrow_table()
     if t.num_rows == 0:
+        con.close()
         return []
     anchor = t["anchor"].to_numpy()
     c = t["c"].to_numpy().astype(np.float64)
     k = t["k"].to_numpy().astype(np.float64)
-    q = t["holders"].to_numpy().astype(np.float64) / n
+    holders = t["holders"].to_numpy().astype(np.float64)
+    vid = t["vid"].to_numpy()
+    tested = t.num_rows
+    del t
+    q = holders / n
     log10p = _log10_binom_sf(c, k, q)
-    threshold = math.log10(p.alpha / max(t.num_rows, 1))  # Bonferroni over every value tested
+    threshold = math.log10(p.alpha / max(tested, 1))  # Bonferroni over every value tested
     # Effect size: how much more common the value is inside the anchor than among the accounts
     # outside it (none outside counts as one). Significance alone grows with the anchor's size: a
     # large cohort of ordinary customers is mildly alike on many facets; one operator's
     # infrastructure, cards and hours are nearly its own.
-    q_out, lift = lift_outside(c, k, t["holders"].to_numpy().astype(np.float64), n)
+    q_out, lift = lift_outside(c, k, holders, n)
     hit = np.flatnonzero((log10p <= threshold) & (lift >= p.min_lift))
     if len(hit) == 0:
+        con.close()
         return []
-    # Per (anchor, facet) keep the most surprising value.
-    facet = t["facet"].to_numpy(zero_copy_only=False)
-    value = t["value"].to_numpy(zero_copy_only=False)
+    # the facet and value of each test that passed (strings only for these)
+    v_facet = vals["facet"].take(pa.array(vid[hit])).to_pylist()
+    v_value = vals["value"].take(pa.array(vid[hit])).to_pylist()
+    facet = dict(zip(hit.tolist(), v_facet, strict=True))
+    value = dict(zip(hit.tolist(), v_value, strict=True))
     # Per anchor and facet, every value that passed (an operator may use several cards or prefixes).
     by_anchor: dict[int, dict[str, list[int]]] = {}
     for i in hit.tolist():
-        by_anchor.setdefault(int(anchor[i]), {}).setdefault(str(facet[i]), []).append(i)
-    a_facet = anchor_rows["facet"].to_pylist()
-    a_value = anchor_rows["value"].to_pylist()
+        by_anchor.setdefault(int(anchor[i]), {}).setdefault(facet[i], []).append(i)
+    anchor_vid = anchor_rows["vid"].to_numpy()
     # members and operator values of the anchors that passed
     passed = sorted(by_anchor)
+    a_facet = dict(zip(passed, vals["facet"].take(pa.array(anchor_vid[passed])).to_pylist(), strict=True))
+    a_value = dict(zip(passed, vals["value"].take(pa.array(anchor_vid[passed])).to_pylist(), strict=True))
     con.register("passed", pa.table({"anchor": pa.array(passed, pa.int64()),
-                                     "facet": pa.array([a_facet[a] for a in passed], pa.string()),
-                                     "value": pa.array([a_value[a] for a in passed], pa.string())}))
-    mem = con.sql("SELECT p.anchor, f.account FROM passed p JOIN facets f ON f.facet = p.facet "
-                      "AND f.value = p.value ORDER BY p.anchor, f.account").to_arrow_table()
+                                     "vid": pa.array(anchor_vid[passed], pa.int64())}))
+    mem = con.sql("SELECT p.anchor, c.account FROM passed p JOIN coded c ON c.vid = p.vid "
+                  "ORDER BY p.anchor, c.account").to_arrow_table()
     m_anchor = mem["anchor"].to_numpy()
     m_acc = mem["account"].to_numpy()
     starts = np.searchsorted(m_anchor, passed)
     ends = np.searchsorted(m_anchor, passed, side="right")
-    holds = _holder_sets(con, [(str(facet[i]), str(value[i])) for a in passed for ii in by_anchor[a].values()
-                               for i in ii])
+    holds = _holder_sets(con, sorted({int(vid[i]) for i in hit.tolist()}))
     groups = []
     for a, s, e in zip(passed, starts, ends, strict=True):
         accounts = m_acc[s:e]
@@ -340,7 +357,7 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
             has = np.zeros(len(accounts), dtype=bool)
             for i in tests:
                 if q_out[i] <= p.max_common:  # sharing what many other accounts have ties no one
-                    v_has = np.isin(accounts, holds[(str(facet[i]), str(value[i]))])
+                    v_has = np.isin(accounts, holds[int(vid[i])])
                     has |= v_has
                     values.append((0.5 if name in WEAK_FACETS else 1.0, v_has))
             if has.sum() < p.min_accounts:
@@ -349,7 +366,7 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
             held += has * (0.5 if name in WEAK_FACETS else 1.0)
             strong += has * (name not in WEAK_FACETS)
             tests = sorted(tests, key=lambda i: log10p[i])
-            coupled.append({"facet": name, "value": ", ".join(str(value[i]) for i in tests[:3])
+            coupled.append({"facet": name, "value": ", ".join(value[i] for i in tests[:3])
                             + (f" and {len(tests) - 3} more" if len(tests) > 3 else ""),
                             # accounts of the anchor expected to hold one of the values by chance
                             "count": int(has.sum()),
@@ -395,38 +412,68 @@ def _tied_parts(idx: np.ndarray, values: list[tuple[float, np.ndarray]], min_wei
 
     `values` holds (weight, holder mask over the anchor's accounts) for every uncommon coupled
     value; two accounts are tied when the values they both hold weigh at least `min_weight`.
+    That is: when they hold a common *minimal tie* (a set of values weighing at least
+    `min_weight` with no part that does). Each account lists its minimal ties (a few: it holds a
+    few of the values) and the components are found on the account-tie graph, which grows with
+    the accounts, not with their pairs (the pairwise product took 52 s and 12 GB on an anchor of
+    18,000 accounts).
     """
+    import itertools
+
     import scipy.sparse as sp
     from scipy.sparse.csgraph import connected_components
 
     if len(idx) == 0 or not values:
         return []
-    cols = [np.flatnonzero(mask[idx]) for _, mask in values]
-    rows = np.concatenate(cols)
-    vals = np.concatenate([np.full(len(c), w) for (w, _), c in zip(values, cols, strict=True)])
-    col_id = np.concatenate([np.full(len(c), j) for j, c in enumerate(cols)])
-    inc = sp.csr_matrix((np.sqrt(vals), (rows, col_id)), shape=(len(idx), len(values)))
-    shared = (inc @ inc.T).tocoo()
-    keep = shared.data >= min_weight - 1e-9
-    adj = sp.csr_matrix((np.ones(int(keep.sum())), (shared.row[keep], shared.col[keep])), shape=(len(idx),) * 2)
-    _, labels = connected_components(adj, directed=False)
+    weights = np.array([w for w, _ in values], dtype=np.float64)
+    held = np.stack([mask[idx] for _, mask in values], axis=1)          # core accounts x values
+    # A value that weighs enough alone is a tie by itself; any other minimal tie is made of
+    # lighter values only, and has at most this many of them.
+    heavy = np.flatnonzero(weights >= min_weight - 1e-9)
+    light = np.flatnonzero(weights < min_weight - 1e-9)
+    r, j = np.nonzero(held[:, heavy])
+    rows, cols = [r], [j]
+    ties = len(heavy)
+    if len(light) >= 2:
+        largest = math.ceil(min_weight / weights[light].min() - 1e-9)
+        lw = weights[light]
+        sub = held[:, light]
+        combos: dict[tuple[int, ...], int] = {}
+        extra_rows, extra_cols = [], []
+        for acc in np.flatnonzero(sub.sum(axis=1) >= 2).tolist():
+            mine = np.flatnonzero(sub[acc]).tolist()
+            found: list[set[int]] = []
+            for size in range(2, min(largest, len(mine)) + 1):
+                for combo in itertools.combinations(mine, size):
+                    if lw[list(combo)].sum() >= min_weight - 1e-9 and not any(f <= set(combo) for f in found):
+                        found.append(set(combo))
+                        extra_rows.append(acc)
+                        extra_cols.append(ties + combos.setdefault(combo, len(combos)))
+        rows.append(np.asarray(extra_rows, dtype=np.int64))
+        cols.append(np.asarray(extra_cols, dtype=np.int64))
+        ties += len(combos)
+    rows_a, cols_a = np.concatenate(rows), np.concatenate(cols)
+    n = len(idx)
+    # accounts are nodes 0..n-1, ties n..: components are numbered from the lowest account
+    graph = sp.csr_matrix((np.ones(len(rows_a)), (rows_a, cols_a + n)), shape=(n + ties,) * 2)
+    _, labels = connected_components(graph, directed=False)
+    labels = labels[:n]
     order = np.argsort(labels, kind="stable")
     bounds = np.flatnonzero(np.diff(labels[order])) + 1
     return [idx[part] for part in np.split(order, bounds)]
 
 
-def _holder_sets(con: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], np.ndarray]:
-    uniq = sorted(set(pairs))
-    if not uniq:
+def _holder_sets(con: duckdb.DuckDBPyConnection, vids: list[int]) -> dict[int, np.ndarray]:
+    """The accounts (sorted) that hold each of `vids`, from the connection's `coded` table."""
+    if not vids:
         return {}
-    con.register("wanted", pa.table({"facet": pa.array([f for f, _ in uniq], pa.string()),
-                                     "value": pa.array([v for _, v in uniq], pa.string())}))
-    t = con.sql("SELECT w.facet, w.value, f.account FROM wanted w JOIN facets f ON f.facet = w.facet "
-                    "AND f.value = w.value ORDER BY w.facet, w.value, f.account").to_arrow_table()
-    out: dict[tuple[str, str], list[int]] = {}
-    for f, v, acc in zip(t["facet"].to_pylist(), t["value"].to_pylist(), t["account"].to_pylist(), strict=True):
-        out.setdefault((f, v), []).append(acc)
-    return {key: np.asarray(v, dtype=np.int64) for key, v in out.items()}
+    con.register("wanted", pa.table({"vid": pa.array(vids, pa.int64())}))
+    t = con.sql("SELECT c.vid, c.account FROM wanted w JOIN coded c ON c.vid = w.vid "
+                "ORDER BY c.vid, c.account").to_arrow_table()
+    v = t["vid"].to_numpy()
+    acc = t["account"].to_numpy().astype(np.int64)
+    bounds = np.flatnonzero(np.diff(v)) + 1
+    return {int(part[0]): a for part, a in zip(np.split(v, bounds), np.split(acc, bounds), strict=True)}
 
 
 @dataclass
