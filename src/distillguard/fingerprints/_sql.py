@@ -8,13 +8,40 @@ Views: ``_fp_x`` (exchanges before `until`, missing optional columns as typed nu
 Portable SQL subset: GROUP BY aggregates, LAG/ROW_NUMBER windows, ``percentile_cont ... WITHIN
 GROUP``, ``hour()``, ``CAST(ts AS DATE)``, ``date_trunc('hour', ts)``, ``ln``; no lambdas, no
 DuckDB-only list functions. Time arithmetic is done on epoch microseconds.
+
+Same input, same bytes: a parallel engine adds floating-point values in whatever order its
+threads finish, so the last bits of a sum of doubles change from run to run. Every mean or
+standard deviation of non-integer values is therefore built from exact sums (`exact_sum`:
+DECIMAL(38,0) of integers, or of values fixed to `FIXED` decimal places) and turned into a
+double once, at the end.
 """
 
 from __future__ import annotations
 
 
+FIXED = 9  # decimal places kept of a non-integer value before it is summed exactly
+
+
 def share(cond: str) -> str:
     return f"avg(CASE WHEN {cond} THEN 1.0 ELSE 0.0 END)"
+
+
+def exact_sum(expr: str, scale: int = 0) -> str:
+    """Order-independent sum: `expr` (times 10^scale, rounded to an integer) summed as DECIMAL(38,0)."""
+    value = expr if scale == 0 else f"round(({expr}) * 1e{scale})"
+    return f"sum(CAST({value} AS DECIMAL(38,0)))"
+
+
+def exact_sum_sq(expr: str, scale: int = 0) -> str:
+    """Like `exact_sum`, of the squares."""
+    value = expr if scale == 0 else f"round(({expr}) * 1e{scale})"
+    return f"sum(CAST({value} AS DECIMAL(38,0)) * CAST({value} AS DECIMAL(38,0)))"
+
+
+def exact_sd(n: str, s1: str, s2: str, scale: int = 0) -> str:
+    """Sample standard deviation from a count and exact sums of values and of squares (NULL below 2)."""
+    return (f"CASE WHEN {n} >= 2 THEN sqrt(CAST({n} * {s2} - {s1} * {s1} AS DOUBLE) / ({n} * ({n} - 1)))"
+            f"{'' if scale == 0 else f' / 1e{scale}'} END")
 
 
 BASIC = f"""
@@ -27,7 +54,7 @@ SELECT account_id,
   CASE WHEN count(n_messages) = 0 THEN NULL ELSE {share('n_messages <= 1')} END AS single_turn_share,
   avg(n_user_turns) AS mean_user_turns,
   CASE WHEN count(status) = 0 THEN NULL ELSE {share('status = 429')} END AS rate_limited_share,
-  avg(temperature) AS temperature_mean,
+  CAST({exact_sum('temperature', FIXED)} AS DOUBLE) / 1e{FIXED} / nullif(count(temperature), 0) AS temperature_mean,
   {share('temperature IS NOT NULL')} AS temperature_given_share,
   {share('n > 1')} AS n_gt1_share,
   {share('logprobs OR top_logprobs > 0')} AS logprobs_share,
@@ -52,19 +79,30 @@ SELECT account_id,
 FROM _fp_x GROUP BY account_id
 """
 
-GAPS = """
-WITH g AS (
+GAPS = f"""
+WITH g0 AS (
   SELECT account_id,
-    (t_us - LAG(t_us) OVER (PARTITION BY account_id ORDER BY t_us, exchange_id)) / 1000000.0 AS gap_s,
+    t_us - LAG(t_us) OVER (PARTITION BY account_id ORDER BY t_us, exchange_id) AS gap_us,
     LAG(status) OVER (PARTITION BY account_id ORDER BY t_us, exchange_id) AS prev_status
   FROM _fp_x
-), m AS (
-  SELECT account_id, count(gap_s) AS n_gaps, avg(gap_s) AS mu, stddev_samp(gap_s) AS sd,
+), g AS (
+  SELECT account_id, gap_us, gap_us / 1000000.0 AS gap_s, prev_status,
+    ln(CASE WHEN gap_us < 1000 THEN 0.001 ELSE gap_us / 1000000.0 END) AS log_gap
+  FROM g0
+), s AS (
+  SELECT account_id, count(gap_us) AS n_gaps,
+    {exact_sum('gap_us')} AS s1, {exact_sum_sq('gap_us')} AS s2,
+    {exact_sum('log_gap', FIXED)} AS l1, {exact_sum_sq('log_gap', FIXED)} AS l2,
     percentile_cont(0.5) WITHIN GROUP (ORDER BY gap_s) AS med,
-    stddev_samp(ln(CASE WHEN gap_s < 0.001 THEN 0.001 ELSE gap_s END)) AS log_sd,
     avg(CASE WHEN gap_s IS NULL THEN NULL WHEN gap_s < 1 THEN 1.0 ELSE 0.0 END) AS sub_second_gap_share,
     percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE WHEN prev_status = 429 THEN gap_s END) AS med_after_429
   FROM g GROUP BY account_id
+), m AS (
+  SELECT account_id, n_gaps, med, sub_second_gap_share, med_after_429,
+    CAST(s1 AS DOUBLE) / 1e6 / nullif(n_gaps, 0) AS mu,
+    {exact_sd('n_gaps', 's1', 's2', 6)} AS sd,
+    {exact_sd('n_gaps', 'l1', 'l2', FIXED)} AS log_sd
+  FROM s
 ), near AS (
   SELECT g.account_id,
     avg(CASE WHEN abs(g.gap_s - m.med) <= 0.25 * m.med THEN 1.0 ELSE 0.0 END) AS gap_near_median_share
@@ -87,20 +125,24 @@ SELECT m.account_id,
 FROM m LEFT JOIN near ON near.account_id = m.account_id LEFT JOIN pauses p ON p.account_id = m.account_id
 """
 
-DAILY = """
+DAILY = f"""
 WITH d AS (
   SELECT account_id, CAST(ts AS DATE) AS day, count(*) AS c, count(DISTINCT hour(ts)) AS hrs
   FROM _fp_x GROUP BY account_id, CAST(ts AS DATE)
+), s AS (
+  SELECT account_id, max(c) AS max_daily_exchanges, count(*) AS n, {exact_sum('c')} AS s1, {exact_sum_sq('c')} AS s2,
+    avg(hrs) AS mean_hours_per_active_day
+  FROM d GROUP BY account_id
 )
-SELECT account_id, max(c) AS max_daily_exchanges,
-  CASE WHEN count(*) >= 2 AND avg(c) > 0 THEN stddev_samp(c) / avg(c) END AS daily_count_cv,
-  avg(hrs) AS mean_hours_per_active_day
-FROM d GROUP BY account_id
+SELECT account_id, max_daily_exchanges,
+  CASE WHEN n >= 2 AND s1 > 0 THEN {exact_sd('n', 's1', 's2')} / (CAST(s1 AS DOUBLE) / n) END AS daily_count_cv,
+  mean_hours_per_active_day
+FROM s
 """
 
 HOURS = "SELECT account_id, hour(ts) AS h, count(*) AS c FROM _fp_x GROUP BY account_id, hour(ts)"
 
-TEMPLATES = """
+TEMPLATES = f"""
 WITH acct_tpl AS (
   SELECT account_id, template_id, count(*) AS c, count(DISTINCT slot_hash) AS slots
   FROM _fp_et GROUP BY account_id, template_id
@@ -112,7 +154,7 @@ WITH acct_tpl AS (
   SELECT account_id, sum(c) AS n, count(*) AS k, sum(slots) AS pairs,
     sum(CASE WHEN kind IN ('template', 'repeat') AND accounts >= 3 AND fixed_chars >= 60 THEN c ELSE 0 END) AS shared,
     sum(CASE WHEN kind IN ('template', 'repeat') THEN c ELSE 0 END) AS wrapped,
-    sum(c * ln(c)) AS clnc
+    CAST({exact_sum('c * ln(c)', FIXED)} AS DOUBLE) / 1e{FIXED} AS clnc
   FROM j GROUP BY account_id
 )
 SELECT tot.account_id, tot.k AS templates_used, j.template_id AS top_template_id,
@@ -120,13 +162,15 @@ SELECT tot.account_id, tot.k AS templates_used, j.template_id AS top_template_id
   j.accounts AS top_template_accounts, j.slot_diversity AS top_template_slot_diversity,
   CAST(tot.shared AS DOUBLE) / tot.n AS shared_template_share,
   CAST(tot.wrapped AS DOUBLE) / tot.n AS wrapper_share,
-  CASE WHEN tot.n >= 2 THEN (ln(tot.n) - tot.clnc / tot.n) / ln(tot.n) END AS template_entropy,
+  -- rounded to FIXED places: one template gives 0, not the rounding left in clnc
+  CASE WHEN tot.n >= 2 THEN round((ln(tot.n) - tot.clnc / tot.n) / ln(tot.n), {FIXED}) END AS template_entropy,
   CAST(tot.pairs AS DOUBLE) / tot.n AS content_diversity
 FROM tot JOIN j ON j.account_id = tot.account_id AND j.rk = 1
 """
 
-CLASSIFIED = """
-SELECT x.account_id, avg(CAST(c.harvest AS DOUBLE)) AS harvest_mean,
+CLASSIFIED = f"""
+SELECT x.account_id,
+  CAST({exact_sum('CAST(c.harvest AS DOUBLE)', FIXED)} AS DOUBLE) / 1e{FIXED} / nullif(count(c.harvest), 0) AS harvest_mean,
   avg(CASE WHEN c.harvest IS NULL THEN NULL WHEN CAST(c.harvest AS DOUBLE) >= 0.5 THEN 1.0 ELSE 0.0 END) AS harvest_share
 FROM _fp_x x JOIN _fp_cls c ON c.exchange_id = x.exchange_id GROUP BY x.account_id
 """

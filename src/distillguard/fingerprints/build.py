@@ -195,7 +195,7 @@ def _category_features(c: pa.Table) -> pa.Table:
         d = per[a]
         tot = sum(d.values())
         best = min(d, key=lambda k: (-d[k], k))
-        p = np.array([v / tot for v in d.values()])
+        p = np.array([d[k] / tot for k in sorted(d)])   # one order, one sum: same bytes every run
         accts.append(a)
         top.append(best)
         top_share.append(d[best] / tot)
