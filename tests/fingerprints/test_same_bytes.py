@@ -29,8 +29,7 @@ def _exchanges(n_rows: int, n_accounts: int, seed: int) -> pa.Table:
 QUERIES = {
     "gaps": _sql.GAPS,
     "daily": _sql.DAILY,
-    "temperature": f"SELECT account_id, CAST({_sql.exact_sum('temperature', _sql.FIXED)} AS DOUBLE) / 1e{_sql.FIXED} "
-                   "/ nullif(count(temperature), 0) AS m FROM _fp_x GROUP BY account_id",
+    "temperature": f"SELECT account_id, {_sql.exact_mean('temperature')} AS m FROM _fp_x GROUP BY account_id",
 }
 
 

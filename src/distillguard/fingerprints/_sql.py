@@ -26,16 +26,29 @@ def share(cond: str) -> str:
     return f"avg(CASE WHEN {cond} THEN 1.0 ELSE 0.0 END)"
 
 
+def _fixed(expr: str, scale: int) -> str:
+    """`expr` times 10^scale, rounded to an integer, as DECIMAL(38,0)."""
+    return f"CAST({expr if scale == 0 else f'round(({expr}) * 1e{scale})'} AS DECIMAL(38,0))"
+
+
 def exact_sum(expr: str, scale: int = 0) -> str:
     """Order-independent sum: `expr` (times 10^scale, rounded to an integer) summed as DECIMAL(38,0)."""
-    value = expr if scale == 0 else f"round(({expr}) * 1e{scale})"
-    return f"sum(CAST({value} AS DECIMAL(38,0)))"
+    return f"sum({_fixed(expr, scale)})"
 
 
 def exact_sum_sq(expr: str, scale: int = 0) -> str:
     """Like `exact_sum`, of the squares."""
-    value = expr if scale == 0 else f"round(({expr}) * 1e{scale})"
-    return f"sum(CAST({value} AS DECIMAL(38,0)) * CAST({value} AS DECIMAL(38,0)))"
+    return f"sum({_fixed(expr, scale)} * {_fixed(expr, scale)})"
+
+
+def exact_fsum(expr: str) -> str:
+    """Order-independent sum of a non-integer `expr`, as a double (kept to FIXED places)."""
+    return f"CAST({exact_sum(expr, FIXED)} AS DOUBLE) / 1e{FIXED}"
+
+
+def exact_mean(expr: str) -> str:
+    """Order-independent mean of the non-null values of `expr` (kept to FIXED places; NULL when none)."""
+    return f"{exact_fsum(expr)} / nullif(count({expr}), 0)"
 
 
 def exact_sd(n: str, s1: str, s2: str, scale: int = 0) -> str:
@@ -54,7 +67,7 @@ SELECT account_id,
   CASE WHEN count(n_messages) = 0 THEN NULL ELSE {share('n_messages <= 1')} END AS single_turn_share,
   avg(n_user_turns) AS mean_user_turns,
   CASE WHEN count(status) = 0 THEN NULL ELSE {share('status = 429')} END AS rate_limited_share,
-  CAST({exact_sum('temperature', FIXED)} AS DOUBLE) / 1e{FIXED} / nullif(count(temperature), 0) AS temperature_mean,
+  {exact_mean('temperature')} AS temperature_mean,
   {share('temperature IS NOT NULL')} AS temperature_given_share,
   {share('n > 1')} AS n_gt1_share,
   {share('logprobs OR top_logprobs > 0')} AS logprobs_share,
@@ -154,7 +167,7 @@ WITH acct_tpl AS (
   SELECT account_id, sum(c) AS n, count(*) AS k, sum(slots) AS pairs,
     sum(CASE WHEN kind IN ('template', 'repeat') AND accounts >= 3 AND fixed_chars >= 60 THEN c ELSE 0 END) AS shared,
     sum(CASE WHEN kind IN ('template', 'repeat') THEN c ELSE 0 END) AS wrapped,
-    CAST({exact_sum('c * ln(c)', FIXED)} AS DOUBLE) / 1e{FIXED} AS clnc
+    {exact_fsum('c * ln(c)')} AS clnc
   FROM j GROUP BY account_id
 )
 SELECT tot.account_id, tot.k AS templates_used, j.template_id AS top_template_id,
@@ -170,7 +183,7 @@ FROM tot JOIN j ON j.account_id = tot.account_id AND j.rk = 1
 
 CLASSIFIED = f"""
 SELECT x.account_id,
-  CAST({exact_sum('CAST(c.harvest AS DOUBLE)', FIXED)} AS DOUBLE) / 1e{FIXED} / nullif(count(c.harvest), 0) AS harvest_mean,
+  {exact_mean('CAST(c.harvest AS DOUBLE)')} AS harvest_mean,
   avg(CASE WHEN c.harvest IS NULL THEN NULL WHEN CAST(c.harvest AS DOUBLE) >= 0.5 THEN 1.0 ELSE 0.0 END) AS harvest_share
 FROM _fp_x x JOIN _fp_cls c ON c.exchange_id = x.exchange_id GROUP BY x.account_id
 """

@@ -325,10 +325,7 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
         con.close()
         return []
     # the facet and value of each test that passed (strings only for these)
-    v_facet = vals["facet"].take(pa.array(vid[hit])).to_pylist()
-    v_value = vals["value"].take(pa.array(vid[hit])).to_pylist()
-    facet = dict(zip(hit.tolist(), v_facet, strict=True))
-    value = dict(zip(hit.tolist(), v_value, strict=True))
+    facet, value = _names(vals, hit.tolist(), vid[hit])
     # Per anchor and facet, every value that passed (an operator may use several cards or prefixes).
     by_anchor: dict[int, dict[str, list[int]]] = {}
     for i in hit.tolist():
@@ -336,8 +333,7 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
     anchor_vid = anchor_rows["vid"].to_numpy()
     # members and operator values of the anchors that passed
     passed = sorted(by_anchor)
-    a_facet = dict(zip(passed, vals["facet"].take(pa.array(anchor_vid[passed])).to_pylist(), strict=True))
-    a_value = dict(zip(passed, vals["value"].take(pa.array(anchor_vid[passed])).to_pylist(), strict=True))
+    a_facet, a_value = _names(vals, passed, anchor_vid[passed])
     con.register("passed", pa.table({"anchor": pa.array(passed, pa.int64()),
                                      "vid": pa.array(anchor_vid[passed], pa.int64())}))
     mem = con.sql("SELECT p.anchor, c.account FROM passed p JOIN coded c ON c.vid = p.vid "
@@ -435,8 +431,8 @@ def _tied_parts(idx: np.ndarray, values: list[tuple[float, np.ndarray]], min_wei
     rows, cols = [r], [j]
     ties = len(heavy)
     if len(light) >= 2:
-        largest = math.ceil(min_weight / weights[light].min() - 1e-9)
         lw = weights[light]
+        largest = math.ceil(min_weight / lw.min() - 1e-9)
         sub = held[:, light]
         combos: dict[tuple[int, ...], int] = {}
         extra_rows, extra_cols = [], []
@@ -461,6 +457,13 @@ def _tied_parts(idx: np.ndarray, values: list[tuple[float, np.ndarray]], min_wei
     order = np.argsort(labels, kind="stable")
     bounds = np.flatnonzero(np.diff(labels[order])) + 1
     return [idx[part] for part in np.split(order, bounds)]
+
+
+def _names(vals: pa.Table, keys: list[int], vids: np.ndarray) -> tuple[dict[int, str], dict[int, str]]:
+    """(key -> facet, key -> value) of the value codes `vids` (one per key), from the `vals` table."""
+    at = pa.array(vids, pa.int64())
+    return (dict(zip(keys, vals["facet"].take(at).to_pylist(), strict=True)),
+            dict(zip(keys, vals["value"].take(at).to_pylist(), strict=True)))
 
 
 def _holder_sets(con: duckdb.DuckDBPyConnection, vids: list[int]) -> dict[int, np.ndarray]:
