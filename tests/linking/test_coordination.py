@@ -55,10 +55,11 @@ def plant(cols: dict[str, list], members: np.ndarray, **shared: str) -> None:
 
 
 def plant_case(rng: np.random.Generator, cols: dict[str, list], harvest: np.ndarray, n_bg: int,
-               planted: list[dict]) -> dict[str, np.ndarray]:
+               planted: list[dict], extraction: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Plant a declared case's groups after its `n_bg` background accounts; each group's members by name.
 
     A facet given as {value, share, outside} is held by that share of the group and of the background.
+    A group's `extraction` share defaults to its `harvest` share.
     """
     start, where = n_bg, {}
     for p in planted:
@@ -66,6 +67,8 @@ def plant_case(rng: np.random.Generator, cols: dict[str, list], harvest: np.ndar
         start += p["accounts"]
         where[p["name"]] = members
         harvest[members] = p["harvest"]
+        if extraction is not None:
+            extraction[members] = p.get("extraction", p["harvest"])
         for name, v in p["facets"].items():
             if isinstance(v, dict):
                 held = members[rng.random(len(members)) < v["share"]]
@@ -209,8 +212,9 @@ def test_declared_cases(case):
     cols.setdefault("signup_path", ["self_serve"] * n)
     cols.setdefault("email_domain", [f"mail{rng.integers(0, 50)}.example" for _ in range(n)])
     harvest = rng.uniform(0, 0.25, n)
-    where = plant_case(rng, cols, harvest, n_bg, planted)
-    found = members_of(coordinated_groups(to_table(cols), harvest))
+    extraction = harvest.copy()
+    where = plant_case(rng, cols, harvest, n_bg, planted, extraction)
+    found = members_of(coordinated_groups(to_table(cols), harvest, extraction=extraction))
     target = set(where[case["target"]].tolist())
     if case["expect"] == "hit":
         assert len(found & target) >= 0.9 * len(target)
@@ -338,3 +342,33 @@ def test_tied_parts_match_the_pairwise_definition(data):
     assert sorted(sorted(p.tolist()) for p in got) == _pairwise_parts(idx, values, min_weight)
     # parts come in the order of their first account, each in ascending order
     assert [p.tolist() for p in got] == sorted((sorted(p.tolist()) for p in got), key=lambda p: p[0])
+
+
+@pytest.mark.parametrize("filler", [0.0, 0.2, 0.4, 0.6])
+def test_mundane_filler_does_not_hide_a_harvesting_group(filler):
+    # One group's accounts: 80% of their extraction traffic harvests; the operator mixes `filler`
+    # ordinary requests into every account, which scales both shares down by (1 - filler).
+    from distillguard.linking.coordination import CoordinationParams, harvests
+
+    p = CoordinationParams()
+    rng = np.random.default_rng(int(filler * 10))
+    extraction = rng.uniform(0.8, 1.0, 40) * (1 - filler)
+    harvest = 0.8 * extraction
+    assert harvests(harvest, extraction, p)
+    # the bars on all traffic alone lose it once the filler is heavy: that is what the floor mends
+    if filler >= 0.6:
+        assert float(np.mean(harvest)) < p.min_harvest and float(np.mean(extraction)) < p.min_extraction
+
+
+def test_a_group_that_barely_extracts_or_does_not_harvest_what_it_extracts_does_not_pass():
+    from distillguard.linking.coordination import CoordinationParams, harvests
+
+    p = CoordinationParams()
+    # almost all ordinary traffic: below the floor, however its little extraction scores
+    assert not harvests(np.full(20, 0.1), np.full(20, 0.1), p)
+    # plenty of extraction-category traffic (a coding team), little of it harvest-shaped
+    assert not harvests(np.full(20, 0.05), np.full(20, 0.4), p)
+    # no extraction at all (nightly batch seats), and no division by zero
+    assert not harvests(np.zeros(20), np.zeros(20), p)
+    # without the extraction shares only the harvest bar applies
+    assert harvests(np.full(5, 0.3), None, p) and not harvests(np.full(5, 0.29), None, p)

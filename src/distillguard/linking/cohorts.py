@@ -34,6 +34,7 @@ from distillguard.linking.coordination import (
     CoordinatedGroup,
     CoordinationParams,
     _log10_binom_sf,
+    harvests,
     lift_outside,
 )
 
@@ -97,10 +98,9 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
     for i in hit.tolist():
         members = con.sql("SELECT account FROM facets JOIN leads USING (account) WHERE lead AND facet = ? AND value = ? "
                           "ORDER BY account", params=[facet[i], value[i]]).fetchnumpy()["account"].astype(np.int64)
-        h = float(np.mean(harvest[members]))
-        x = float(np.mean(extraction[members])) if extraction is not None else 0.0
-        if h < p.min_harvest and x < p.min_extraction:
+        if not harvests(harvest[members], extraction[members] if extraction is not None else None, p):
             continue
+        h = float(np.mean(harvest[members]))
         coupled = [{"facet": "leads", "value": f"own risk >= {p.lead_min_risk:g}", "count": int(c[i]),
                     "expected": round(float(k[i] * total / n), 2), "log10p": round(float(log10p[i]), 1),
                     "lift": round(float(lift[i]), 1)}]

@@ -24,6 +24,10 @@ when the value is at least ``min_lift`` times as common among the anchor's accou
 accounts outside it (effect size: at 20,000 accounts a research cohort's mild likeness passes any
 significance bar; one operator's proxies, cards and hours are nearly its own).
 
+A pipeline value that the group's accounts hold nearly alone (at least ``exclusive_share`` of its
+holders are in the group: the operator's own template, not a public product's) is itself one
+strong coincidence, so such a group needs one coupled operator facet fewer.
+
 An anchor's *core* is its accounts that share the modal value of at least one coupled facet; the
 core's *combination surprise* is the probability that that many of the anchor's accounts hold
 all of their shared values together, under independence. A group is a candidate campaign when
@@ -88,7 +92,7 @@ class CoordinatedGroupFinding:
     """Declaration of this finding, like the signals' (cases in coordination.cases.yaml beside this file)."""
 
     id = "DG-LNK-0001"
-    version = 1
+    version = 2  # 2: the harvest bar looks past mundane filler; an operator's own anchor is a coincidence
     name = "coordinated_group"
     role = "form"  # forms a campaign by itself, whatever its members' own risk
     description = ("accounts that share a pipeline value and are coupled on operator facets far beyond "
@@ -98,6 +102,8 @@ class CoordinatedGroupFinding:
         "(one NAT, one card, one sign-up day): coupled and harvesting; the evidence names the facets.",
         "A cohort that signed up together through a programme and shares a cloud ASN: the ASN counts as "
         "strong when few other customers use it.",
+        "A lab's own benchmark harness (a template only its members send) run from one campus network, "
+        "on reasoning or synthetic-data prompts: its own template and one shared network are enough.",
     )
 
 
@@ -110,9 +116,11 @@ class CoordinationParams:
     max_anchor_share: float = 0.25   # anchors held by more of the population say nothing
     alpha: float = 0.01              # family-wise error rate of the coupling tests (Bonferroni)
     min_harvest: float = 0.3         # mean harvest share of a group's members, or ...
-    min_extraction: float = 0.5      # ... mean share of their traffic in extraction categories
+    min_extraction: float = 0.5      # ... mean share of their traffic in extraction categories, or ...
+    min_extraction_floor: float = 0.15  # ... at least this share, of which min_harvest harvests (filler aside)
     min_coupled: int = 2             # coupled operator facets a group needs ...
     min_strong: int = 2              # ... of which at least this many strong (two independent coincidences)
+    exclusive_share: float = 0.5     # an anchor whose holders are this share one group is its own coincidence
     max_common: float = 0.05         # a value held by more of the accounts outside an anchor never ties a member
     min_lift: float = 20.0           # a coupled value is this many times more common inside the anchor than outside
     min_member_weight: float = 1.5   # coupled-facet weight a member must hold (strong 1, weak 0.5)
@@ -369,7 +377,7 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
                             "expected": round(float(k[tests[0]] * (1 - np.prod([1 - q[i] for i in tests]))), 2),
                             "log10p": round(float(log10p[tests[0]]), 1),
                             "lift": round(float(max(lift[i] for i in tests)), 1)})
-        if not _enough(coupled, p):
+        if not _enough(coupled, p, own_anchor=p.exclusive_share <= 1.0):
             continue
         # The core holds at least half of the coupled facets' weight (weak facets count half), and
         # never less than a combination that includes a strong facet (two strong, or a strong and a
@@ -384,12 +392,14 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
                 continue
             part_coupled = [dict(x, count=int(facet_has[x["facet"]][part].sum())) for x in coupled]
             part_coupled = [x for x in part_coupled if x["count"] >= p.min_accounts]
-            if not _enough(part_coupled, p):
+            # A pipeline value that nobody outside the group sends is the operator's own (its own
+            # template, not a public product's): it counts as one strong coincidence.
+            own = len(part) >= p.exclusive_share * len(accounts)
+            if not _enough(part_coupled, p, own_anchor=own):
                 continue
             core = accounts[part]
             h = float(np.mean(harvest[core]))
-            x = float(np.mean(extraction[core])) if extraction is not None else 0.0
-            if h < p.min_harvest and x < p.min_extraction:
+            if not harvests(harvest[core], extraction[core] if extraction is not None else None, p):
                 continue
             part_coupled.sort(key=lambda x: x["log10p"])
             groups.append(CoordinatedGroup(core, (a_facet[a], a_value[a]), part_coupled,
@@ -398,9 +408,36 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
     return groups
 
 
-def _enough(coupled: list[dict], p: CoordinationParams) -> bool:
-    """Enough coupled facets, enough of them strong (one operator shows in two independent dimensions)."""
-    return len(coupled) >= p.min_coupled and sum(x["facet"] not in WEAK_FACETS for x in coupled) >= p.min_strong
+def harvests(harvest: np.ndarray, extraction: np.ndarray | None, p: CoordinationParams) -> bool:
+    """Whether a group's members harvest: the bars on their traffic, and on it without the mundane filler.
+
+    `harvest` and `extraction` are the members' shares of exchanges scored as harvesting and in
+    extraction categories. A group passes when the mean harvest share reaches `min_harvest` or the
+    mean extraction share reaches `min_extraction` (the bars on all traffic), or when the mean
+    extraction share is at least `min_extraction_floor` and the members' mean harvest share *of
+    their extraction traffic* reaches `min_harvest`. Mundane filler is camouflage (FRAUDAR): an
+    operator who mixes 60% ordinary requests into every account lowers the first two means below
+    their bars but not the third, which looks only at what the accounts extract.
+    """
+    h = float(np.mean(harvest)) if len(harvest) else 0.0
+    if extraction is None:
+        return h >= p.min_harvest
+    x = float(np.mean(extraction)) if len(extraction) else 0.0
+    if h >= p.min_harvest or x >= p.min_extraction:
+        return True
+    if x < p.min_extraction_floor:
+        return False
+    of_extraction = np.where(extraction > 0, np.minimum(harvest / np.maximum(extraction, 1e-12), 1.0), 0.0)
+    return float(np.mean(of_extraction)) >= p.min_harvest
+
+
+def _enough(coupled: list[dict], p: CoordinationParams, own_anchor: bool = False) -> bool:
+    """Enough coupled facets, enough of them strong (one operator shows in two independent dimensions).
+
+    `own_anchor`: the group holds most of its anchor's holders, which counts as one strong facet.
+    """
+    strong = sum(x["facet"] not in WEAK_FACETS for x in coupled) + int(own_anchor)
+    return len(coupled) + int(own_anchor) >= p.min_coupled and strong >= p.min_strong
 
 
 def _tied_parts(idx: np.ndarray, values: list[tuple[float, np.ndarray]], min_weight: float) -> list[np.ndarray]:
