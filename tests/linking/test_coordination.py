@@ -254,6 +254,27 @@ def test_a_member_reason_names_what_ties_it_and_how_rare_that_is():
     assert "one prompt template" in d.reasons[0]
 
 
+def test_an_own_anchor_is_named_with_how_many_accounts_send_it():
+    # 20 seats send a template 2 other accounts send too, and signed up on one day: the group's
+    # evidence says how many accounts send the template in all, so an analyst sees it is theirs.
+    from distillguard.linking.coordination import explain, explain_short
+
+    rng = np.random.default_rng(12)
+    n = 3000
+    cols = population(rng, n)
+    cols["email_domain"] = [f"mail{rng.integers(0, 50)}.example" for _ in range(n)]
+    harvest = rng.uniform(0, 0.25, n)
+    seats = np.arange(20)
+    plant(cols, np.concatenate([seats, [100, 200]]), template="own-wrapper")
+    plant(cols, seats, signup_day="2025-12-26", email_domain="quanta.example")
+    harvest[seats] = 0.5
+    groups = [g for g in coordinated_groups(to_table(cols), harvest) if g.anchor == ("template", "own-wrapper")]
+    assert len(groups) == 1 and set(groups[0].members.tolist()) == set(seats.tolist())
+    assert groups[0].anchor_holders == 22
+    assert "own-wrapper, sent by 22 accounts in all" in explain(groups, np.arange(n))
+    assert "one prompt template (20 of the 22 accounts that send it)" in explain_short(groups)
+
+
 @pytest.mark.parametrize("case", _cases("cohorts", "LeadCohortFinding"), ids=lambda c: c["name"])
 def test_declared_lead_cohort_cases(case):
     from distillguard.linking.cohorts import lead_cohorts

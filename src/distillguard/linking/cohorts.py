@@ -104,6 +104,7 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
         coupled = [{"facet": "leads", "value": f"own risk >= {p.lead_min_risk:g}", "count": int(c[i]),
                     "expected": round(float(k[i] * total / n), 2), "log10p": round(float(log10p[i]), 1),
                     "lift": round(float(lift[i]), 1)}]
-        groups.append(CoordinatedGroup(members, (facet[i], value[i]), coupled, float(log10p[i]), h, threshold))
+        groups.append(CoordinatedGroup(members, (facet[i], value[i]), coupled, float(log10p[i]), h, threshold,
+                                       int(k[i])))
     con.close()
     return groups

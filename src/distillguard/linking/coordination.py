@@ -142,6 +142,7 @@ class CoordinatedGroup:
     log10p: float = 0.0                  # sum of the coupled facets' log10 probabilities (negative)
     harvest: float = 0.0
     threshold: float = 0.0               # the run's Bonferroni bar on log10 p (negative)
+    anchor_holders: int = 0              # accounts that hold the anchor value in all (0: not known)
 
     @property
     def risk(self) -> float:
@@ -403,7 +404,8 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
                 continue
             part_coupled.sort(key=lambda x: x["log10p"])
             groups.append(CoordinatedGroup(core, (a_facet[a], a_value[a]), part_coupled,
-                                           float(sum(x["log10p"] for x in part_coupled)), h, threshold))
+                                           float(sum(x["log10p"] for x in part_coupled)), h, threshold,
+                                           len(accounts)))
     con.close()
     return groups
 
@@ -624,8 +626,9 @@ def explain(parts: list[CoordinatedGroup], account_ids: np.ndarray, skeletons: d
                 f"{x['expected']:g} expected by chance, p=1e{x['log10p']:.0f}"
                 + (f", {x['lift']:.0f}x as common as among other accounts)" if "lift" in x else ")")
                 for x in g.coupled[:3]]
+        held = f", sent by {g.anchor_holders} accounts in all" if g.anchor_holders else ""
         out.append(f"{len(g.members)} accounts share one {NOUNS[facet]} "
-                   f"({shown}); coupled beyond chance: " + ", ".join(bits))
+                   f"({shown}{held}); coupled beyond chance: " + ", ".join(bits))
     return "; ".join(out)
 
 
@@ -635,7 +638,8 @@ def explain_short(parts: list[CoordinatedGroup]) -> str:
     bits = [f"{NOUNS[x['facet']]} {x['value'].split(', ')[0]}"
             + (f" ({x['lift']:.0f}x as common as among other accounts)" if "lift" in x else "")
             for x in g.coupled[:2]]
-    return (f"acts as one with them: one {NOUNS[g.anchor[0]]}, "
+    held = f" ({len(g.members)} of the {g.anchor_holders} accounts that send it)" if g.anchor_holders else ""
+    return (f"acts as one with them: one {NOUNS[g.anchor[0]]}{held}, "
             + ", ".join(bits))
 
 

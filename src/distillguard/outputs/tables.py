@@ -3,7 +3,7 @@
 `decisions.parquet` has one row per judged account: its own risk, the campaign it was judged
 with (if any), how that campaign was formed, the final risk and flag, and the reasons.
 `coordination.parquet` has one row per coupled value behind each coordination-formed campaign:
-the anchor the group shares, the operator value, how many members hold it, how many that
+the anchor the group shares and how many accounts send it in all, the operator value, how many members hold it, how many that
 would be by chance, its p-value and how much more common it is inside the group than outside.
 """
 
@@ -33,6 +33,8 @@ COORDINATION = pa.schema([
     pa.field("group_accounts", pa.int64()),
     pa.field("anchor_facet", pa.string(), metadata={"description": "the pipeline value the group shares"}),
     pa.field("anchor_value", pa.string()),
+    pa.field("anchor_holders", pa.int64(), metadata={"description": "accounts that send the anchor value in all "
+                                                     "(the group's own when it holds most of them)"}),
     pa.field("facet", pa.string(), metadata={"description": "an operator facet coupled beyond chance"}),
     pa.field("values", pa.string(), metadata={"description": "its most surprising values (up to 3)"}),
     pa.field("holders", pa.int64(), metadata={"description": "group accounts holding one of them"}),
@@ -71,6 +73,7 @@ def coordination_table(campaigns: list) -> pa.Table:
             for x in g.coupled:
                 for name, v in (("campaign_id", c.campaign_id), ("group", gi), ("group_accounts", len(g.members)),
                                 ("anchor_facet", g.anchor[0]), ("anchor_value", str(g.anchor[1])),
+                                ("anchor_holders", g.anchor_holders or None),
                                 ("facet", x["facet"]), ("values", x["value"]), ("holders", x["count"]),
                                 ("expected", x["expected"]), ("log10_p", x["log10p"]), ("lift", x.get("lift"))):
                     rows[name].append(v)
