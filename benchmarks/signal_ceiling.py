@@ -45,9 +45,9 @@ def capture(store: Path, out: Path) -> dict:
     box: dict = {}
     original = R.coordinated_groups
 
-    def spy(facets, harvest, params, extraction=None):  # type: ignore[no-untyped-def]
-        box.update(facets=facets, harvest=harvest, extraction=extraction)
-        return original(facets, harvest, params, extraction=extraction)
+    def spy(facets, harvest, params, extraction=None, orgs=None):  # type: ignore[no-untyped-def]
+        box.update(facets=facets, harvest=harvest, extraction=extraction, orgs=orgs)
+        return original(facets, harvest, params, extraction=extraction, orgs=orgs)
 
     R.coordinated_groups = spy
     try:

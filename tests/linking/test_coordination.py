@@ -55,11 +55,12 @@ def plant(cols: dict[str, list], members: np.ndarray, **shared: str) -> None:
 
 
 def plant_case(rng: np.random.Generator, cols: dict[str, list], harvest: np.ndarray, n_bg: int,
-               planted: list[dict], extraction: np.ndarray | None = None) -> dict[str, np.ndarray]:
+               planted: list[dict], extraction: np.ndarray | None = None,
+               orgs: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Plant a declared case's groups after its `n_bg` background accounts; each group's members by name.
 
     A facet given as {value, share, outside} is held by that share of the group and of the background.
-    A group's `extraction` share defaults to its `harvest` share.
+    A group's `extraction` share defaults to its `harvest` share; `org` names its declared organisation.
     """
     start, where = n_bg, {}
     for p in planted:
@@ -69,6 +70,8 @@ def plant_case(rng: np.random.Generator, cols: dict[str, list], harvest: np.ndar
         harvest[members] = p["harvest"]
         if extraction is not None:
             extraction[members] = p.get("extraction", p["harvest"])
+        if orgs is not None and "org" in p:
+            orgs[members] = p["org"]
         for name, v in p["facets"].items():
             if isinstance(v, dict):
                 held = members[rng.random(len(members)) < v["share"]]
@@ -213,8 +216,9 @@ def test_declared_cases(case):
     cols.setdefault("email_domain", [f"mail{rng.integers(0, 50)}.example" for _ in range(n)])
     harvest = rng.uniform(0, 0.25, n)
     extraction = harvest.copy()
-    where = plant_case(rng, cols, harvest, n_bg, planted, extraction)
-    found = members_of(coordinated_groups(to_table(cols), harvest, extraction=extraction))
+    orgs = np.array([f"org{i}" for i in range(n)], dtype=object)   # everyone their own organisation
+    where = plant_case(rng, cols, harvest, n_bg, planted, extraction, orgs)
+    found = members_of(coordinated_groups(to_table(cols), harvest, extraction=extraction, orgs=orgs))
     target = set(where[case["target"]].tolist())
     if case["expect"] == "hit":
         assert len(found & target) >= 0.9 * len(target)
@@ -254,9 +258,9 @@ def test_a_member_reason_names_what_ties_it_and_how_rare_that_is():
     assert "one prompt template" in d.reasons[0]
 
 
-def test_an_own_anchor_is_named_with_how_many_accounts_send_it():
-    # 20 seats send a template 2 other accounts send too, and signed up on one day: the group's
-    # evidence says how many accounts send the template in all, so an analyst sees it is theirs.
+def test_a_group_names_how_many_accounts_send_its_anchor():
+    # 20 accounts send a template 2 other accounts send too, on one card and one sign-up day: the
+    # group's evidence says how many accounts send the template in all, so an analyst sees it is theirs.
     from distillguard.linking.coordination import explain, explain_short
 
     rng = np.random.default_rng(12)
@@ -266,13 +270,40 @@ def test_an_own_anchor_is_named_with_how_many_accounts_send_it():
     harvest = rng.uniform(0, 0.25, n)
     seats = np.arange(20)
     plant(cols, np.concatenate([seats, [100, 200]]), template="own-wrapper")
-    plant(cols, seats, signup_day="2025-12-26", email_domain="quanta.example")
+    plant(cols, seats, signup_day="2025-12-26", email_domain="quanta.example", payment="card-q")
     harvest[seats] = 0.5
     groups = [g for g in coordinated_groups(to_table(cols), harvest) if g.anchor == ("template", "own-wrapper")]
     assert len(groups) == 1 and set(groups[0].members.tolist()) == set(seats.tolist())
     assert groups[0].anchor_holders == 22
     assert "own-wrapper, sent by 22 accounts in all" in explain(groups, np.arange(n))
     assert "one prompt template (20 of the 22 accounts that send it)" in explain_short(groups)
+
+
+def test_seats_of_one_declared_organisation_are_no_group_and_other_groups_stay():
+    # Two groups with the same kind of coupling: 25 seats of one organisation (a company's engineers)
+    # and 25 accounts each in its own organisation (an operator's). Only the second is a group.
+    from distillguard.linking.coordination import CoordinationParams, org_seat_share
+
+    rng = np.random.default_rng(13)
+    n = 3000
+    cols = population(rng, n)
+    harvest = rng.uniform(0, 0.25, n)
+    team, op = np.arange(0, 25), np.arange(25, 50)
+    plant(cols, team, template="acme-harness", payment="acme-card", network="203.0.113")
+    plant(cols, op, template="op-wrapper", payment="op-card", network="198.51.100")
+    harvest[:50] = 0.6
+    orgs = np.array([f"org{i}" for i in range(n)], dtype=object)
+    orgs[team[:20]] = "acme"   # 20 of 25 seats of one organisation: most of the group
+    found = members_of(coordinated_groups(to_table(cols), harvest, orgs=orgs))
+    assert not found & set(team.tolist()) and set(op.tolist()) <= found
+    # the rule is the setting: above 1 it is off, and both groups form
+    off = members_of(coordinated_groups(to_table(cols), harvest, CoordinationParams(max_org_seat_share=2.0), orgs=orgs))
+    assert set(team.tolist()) | set(op.tolist()) <= off
+    assert org_seat_share(orgs[team]) == 20 / 25 and org_seat_share(np.array([""] * 9, dtype=object)) == 0
+    # two teams and seats whose logs carry no org id: the seats with one are all shared
+    mixed = np.array(["a"] * 7 + [""] * 4 + ["b"] * 4 + [""], dtype=object)
+    assert org_seat_share(mixed) == 1.0
+    assert org_seat_share(np.array([f"own{i}" for i in range(30)], dtype=object)) == 0.0
 
 
 @pytest.mark.parametrize("case", _cases("cohorts", "LeadCohortFinding"), ids=lambda c: c["name"])

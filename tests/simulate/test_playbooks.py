@@ -18,6 +18,17 @@ from distillguard.simulate.playbooks import AXES, SPLITS, PlaybookKnobs, draw
 from .conftest import make_world, read_exchanges, read_jsonl
 from .test_determinism import _files
 
+NO_CLASSIC = """
+[campaigns.reasoning]
+accounts = 0
+[campaigns.agentic]
+accounts = 0
+[campaigns.high_volume]
+accounts = 0
+[campaigns.stealth]
+accounts = 0
+"""
+
 BASE = """
 [personas.chat_user]
 accounts = 20
@@ -29,15 +40,7 @@ accounts = 8
 accounts = 12
 [personas.release_signup]
 accounts = 8
-[campaigns.reasoning]
-accounts = 0
-[campaigns.agentic]
-accounts = 0
-[campaigns.high_volume]
-accounts = 0
-[campaigns.stealth]
-accounts = 0
-[playbooks]
+{no_classic}[playbooks]
 count = {count}
 split = "{split}"
 accounts = {accounts}
@@ -49,7 +52,7 @@ accounts = {accounts}
 def _world(tmp_path, name, force="", split="any", count=3, accounts=30, seed=0, **kw):
     if "volume" not in force:   # keeps tiny worlds small
         force += '\nvolume = "medium"'
-    cfg = BASE.format(force=force, split=split, count=count, accounts=accounts)
+    cfg = BASE.format(force=force, split=split, count=count, accounts=accounts, no_classic=NO_CLASSIC.lstrip())
     world, summary = make_world(tmp_path, name, config=cfg, scale="tiny", seed=seed, **kw)
     truth = pq.read_table(world / "truth" / "exchanges.parquet").to_pylist()
     return world, summary, truth, read_exchanges(world)
@@ -260,3 +263,46 @@ def test_public_corpus_playbook_world(tmp_path):
     report = ingest.ingest_paths([world / "exchanges"], tmp_path / "store",
                                  accounts=[world / "accounts.jsonl"], events=[world / "events.jsonl"])
     assert report.rows_quarantined == 0
+
+
+def test_engineering_teams_are_one_organisation_each_and_half_run_their_own_harness(tmp_path):
+    # A company's engineers: seats of one organisation (domain, card, org id, onboarded within two
+    # days), coding-agent traffic; half of the teams add their own guidelines to the harness prompt.
+    cfg = """
+[personas.chat_user]
+accounts = 10
+[personas.engineering_team]
+accounts = 200
+""" + NO_CLASSIC
+    world, summary = make_world(tmp_path, "eng", config=cfg, scale="tiny", seed=3)
+    accounts = {a["account_id"]: a for a in read_jsonl(world / "accounts.jsonl")}
+    persona = {x["account_id"]: x["persona"] for x in read_jsonl(world / "labels.jsonl")}
+    seats = [a for a, p in persona.items() if p == "engineering_team"]
+    assert summary["accounts_by_persona"]["engineering_team"] == 200
+    teams = defaultdict(list)
+    for a in seats:
+        teams[accounts[a]["payment_fingerprint"]].append(accounts[a])
+    assert len(teams) >= 5 and all(5 <= len(t) <= 40 for t in list(teams.values())[:-1])
+    for t in teams.values():
+        assert len({a["email_domain"] for a in t}) == 1 and {a["signup_path"] for a in t} <= {"enterprise",
+                                                                                            "startup_program"}
+        created = [_ts(a["created_at"]) for a in t]
+        assert max(created) - min(created) <= 2 * 86_400
+    marker = b"Internal engineering guidelines (team "
+    own, orgs, tools = defaultdict(set), defaultdict(set), 0
+    for r in read_exchanges(world):
+        if persona[r["account_id"]] != "engineering_team":
+            continue
+        team = accounts[r["account_id"]]["payment_fingerprint"]
+        raw = orjson.dumps(r)
+        i = raw.find(marker)
+        own[team].add(raw[i + len(marker): raw.find(b")", i)] if i >= 0 else None)
+        if "org_id" in r:
+            orgs[team].add(r["org_id"])
+        tools += b'"tools"' in raw
+    assert all(len(v) == 1 for v in own.values())           # a team runs one harness prompt
+    theirs = [next(iter(v)) for v in own.values() if None not in v]
+    assert theirs and len(theirs) < len(own)                 # some teams their own, some the public one
+    assert len(set(theirs)) == len(theirs)                   # each its own words
+    assert all(len(v) == 1 for v in orgs.values()) and len({next(iter(v)) for v in orgs.values()}) == len(orgs)
+    assert tools > 0

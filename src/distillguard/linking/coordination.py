@@ -24,9 +24,10 @@ when the value is at least ``min_lift`` times as common among the anchor's accou
 accounts outside it (effect size: at 20,000 accounts a research cohort's mild likeness passes any
 significance bar; one operator's proxies, cards and hours are nearly its own).
 
-A pipeline value that the group's accounts hold nearly alone (at least ``exclusive_share`` of its
-holders are in the group: the operator's own template, not a public product's) is itself one
-strong coincidence, so such a group needs one coupled operator facet fewer.
+A group made of organisations' seats is dropped: when at least ``max_org_seat_share`` of its
+accounts with a declared organisation (the exchanges' ``org_id``) share that organisation with
+another of its accounts. An organisation's seats share its card, office, sign-up days and tools
+because they are one customer, which says nothing about a hidden operator.
 
 An anchor's *core* is its accounts that share the modal value of at least one coupled facet; the
 core's *combination surprise* is the probability that that many of the anchor's accounts hold
@@ -92,18 +93,19 @@ class CoordinatedGroupFinding:
     """Declaration of this finding, like the signals' (cases in coordination.cases.yaml beside this file)."""
 
     id = "DG-LNK-0001"
-    version = 2  # 2: the harvest bar looks past mundane filler; an operator's own anchor is a coincidence
+    version = 2  # 2: the harvest bar looks past mundane filler; one declared organisation is no group
     name = "coordinated_group"
     role = "form"  # forms a campaign by itself, whatever its members' own risk
     description = ("accounts that share a pipeline value and are coupled on operator facets far beyond "
                    "chance, and that harvest")
     false_positives = (
         "A lab or a company running one harvesting-like job from many seats on shared infrastructure "
-        "(one NAT, one card, one sign-up day): coupled and harvesting; the evidence names the facets.",
+        "(one NAT, one card, one sign-up day) without declaring them one organisation: coupled and "
+        "harvesting; the evidence names the facets.",
         "A cohort that signed up together through a programme and shares a cloud ASN: the ASN counts as "
         "strong when few other customers use it.",
-        "A lab's own benchmark harness (a template only its members send) run from one campus network, "
-        "on reasoning or synthetic-data prompts: its own template and one shared network are enough.",
+        "Organisations' seats are never a group (max_org_seat_share): an operator that buys "
+        "one organisation's seats is not found by coordination, only by its accounts' own behaviour.",
     )
 
 
@@ -120,7 +122,7 @@ class CoordinationParams:
     min_extraction_floor: float = 0.15  # ... at least this share, of which min_harvest harvests (filler aside)
     min_coupled: int = 2             # coupled operator facets a group needs ...
     min_strong: int = 2              # ... of which at least this many strong (two independent coincidences)
-    exclusive_share: float = 0.5     # an anchor whose holders are this share one group is its own coincidence
+    max_org_seat_share: float = 0.5  # a group this share of whose declared members are org seats is orgs
     max_common: float = 0.05         # a value held by more of the accounts outside an anchor never ties a member
     min_lift: float = 20.0           # a coupled value is this many times more common inside the anchor than outside
     min_member_weight: float = 1.5   # coupled-facet weight a member must hold (strong 1, weak 0.5)
@@ -288,7 +290,7 @@ def lift_outside(c: np.ndarray, k: np.ndarray, holders: np.ndarray | float, n: i
 
 
 def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: CoordinationParams | None = None,
-                       extraction: np.ndarray | None = None) -> list[CoordinatedGroup]:
+                       extraction: np.ndarray | None = None, orgs: np.ndarray | None = None) -> list[CoordinatedGroup]:
     """Anchors whose accounts are coupled on operator facets beyond chance, and that harvest.
 
     `harvest` is each account's share of exchanges the classifier scores as harvesting and
@@ -378,7 +380,7 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
                             "expected": round(float(k[tests[0]] * (1 - np.prod([1 - q[i] for i in tests]))), 2),
                             "log10p": round(float(log10p[tests[0]]), 1),
                             "lift": round(float(max(lift[i] for i in tests)), 1)})
-        if not _enough(coupled, p, own_anchor=p.exclusive_share <= 1.0):
+        if not _enough(coupled, p):
             continue
         # The core holds at least half of the coupled facets' weight (weak facets count half), and
         # never less than a combination that includes a strong facet (two strong, or a strong and a
@@ -393,12 +395,11 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
                 continue
             part_coupled = [dict(x, count=int(facet_has[x["facet"]][part].sum())) for x in coupled]
             part_coupled = [x for x in part_coupled if x["count"] >= p.min_accounts]
-            # A pipeline value that nobody outside the group sends is the operator's own (its own
-            # template, not a public product's): it counts as one strong coincidence.
-            own = len(part) >= p.exclusive_share * len(accounts)
-            if not _enough(part_coupled, p, own_anchor=own):
+            if not _enough(part_coupled, p):
                 continue
             core = accounts[part]
+            if orgs is not None and org_seat_share(orgs[core]) >= p.max_org_seat_share:
+                continue   # organisations' seats: customers that declared themselves, not a hidden operator
             h = float(np.mean(harvest[core]))
             if not harvests(harvest[core], extraction[core] if extraction is not None else None, p):
                 continue
@@ -408,6 +409,36 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
                                            len(accounts)))
     con.close()
     return groups
+
+
+def org_seat_share(orgs: np.ndarray, min_known: int = 5) -> float:
+    """Share of these accounts with a declared organisation ('' = none) that share it with another of them.
+
+    0 when fewer than `min_known` have one: logs without organisations leave the rule inert.
+    """
+    named = orgs[orgs != ""]
+    if len(named) < min_known:
+        return 0.0
+    _, inv, counts = np.unique(named, return_inverse=True, return_counts=True)
+    return float((counts[inv] >= 2).mean())
+
+
+def declared_orgs(engine, account_ids: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Each account's declared organisation (the exchanges' ``org_id``; '' when none), aligned with `account_ids`."""
+    from distillguard.linking.graph import account_index
+
+    out = np.full(len(account_ids), "", dtype=object)
+    have = engine.sql("SELECT * FROM exchanges LIMIT 0").column_names
+    if "org_id" not in have:
+        return out
+    t = engine.sql("SELECT account_id, min(org_id) AS org FROM exchanges WHERE org_id IS NOT NULL "
+                   "GROUP BY account_id ORDER BY account_id")
+    rows = account_index(t["account_id"], account_ids)
+    orgs = t["org"].to_pylist()
+    for r, o in zip(rows.tolist(), orgs, strict=True):
+        if r >= 0:
+            out[r] = o
+    return out
 
 
 def harvests(harvest: np.ndarray, extraction: np.ndarray | None, p: CoordinationParams) -> bool:
@@ -433,13 +464,9 @@ def harvests(harvest: np.ndarray, extraction: np.ndarray | None, p: Coordination
     return float(np.mean(of_extraction)) >= p.min_harvest
 
 
-def _enough(coupled: list[dict], p: CoordinationParams, own_anchor: bool = False) -> bool:
-    """Enough coupled facets, enough of them strong (one operator shows in two independent dimensions).
-
-    `own_anchor`: the group holds most of its anchor's holders, which counts as one strong facet.
-    """
-    strong = sum(x["facet"] not in WEAK_FACETS for x in coupled) + int(own_anchor)
-    return len(coupled) + int(own_anchor) >= p.min_coupled and strong >= p.min_strong
+def _enough(coupled: list[dict], p: CoordinationParams) -> bool:
+    """Enough coupled facets, enough of them strong (one operator shows in two independent dimensions)."""
+    return len(coupled) >= p.min_coupled and sum(x["facet"] not in WEAK_FACETS for x in coupled) >= p.min_strong
 
 
 def _tied_parts(idx: np.ndarray, values: list[tuple[float, np.ndarray]], min_weight: float) -> list[np.ndarray]:

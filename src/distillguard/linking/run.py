@@ -26,6 +26,7 @@ from distillguard.linking.coordination import (
     account_facets,
     coordinated_groups,
     coordination_campaigns,
+    declared_orgs,
     extraction_shares,
     fingerprint_column,
     join_units,
@@ -106,7 +107,8 @@ def coordinate(engine, fp: pa.Table, active: np.ndarray, tokens: pa.Table,  # ty
     facets = account_facets(tokens, fp, active, keys, cp, wrappers=wrapper_clusters(engine, active, settings.wrappers))
     harvest = fingerprint_column(fp, active, "harvest_share")
     extraction = extraction_shares(fp, active)
-    groups = coordinated_groups(facets, harvest, cp, extraction=extraction)
+    orgs = declared_orgs(engine, active) if cp.max_org_seat_share <= 1.0 else None
+    groups = coordinated_groups(facets, harvest, cp, extraction=extraction, orgs=orgs)
     if own_risk is not None and cp.leads:
         groups += lead_cohorts(facets, own_risk, harvest, cp, extraction=extraction)
     units = merge_groups(groups, len(active), cp.merge_min_jaccard, cp.min_accounts)

@@ -33,6 +33,15 @@ CHAT_PROMPTS = [
     "How does compound interest work? Show an example with 5% per year.",
     "Recommend five science fiction novels for someone who liked Dune.",
 ]
+# `fix` values from here up mark an engineering team's own coding harness (hard_negatives._teams).
+INTERNAL_HARNESS = 1 << 62
+# Appended to the public coding harness's system prompt by an engineering team that runs its own
+# (hard_negatives `engineering_team`): the same words for every seat of the team.
+INTERNAL_GUIDELINES = ("\n\nInternal engineering guidelines (team {team}): follow the repository's style "
+                       "guide, run the full test suite before proposing a change, never paste credentials "
+                       "or customer data into a prompt, and prefer small pull requests that a colleague "
+                       "can review in one sitting.")
+
 FOLLOWUPS = [
     "Thanks! Can you make it shorter?", "Could you give me another option?",
     "Can you explain the second point in more detail?", "What would you change for a tighter budget?",

@@ -19,7 +19,7 @@ PERSONAS = (
     "chat_user", "nat_user", "developer_app", "eval_runner",
     "batch_job", "coding_agent", "researcher", "jailbreaker",
     # hard negatives added with the playbooks (0 accounts in the four scale presets)
-    "paas_app", "enterprise_batch", "release_signup",
+    "paas_app", "enterprise_batch", "release_signup", "engineering_team",
 )
 CAMPAIGNS = ("reasoning", "agentic", "high_volume", "stealth")
 SCALES = ("tiny", "small", "full", "seed")

@@ -185,7 +185,10 @@ class Renderer:
                     (t.response(b), None, bool(think)), ("reasoning_elicitation", None))
         if kind == P.AGENT:
             toolset = "coding"
-            return self._trajectory(sess, turn, nturns, a, b, toolset, fix % 2, "coding", None)
+            out = self._trajectory(sess, turn, nturns, a, b, toolset, fix % 2, "coding", None)
+            if fix >= B.INTERNAL_HARNESS:   # a company's own harness: the public prompt plus its guidelines
+                out = (out[0] + B.INTERNAL_GUIDELINES.format(team=f"{(fix - B.INTERNAL_HARNESS) >> 1:x}"),) + out[1:]
+            return out
         if kind == P.C_REASON:
             return self._reasoning(sess, a, b, c)
         if kind == P.C_AGENT:
