@@ -17,7 +17,8 @@ then re-run the stages after ingest with `--until` = each campaign's first excha
 (as benchmarks/early.py does). Prints per world and per split: recall, benign FPR, FPR per
 persona, ROC-AUC of risk, recall per campaign (worst first), grouping coverage and purity,
 recall 24 h after each start, wall time, and the per-account model's own ranking and calibration
-(ROC-AUC, Brier score, campaign share per score bin); the worst campaign over all held-out worlds
+(ROC-AUC, Brier score, campaign share per score bin), per split the benign personas whose FPR
+passed 0.5% in some world (issue 16's per-persona bar); the worst campaign over all held-out worlds
 (test and evasive) is the last line. `--json OUT` writes every figure.
 """
 
@@ -65,6 +66,8 @@ def build_world(split: str, seed: int, work: Path, corpus: Path | None, base: Pa
     summary = simulate_world(out, scale=scale, seed=seed, corpus=corpus, config=path, fmt="parquet")
     return out, summary, time.perf_counter() - t
 
+
+PERSONA_FPR_BAR = 0.005   # issue 16: every hard-negative persona at most 0.5% flagged
 
 DETECT_ARGS: list[str] = []  # --detect-config FILE: ["--config", FILE] for every detect run
 
@@ -251,7 +254,10 @@ def aggregate(worlds: list[dict]) -> dict:
                       "campaigns_at_zero": sum(1 for c in camps if c["recall"] == 0), "campaigns": len(camps),
                       "recall_24h": _mean(r24), "seconds": round(sum(w["seconds"]["total"] for w in ws), 1),
                       "model_roc_auc": _mean([(w.get("account_model") or {}).get("roc_auc") for w in ws]),
-                      "model_brier": _mean([(w.get("account_model") or {}).get("brier") for w in ws])}
+                      "model_brier": _mean([(w.get("account_model") or {}).get("brier") for w in ws]),
+                      # each benign persona's highest FPR over the split's worlds (the issue's bar: 0.5%)
+                      "persona_fpr_max": {p: max(w["fpr_per_persona"].get(p, 0.0) for w in ws)
+                                          for p in sorted({p for w in ws for p in w["fpr_per_persona"]})}}
     return out
 
 
@@ -325,6 +331,10 @@ def main() -> int:
               f"{_f(a['coverage'], 2):>5} {_f(a['purity'], 2):>6} {_f(a['recall_24h'], 2):>5} "
               f"{_f(a['worst_campaign_recall'], 2):>5} {a['campaigns_at_zero']:>3}/{a['campaigns']:<3} "
               f"{a['seconds']:7.0f} {_f(a['model_roc_auc'], 3):>9} {_f(a['model_brier'], 4):>6}")
+    for split, a in agg.items():
+        over = {p: v for p, v in a["persona_fpr_max"].items() if v > PERSONA_FPR_BAR}
+        print(f"{split}: benign personas above {PERSONA_FPR_BAR:.1%} FPR in some world: "
+              + (", ".join(f"{p} {v:.3f}" for p, v in sorted(over.items(), key=lambda x: -x[1])) or "none"))
     held = [(c, w) for w in worlds if w["split"] in HELD_OUT for c in w["campaigns"]]
     headline = None
     if held:

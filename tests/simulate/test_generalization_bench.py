@@ -67,5 +67,10 @@ def test_tiny_benchmark_end_to_end(tmp_path):
         assert 0 <= m["brier"] <= 1 and 0 < sum(b["accounts"] for b in m["bins"]) <= w["accounts"]
         assert all(0 <= b["campaign_share"] <= 1 for b in m["bins"])
     assert res["headline"]["split"] == "test"
+    # each benign persona's worst FPR over the split, and the line naming those above the bar
+    per = res["splits"]["test"]["persona_fpr_max"]
+    assert per == res["worlds"][0]["fpr_per_persona"] and all(0 <= v <= 1 for v in per.values())
+    assert any(line.startswith("test: benign personas above 0.5% FPR in some world: ")
+               for line in proc.stdout.splitlines())
     assert res["headline"]["recall"] == min(c["recall"] for c in res["worlds"][0]["campaigns"])
 
