@@ -40,6 +40,7 @@ from distillguard.fingerprints.train import (  # noqa: F401  (re-exported: cli/t
 )
 from distillguard.ingest import IngestReport, ingest_paths
 from distillguard.linking.run import coordinate, link_accounts, link_flagged_alone
+from distillguard.outputs.tables import organisations_table
 from distillguard.outputs.write import (  # noqa: F401  (re-exported)
     CAMPAIGN_TEMPLATES_SQL,
     campaign_edges,
@@ -134,6 +135,7 @@ class Run:
     decision: Decision | None = None
     config_keys: np.ndarray | None = None
     alone: np.ndarray | None = None
+    organisations: pa.Table | None = None  # groups coordination set aside as organisations' seats
 
 
 @dataclass(frozen=True)
@@ -212,13 +214,16 @@ def _flagged_alone(r: Run) -> None:
 def _coordination(r: Run) -> None:
     keys = r.config_keys if len(r.alone) >= 2 else None  # type: ignore[arg-type]
     supervised = is_supervised(r.account_scores)  # lead cohorts rest on the model's probability
+    aside: list = []
     r.campaigns = coordinate(r.engine, r.fingerprints, r.active, r.tokens, keys, r.campaigns, r.templates,
-                             r.settings, r.policy.full_tie_strength, r.own_risk if supervised else None)
+                             r.settings, r.policy.full_tie_strength, r.own_risk if supervised else None, aside)
+    r.organisations = organisations_table(aside, r.active)  # type: ignore[arg-type]
 
 
 def _write(r: Run) -> None:
     write_outputs(r.engine, r.out, r.all_accounts, r.active, r.graph, r.campaigns, r.decision, r.config_keys,
-                  r.classified is not None, r.templates, r.fingerprints, r.account_scores, r.own_risk)
+                  r.classified is not None, r.templates, r.fingerprints, r.account_scores, r.own_risk,
+                  r.organisations)
 
 
 INGEST = (
@@ -245,14 +250,14 @@ VERDICTS = (
     Stage("coordination", _coordination, reads=("exchanges", "accounts", "tokens", "fingerprints", "active",
                                                 "config_keys", "alone", "templates", "campaigns", "account_scores",
                                                 "own_risk"),
-          writes=("campaigns",), when=lambda r: r.settings.coordination.enabled),
+          writes=("campaigns", "organisations"), when=lambda r: r.settings.coordination.enabled),
     Stage("verdicts", _decide, reads=("own_risk", "own_reasons", "campaigns"), writes=("decision",), timed=False),
     Stage("write", _write, reads=("exchanges", "events", "exchange_templates", "templates", "classified",
                                   "fingerprints", "account_scores", "active", "own_risk", "graph", "campaigns",
-                                  "decision", "config_keys"),
+                                  "decision", "config_keys", "organisations"),
           writes=("accounts.csv", "campaigns.json", "fingerprints.parquet", "account_scores.parquet",
                   "campaign_edges.parquet", "campaign_templates.parquet", "decisions.parquet",
-                  "coordination.parquet")),
+                  "coordination.parquet", "organisations.parquet")),
 )
 STAGES = INGEST + FEATURES + VERDICTS  # every stage of `detect`, in order
 

@@ -294,8 +294,17 @@ def test_seats_of_one_declared_organisation_are_no_group_and_other_groups_stay()
     harvest[:50] = 0.6
     orgs = np.array([f"org{i}" for i in range(n)], dtype=object)
     orgs[team[:20]] = "acme"   # 20 of 25 seats of one organisation: most of the group
-    found = members_of(coordinated_groups(to_table(cols), harvest, orgs=orgs))
+    aside: list = []
+    found = members_of(coordinated_groups(to_table(cols), harvest, orgs=orgs, set_aside=aside))
     assert not found & set(team.tolist()) and set(op.tolist()) <= found
+    # the team is kept for review: organisations.parquet names the organisation and its accounts
+    from distillguard.outputs.tables import organisations_table
+
+    assert [set(g.members.tolist()) for g in aside] == [set(team.tolist())]
+    ids = np.array([f"a{i:04d}" for i in range(n)], dtype=object)
+    row = organisations_table([(g, orgs[g.members]) for g in aside], ids).to_pylist()[0]
+    assert row["organisation"] == "acme" and row["accounts"] == 25 and row["org_seats"] == 20
+    assert row["account_ids"] == [f"a{i:04d}" for i in team] and row["anchor_value"] == "acme-harness"
     # the rule is the setting: above 1 it is off, and both groups form
     off = members_of(coordinated_groups(to_table(cols), harvest, CoordinationParams(max_org_seat_share=2.0), orgs=orgs))
     assert set(team.tolist()) | set(op.tolist()) <= off

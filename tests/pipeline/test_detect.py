@@ -95,12 +95,19 @@ def test_decisions_table_agrees_with_accounts_csv_and_names_how_each_campaign_fo
     assert {c["campaign_id"] for c in coord} == formed
     for c in coord:  # every row passed its floor (a lead cohort's is its lead share, not the lift: cohorts.py)
         assert c["holders"] >= 5 and c["log10_p"] < 0 and (c["lift"] >= 20 or c["facet"] == "leads")
+    # groups set aside as organisations' seats: a review list, not a verdict
+    from distillguard.outputs.tables import ORGANISATIONS
+
+    orgs = pq.read_table(detected / "organisations.parquet")
+    assert orgs.schema.equals(ORGANISATIONS, check_metadata=False)
+    for o in orgs.to_pylist():
+        assert 2 <= o["org_seats"] <= o["accounts"] == len(o["account_ids"])
 
 
 def test_rerun_gives_identical_outputs(tiny_world, detected, tmp_path):
     proc = run_detect(tiny_world, tmp_path)
     assert proc.returncode == 0, proc.stderr
-    for name in ("accounts.csv", "campaigns.json", "decisions.parquet", "coordination.parquet"):
+    for name in ("accounts.csv", "campaigns.json", "decisions.parquet", "coordination.parquet", "organisations.parquet"):
         assert (tmp_path / name).read_bytes() == (detected / name).read_bytes()
 
 

@@ -290,12 +290,15 @@ def lift_outside(c: np.ndarray, k: np.ndarray, holders: np.ndarray | float, n: i
 
 
 def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: CoordinationParams | None = None,
-                       extraction: np.ndarray | None = None, orgs: np.ndarray | None = None) -> list[CoordinatedGroup]:
+                       extraction: np.ndarray | None = None, orgs: np.ndarray | None = None,
+                       set_aside: list[CoordinatedGroup] | None = None) -> list[CoordinatedGroup]:
     """Anchors whose accounts are coupled on operator facets beyond chance, and that harvest.
 
     `harvest` is each account's share of exchanges the classifier scores as harvesting and
     `extraction` (optional) its share in extraction categories (anything but MUNDANE_CATEGORIES):
-    a group passes when either mean reaches its bar.
+    a group passes when either mean reaches its bar. `orgs`: each account's declared organisation
+    ('' when none); groups made of organisations' seats are not returned but appended to
+    `set_aside` (when given), for review.
     """
     p = params or CoordinationParams()
     n = len(harvest)
@@ -398,15 +401,18 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
             if not _enough(part_coupled, p):
                 continue
             core = accounts[part]
-            if orgs is not None and org_seat_share(orgs[core]) >= p.max_org_seat_share:
-                continue   # organisations' seats: customers that declared themselves, not a hidden operator
             h = float(np.mean(harvest[core]))
             if not harvests(harvest[core], extraction[core] if extraction is not None else None, p):
                 continue
             part_coupled.sort(key=lambda x: x["log10p"])
-            groups.append(CoordinatedGroup(core, (a_facet[a], a_value[a]), part_coupled,
-                                           float(sum(x["log10p"] for x in part_coupled)), h, threshold,
-                                           len(accounts)))
+            group = CoordinatedGroup(core, (a_facet[a], a_value[a]), part_coupled,
+                                     float(sum(x["log10p"] for x in part_coupled)), h, threshold, len(accounts))
+            if orgs is not None and org_seat_share(orgs[core]) >= p.max_org_seat_share:
+                # organisations' seats: customers that declared themselves, not a hidden operator
+                if set_aside is not None:
+                    set_aside.append(group)
+                continue
+            groups.append(group)
     con.close()
     return groups
 

@@ -93,14 +93,17 @@ def link_flagged_alone(fp: pa.Table, active: np.ndarray, graph: AccountGraph, ca
 
 def coordinate(engine, fp: pa.Table, active: np.ndarray, tokens: pa.Table,  # type: ignore[no-untyped-def]
                config_keys: np.ndarray | None, campaigns: list[Campaign], templates: pa.Table,
-               settings, full_tie_strength: float, own_risk: np.ndarray | None = None) -> list[Campaign]:
+               settings, full_tie_strength: float, own_risk: np.ndarray | None = None,
+               set_aside: list | None = None) -> list[Campaign]:
     """`campaigns` with the coordinated groups among `active` found, merged and joined in.
 
     Groups that act as one beyond chance, whatever their members' own risk (no gate).
     `config_keys`: each account's request-configuration key, or None to derive it here;
     `templates`: the mined templates (their skeletons name a shared template in the evidence);
     `settings`: the run's `Settings` (its `coordination` and `wrappers` sections); `own_risk`: the
-    account model's probability per account, for lead cohorts (`cohorts.py`; None: none looked for).
+    account model's probability per account, for lead cohorts (`cohorts.py`; None: none looked for);
+    `set_aside`: receives (group, its accounts' organisations) for each group that was organisations'
+    seats (`outputs.tables.organisations_table`), for review.
     """
     keys = behaviour_profiles(fp, active)[1] if config_keys is None else config_keys
     cp = settings.coordination
@@ -108,7 +111,9 @@ def coordinate(engine, fp: pa.Table, active: np.ndarray, tokens: pa.Table,  # ty
     harvest = fingerprint_column(fp, active, "harvest_share")
     extraction = extraction_shares(fp, active)
     orgs = declared_orgs(engine, active) if cp.max_org_seat_share <= 1.0 else None
-    groups = coordinated_groups(facets, harvest, cp, extraction=extraction, orgs=orgs)
+    groups = coordinated_groups(facets, harvest, cp, extraction=extraction, orgs=orgs, set_aside=set_aside)
+    if set_aside and orgs is not None:   # (group, its accounts' organisations), for the review table
+        set_aside[:] = [(g, orgs[g.members]) for g in set_aside]
     if own_risk is not None and cp.leads:
         groups += lead_cohorts(facets, own_risk, harvest, cp, extraction=extraction)
     units = merge_groups(groups, len(active), cp.merge_min_jaccard, cp.min_accounts)

@@ -5,6 +5,9 @@ with (if any), how that campaign was formed, the final risk and flag, and the re
 `coordination.parquet` has one row per coupled value behind each coordination-formed campaign:
 the anchor the group shares and how many accounts send it in all, the operator value, how many members hold it, how many that
 would be by chance, its p-value and how much more common it is inside the group than outside.
+`organisations.parquet` has one row per group coordination set aside because it is made of
+organisations' seats (DG-LNK-0001, `max_org_seat_share`): coupled and harvesting, but one
+declared customer, so not a campaign and nobody flagged; a review list, not a verdict.
 """
 
 from __future__ import annotations
@@ -42,6 +45,34 @@ COORDINATION = pa.schema([
     pa.field("log10_p", pa.float64()),
     pa.field("lift", pa.float64(), metadata={"description": "times as common inside the anchor as outside it"}),
 ])
+
+
+ORGANISATIONS = pa.schema([
+    pa.field("organisation", pa.string(), metadata={"description": "the org_id most of the group's seats carry"}),
+    pa.field("accounts", pa.int64(), metadata={"description": "accounts in the group"}),
+    pa.field("org_seats", pa.int64(), metadata={"description": "accounts that share an org_id with another of them"}),
+    pa.field("anchor_facet", pa.string(), metadata={"description": "the pipeline value the group shares"}),
+    pa.field("anchor_value", pa.string()),
+    pa.field("anchor_holders", pa.int64(), metadata={"description": "accounts that send the anchor value in all"}),
+    pa.field("coupled", pa.string(), metadata={"description": "operator facets coupled beyond chance"}),
+    pa.field("harvest", pa.float64(), metadata={"description": "the accounts' mean harvest share"}),
+    pa.field("account_ids", pa.list_(pa.string())),
+])
+
+
+def organisations_table(set_aside: list, account_ids: np.ndarray) -> pa.Table:
+    """One row per (group, its accounts' organisations) that coordination set aside, strongest first."""
+    rows: dict[str, list] = {f.name: [] for f in ORGANISATIONS}
+    for g, orgs in sorted(set_aside, key=lambda x: (x[0].log10p, int(x[0].members[0]))):
+        named = orgs[orgs != ""]
+        vals, counts = np.unique(named, return_counts=True) if len(named) else (np.array([""]), np.array([0]))
+        for name, v in (("organisation", str(vals[int(np.argmax(counts))])), ("accounts", len(g.members)),
+                        ("org_seats", int(counts[counts >= 2].sum())), ("anchor_facet", g.anchor[0]),
+                        ("anchor_value", str(g.anchor[1])), ("anchor_holders", g.anchor_holders or None),
+                        ("coupled", ", ".join(x["facet"] for x in g.coupled)), ("harvest", round(g.harvest, 4)),
+                        ("account_ids", sorted(account_ids[g.members].tolist()))):
+            rows[name].append(v)
+    return pa.table({f.name: pa.array(rows[f.name], f.type) for f in ORGANISATIONS}, schema=ORGANISATIONS)
 
 
 def formed_by(campaign: Any) -> str:

@@ -16,11 +16,11 @@ import pyarrow.parquet as pq
 
 from distillguard.linking import campaign_tables, configuration_indicator, top_indicators
 from distillguard.outputs.contract import summary_paragraph, write_accounts_csv, write_campaigns_json
-from distillguard.outputs.tables import coordination_table, decisions_table
+from distillguard.outputs.tables import coordination_table, decisions_table, organisations_table
 
 
 def write_outputs(engine, out, all_accounts, active, graph, campaigns, decision, config_keys,  # type: ignore[no-untyped-def]
-                  have_classes, templates, fp, scores, own_risk) -> None:
+                  have_classes, templates, fp, scores, own_risk, organisations=None) -> None:
     """Write accounts.csv (every account, judged or not), campaigns.json and the Parquet tables into `out`."""
     skeletons = dict(zip(templates["template_id"].to_pylist(), templates["skeleton"].to_pylist(), strict=True)) \
         if templates.num_rows else {}
@@ -85,6 +85,9 @@ def write_outputs(engine, out, all_accounts, active, graph, campaigns, decision,
     pq.write_table(campaign_templates(engine, skeletons), out / "campaign_templates.parquet")
     pq.write_table(decisions_table(active, own_risk, decision, campaigns), out / "decisions.parquet")
     pq.write_table(coordination_table(campaigns), out / "coordination.parquet")
+    # groups set aside as organisations' seats (empty when coordination is off or found none)
+    pq.write_table(organisations if organisations is not None else organisations_table([], active),
+                   out / "organisations.parquet")
 
 
 def campaign_edges(graph, campaigns) -> pa.Table:  # type: ignore[no-untyped-def]
