@@ -407,7 +407,7 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
             part_coupled.sort(key=lambda x: x["log10p"])
             group = CoordinatedGroup(core, (a_facet[a], a_value[a]), part_coupled,
                                      float(sum(x["log10p"] for x in part_coupled)), h, threshold, len(accounts))
-            if orgs is not None and org_seat_share(orgs[core]) >= p.max_org_seat_share:
+            if orgs is not None and org_seat_share(orgs[core], p.min_accounts) >= p.max_org_seat_share:
                 # organisations' seats: customers that declared themselves, not a hidden operator
                 if set_aside is not None:
                     set_aside.append(group)
@@ -420,7 +420,8 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
 def org_seat_share(orgs: np.ndarray, min_known: int = 5) -> float:
     """Share of these accounts with a declared organisation ('' = none) that share it with another of them.
 
-    0 when fewer than `min_known` have one: logs without organisations leave the rule inert.
+    0 when fewer than `min_known` (the run's `min_accounts`) have one: logs without organisations
+    leave the rule inert.
     """
     named = orgs[orgs != ""]
     if len(named) < min_known:
