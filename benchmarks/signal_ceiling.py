@@ -45,9 +45,9 @@ def capture(store: Path, out: Path) -> dict:
     box: dict = {}
     original = R.coordinated_groups
 
-    def spy(facets, harvest, params, extraction=None, orgs=None):  # type: ignore[no-untyped-def]
-        box.update(facets=facets, harvest=harvest, extraction=extraction, orgs=orgs)
-        return original(facets, harvest, params, extraction=extraction, orgs=orgs)
+    def spy(facets, harvest, params, extraction=None, **kw):  # type: ignore[no-untyped-def]
+        box.update(facets=facets, harvest=harvest, extraction=extraction, orgs=kw.get("orgs"))
+        return original(facets, harvest, params, extraction=extraction, **kw)
 
     R.coordinated_groups = spy
     try:
