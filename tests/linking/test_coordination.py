@@ -302,7 +302,7 @@ def test_seats_of_one_declared_organisation_are_no_group_and_other_groups_stay()
 
     assert [set(g.members.tolist()) for g in aside] == [set(team.tolist())]
     ids = np.array([f"a{i:04d}" for i in range(n)], dtype=object)
-    row = organisations_table([(g, orgs[g.members]) for g in aside], ids).to_pylist()[0]
+    row = organisations_table(aside, ids).to_pylist()[0]
     assert row["organisation"] == "acme" and row["accounts"] == 25 and row["org_seats"] == 20
     assert row["account_ids"] == [f"a{i:04d}" for i in team] and row["anchor_value"] == "acme-harness"
     # the rule is the setting: above 1 it is off, and both groups form

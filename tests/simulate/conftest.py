@@ -10,6 +10,18 @@ import pytest
 
 from distillguard.simulate import simulate_world
 
+# Config lines that leave out the four classic campaigns (playbook and hard-negative worlds).
+NO_CLASSIC = """
+[campaigns.reasoning]
+accounts = 0
+[campaigns.agentic]
+accounts = 0
+[campaigns.high_volume]
+accounts = 0
+[campaigns.stealth]
+accounts = 0
+"""
+
 
 def read_exchanges(world: Path) -> list[dict]:
     out = []

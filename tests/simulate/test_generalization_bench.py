@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import NO_CLASSIC
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "generalization.py"
 TINY = """
@@ -18,15 +20,7 @@ accounts = 20
 accounts = 6
 [personas.enterprise_batch]
 accounts = 8
-[campaigns.reasoning]
-accounts = 0
-[campaigns.agentic]
-accounts = 0
-[campaigns.high_volume]
-accounts = 0
-[campaigns.stealth]
-accounts = 0
-[playbooks]
+""" + NO_CLASSIC.lstrip() + """[playbooks]
 count = 2
 accounts = 20
 [playbooks.force]

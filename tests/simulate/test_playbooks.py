@@ -15,19 +15,8 @@ from distillguard.simulate.config import load_config
 from distillguard.simulate.corpus import load_corpus
 from distillguard.simulate.playbooks import AXES, SPLITS, PlaybookKnobs, draw
 
-from .conftest import make_world, read_exchanges, read_jsonl
+from .conftest import NO_CLASSIC, make_world, read_exchanges, read_jsonl
 from .test_determinism import _files
-
-NO_CLASSIC = """
-[campaigns.reasoning]
-accounts = 0
-[campaigns.agentic]
-accounts = 0
-[campaigns.high_volume]
-accounts = 0
-[campaigns.stealth]
-accounts = 0
-"""
 
 BASE = """
 [personas.chat_user]

@@ -18,12 +18,9 @@ import signal_ceiling as S  # noqa: E402
 
 def _tiny_config() -> str:
     """The tiny world config of the generalization benchmark's own test."""
-    import importlib.util
+    from .test_generalization_bench import TINY
 
-    spec = importlib.util.spec_from_file_location("gen_bench_test", Path(__file__).with_name("test_generalization_bench.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.TINY
+    return TINY
 
 
 def _facets(rows: list[tuple[int, str, str]]) -> pa.Table:

@@ -145,6 +145,7 @@ class CoordinatedGroup:
     harvest: float = 0.0
     threshold: float = 0.0               # the run's Bonferroni bar on log10 p (negative)
     anchor_holders: int = 0              # accounts that hold the anchor value in all (0: not known)
+    orgs: np.ndarray | None = None       # members' declared organisations, kept for a group set aside as org seats
 
     @property
     def risk(self) -> float:
@@ -410,6 +411,7 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
             if orgs is not None and org_seat_share(orgs[core], p.min_accounts) >= p.max_org_seat_share:
                 # organisations' seats: customers that declared themselves, not a hidden operator
                 if set_aside is not None:
+                    group.orgs = orgs[core]
                     set_aside.append(group)
                 continue
             groups.append(group)
@@ -435,16 +437,12 @@ def declared_orgs(engine, account_ids: np.ndarray) -> np.ndarray:  # type: ignor
     from distillguard.linking.graph import account_index
 
     out = np.full(len(account_ids), "", dtype=object)
-    have = engine.sql("SELECT * FROM exchanges LIMIT 0").column_names
-    if "org_id" not in have:
+    if "org_id" not in engine.sql("SELECT * FROM exchanges LIMIT 0").column_names:
         return out
     t = engine.sql("SELECT account_id, min(org_id) AS org FROM exchanges WHERE org_id IS NOT NULL "
-                   "GROUP BY account_id ORDER BY account_id")
+                   "GROUP BY account_id")
     rows = account_index(t["account_id"], account_ids)
-    orgs = t["org"].to_pylist()
-    for r, o in zip(rows.tolist(), orgs, strict=True):
-        if r >= 0:
-            out[r] = o
+    out[rows[rows >= 0]] = np.asarray(t["org"].to_pylist(), dtype=object)[rows >= 0]
     return out
 
 

@@ -102,8 +102,8 @@ def coordinate(engine, fp: pa.Table, active: np.ndarray, tokens: pa.Table,  # ty
     `templates`: the mined templates (their skeletons name a shared template in the evidence);
     `settings`: the run's `Settings` (its `coordination` and `wrappers` sections); `own_risk`: the
     account model's probability per account, for lead cohorts (`cohorts.py`; None: none looked for);
-    `set_aside`: receives (group, its accounts' organisations) for each group that was organisations'
-    seats (`outputs.tables.organisations_table`), for review.
+    `set_aside`: receives the groups that were organisations' seats (`outputs.tables.organisations_table`),
+    for review.
     """
     keys = behaviour_profiles(fp, active)[1] if config_keys is None else config_keys
     cp = settings.coordination
@@ -112,8 +112,6 @@ def coordinate(engine, fp: pa.Table, active: np.ndarray, tokens: pa.Table,  # ty
     extraction = extraction_shares(fp, active)
     orgs = declared_orgs(engine, active) if cp.max_org_seat_share <= 1.0 else None
     groups = coordinated_groups(facets, harvest, cp, extraction=extraction, orgs=orgs, set_aside=set_aside)
-    if set_aside and orgs is not None:   # (group, its accounts' organisations), for the review table
-        set_aside[:] = [(g, orgs[g.members]) for g in set_aside]
     if own_risk is not None and cp.leads:
         groups += lead_cohorts(facets, own_risk, harvest, cp, extraction=extraction)
     units = merge_groups(groups, len(active), cp.merge_min_jaccard, cp.min_accounts)

@@ -30,14 +30,18 @@ DECISIONS = pa.schema([
     pa.field("reasons", pa.string()),
 ])
 
+# The pipeline value a coordination group shares, and how many accounts send it in all.
+ANCHOR = (
+    pa.field("anchor_facet", pa.string(), metadata={"description": "the pipeline value the group shares"}),
+    pa.field("anchor_value", pa.string()),
+    pa.field("anchor_holders", pa.int64(), metadata={"description": "accounts that send the anchor value in all"}),
+)
+
 COORDINATION = pa.schema([
     pa.field("campaign_id", pa.string()),
     pa.field("group", pa.int32(), metadata={"description": "coupled group within the campaign (0 = strongest)"}),
     pa.field("group_accounts", pa.int64()),
-    pa.field("anchor_facet", pa.string(), metadata={"description": "the pipeline value the group shares"}),
-    pa.field("anchor_value", pa.string()),
-    pa.field("anchor_holders", pa.int64(), metadata={"description": "accounts that send the anchor value in all "
-                                                     "(the group's own when it holds most of them)"}),
+    *ANCHOR,
     pa.field("facet", pa.string(), metadata={"description": "an operator facet coupled beyond chance"}),
     pa.field("values", pa.string(), metadata={"description": "its most surprising values (up to 3)"}),
     pa.field("holders", pa.int64(), metadata={"description": "group accounts holding one of them"}),
@@ -51,9 +55,7 @@ ORGANISATIONS = pa.schema([
     pa.field("organisation", pa.string(), metadata={"description": "the org_id most of the group's seats carry"}),
     pa.field("accounts", pa.int64(), metadata={"description": "accounts in the group"}),
     pa.field("org_seats", pa.int64(), metadata={"description": "accounts that share an org_id with another of them"}),
-    pa.field("anchor_facet", pa.string(), metadata={"description": "the pipeline value the group shares"}),
-    pa.field("anchor_value", pa.string()),
-    pa.field("anchor_holders", pa.int64(), metadata={"description": "accounts that send the anchor value in all"}),
+    *ANCHOR,
     pa.field("coupled", pa.string(), metadata={"description": "operator facets coupled beyond chance"}),
     pa.field("harvest", pa.float64(), metadata={"description": "the accounts' mean harvest share"}),
     pa.field("account_ids", pa.list_(pa.string())),
@@ -61,10 +63,10 @@ ORGANISATIONS = pa.schema([
 
 
 def organisations_table(set_aside: list, account_ids: np.ndarray) -> pa.Table:
-    """One row per (group, its accounts' organisations) that coordination set aside, strongest first."""
+    """One row per group coordination set aside as organisations' seats (its `orgs` kept), strongest first."""
     rows: dict[str, list] = {f.name: [] for f in ORGANISATIONS}
-    for g, orgs in sorted(set_aside, key=lambda x: (x[0].log10p, int(x[0].members[0]))):
-        named = orgs[orgs != ""]
+    for g in sorted(set_aside, key=lambda g: (g.log10p, int(g.members[0]))):
+        named = g.orgs[g.orgs != ""]
         vals, counts = np.unique(named, return_counts=True) if len(named) else (np.array([""]), np.array([0]))
         for name, v in (("organisation", str(vals[int(np.argmax(counts))])), ("accounts", len(g.members)),
                         ("org_seats", int(counts[counts >= 2].sum())), ("anchor_facet", g.anchor[0]),
