@@ -223,7 +223,7 @@ def _coordination(r: Run) -> None:
 def _write(r: Run) -> None:
     write_outputs(r.engine, r.out, r.all_accounts, r.active, r.graph, r.campaigns, r.decision, r.config_keys,
                   r.classified is not None, r.templates, r.fingerprints, r.account_scores, r.own_risk,
-                  r.organisations)
+                  r.organisations, r.settings.campaigns)
 
 
 INGEST = (

@@ -72,6 +72,8 @@ def test_every_account_once_and_campaign_members_consistent(detected):
     by_id = {r["account_id"]: r for r in rows}
     for c in campaigns:
         assert c["summary"] and c["indicators"]
+        assert sum(w["accounts"] for w in c["waves"]) == len(c["accounts"])  # every member in one wave
+        assert [w["wave"] for w in c["waves"]] == list(range(1, len(c["waves"]) + 1))
         for a in c["accounts"]:
             assert by_id[a]["campaign_id"] == c["campaign_id"]
     members = [a for c in campaigns for a in c["accounts"]]

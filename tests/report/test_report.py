@@ -204,3 +204,17 @@ def test_campaigns_json_is_read_generically(report_world: dict[str, Path], tmp_p
     pages = [p.name for p in (tmp_path / "out").glob("campaign-c_.._weird_id-*.html")]
     assert len(pages) == 1
     assert "&lt;i&gt;x&lt;/i&gt;" in (tmp_path / "out" / pages[0]).read_text()
+
+
+def test_campaign_page_shows_its_waves_and_skips_malformed_ones(report_world: dict[str, Path], tmp_path: Path) -> None:
+    res = tmp_path / "res"
+    shutil.copytree(report_world["results"], res)
+    doc = json.loads((res / "campaigns.json").read_text())
+    wave = {"wave": 1, "accounts": 7, "first_use_from": "2026-03-01T10:00:00Z", "first_use_to": "2026-03-01T11:00:00Z",
+            "last_use": "2026-03-02T10:00:00Z", "exchanges": 4321, "stopped": 7, "handed_over": 0}
+    doc[0]["waves"] = [wave, {**wave, "wave": 2, "accounts": 5, "exchanges": 1234, "handed_over": 6},
+                       {**wave, "wave": "three"}]
+    (res / "campaigns.json").write_text(json.dumps(doc))
+    build_report(res, report_world["store"], tmp_path / "out")
+    page = next((tmp_path / "out").glob(f"campaign-{doc[0]['campaign_id']}*.html")).read_text()
+    assert 'id="waves"' in page and "4,321" in page and "1,234" in page and ">three<" not in page

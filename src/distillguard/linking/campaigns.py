@@ -12,6 +12,7 @@ import scipy.sparse as sp
 from distillguard.engine.base import Engine
 from distillguard.linking.evidence import KINDS
 from distillguard.linking.graph import AccountGraph
+from distillguard.linking.waves import MEMBER_SPAN_SQL
 
 
 @dataclass
@@ -64,6 +65,9 @@ class CampaignParams:
     lead_min_risk: float = 0.05
     recruit_min_matches: int = 10
     recruit_min_key_share: float = 0.5
+    # A campaign's timeline (`linking.waves`): a new wave starts after this many hours with no
+    # member's first exchange; pieces under `min_accounts` join the wave before them.
+    wave_gap_hours: float = 12.0
 
 
 def find_campaigns(graph: AccountGraph, own_risk: np.ndarray, params: CampaignParams | None = None,
@@ -245,7 +249,7 @@ def campaign_tables(engine: Engine, graph: AccountGraph, campaigns: list[Campaig
             accts.append(a)
     engine.register("campaign_members", pa.table({"campaign_id": pa.array(ids, pa.string()),
                                                   "account_id": pa.array(accts, pa.string())}))
-    out = {"stats": engine.sql(CAMPAIGN_STATS_SQL), "pivot": engine.sql(PIVOT_SQL)}
+    out = {"stats": engine.sql(CAMPAIGN_STATS_SQL), "pivot": engine.sql(PIVOT_SQL), "spans": engine.sql(MEMBER_SPAN_SQL)}
     if classified:
         out["categories"] = engine.sql(CATEGORY_SQL)
     return out

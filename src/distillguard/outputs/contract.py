@@ -65,6 +65,8 @@ def summary_paragraph(c: dict[str, Any], extra: dict[str, Any]) -> str:
     if extra.get("recruited"):
         parts.append(f"{extra['recruited']} of them were not flagged on their own: they joined because they send "
                      f"its request configuration and behave like its members.")
+    if extra.get("waves"):
+        parts.append(extra["waves"])
     pivot = extra.get("pivot")
     if pivot:
         parts.append(pivot)

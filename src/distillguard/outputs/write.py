@@ -15,13 +15,20 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from distillguard.linking import campaign_tables, configuration_indicator, top_indicators
+from distillguard.linking.campaigns import CampaignParams
+from distillguard.linking.waves import campaign_waves, waves_sentence
 from distillguard.outputs.contract import summary_paragraph, write_accounts_csv, write_campaigns_json
 from distillguard.outputs.tables import coordination_table, decisions_table, organisations_table
 
 
 def write_outputs(engine, out, all_accounts, active, graph, campaigns, decision, config_keys,  # type: ignore[no-untyped-def]
-                  have_classes, templates, fp, scores, own_risk, organisations=None) -> None:
-    """Write accounts.csv (every account, judged or not), campaigns.json and the Parquet tables into `out`."""
+                  have_classes, templates, fp, scores, own_risk, organisations=None,
+                  campaign_params: CampaignParams | None = None) -> None:
+    """Write accounts.csv (every account, judged or not), campaigns.json and the Parquet tables into `out`.
+
+    `campaign_params`: the run's `[campaigns]` settings (the waves' gap and minimum size).
+    """
+    cp = campaign_params or CampaignParams()
     skeletons = dict(zip(templates["template_id"].to_pylist(), templates["skeleton"].to_pylist(), strict=True)) \
         if templates.num_rows else {}
     tables = campaign_tables(engine, graph, campaigns, have_classes)
@@ -32,6 +39,7 @@ def write_outputs(engine, out, all_accounts, active, graph, campaigns, decision,
             cats.setdefault(r["campaign_id"], {})[r["category"]] = r["n"]
     pivots = {(r["campaign_id"]): r for r in tables["pivot"].to_pylist()}
     population = pivots.get("__population__")
+    timelines = campaign_waves(tables["spans"], cp.wave_gap_hours, cp.min_accounts)
     docs = []
     for c in campaigns:
         s = stats.get(c.campaign_id, {})
@@ -59,8 +67,9 @@ def write_outputs(engine, out, all_accounts, active, graph, campaigns, decision,
             doc["release_pivot"] = {"model": pv["released_model"], "share_24h": round(pv["share_24h"], 4),
                                     "population_share_24h": round(population["share_24h"], 4),
                                     "first_use": str(pv["first_use"]) if pv["first_use"] else None}
+        doc["waves"] = timelines.get(c.campaign_id, [])
         doc["summary"] = summary_paragraph(doc, {"evidence": c.evidence, "distinct_ips": s.get("distinct_ips"),
-                                                 "pivot": pivot_text, "member_risk": c.member_risk,
+                                                 "pivot": pivot_text, "waves": waves_sentence(doc["waves"]), "member_risk": c.member_risk,
                                                  "coordination": c.coordination, "recruited": len(c.recruited),
                                                  "coordination_text": c.stats.get("coordination")})
         if c.stats.get("coordination"):

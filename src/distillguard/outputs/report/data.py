@@ -85,8 +85,14 @@ def read_campaigns_json(path: Path) -> list[dict[str, Any]]:
                                "population_share_24h": _float(pv.get("population_share_24h")),
                                "first_use": pv.get("first_use") or None}
                               if isinstance(pv, dict) and pv.get("model") else None)
+        c["waves"] = [w for w in c.get("waves") or [] if isinstance(w, dict) and _waves_row(w)]
         out.append(c)
     return out
+
+
+def _waves_row(w: dict[str, Any]) -> bool:
+    """A wave record the report can show (numbers where numbers belong); others are left out."""
+    return all(isinstance(w.get(k), int) for k in ("wave", "accounts", "exchanges", "stopped", "handed_over"))
 
 
 def _parquet(path: Path) -> pa.Table:
