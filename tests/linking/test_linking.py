@@ -126,3 +126,55 @@ def test_projected_activity_keeps_lockstep_partners_as_nearest_neighbours():
     i, j, _ = _dense_neighbours(x, ids)
     in_group = i < groups * size
     assert np.mean(i[in_group] // size == j[in_group] // size) > 0.95
+
+
+def _two_operators_one_pool(monkeypatch, templates: tuple = ("t1", "t2")):
+    """Two operators (12 accounts each: own template, cards of 4) behind one egress pool of 3 addresses,
+    found as one community (as modularity does when the pool's edges outweigh the cards')."""
+    import distillguard.linking.communities as communities
+
+    rows = []
+    for op, tpl in zip(("a", "b"), templates, strict=True):
+        for i in range(12):
+            acct = f"{op}{i}"
+            rows += [(acct, "payment", f"{op}-card{i // 4}"), (acct, "ip_prefix", "203.0.113")]
+            rows += [(acct, "template", tpl)] if tpl else []
+            rows += [(acct, "ip", f"203.0.113.{j}") for j in range(3)]  # every account uses the whole pool
+    for i in range(200):
+        rows += [(f"x{i}", "ip_prefix", "198.51.100"), (f"x{i}", "template", f"solo{i}")]
+    t = tokens(rows)
+    ids = np.array(sorted(set(t["account_id"].to_pylist())), dtype=object)
+    g = build_graph(t, ids)
+    risk = np.where(np.char.startswith(ids.astype(str), "x"), 0.05, 0.9)
+    monkeypatch.setattr(communities, "detect_communities", lambda m, **kw: np.zeros(m.shape[0], dtype=np.int64))
+    return g, ids, risk
+
+
+def test_operators_renting_one_egress_pool_are_two_campaigns_that_name_each_other(monkeypatch):
+    from distillguard.linking.campaigns import CampaignParams, find_campaigns
+
+    g, ids, risk = _two_operators_one_pool(monkeypatch)
+    found = find_campaigns(g, risk, CampaignParams())
+    groups = sorted(sorted({a[0] for a in ids[c.members].tolist()}) for c in found)
+    assert groups == [["a"], ["b"]] and all(len(c.members) == 12 for c in found)
+    assert found[0].stats["shares_network_with"] == [found[1].campaign_id]
+    # with a share no part can reach, the community stays one campaign
+    one = find_campaigns(g, risk, CampaignParams(split_min_share=0.6))
+    assert len(one) == 1 and len(one[0].members) == 24 and "shares_network_with" not in one[0].stats
+
+
+def test_operators_sharing_a_template_and_a_pool_stay_one_campaign(monkeypatch):
+    from distillguard.linking.campaigns import CampaignParams, find_campaigns
+
+    g, ids, risk = _two_operators_one_pool(monkeypatch, templates=("t1", "t1"))   # the template ties the groups
+    found = find_campaigns(g, risk, CampaignParams())
+    assert len(found) == 1 and len(found[0].members) == 24
+
+
+def test_cards_of_a_few_accounts_alone_do_not_split_a_campaign(monkeypatch):
+    from distillguard.linking.campaigns import CampaignParams, find_campaigns
+
+    # no template in common: six cards of four accounts each are not six operators
+    g, ids, risk = _two_operators_one_pool(monkeypatch, templates=(None, None))
+    found = find_campaigns(g, risk, CampaignParams())
+    assert len(found) == 1 and len(found[0].members) == 24

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -45,6 +46,10 @@ def campaign_id(account_ids: list[str]) -> str:
 # accounts share both), so these only support a campaign's description, like a template or
 # an e-mail domain.
 OPERATOR_KINDS = ("ip", "ip_prefix", "payment", "signup_burst", "lockstep")
+# Evidence that one pipeline, not one network, runs accounts: a campaign whose accounts fall into
+# parts tied only by shared addresses between them (a PaaS egress or a proxy pool that several
+# operators rent) is one campaign per part (`operator_parts`).
+PIPELINE_TIE_KINDS = ("payment", "template", "signature", "lockstep")
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,11 @@ class CampaignParams:
     # A campaign's timeline (`linking.waves`): a new wave starts after this many hours with no
     # member's first exchange; pieces under `min_accounts` join the wave before them.
     wave_gap_hours: float = 12.0
+    # A campaign splits into the parts its pipeline ties (PIPELINE_TIE_KINDS) make when at least
+    # two parts hold this share of its accounts each (and min_accounts) ...
+    split_min_share: float = 0.1
+    # ... and those parts together hold at least this share of its accounts.
+    split_min_cover: float = 0.8
 
 
 def find_campaigns(graph: AccountGraph, own_risk: np.ndarray, params: CampaignParams | None = None,
@@ -125,11 +135,61 @@ def find_campaigns(graph: AccountGraph, own_risk: np.ndarray, params: CampaignPa
     out: list[Campaign] = []
     for ci, core_members in enumerate(seeds):
         members = np.union1d(core_members, np.flatnonzero(owner == ci))
+        split = operator_parts(graph, members, p)
+        cores = [np.intersect1d(core_members, part) for part in split]
+        parts = [_describe(graph, part, cx, own_risk) for part, cx in zip(split, cores, strict=True)] \
+            if len(split) > 1 and all(len(cx) for cx in cores) else []
+        if parts and all(c.risk >= p.min_campaign_risk for c in parts):
+            for c in parts:  # one campaign per operator; each names the others it shares addresses with
+                c.stats["shares_network_with"] = sorted(x.campaign_id for x in parts if x is not c)
+            out.extend(parts)
+            continue
         c = _describe(graph, members, core_members, own_risk)
         if c.risk >= p.min_campaign_risk:
             out.append(c)
     out.sort(key=lambda c: (-len(c.members), c.campaign_id))
     return out
+
+
+def operator_parts(graph: AccountGraph, members: np.ndarray, p: CampaignParams) -> list[np.ndarray]:
+    """A campaign's accounts split by what ties them as one pipeline; [members] when they do not split.
+
+    Shared addresses link accounts of several operators that rent one egress or proxy pool. Within
+    the campaign, the accounts are grouped by pipeline evidence only (PIPELINE_TIE_KINDS: cards,
+    templates, behavioural signatures, lock-step timing). A group counts when it holds
+    `split_min_share` of the accounts (and `min_accounts`) and at least half of its accounts share
+    a template, signature or lock-step timing inside it. When at least two groups count and together
+    hold `split_min_cover` of the accounts, each is a campaign; the remaining accounts join the group
+    they share the most evidence with.
+    """
+    from scipy.sparse.csgraph import connected_components
+
+    k = len(members)
+    if k < 2 * p.min_accounts:
+        return [members]
+    ties = sum((graph.by_kind[x][members][:, members] for x in PIPELINE_TIE_KINDS if x in graph.by_kind),
+               sp.csr_matrix((k, k))).tocsr()
+    _, labels = connected_components(ties, directed=False)
+    sizes = np.bincount(labels)
+    # A part must be one pipeline, not one card: most of its accounts share a template, a behavioural
+    # signature or lock-step timing with another account of the part (an operator with a few cards
+    # and nothing else in common is not split card by card).
+    work = sum((graph.by_kind[x][members][:, members] for x in PIPELINE_TIE_KINDS[1:] if x in graph.by_kind),
+               sp.csr_matrix((k, k))).tocsr()
+    work = work.multiply(labels[:, None] == labels[None, :]).tocsr()
+    runs = np.bincount(labels, weights=(np.diff(work.indptr) > 0).astype(float), minlength=len(sizes))
+    big = np.flatnonzero((sizes >= max(p.min_accounts, math.ceil(p.split_min_share * k))) & (runs >= 0.5 * sizes))
+    if len(big) < 2 or sizes[big].sum() < p.split_min_cover * k:
+        return [members]
+    part_of = np.full(k, -1)
+    for pi, lab in enumerate(big.tolist()):
+        part_of[labels == lab] = pi
+    rest = np.flatnonzero(part_of < 0)
+    if len(rest):
+        total = graph.total[members][:, members].tocsr()[rest]
+        weight = np.column_stack([np.asarray(total[:, part_of == pi].sum(axis=1)).ravel() for pi in range(len(big))])
+        part_of[rest] = weight.argmax(axis=1)  # ties go to the larger, earlier part
+    return [members[part_of == pi] for pi in range(len(big))]
 
 
 def _capped_tie(graph: AccountGraph, members: np.ndarray) -> np.ndarray:

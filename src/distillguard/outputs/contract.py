@@ -67,6 +67,10 @@ def summary_paragraph(c: dict[str, Any], extra: dict[str, Any]) -> str:
                      f"its request configuration and behave like its members.")
     if extra.get("waves"):
         parts.append(extra["waves"])
+    if extra.get("shares_network_with"):
+        others = extra["shares_network_with"]
+        parts.append(f"It shares network addresses with campaign{'s' if len(others) > 1 else ''} {', '.join(others)}, "
+                     f"whose accounts use other cards, templates and timing: operators renting one egress or proxy pool.")
     pivot = extra.get("pivot")
     if pivot:
         parts.append(pivot)

@@ -68,8 +68,11 @@ def write_outputs(engine, out, all_accounts, active, graph, campaigns, decision,
                                     "population_share_24h": round(population["share_24h"], 4),
                                     "first_use": str(pv["first_use"]) if pv["first_use"] else None}
         doc["waves"] = timelines.get(c.campaign_id, [])
+        if c.stats.get("shares_network_with"):
+            doc["shares_network_with"] = list(c.stats["shares_network_with"])
         doc["summary"] = summary_paragraph(doc, {"evidence": c.evidence, "distinct_ips": s.get("distinct_ips"),
-                                                 "pivot": pivot_text, "waves": waves_sentence(doc["waves"]), "member_risk": c.member_risk,
+                                                 "pivot": pivot_text, "waves": waves_sentence(doc["waves"]),
+                                                 "shares_network_with": doc.get("shares_network_with"), "member_risk": c.member_risk,
                                                  "coordination": c.coordination, "recruited": len(c.recruited),
                                                  "coordination_text": c.stats.get("coordination")})
         if c.stats.get("coordination"):
