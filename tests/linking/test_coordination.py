@@ -433,3 +433,13 @@ def test_a_group_that_barely_extracts_or_does_not_harvest_what_it_extracts_does_
     assert not harvests(np.zeros(20), np.zeros(20), p)
     # without the extraction shares only the harvest bar applies
     assert harvests(np.full(5, 0.3), None, p) and not harvests(np.full(5, 0.29), None, p)
+
+
+def test_evidence_names_a_probability_below_what_a_double_holds_without_infinity():
+    from distillguard.linking.coordination import CoordinatedGroup, explain
+
+    coupled = [{"facet": "asn", "value": "64500", "count": 1400, "expected": 3.2, "log10p": float("-inf"), "lift": 400.0},
+               {"facet": "payment", "value": "card-x", "count": 1300, "expected": 0.1, "log10p": -250.0, "lift": 900.0}]
+    g = CoordinatedGroup(np.arange(1400), ("template", "tpl-x"), coupled, float("-inf"), 0.6, -7.0, 1500)
+    text = explain([g], np.arange(1400))
+    assert "p<1e-300" in text and "p=1e-250" in text and "inf" not in text

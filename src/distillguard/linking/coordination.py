@@ -655,13 +655,18 @@ def explain(parts: list[CoordinatedGroup], account_ids: np.ndarray, skeletons: d
         shown = skeletons.get(value, value) if facet == "template" else value
         shown = shown if len(shown) <= 60 else shown[:57] + "..."
         bits = [f"{x['count']} {NOUNS[x['facet']]} ({x['value']}; "
-                f"{x['expected']:g} expected by chance, p=1e{x['log10p']:.0f}"
+                f"{x['expected']:g} expected by chance, {_p_text(x['log10p'])}"
                 + (f", {x['lift']:.0f}x as common as among other accounts)" if "lift" in x else ")")
                 for x in g.coupled[:3]]
         held = f", sent by {g.anchor_holders} accounts in all" if g.anchor_holders else ""
         out.append(f"{len(g.members)} accounts share one {NOUNS[facet]} "
                    f"({shown}{held}); coupled beyond chance: " + ", ".join(bits))
     return "; ".join(out)
+
+
+def _p_text(log10p: float) -> str:
+    """'p=1e-42'; below what a double holds (the binomial tail underflows to 0) 'p<1e-300'."""
+    return f"p=1e{log10p:.0f}" if math.isfinite(log10p) else "p<1e-300"
 
 
 def explain_short(parts: list[CoordinatedGroup]) -> str:
