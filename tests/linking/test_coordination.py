@@ -70,8 +70,10 @@ def plant_case(rng: np.random.Generator, cols: dict[str, list], harvest: np.ndar
         harvest[members] = p["harvest"]
         if extraction is not None:
             extraction[members] = p.get("extraction", p["harvest"])
-        if orgs is not None and "org" in p:
-            orgs[members] = p["org"]
+        if orgs is not None and "org" in p:  # `org_share`: the share of its members whose logs declare it
+            declared = int(round(p.get("org_share", 1.0) * len(members)))
+            orgs[members[:declared]] = p["org"]
+            orgs[members[declared:]] = ""
         for name, v in p["facets"].items():
             if isinstance(v, dict):
                 held = members[rng.random(len(members)) < v["share"]]
@@ -309,9 +311,11 @@ def test_seats_of_one_declared_organisation_are_no_group_and_other_groups_stay()
     off = members_of(coordinated_groups(to_table(cols), harvest, CoordinationParams(max_org_seat_share=2.0), orgs=orgs))
     assert set(team.tolist()) | set(op.tolist()) <= off
     assert org_seat_share(orgs[team]) == 20 / 25 and org_seat_share(np.array([""] * 9, dtype=object)) == 0
-    # two teams and seats whose logs carry no org id: the seats with one are all shared
+    # two teams and seats whose logs carry no org id: every member counts (billed_orgs fills in
+    # the undeclared seats first), so a few declared seats never make a whole group organisations'
     mixed = np.array(["a"] * 7 + [""] * 4 + ["b"] * 4 + [""], dtype=object)
-    assert org_seat_share(mixed) == 1.0
+    assert org_seat_share(mixed) == 11 / 16
+    assert org_seat_share(np.array(["x"] * 5 + [""] * 95, dtype=object)) == 0.05
     assert org_seat_share(np.array([f"own{i}" for i in range(30)], dtype=object)) == 0.0
 
 
@@ -443,3 +447,17 @@ def test_evidence_names_a_probability_below_what_a_double_holds_without_infinity
     g = CoordinatedGroup(np.arange(1400), ("template", "tpl-x"), coupled, float("-inf"), 0.6, -7.0, 1500)
     text = explain([g], np.arange(1400))
     assert "p<1e-300" in text and "p=1e-250" in text and "inf" not in text
+
+
+def test_undeclared_seats_take_the_organisation_they_pay_as():
+    from distillguard.linking.coordination import billed_orgs
+
+    # accounts 0-3 declare acme and pay with card-a; 4-5 pay with card-a and declare nothing; 6 pays
+    # with card-a and card-b (bravo's); 7 pays with card-z, which no declared account uses
+    orgs = np.array(["acme"] * 4 + [""] * 2 + ["", ""] + ["bravo"], dtype=object)
+    pay = [(i, "card-a") for i in range(7)] + [(6, "card-b"), (7, "card-z"), (8, "card-b")]
+    facets = pa.table({"account": [a for a, _ in pay] + [0], "facet": ["payment"] * len(pay) + ["template"],
+                       "value": [v for _, v in pay] + ["card-a"]})
+    out = billed_orgs(orgs, facets)
+    assert out.tolist() == ["acme"] * 6 + ["", "", "bravo"]
+    assert orgs[4] == ""  # the input is left as it was

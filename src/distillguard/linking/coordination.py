@@ -25,9 +25,11 @@ accounts outside it (effect size: at 20,000 accounts a research cohort's mild li
 significance bar; one operator's proxies, cards and hours are nearly its own).
 
 A group made of organisations' seats is dropped: when at least ``max_org_seat_share`` of its
-accounts with a declared organisation (the exchanges' ``org_id``) share that organisation with
-another of its accounts. An organisation's seats share its card, office, sign-up days and tools
-because they are one customer, which says nothing about a hidden operator.
+accounts share an organisation with another of its accounts. An account's organisation is the
+one its exchanges declare (``org_id``) or, when they declare none, the one it pays as (a payment
+instrument whose declared holders all belong to one organisation: logs do not carry the org id
+on every seat). An organisation's seats share its card, office, sign-up days and tools because
+they are one customer, which says nothing about a hidden operator.
 
 An anchor's *core* is its accounts that share the modal value of at least one coupled facet; the
 core's *combination surprise* is the probability that that many of the anchor's accounts hold
@@ -93,7 +95,9 @@ class CoordinatedGroupFinding:
     """Declaration of this finding, like the signals' (cases in coordination.cases.yaml beside this file)."""
 
     id = "DG-LNK-0001"
-    version = 2  # 2: the harvest bar looks past mundane filler; one declared organisation is no group
+    # 2: the harvest bar looks past mundane filler; one declared organisation is no group.
+    # 3: undeclared seats take the organisation they pay as; the seat share counts every member.
+    version = 3
     name = "coordinated_group"
     role = "form"  # forms a campaign by itself, whatever its members' own risk
     description = ("accounts that share a pipeline value and are coupled on operator facets far beyond "
@@ -105,7 +109,9 @@ class CoordinatedGroupFinding:
         "A cohort that signed up together through a programme and shares a cloud ASN: the ASN counts as "
         "strong when few other customers use it.",
         "Organisations' seats are never a group (max_org_seat_share): an operator that buys "
-        "one organisation's seats is not found by coordination, only by its accounts' own behaviour.",
+        "one organisation's seats is not found by coordination, only by its accounts' own behaviour. "
+        "An operator that declares an organisation on at least half of a group's accounts (or on one "
+        "account per card it shares) passes as one customer the same way.",
     )
 
 
@@ -305,6 +311,8 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
     n = len(harvest)
     if n < p.min_accounts or facets.num_rows == 0:
         return []
+    if orgs is not None:
+        orgs = billed_orgs(orgs, facets)
     con = duckdb.connect()
     con.register("facets", facets)
     vals = con.sql(VALUES_SQL).to_arrow_table().sort_by("vid")
@@ -408,7 +416,7 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
             part_coupled.sort(key=lambda x: x["log10p"])
             group = CoordinatedGroup(core, (a_facet[a], a_value[a]), part_coupled,
                                      float(sum(x["log10p"] for x in part_coupled)), h, threshold, len(accounts))
-            if orgs is not None and org_seat_share(orgs[core], p.min_accounts) >= p.max_org_seat_share:
+            if orgs is not None and org_seat_share(orgs[core]) >= p.max_org_seat_share:
                 # organisations' seats: customers that declared themselves, not a hidden operator
                 if set_aside is not None:
                     group.orgs = orgs[core]
@@ -419,17 +427,43 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
     return groups
 
 
-def org_seat_share(orgs: np.ndarray, min_known: int = 5) -> float:
-    """Share of these accounts with a declared organisation ('' = none) that share it with another of them.
+def org_seat_share(orgs: np.ndarray) -> float:
+    """Share of these accounts that share an organisation ('' = none) with another of them.
 
-    0 when fewer than `min_known` (the run's `min_accounts`) have one: logs without organisations
-    leave the rule inert.
+    Every account counts in the denominator, so a few declared seats do not make a group of
+    undeclared accounts an organisation's (`billed_orgs` first gives undeclared seats the
+    organisation they pay as); logs without organisations give 0.
     """
     named = orgs[orgs != ""]
-    if len(named) < min_known:
+    if len(named) < 2 or len(orgs) == 0:
         return 0.0
     _, inv, counts = np.unique(named, return_inverse=True, return_counts=True)
-    return float((counts[inv] >= 2).mean())
+    return float((counts[inv] >= 2).sum() / len(orgs))
+
+
+def billed_orgs(orgs: np.ndarray, facets: pa.Table) -> np.ndarray:
+    """Declared organisations ('' = none), with an undeclared account given the organisation it pays as.
+
+    Logs do not always carry the organisation on every seat's requests. A payment instrument is the
+    customer's: an account with no declared organisation that pays with an instrument whose declared
+    holders all belong to one organisation is that organisation's seat. Accounts whose instruments
+    point to no organisation, or to several, stay undeclared.
+    """
+    pay = facets.filter(pc.equal(facets["facet"], "payment"))
+    if pay.num_rows == 0 or not (orgs == "").any():
+        return orgs
+    con = duckdb.connect()
+    con.register("pay", pa.table({"account": pay["account"], "value": pay["value"],
+                                  "org": pa.array(orgs[pay["account"].to_numpy()].tolist(), pa.string())}))
+    rows = con.sql("""
+        WITH billed AS (SELECT value, min(org) AS org FROM pay WHERE org <> '' GROUP BY value
+                        HAVING count(DISTINCT org) = 1)
+        SELECT p.account, min(b.org) AS org FROM pay p JOIN billed b USING (value) WHERE p.org = ''
+        GROUP BY p.account HAVING count(DISTINCT b.org) = 1""").to_arrow_table()
+    con.close()
+    out = orgs.copy()
+    out[rows["account"].to_numpy()] = np.asarray(rows["org"].to_pylist(), dtype=object)
+    return out
 
 
 def declared_orgs(engine, account_ids: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]

@@ -52,9 +52,9 @@ COORDINATION = pa.schema([
 
 
 ORGANISATIONS = pa.schema([
-    pa.field("organisation", pa.string(), metadata={"description": "the org_id most of the group's seats carry"}),
+    pa.field("organisation", pa.string(), metadata={"description": "the organisation most of the group's seats carry or pay as"}),
     pa.field("accounts", pa.int64(), metadata={"description": "accounts in the group"}),
-    pa.field("org_seats", pa.int64(), metadata={"description": "accounts that share an org_id with another of them"}),
+    pa.field("org_seats", pa.int64(), metadata={"description": "accounts that share an organisation (declared org_id, or the one they pay as) with another of them"}),
     *ANCHOR,
     pa.field("coupled", pa.string(), metadata={"description": "operator facets coupled beyond chance"}),
     pa.field("harvest", pa.float64(), metadata={"description": "the accounts' mean harvest share"}),
