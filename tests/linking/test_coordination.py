@@ -461,3 +461,28 @@ def test_undeclared_seats_take_the_organisation_they_pay_as():
     out = billed_orgs(orgs, facets)
     assert out.tolist() == ["acme"] * 6 + ["", "", "bravo"]
     assert orgs[4] == ""  # the input is left as it was
+
+
+def test_evidence_says_how_many_accounts_outside_the_group_share_its_whole_combination():
+    from distillguard.linking.coordination import explain
+
+    rng = np.random.default_rng(21)
+    n = 3000
+    cols = population(rng, n)
+    harvest = rng.uniform(0, 0.25, n)
+    op = np.arange(0, 30)
+    plant(cols, op, template="op-wrapper", payment="op-card", network="198.51.100", signup_day="2026-01-15")
+    harvest[op] = 0.6
+    # 3 accounts elsewhere use the same card and network and signed up the same day, without the wrapper
+    plant(cols, np.array([100, 101, 102]), payment="op-card", network="198.51.100", signup_day="2026-01-15")
+    groups = [g for g in coordinated_groups(to_table(cols), harvest) if g.anchor == ("template", "op-wrapper")]
+    assert len(groups) == 1 and set(groups[0].members.tolist()) == set(op.tolist())
+    g = groups[0]
+    assert {x["facet"] for x in g.coupled} >= {"payment", "network", "signup_day"}
+    assert (g.outside_combination, g.outside_with_anchor) == (3, 0)
+    assert "outside the group 3 accounts match it on all" in explain(groups, np.arange(n))
+    # without the look-alikes, nobody outside matches
+    cols2 = population(np.random.default_rng(21), n)
+    plant(cols2, op, template="op-wrapper", payment="op-card", network="198.51.100", signup_day="2026-01-15")
+    g2 = [g for g in coordinated_groups(to_table(cols2), harvest) if g.anchor == ("template", "op-wrapper")][0]
+    assert g2.outside_combination == 0 and "outside the group no account matches it on all" in explain([g2], np.arange(n))

@@ -151,6 +151,10 @@ class CoordinatedGroup:
     harvest: float = 0.0
     threshold: float = 0.0               # the run's Bonferroni bar on log10 p (negative)
     anchor_holders: int = 0              # accounts that hold the anchor value in all (0: not known)
+    # accounts outside the group holding one of its values of every coupled facet, and of those the
+    # ones that also send its anchor (-1: not counted)
+    outside_combination: int = -1
+    outside_with_anchor: int = -1
     orgs: np.ndarray | None = None       # members' declared organisations, kept for a group set aside as org seats
 
     @property
@@ -371,7 +375,7 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
         accounts = m_acc[s:e]
         held = np.zeros(len(accounts), dtype=np.float64)
         strong = np.zeros(len(accounts), dtype=np.int64)
-        coupled, facet_has, values = [], {}, []
+        coupled, facet_has, values, facet_vids = [], {}, [], {}
         for name, tests in by_anchor[a].items():
             has = np.zeros(len(accounts), dtype=bool)
             for i in tests:
@@ -379,6 +383,7 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
                     v_has = np.isin(accounts, holds[int(vid[i])])
                     has |= v_has
                     values.append((0.5 if name in WEAK_FACETS else 1.0, v_has))
+                    facet_vids.setdefault(name, []).append(int(vid[i]))
             if has.sum() < p.min_accounts:
                 continue
             facet_has[name] = has
@@ -416,6 +421,8 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
             part_coupled.sort(key=lambda x: x["log10p"])
             group = CoordinatedGroup(core, (a_facet[a], a_value[a]), part_coupled,
                                      float(sum(x["log10p"] for x in part_coupled)), h, threshold, len(accounts))
+            group.outside_combination, group.outside_with_anchor = _combination_outside(
+                core, accounts, [facet_vids.get(x["facet"], []) for x in part_coupled], holds)
             if orgs is not None and org_seat_share(orgs[core]) >= p.max_org_seat_share:
                 # organisations' seats: customers that declared themselves, not a hidden operator
                 if set_aside is not None:
@@ -571,6 +578,20 @@ def _names(vals: pa.Table, keys: list[int], vids: np.ndarray) -> tuple[dict[int,
             dict(zip(keys, vals["value"].take(at).to_pylist(), strict=True)))
 
 
+def _combination_outside(core: np.ndarray, anchor_accounts: np.ndarray, facet_vids: list[list[int]],
+                         holds: dict[int, np.ndarray]) -> tuple[int, int]:
+    """How many accounts outside `core` hold one of the group's values of every coupled facet, and how
+    many of those also hold its anchor: how rare the group's whole combination is among the others."""
+    combo: np.ndarray | None = None
+    for vids in facet_vids:
+        have = np.unique(np.concatenate([holds[v] for v in vids])) if vids else np.empty(0, np.int64)
+        combo = have if combo is None else np.intersect1d(combo, have, assume_unique=True)
+    if combo is None:
+        return -1, -1
+    outside = np.setdiff1d(combo, core, assume_unique=True)
+    return int(len(outside)), int(np.isin(outside, anchor_accounts).sum())
+
+
 def _holder_sets(con: duckdb.DuckDBPyConnection, vids: list[int]) -> dict[int, np.ndarray]:
     """The accounts (sorted) that hold each of `vids`, from the connection's `coded` table."""
     if not vids:
@@ -694,8 +715,22 @@ def explain(parts: list[CoordinatedGroup], account_ids: np.ndarray, skeletons: d
                 for x in g.coupled[:3]]
         held = f", sent by {g.anchor_holders} accounts in all" if g.anchor_holders else ""
         out.append(f"{len(g.members)} accounts share one {NOUNS[facet]} "
-                   f"({shown}{held}); coupled beyond chance: " + ", ".join(bits))
+                   f"({shown}{held}); coupled beyond chance: " + ", ".join(bits) + _combination_text(g))
     return "; ".join(out)
+
+
+def _combination_text(g: CoordinatedGroup) -> str:
+    """'; outside the group no account matches it on all 3 coupled facets' (or how many do, and of those
+    how many also send its anchor): the rarity of the whole combination, not of each value alone."""
+    if g.outside_combination < 0 or len(g.coupled) < 2:
+        return ""
+    facets = f"all {len(g.coupled)} coupled facets"
+    if g.outside_combination == 0:
+        return f"; outside the group no account matches it on {facets}"
+    n = g.outside_combination
+    return (f"; outside the group {n} account{'s' if n > 1 else ''} match{'es' if n == 1 else ''} it on {facets} "
+            f"({g.outside_with_anchor} of them also send{'s' if g.outside_with_anchor == 1 else ''} its "
+            f"{NOUNS[g.anchor[0]]})")
 
 
 def _p_text(log10p: float) -> str:
