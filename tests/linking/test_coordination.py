@@ -479,10 +479,12 @@ def test_evidence_says_how_many_accounts_outside_the_group_share_its_whole_combi
     assert len(groups) == 1 and set(groups[0].members.tolist()) == set(op.tolist())
     g = groups[0]
     assert {x["facet"] for x in g.coupled} >= {"payment", "network", "signup_day"}
-    assert (g.outside_combination, g.outside_with_anchor) == (3, 0)
+    assert g.outside_counts() == (3, 0) and g.outside_counts(np.array([100, 101])) == (1, 0)
     assert "outside the group 3 accounts match it on all" in explain(groups, np.arange(n))
+    assert "outside the campaign 1 account matches it on all" in explain(groups, np.arange(n),
+                                                                       campaign=np.concatenate([op, [100, 101]]))
     # without the look-alikes, nobody outside matches
     cols2 = population(np.random.default_rng(21), n)
     plant(cols2, op, template="op-wrapper", payment="op-card", network="198.51.100", signup_day="2026-01-15")
     g2 = [g for g in coordinated_groups(to_table(cols2), harvest) if g.anchor == ("template", "op-wrapper")][0]
-    assert g2.outside_combination == 0 and "outside the group no account matches it on all" in explain([g2], np.arange(n))
+    assert g2.outside_counts() == (0, 0) and "outside the group no account matches it on all" in explain([g2], np.arange(n))

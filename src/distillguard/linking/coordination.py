@@ -152,9 +152,19 @@ class CoordinatedGroup:
     threshold: float = 0.0               # the run's Bonferroni bar on log10 p (negative)
     anchor_holders: int = 0              # accounts that hold the anchor value in all (0: not known)
     # accounts outside the group holding one of its values of every coupled facet, and of those the
-    # ones that also send its anchor (-1: not counted)
-    outside_combination: int = -1
-    outside_with_anchor: int = -1
+    # ones that also send its anchor (None: not counted)
+    outside: np.ndarray | None = None
+    outside_anchor: np.ndarray | None = None
+
+    def outside_counts(self, campaign: np.ndarray | None = None) -> tuple[int, int] | None:
+        """(accounts outside `campaign` - default the group - that match it on every coupled facet,
+        those of them that send its anchor); None when not counted."""
+        if self.outside is None or self.outside_anchor is None:
+            return None
+        if campaign is None:
+            return len(self.outside), len(self.outside_anchor)
+        return (int((~np.isin(self.outside, campaign)).sum()),
+                int((~np.isin(self.outside_anchor, campaign)).sum()))
     orgs: np.ndarray | None = None       # members' declared organisations, kept for a group set aside as org seats
 
     @property
@@ -421,7 +431,7 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
             part_coupled.sort(key=lambda x: x["log10p"])
             group = CoordinatedGroup(core, (a_facet[a], a_value[a]), part_coupled,
                                      float(sum(x["log10p"] for x in part_coupled)), h, threshold, len(accounts))
-            group.outside_combination, group.outside_with_anchor = _combination_outside(
+            group.outside, group.outside_anchor = _combination_outside(
                 core, accounts, [facet_vids.get(x["facet"], []) for x in part_coupled], holds)
             if orgs is not None and org_seat_share(orgs[core]) >= p.max_org_seat_share:
                 # organisations' seats: customers that declared themselves, not a hidden operator
@@ -579,17 +589,17 @@ def _names(vals: pa.Table, keys: list[int], vids: np.ndarray) -> tuple[dict[int,
 
 
 def _combination_outside(core: np.ndarray, anchor_accounts: np.ndarray, facet_vids: list[list[int]],
-                         holds: dict[int, np.ndarray]) -> tuple[int, int]:
-    """How many accounts outside `core` hold one of the group's values of every coupled facet, and how
-    many of those also hold its anchor: how rare the group's whole combination is among the others."""
+                         holds: dict[int, np.ndarray]) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The accounts outside `core` that hold one of the group's values of every coupled facet, and those
+    of them that also hold its anchor: how rare the group's whole combination is among the others."""
     combo: np.ndarray | None = None
     for vids in facet_vids:
         have = np.unique(np.concatenate([holds[v] for v in vids])) if vids else np.empty(0, np.int64)
         combo = have if combo is None else np.intersect1d(combo, have, assume_unique=True)
     if combo is None:
-        return -1, -1
+        return None, None
     outside = np.setdiff1d(combo, core, assume_unique=True)
-    return int(len(outside)), int(np.isin(outside, anchor_accounts).sum())
+    return outside, outside[np.isin(outside, anchor_accounts)]
 
 
 def _holder_sets(con: duckdb.DuckDBPyConnection, vids: list[int]) -> dict[int, np.ndarray]:
@@ -701,8 +711,12 @@ def join_units(units: list[Unit], facets: pa.Table, n: int, min_share: float = 0
 
 
 def explain(parts: list[CoordinatedGroup], account_ids: np.ndarray, skeletons: dict[str, str] | None = None,
-            limit: int = 3) -> str:
-    """One sentence per strongest group: what the accounts share and how rare that is."""
+            limit: int = 3, campaign: np.ndarray | None = None) -> str:
+    """One sentence per strongest group: what the accounts share and how rare that is.
+
+    `campaign`: the members of the campaign the groups formed; the accounts that match a group's
+    whole combination are then counted outside the campaign, not only outside the group.
+    """
     skeletons = skeletons or {}
     out = []
     for g in sorted(parts, key=lambda g: g.log10p)[:limit]:
@@ -715,22 +729,23 @@ def explain(parts: list[CoordinatedGroup], account_ids: np.ndarray, skeletons: d
                 for x in g.coupled[:3]]
         held = f", sent by {g.anchor_holders} accounts in all" if g.anchor_holders else ""
         out.append(f"{len(g.members)} accounts share one {NOUNS[facet]} "
-                   f"({shown}{held}); coupled beyond chance: " + ", ".join(bits) + _combination_text(g))
+                   f"({shown}{held}); coupled beyond chance: " + ", ".join(bits) + _combination_text(g, campaign))
     return "; ".join(out)
 
 
-def _combination_text(g: CoordinatedGroup) -> str:
-    """'; outside the group no account matches it on all 3 coupled facets' (or how many do, and of those
-    how many also send its anchor): the rarity of the whole combination, not of each value alone."""
-    if g.outside_combination < 0 or len(g.coupled) < 2:
+def _combination_text(g: CoordinatedGroup, campaign: np.ndarray | None = None) -> str:
+    """'; outside the campaign no account matches it on all 3 coupled facets' (or how many do, and of
+    those how many also send its anchor): the rarity of the whole combination, not of each value alone."""
+    counts = g.outside_counts(campaign)
+    if counts is None or len(g.coupled) < 2:
         return ""
+    n, with_anchor = counts
+    where = "outside the campaign" if campaign is not None else "outside the group"
     facets = f"all {len(g.coupled)} coupled facets"
-    if g.outside_combination == 0:
-        return f"; outside the group no account matches it on {facets}"
-    n = g.outside_combination
-    return (f"; outside the group {n} account{'s' if n > 1 else ''} match{'es' if n == 1 else ''} it on {facets} "
-            f"({g.outside_with_anchor} of them also send{'s' if g.outside_with_anchor == 1 else ''} its "
-            f"{NOUNS[g.anchor[0]]})")
+    if n == 0:
+        return f"; {where} no account matches it on {facets}"
+    return (f"; {where} {n} account{'s' if n > 1 else ''} match{'es' if n == 1 else ''} it on {facets} "
+            f"({with_anchor} of them also send{'s' if with_anchor == 1 else ''} its {NOUNS[g.anchor[0]]})")
 
 
 def _p_text(log10p: float) -> str:
@@ -794,7 +809,7 @@ def coordination_campaigns(campaigns: list, units: list[Unit], account_ids: np.n
         camp = Campaign(campaign_id(account_ids[order].tolist()), order, round(float(risk), 4), 1.0,
                         member_risk, evidence, np.array([strength[m] for m in order.tolist()]))
         camp.recruited = np.concatenate(recruited) if recruited else camp.recruited
-        camp.stats["coordination"] = explain(parts, account_ids, skeletons)
+        camp.stats["coordination"] = explain(parts, account_ids, skeletons, campaign=order)
         camp.stats["coordination_parts"] = parts
         camp.stats["coordination_groups"] = len(parts)
         out_new.append(camp)

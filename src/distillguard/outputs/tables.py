@@ -49,7 +49,7 @@ COORDINATION = pa.schema([
     pa.field("log10_p", pa.float64()),
     pa.field("lift", pa.float64(), metadata={"description": "times as common inside the anchor as outside it"}),
     pa.field("outside_combination", pa.int64(), metadata={
-        "description": "accounts outside the group that match it on every coupled facet (null: not counted)"}),
+        "description": "accounts outside the campaign that match the group on every coupled facet (null: not counted)"}),
     pa.field("outside_with_anchor", pa.int64(), metadata={
         "description": "of those, the accounts that also send its anchor value"}),
 ])
@@ -107,13 +107,14 @@ def coordination_table(campaigns: list) -> pa.Table:
     rows: dict[str, list] = {f.name: [] for f in COORDINATION}
     for c in campaigns:
         for gi, g in enumerate(sorted(c.stats.get("coordination_parts", []), key=lambda g: g.log10p)):
+            outside = g.outside_counts(c.members)   # counted outside the campaign
             for x in g.coupled:
                 for name, v in (("campaign_id", c.campaign_id), ("group", gi), ("group_accounts", len(g.members)),
                                 ("anchor_facet", g.anchor[0]), ("anchor_value", str(g.anchor[1])),
                                 ("anchor_holders", g.anchor_holders or None),
                                 ("facet", x["facet"]), ("values", x["value"]), ("holders", x["count"]),
                                 ("expected", x["expected"]), ("log10_p", x["log10p"]), ("lift", x.get("lift")),
-                                ("outside_combination", g.outside_combination if g.outside_combination >= 0 else None),
-                                ("outside_with_anchor", g.outside_with_anchor if g.outside_with_anchor >= 0 else None)):
+                                ("outside_combination", outside[0] if outside else None),
+                                ("outside_with_anchor", outside[1] if outside else None)):
                     rows[name].append(v)
     return pa.table({f.name: pa.array(rows[f.name], f.type) for f in COORDINATION}, schema=COORDINATION)
