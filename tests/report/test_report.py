@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from report_world import BURST, EVIL_UA, GRADER, HYDRA, LONER, SCRIPT_PROMPT
 from typer.testing import CliRunner
@@ -218,3 +219,30 @@ def test_campaign_page_shows_its_waves_and_skips_malformed_ones(report_world: di
     build_report(res, report_world["store"], tmp_path / "out")
     page = next((tmp_path / "out").glob(f"campaign-{doc[0]['campaign_id']}*.html")).read_text()
     assert 'id="waves"' in page and "4,321" in page and "1,234" in page and ">three<" not in page
+
+
+def test_overview_lists_organisations_set_aside_for_review(report_world: dict[str, Path], tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    from distillguard.linking.coordination import CoordinatedGroup
+    from distillguard.outputs.tables import organisations_table
+
+    res = tmp_path / "res"
+    shutil.copytree(report_world["results"], res)
+    ids = np.array(["user-010", "user-011", "user-012", "user-013", "<b>seat</b>"], dtype=object)
+    g = CoordinatedGroup(np.arange(5), ("template", "acme-harness"), [{"facet": "payment"}, {"facet": "network"}],
+                         -20.0, 0.5, -7.0, 9)
+    g.orgs = np.array(["acme"] * 4 + [""], dtype=object)
+    pq.write_table(organisations_table([g], ids), res / "organisations.parquet")
+    build_report(res, report_world["store"], tmp_path / "out")
+    idx = (tmp_path / "out" / "index.html").read_text()
+    assert 'id="organisations"' in idx and "<code>acme</code>" in idx and "template: acme-harness" in idx
+    assert "payment, network" in idx and "sent by 9 accounts" in idx and "&lt;b&gt;seat&lt;/b&gt;" in idx
+    # an empty table says so; an older results folder without the file shows no section
+    pq.write_table(organisations_table([], ids), res / "organisations.parquet")
+    build_report(res, report_world["store"], tmp_path / "out2")
+    assert "No group was set aside" in (tmp_path / "out2" / "index.html").read_text()
+    (res / "organisations.parquet").unlink()
+    build_report(res, report_world["store"], tmp_path / "out3")
+    idx3 = (tmp_path / "out3" / "index.html").read_text()
+    assert 'id="organisations"' not in idx3 and "organisations.parquet not available" in idx3

@@ -31,6 +31,7 @@ class Results:
     templates: pa.Table | None = None
     fingerprints: pa.Table | None = None
     scores: pa.Table | None = None
+    organisations: pa.Table | None = None
     problems: list[str] = field(default_factory=list)
 
     def account_rows(self) -> dict[str, dict[str, Any]]:
@@ -112,6 +113,7 @@ def load_results(folder: Path) -> Results:
         ("templates", "campaign_templates.parquet", _parquet),
         ("fingerprints", "fingerprints.parquet", _parquet),
         ("scores", "account_scores.parquet", _parquet),
+        ("organisations", "organisations.parquet", _parquet),
     ]
     for attr, name, fn in loaders:
         path = folder / name

@@ -324,9 +324,26 @@ class _Builder:
             "span": [fmt_ts(self.span[0]), fmt_ts(self.span[1])] if self.span[0] else None,
         }
         self.render("index.html", "index.html", title="distillguard report", totals=totals, campaigns=rows,
+                    organisations=self.organisation_rows(),
                     flagged=flagged_rows, flagged_more=max(0, len(self.flagged) - len(flagged_rows)),
                     figs=figs, notes=self.notes, results_dir=str(self.res.folder),
                     store_dir=str(self.store.path) if self.store.path else None)
+
+    def organisation_rows(self) -> list[dict[str, Any]] | None:
+        """Groups coordination set aside as organisations' seats (organisations.parquet), for review;
+        None when the file is not there."""
+        t = self.res.organisations
+        if t is None:
+            return None
+        rows = []
+        for r in t.to_pylist():
+            ids = [str(a) for a in r.get("account_ids") or []]
+            rows.append({"organisation": str(r.get("organisation") or "–"), "accounts": r.get("accounts"),
+                         "org_seats": r.get("org_seats"), "anchor": f"{r.get('anchor_facet')}: {r.get('anchor_value')}",
+                         "anchor_holders": r.get("anchor_holders"), "coupled": r.get("coupled") or "",
+                         "harvest": r.get("harvest"),
+                         "members": ids})
+        return rows
 
     def campaign(self, c: dict[str, Any], total: int) -> None:
         cid = c["campaign_id"]
