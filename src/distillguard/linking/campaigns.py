@@ -175,9 +175,11 @@ def operator_parts(graph: AccountGraph, members: np.ndarray, p: CampaignParams) 
     # signature or lock-step timing with another account of the part (an operator with a few cards
     # and nothing else in common is not split card by card).
     work = sum((graph.by_kind[x][members][:, members] for x in PIPELINE_TIE_KINDS[1:] if x in graph.by_kind),
-               sp.csr_matrix((k, k))).tocsr()
-    work = work.multiply(labels[:, None] == labels[None, :]).tocsr()
-    runs = np.bincount(labels, weights=(np.diff(work.indptr) > 0).astype(float), minlength=len(sizes))
+               sp.csr_matrix((k, k))).tocoo()
+    inside = work.row[labels[work.row] == labels[work.col]]   # edges within one group (sparse: no k x k mask)
+    has_work = np.zeros(k, dtype=bool)
+    has_work[inside] = True
+    runs = np.bincount(labels, weights=has_work.astype(float), minlength=len(sizes))
     big = np.flatnonzero((sizes >= max(p.min_accounts, math.ceil(p.split_min_share * k))) & (runs >= 0.5 * sizes))
     if len(big) < 2 or sizes[big].sum() < p.split_min_cover * k:
         return [members]
@@ -188,7 +190,7 @@ def operator_parts(graph: AccountGraph, members: np.ndarray, p: CampaignParams) 
     if len(rest):
         total = graph.total[members][:, members].tocsr()[rest]
         weight = np.column_stack([np.asarray(total[:, part_of == pi].sum(axis=1)).ravel() for pi in range(len(big))])
-        part_of[rest] = weight.argmax(axis=1)  # ties go to the larger, earlier part
+        part_of[rest] = weight.argmax(axis=1)  # a tie goes to the earlier part
     return [members[part_of == pi] for pi in range(len(big))]
 
 
