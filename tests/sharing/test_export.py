@@ -262,3 +262,28 @@ def test_flagged_tier_can_be_switched_off(detected, tmp_path):
     # Without a key and without raw kinds nothing of the tier may leave.
     bare = export_stix(results, store, tmp_path / "bare.json", key=None)
     assert bare.flagged_accounts == 0 and _flagged_tier(json.loads((tmp_path / "bare.json").read_text())) == []
+
+
+def test_campaigns_detect_split_off_one_address_pool_are_not_one_operator():
+    from datetime import datetime, timezone
+
+    from distillguard.sharing.export import operators
+    from distillguard.sharing.material import CampaignMaterial, Value
+    from distillguard.sharing.settings import SharingSettings
+
+    t = datetime(2026, 3, 2, tzinfo=timezone.utc)
+
+    def camp(cid: str, ips: list[str], cards: list[str], split_from: set[str]) -> CampaignMaterial:
+        vals = {"ip": [Value(v, 10, 3, t, t) for v in ips], "payment": [Value(v, 10, 3, t, t) for v in cards]}
+        return CampaignMaterial(cid, [f"{cid}-a"], 10, t, t, 0.9, {}, f"{cid}-a", vals, [], set(), 0, split_from)
+
+    pool = ["203.0.113.1", "203.0.113.2", "203.0.113.3"]
+    a, b = camp("c-a", pool, ["card-a"], {"c-b"}), camp("c-b", pool, ["card-b"], {"c-a"})
+    assert operators([a, b], None, SharingSettings()) == []
+    # without detect's judgement the shared pool makes them one operator ...
+    a.shares_network_with, b.shares_network_with = set(), set()
+    assert operators([a, b], None, SharingSettings()) == [([0, 1], "source addresses")]
+    # ... and a shared card makes them one whatever the addresses
+    a.shares_network_with, b.shares_network_with = {"c-b"}, {"c-a"}
+    b.values["payment"].append(Value("card-a", 5, 1, t, t))
+    assert operators([a, b], None, SharingSettings()) == [([0, 1], "payment instruments")]

@@ -46,7 +46,8 @@ def operators(camps: list[CampaignMaterial], key: bytes | None,
               settings: SharingSettings) -> list[tuple[list[int], str]]:
     """Groups of campaigns (indices) one operator runs: shared addresses, payment instruments or TLS
     fingerprints; a shared template sketch is named as a reason but never groups on its own (public
-    harness templates are used by unrelated operators)."""
+    harness templates are used by unrelated operators), and neither do the addresses of campaigns
+    that detect split apart (`shares_network_with`: one rented pool, other cards and pipelines)."""
     parent = list(range(len(camps)))
     reasons: dict[int, set[str]] = {}
 
@@ -64,7 +65,9 @@ def operators(camps: list[CampaignMaterial], key: bytes | None,
     for i in range(len(camps)):
         for j in range(i + 1, len(camps)):
             why = set()
-            if len(sets[i]["ip"] & sets[j]["ip"]) >= settings.operator_min_shared_ips:
+            split_apart = camps[j].campaign_id in camps[i].shares_network_with or \
+                camps[i].campaign_id in camps[j].shares_network_with
+            if len(sets[i]["ip"] & sets[j]["ip"]) >= settings.operator_min_shared_ips and not split_apart:
                 why.add("source addresses")
             if sets[i]["payment"] & sets[j]["payment"]:
                 why.add("payment instruments")

@@ -46,6 +46,8 @@ class CampaignMaterial:
     templates: list[dict] = field(default_factory=list)  # skeleton, exchanges, accounts
     behaviour: set[str] = field(default_factory=set)  # features most members show
     asn_span: int = 0  # distinct ASNs of all its traffic (before the purity filter)
+    # campaigns detect split from this one: the same addresses, other pipelines (campaigns.json)
+    shares_network_with: set[str] = field(default_factory=set)
 
 
 def parse_ts(text: str) -> datetime:
@@ -124,7 +126,7 @@ def gather(results: Path, store: Path, settings: SharingSettings,
             categories=dict(c.get("categories", {})), anchor=firsts[0][1] if firsts else cid,
             values=values.get(cid, {}), templates=templates.get(cid, []),
             behaviour=_shared_features(c.get("accounts", []), features, settings.behaviour_member_share),
-            asn_span=int(span.get(cid, 0))))
+            asn_span=int(span.get(cid, 0)), shares_network_with=set(c.get("shares_network_with") or ())))
     return out
 
 
