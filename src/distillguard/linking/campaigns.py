@@ -167,15 +167,15 @@ def operator_parts(graph: AccountGraph, members: np.ndarray, p: CampaignParams) 
     k = len(members)
     if k < 2 * p.min_accounts:
         return [members]
-    ties = sum((graph.by_kind[x][members][:, members] for x in PIPELINE_TIE_KINDS if x in graph.by_kind),
-               sp.csr_matrix((k, k))).tocsr()
-    _, labels = connected_components(ties, directed=False)
-    sizes = np.bincount(labels)
+    sub = {x: graph.by_kind[x][members][:, members] for x in PIPELINE_TIE_KINDS if x in graph.by_kind}
+    empty = sp.csr_matrix((k, k))
     # A part must be one pipeline, not one card: most of its accounts share a template, a behavioural
     # signature or lock-step timing with another account of the part (an operator with a few cards
     # and nothing else in common is not split card by card).
-    work = sum((graph.by_kind[x][members][:, members] for x in PIPELINE_TIE_KINDS[1:] if x in graph.by_kind),
-               sp.csr_matrix((k, k))).tocoo()
+    work = sum((m for x, m in sub.items() if x != "payment"), empty)
+    _, labels = connected_components((work + sub.get("payment", empty)).tocsr(), directed=False)
+    sizes = np.bincount(labels)
+    work = work.tocoo()
     inside = work.row[labels[work.row] == labels[work.col]]   # edges within one group (sparse: no k x k mask)
     has_work = np.zeros(k, dtype=bool)
     has_work[inside] = True

@@ -452,7 +452,7 @@ def org_seat_share(orgs: np.ndarray) -> float:
     organisation they pay as); logs without organisations give 0.
     """
     named = orgs[orgs != ""]
-    if len(named) < 2 or len(orgs) == 0:
+    if len(named) < 2:
         return 0.0
     _, inv, counts = np.unique(named, return_inverse=True, return_counts=True)
     return float((counts[inv] >= 2).sum() / len(orgs))
