@@ -214,6 +214,7 @@ def test_declared_cases(case):
     cols = population(rng, n)
     cols.setdefault("first_day", ["2026-03-02"] * n)
     cols.setdefault("wrapper", [None] * n)
+    cols.setdefault("partner", [None] * n)
     cols.setdefault("signup_path", ["self_serve"] * n)
     cols.setdefault("email_domain", [f"mail{rng.integers(0, 50)}.example" for _ in range(n)])
     harvest = rng.uniform(0, 0.25, n)
@@ -488,3 +489,19 @@ def test_evidence_says_how_many_accounts_outside_the_group_share_its_whole_combi
     plant(cols2, op, template="op-wrapper", payment="op-card", network="198.51.100", signup_day="2026-01-15")
     g2 = [g for g in coordinated_groups(to_table(cols2), harvest) if g.anchor == ("template", "op-wrapper")][0]
     assert g2.outside_counts() == (0, 0) and "outside the group no account matches it on all" in explain([g2], np.arange(n))
+
+
+def test_partner_tokens_become_partner_anchors_in_the_facets():
+    """`partner_indicator` tokens (linking/partner.py) are the `partner` pipeline facet; other kinds are not."""
+    from distillguard.linking.coordination import PIPELINE_FACETS, account_facets
+
+    ids = np.array(["a", "b", "c"], dtype=object)
+    tokens = pa.table({"account_id": ["a", "b", "c", "a"],
+                       "kind": ["partner_indicator", "partner_indicator", "payment", "ip"],
+                       "value": ["campaign--x", "campaign--x", "card-1", "192.0.2.1"]})
+    fp = pa.table({"account_id": pa.array([], pa.string())})
+    facets = account_facets(tokens, fp, ids, np.array(["", "", ""], dtype=object))
+    rows = set(zip(facets["account"].to_pylist(), facets["facet"].to_pylist(), facets["value"].to_pylist(),
+                   strict=True))
+    assert {(0, "partner", "campaign--x"), (1, "partner", "campaign--x"), (2, "payment", "card-1")} == rows
+    assert "partner" in PIPELINE_FACETS

@@ -50,7 +50,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-PIPELINE_FACETS = ("template", "wrapper", "config", "client")
+PIPELINE_FACETS = ("template", "wrapper", "config", "client", "partner")
+# Anchors that are themselves operator evidence seen outside this run: a partner provider linked
+# the values these accounts carry to one operator's campaign (`partner_indicator` tokens, issue 19,
+# linking/partner.py). Such an anchor counts as one strong coupled dimension of its holders, so one
+# strong coupling in our own data (hours, first day, network...) completes the two independent
+# dimensions a group needs; the harvest bar, the coupling tests and the ties that split a core into
+# operators are unchanged.
+OUTSIDE_EVIDENCE_FACETS = ("partner",)
 OPERATOR_FACETS = ("signup_day", "first_day", "last_day", "shift", "volume", "network", "asn", "payment", "email_domain",
                    "signup_path")
 # Facets that describe the kind of customer more than who runs the account: a research programme's
@@ -65,6 +72,7 @@ DESCRIPTIONS = {
     "wrapper": "near-duplicate recurring prompt text (paraphrase included)",
     "config": "the same request configuration",
     "client": "the same client (user agent and TLS fingerprint)",
+    "partner": "the indicators a partner provider shared for one of its campaigns",
     "signup_day": "signed up on the same day",
     "first_day": "first used the API on the same day",
     "last_day": "last used the API on the same day",
@@ -82,7 +90,7 @@ DESCRIPTIONS = {
 # What a shared value is, as a noun phrase for evidence sentences.
 NOUNS = {
     "template": "prompt template", "wrapper": "recurring prompt text", "config": "request configuration",
-    "client": "client", "signup_day": "sign-up day", "first_day": "first day of use",
+    "client": "client", "partner": "partner campaign's indicators", "signup_day": "sign-up day", "first_day": "first day of use",
     "last_day": "last day of use",
     "shift": "working hours (UTC 3-hour blocks)", "volume": "daily volume (log2)", "network": "network prefix",
     "asn": "autonomous system", "payment": "payment instrument", "email_domain": "e-mail domain",
@@ -97,7 +105,8 @@ class CoordinatedGroupFinding:
     id = "DG-LNK-0001"
     # 2: the harvest bar looks past mundane filler; one declared organisation is no group.
     # 3: undeclared seats take the organisation they pay as; the seat share counts every member.
-    version = 3
+    # 4: a partner's campaign (partner_indicator tokens) is an anchor worth one strong dimension.
+    version = 4
     name = "coordinated_group"
     role = "form"  # forms a campaign by itself, whatever its members' own risk
     description = ("accounts that share a pipeline value and are coupled on operator facets far beyond "
@@ -193,7 +202,8 @@ def account_facets(tokens: pa.Table, fingerprints: pa.Table, account_ids: np.nda
     acc = account_index(tokens["account_id"], account_ids)
     kinds = tokens["kind"].combine_chunks()
     values = tokens["value"].combine_chunks()
-    for facet, kind in (("template", "template"), ("payment", "payment"), ("email_domain", "email_domain")):
+    for facet, kind in (("template", "template"), ("payment", "payment"), ("email_domain", "email_domain"),
+                        ("partner", "partner_indicator")):
         m = pc.equal(kinds, kind)
         add(acc[np.asarray(m.to_numpy(zero_copy_only=False), dtype=bool)], facet, values.filter(m))
     m = pc.equal(kinds, "client_stack")
@@ -407,12 +417,18 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
                             "expected": round(float(k[tests[0]] * (1 - np.prod([1 - q[i] for i in tests]))), 2),
                             "log10p": round(float(log10p[tests[0]]), 1),
                             "lift": round(float(max(lift[i] for i in tests)), 1)})
-        if not _enough(coupled, p):
+        # A partner's campaign as the anchor is operator evidence from outside: one strong dimension
+        # of every holder's (OUTSIDE_EVIDENCE_FACETS). It ties no one: a partner's campaign may hold
+        # several operators that share its templates, which our own values tell apart.
+        outside_word = int(a_facet[a] in OUTSIDE_EVIDENCE_FACETS)
+        if not _enough(coupled, p, outside_word):
             continue
+        held += outside_word
+        strong += outside_word
         # The core holds at least half of the coupled facets' weight (weak facets count half), and
         # never less than a combination that includes a strong facet (two strong, or a strong and a
         # weak): one shared value, or a cohort's declared traits alone, is what ordinary customers have.
-        total = sum(0.5 if x["facet"] in WEAK_FACETS else 1.0 for x in coupled)
+        total = sum(0.5 if x["facet"] in WEAK_FACETS else 1.0 for x in coupled) + outside_word
         in_core = (held >= max(p.min_member_weight, total / 2)) & (strong >= 1)
         # One operator, one group: two operators behind one anchor (a configuration both send)
         # share the anchor but not their cards, proxies or hours, so the core splits into the
@@ -422,7 +438,7 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
                 continue
             part_coupled = [dict(x, count=int(facet_has[x["facet"]][part].sum())) for x in coupled]
             part_coupled = [x for x in part_coupled if x["count"] >= p.min_accounts]
-            if not _enough(part_coupled, p):
+            if not _enough(part_coupled, p, outside_word):
                 continue
             core = accounts[part]
             h = float(np.mean(harvest[core]))
@@ -520,9 +536,15 @@ def harvests(harvest: np.ndarray, extraction: np.ndarray | None, p: Coordination
     return float(np.mean(of_extraction)) >= p.min_harvest
 
 
-def _enough(coupled: list[dict], p: CoordinationParams) -> bool:
-    """Enough coupled facets, enough of them strong (one operator shows in two independent dimensions)."""
-    return len(coupled) >= p.min_coupled and sum(x["facet"] not in WEAK_FACETS for x in coupled) >= p.min_strong
+def _enough(coupled: list[dict], p: CoordinationParams, outside_word: int = 0) -> bool:
+    """Enough coupled facets, enough of them strong (one operator shows in two independent dimensions).
+
+    `outside_word`: strong dimensions the anchor itself brings (1 for a partner's campaign, see
+    OUTSIDE_EVIDENCE_FACETS); at least one coupled facet of our own data is always needed.
+    """
+    strong = sum(x["facet"] not in WEAK_FACETS for x in coupled)
+    return (len(coupled) >= max(1, p.min_coupled - outside_word)
+            and strong >= max(1, p.min_strong - outside_word))
 
 
 def _tied_parts(idx: np.ndarray, values: list[tuple[float, np.ndarray]], min_weight: float) -> list[np.ndarray]:
@@ -727,7 +749,7 @@ def explain(parts: list[CoordinatedGroup], account_ids: np.ndarray, skeletons: d
                 f"{x['expected']:g} expected by chance, {_p_text(x['log10p'])}"
                 + (f", {x['lift']:.0f}x as common as among other accounts)" if "lift" in x else ")")
                 for x in g.coupled[:3]]
-        held = f", sent by {g.anchor_holders} accounts in all" if g.anchor_holders else ""
+        held = f", {_sent(facet)} by {g.anchor_holders} accounts in all" if g.anchor_holders else ""
         out.append(f"{len(g.members)} accounts share one {NOUNS[facet]} "
                    f"({shown}{held}); coupled beyond chance: " + ", ".join(bits) + _combination_text(g, campaign))
     return "; ".join(out)
@@ -745,7 +767,18 @@ def _combination_text(g: CoordinatedGroup, campaign: np.ndarray | None = None) -
     if n == 0:
         return f"; {where} no account matches it on {facets}"
     return (f"; {where} {n} account{'s' if n > 1 else ''} match{'es' if n == 1 else ''} it on {facets} "
-            f"({with_anchor} of them also send{'s' if with_anchor == 1 else ''} its {NOUNS[g.anchor[0]]})")
+            f"({with_anchor} of them also {_sent(g.anchor[0], with_anchor)} its {NOUNS[g.anchor[0]]})")
+
+
+def _sent(facet: str, n: int | None = None) -> str:
+    """How accounts hold an anchor: they send a template or a configuration, they carry a partner's indicators.
+    `n`: present tense for that many accounts; None: the participle."""
+    verb = "carr" if facet in OUTSIDE_EVIDENCE_FACETS else "send"
+    if n is None:
+        return "carried" if verb == "carr" else "sent"
+    if verb == "carr":
+        return "carries" if n == 1 else "carry"
+    return "sends" if n == 1 else "send"
 
 
 def _p_text(log10p: float) -> str:
@@ -759,7 +792,8 @@ def explain_short(parts: list[CoordinatedGroup]) -> str:
     bits = [f"{NOUNS[x['facet']]} {x['value'].split(', ')[0]}"
             + (f" ({x['lift']:.0f}x as common as among other accounts)" if "lift" in x else "")
             for x in g.coupled[:2]]
-    held = f" ({len(g.members)} of the {g.anchor_holders} accounts that send it)" if g.anchor_holders else ""
+    held = (f" ({len(g.members)} of the {g.anchor_holders} accounts that {_sent(g.anchor[0], 2)} it)"
+            if g.anchor_holders else "")
     return (f"acts as one with them: one {NOUNS[g.anchor[0]]}{held}, "
             + ", ".join(bits))
 
