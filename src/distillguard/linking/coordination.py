@@ -50,6 +50,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from distillguard.linking.partner import EVIDENCE_KIND as PARTNER_KIND
+
 PIPELINE_FACETS = ("template", "wrapper", "config", "client", "partner")
 # Anchors that are themselves operator evidence seen outside this run: a partner provider linked
 # the values these accounts carry to one operator's campaign (`partner_indicator` tokens, issue 19,
@@ -203,7 +205,7 @@ def account_facets(tokens: pa.Table, fingerprints: pa.Table, account_ids: np.nda
     kinds = tokens["kind"].combine_chunks()
     values = tokens["value"].combine_chunks()
     for facet, kind in (("template", "template"), ("payment", "payment"), ("email_domain", "email_domain"),
-                        ("partner", "partner_indicator")):
+                        ("partner", PARTNER_KIND)):
         m = pc.equal(kinds, kind)
         add(acc[np.asarray(m.to_numpy(zero_copy_only=False), dtype=bool)], facet, values.filter(m))
     m = pc.equal(kinds, "client_stack")
@@ -770,15 +772,16 @@ def _combination_text(g: CoordinatedGroup, campaign: np.ndarray | None = None) -
             f"({with_anchor} of them also {_sent(g.anchor[0], with_anchor)} its {NOUNS[g.anchor[0]]})")
 
 
+# How accounts hold an anchor (participle, one account, several): they send a template or a
+# configuration; they carry a partner's indicators.
+_VERBS = {"partner": ("carried", "carries", "carry")}
+_SEND = ("sent", "sends", "send")
+
+
 def _sent(facet: str, n: int | None = None) -> str:
-    """How accounts hold an anchor: they send a template or a configuration, they carry a partner's indicators.
-    `n`: present tense for that many accounts; None: the participle."""
-    verb = "carr" if facet in OUTSIDE_EVIDENCE_FACETS else "send"
-    if n is None:
-        return "carried" if verb == "carr" else "sent"
-    if verb == "carr":
-        return "carries" if n == 1 else "carry"
-    return "sends" if n == 1 else "send"
+    """The verb for holding an anchor of `facet`: the participle (`n` None), else its present tense for `n` accounts."""
+    forms = _VERBS.get(facet, _SEND)
+    return forms[0] if n is None else forms[1 if n == 1 else 2]
 
 
 def _p_text(log10p: float) -> str:
