@@ -57,8 +57,9 @@ PIPELINE_FACETS = ("template", "wrapper", "config", "client", "partner")
 # the values these accounts carry to one operator's campaign (`partner_indicator` tokens, issue 19,
 # linking/partner.py). Such an anchor counts as one strong coupled dimension of its holders, so one
 # strong coupling in our own data (hours, first day, network...) completes the two independent
-# dimensions a group needs; the harvest bar, the coupling tests and the ties that split a core into
-# operators are unchanged.
+# dimensions a group needs. Inside it the coupling tests drop the lift floor (it guards against
+# large cohorts of ordinary customers; a partner's campaign is none); the harvest bar, significance,
+# `max_common` and the ties that split a core into operators are unchanged.
 OUTSIDE_EVIDENCE_FACETS = ("partner",)
 OPERATOR_FACETS = ("signup_day", "first_day", "last_day", "shift", "volume", "network", "asn", "payment", "email_domain",
                    "signup_path")
@@ -108,7 +109,8 @@ class CoordinatedGroupFinding:
     # 2: the harvest bar looks past mundane filler; one declared organisation is no group.
     # 3: undeclared seats take the organisation they pay as; the seat share counts every member.
     # 4: a partner's campaign (partner_indicator tokens) is an anchor worth one strong dimension.
-    version = 4
+    # 5: inside a partner's campaign no lift floor (significance and max_common decide).
+    version = 5
     name = "coordinated_group"
     role = "form"  # forms a campaign by itself, whatever its members' own risk
     description = ("accounts that share a pipeline value and are coupled on operator facets far beyond "
@@ -369,7 +371,13 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
     # large cohort of ordinary customers is mildly alike on many facets; one operator's
     # infrastructure, cards and hours are nearly its own.
     q_out, lift = lift_outside(c, k, holders, n)
-    hit = np.flatnonzero((log10p <= threshold) & (lift >= p.min_lift))
+    # The floor guards against large cohorts of ordinary customers; an anchor that is operator
+    # evidence from outside (a partner's campaign) is no such cohort, so inside it significance
+    # (and `max_common`) decide alone.
+    anchor_vid = anchor_rows["vid"].to_numpy()
+    from_outside = np.isin(vals["facet"].take(pa.array(anchor_vid, pa.int64())).to_numpy(zero_copy_only=False),
+                           OUTSIDE_EVIDENCE_FACETS)[anchor]
+    hit = np.flatnonzero((log10p <= threshold) & ((lift >= p.min_lift) | from_outside))
     if len(hit) == 0:
         con.close()
         return []
@@ -379,7 +387,6 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
     by_anchor: dict[int, dict[str, list[int]]] = {}
     for i in hit.tolist():
         by_anchor.setdefault(int(anchor[i]), {}).setdefault(facet[i], []).append(i)
-    anchor_vid = anchor_rows["vid"].to_numpy()
     # members and operator values of the anchors that passed
     passed = sorted(by_anchor)
     a_facet, a_value = _names(vals, passed, anchor_vid[passed])
