@@ -128,6 +128,7 @@ class Run:
     account_scores: pa.Table | None = None
     active: np.ndarray | None = None  # the judged accounts' ids, sorted; arrays below follow it
     own_risk: np.ndarray | None = None
+    our_risk: np.ndarray | None = None  # own risk from our traffic alone (before a partner prior)
     own_reasons: list[str] | None = None
     graph: Any = None
     campaigns: list | None = None
@@ -195,6 +196,7 @@ def _account_risk(r: Run) -> None:
     r.account_scores = score_accounts(r.fingerprints, model)
     r.policy = policy_for_model(r.policy, supervised=model is not None)
     r.active, r.own_risk, r.own_reasons = own_risk(r.account_scores, r.partner)
+    r.our_risk = own_risk(r.account_scores)[1] if r.partner is not None else r.own_risk
 
 
 def _linking(r: Run) -> None:
@@ -208,7 +210,8 @@ def _decide(r: Run) -> None:
 
 def _flagged_alone(r: Run) -> None:
     r.graph, r.campaigns, r.config_keys, r.alone = link_flagged_alone(
-        r.fingerprints, r.active, r.graph, r.campaigns, r.decision, r.own_risk, r.settings.campaigns)
+        r.fingerprints, r.active, r.graph, r.campaigns, r.decision, r.own_risk, r.settings.campaigns,
+        lead_risk=r.our_risk)
 
 
 def _coordination(r: Run) -> None:
@@ -240,12 +243,12 @@ FEATURES = (
 VERDICTS = (
     Stage("spill", _spill, reads=("exchange_templates",), writes=("exchange_templates",), timed=False),
     Stage("account_risk", _account_risk, reads=("fingerprints",),
-          writes=("account_scores", "active", "own_risk", "own_reasons")),
+          writes=("account_scores", "active", "own_risk", "our_risk", "own_reasons")),
     Stage("linking", _linking, reads=("exchanges", "accounts", "exchange_templates", "fingerprints", "active",
                                       "own_risk"), writes=("graph", "campaigns", "tokens")),
     Stage("decide", _decide, reads=("own_risk", "own_reasons", "campaigns"), writes=("decision",)),
     Stage("flagged_alone", _flagged_alone, reads=("fingerprints", "active", "graph", "campaigns", "decision",
-                                                  "own_risk"), writes=("graph", "campaigns", "config_keys", "alone"),
+                                                  "own_risk", "our_risk"), writes=("graph", "campaigns", "config_keys", "alone"),
           timed=False),
     Stage("coordination", _coordination, reads=("exchanges", "accounts", "tokens", "fingerprints", "active",
                                                 "config_keys", "alone", "templates", "campaigns", "account_scores",

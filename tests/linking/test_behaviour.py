@@ -136,3 +136,17 @@ def test_a_small_campaign_recruits_no_one():
     # 8 of the 12 senders of the configuration are members, but fewer than the 10 matches required
     (_, campaigns), _ = _recruit((3000, 0.3), flagged=8, leads=4)
     assert len(campaigns) == 1 and len(campaigns[0].recruited) == 0
+
+
+def test_leads_are_chosen_by_our_own_risk_not_a_partner_prior():
+    # The 12 look-alikes carry 0.1 only because of a partner's weak indicator (own risk 0.0 from
+    # our traffic): a lead is an account we suspect ourselves, so nobody joins.
+    graph, profiles, keys, risk, alone, behaviour = _harness_world((3000, 0.3))
+    campaigns = content_campaigns(graph, alone, risk)
+    ours = risk.copy()
+    ours[312:324] = 0.0
+    unjudged = np.flatnonzero(risk < 0.5)
+    _, grown = recruit_leads(graph, campaigns, profiles, keys, unjudged, risk, behaviour, lead_risk=ours)
+    assert len(grown) == 1 and len(grown[0].recruited) == 0
+    _, grown = recruit_leads(graph, campaigns, profiles, keys, unjudged, risk, behaviour, lead_risk=risk)
+    assert sorted(grown[0].recruited.tolist()) == list(range(312, 324))

@@ -346,7 +346,8 @@ def content_campaigns(graph: AccountGraph, candidates: np.ndarray, own_risk: np.
 
 def recruit_leads(graph: AccountGraph, campaigns: list[Campaign], profiles: np.ndarray, keys: np.ndarray,
                   unjudged: np.ndarray, own_risk: np.ndarray, behaviour: tuple[np.ndarray, np.ndarray, np.ndarray],
-                  params: CampaignParams | None = None) -> tuple[AccountGraph, list[Campaign]]:
+                  params: CampaignParams | None = None, lead_risk: np.ndarray | None = None,
+                  ) -> tuple[AccountGraph, list[Campaign]]:
     """Content-linked campaigns grown by the leads that work exactly like their members.
 
     Leads are the `unjudged` accounts (neither flagged nor in a campaign) with own risk at least
@@ -354,13 +355,18 @@ def recruit_leads(graph: AccountGraph, campaigns: list[Campaign], profiles: np.n
     few for a verdict of their own, but the harness shows at once: its configuration and its
     habits. `behaviour` are the behaviour edges already in `graph`; the recruits' edges are added
     to them. A campaign's risk still comes from its flagged members only.
+
+    `lead_risk` (default `own_risk`) is the risk leads are chosen by. `detect` passes the risk
+    from our own traffic, before any partner prior (issue 19): a lead is an account we suspect
+    ourselves, and a partner's weak indicator (one behaviour sketch) must not make one.
     """
     from distillguard.linking.behaviour import recruit_edges
     from distillguard.linking.graph import with_edges
 
     p = params or CampaignParams()
     unjudged = np.asarray(unjudged, dtype=np.int64)
-    leads = unjudged[own_risk[unjudged] >= p.lead_min_risk]
+    chosen_by = own_risk if lead_risk is None else lead_risk
+    leads = unjudged[chosen_by[unjudged] >= p.lead_min_risk]
     free = np.ones(graph.n, dtype=bool)
     pairs, grown = [behaviour], {}
     for ci, c in enumerate(campaigns):

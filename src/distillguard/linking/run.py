@@ -66,6 +66,7 @@ def link_accounts(engine, fp: pa.Table, active: np.ndarray, own_risk: np.ndarray
 
 def link_flagged_alone(fp: pa.Table, active: np.ndarray, graph: AccountGraph, campaigns: list[Campaign],
                        decision: Any, own_risk: np.ndarray, params: CampaignParams,
+                       lead_risk: np.ndarray | None = None,
                        ) -> tuple[AccountGraph, list[Campaign], np.ndarray, np.ndarray]:
     """Campaigns of accounts that `decision` flagged outside any campaign, joined by behaviour.
 
@@ -73,7 +74,7 @@ def link_flagged_alone(fp: pa.Table, active: np.ndarray, graph: AccountGraph, ca
     (some suspicion of their own, no verdict) that work exactly like its members join it.
     Returns the graph (with its `behaviour` edges), every campaign so far, each account's
     request-configuration key ("" unless two or more were flagged alone) and the flagged-alone
-    accounts.
+    accounts. `lead_risk`: the risk leads are chosen by (`recruit_leads`; default `own_risk`).
     """
     alone = np.flatnonzero(decision.flagged & (decision.campaign_of < 0))
     config_keys = np.full(len(active), "", dtype=object)
@@ -85,7 +86,7 @@ def link_flagged_alone(fp: pa.Table, active: np.ndarray, graph: AccountGraph, ca
         extra_campaigns = content_campaigns(graph, alone, own_risk, params)
         unjudged = np.flatnonzero(~decision.flagged & (decision.campaign_of < 0))
         graph, extra_campaigns = recruit_leads(graph, extra_campaigns, profiles, config_keys, unjudged, own_risk,
-                                               behaviour, params)
+                                               behaviour, params, lead_risk)
     if extra_campaigns:
         campaigns = campaigns + extra_campaigns
     return graph, campaigns, config_keys, alone
