@@ -195,8 +195,10 @@ def _account_risk(r: Run) -> None:
     model = load_account_model(r.policy.account_model) if r.policy.use_account_model else None
     r.account_scores = score_accounts(r.fingerprints, model)
     r.policy = policy_for_model(r.policy, supervised=model is not None)
-    r.active, r.own_risk, r.own_reasons = own_risk(r.account_scores, r.partner)
-    r.our_risk = own_risk(r.account_scores)[1] if r.partner is not None else r.own_risk
+    r.active, r.our_risk, r.own_reasons = own_risk(r.account_scores)
+    r.own_risk = r.our_risk
+    if r.partner is not None:  # partner evidence (issue 19): a prior on own risk, see linking/partner.py
+        r.own_risk, r.own_reasons = r.partner.apply_risk(r.active, r.our_risk, r.own_reasons)
 
 
 def _linking(r: Run) -> None:
