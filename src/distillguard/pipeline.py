@@ -221,7 +221,7 @@ def _coordination(r: Run) -> None:
     supervised = is_supervised(r.account_scores)  # lead cohorts rest on the model's probability
     aside: list = []
     r.campaigns = coordinate(r.engine, r.fingerprints, r.active, r.tokens, keys, r.campaigns, r.templates,
-                             r.settings, r.policy.full_tie_strength, r.own_risk if supervised else None, aside)
+                             r.settings, r.policy.full_tie_strength, r.our_risk if supervised else None, aside)
     r.organisations = organisations_table(aside, r.active)  # type: ignore[arg-type]
 
 

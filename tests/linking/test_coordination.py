@@ -324,6 +324,7 @@ def test_seats_of_one_declared_organisation_are_no_group_and_other_groups_stay()
 def test_declared_lead_cohort_cases(case):
     from distillguard.linking.cohorts import lead_cohorts
 
+    bar = CoordinationParams().lead_min_risk
     bg = case["background"]
     rng = np.random.default_rng(bg["seed"])
     planted = case["plant"]
@@ -331,14 +332,19 @@ def test_declared_lead_cohort_cases(case):
     cols = population(rng, n)
     cols["wrapper"] = [None] * n
     harvest = rng.uniform(0, 0.25, n)
-    risk = np.where(rng.random(n) < bg["leads"], rng.uniform(0.05, 0.3, n), rng.uniform(0, 0.02, n))
-    where = plant_case(rng, cols, harvest, bg["accounts"], planted)
+    # background: a `leads` share of independent customers above the bar, the rest below it
+    risk = np.where(rng.random(n) < bg["leads"], rng.uniform(2 * bar, 0.3, n), rng.uniform(0, 0.8 * bar, n))
+    orgs = np.array([f"own{i}" for i in range(n)], dtype=object)
+    where = plant_case(rng, cols, harvest, bg["accounts"], planted, orgs=orgs)
+    taken = np.zeros(n, dtype=bool)
     for p in planted:
         members, r = where[p["name"]], p["risk"]
         risk[members] = rng.uniform(r[0], r[1], len(members)) if isinstance(r, list) else r
-    found = members_of(lead_cohorts(to_table(cols), risk, harvest))
+        taken[members] = bool(p.get("grouped", False))  # already in a coordinated group or campaign
+    params = CoordinationParams(lead_operator_anchors=case.get("operator_anchors", True))
+    found = members_of(lead_cohorts(to_table(cols), risk, harvest, params, taken=taken, orgs=orgs))
     target = set(where[case["target"]].tolist())
-    leads = {int(m) for m in where[case["target"]] if risk[m] >= CoordinationParams().lead_min_risk}
+    leads = {int(m) for m in where[case["target"]] if risk[m] >= bar}
     if case["expect"] == "hit":
         assert len(found & leads) >= 0.9 * len(leads) and leads
         assert found & target <= leads  # only leads join a cohort
@@ -351,11 +357,12 @@ def test_a_lead_cohort_becomes_one_campaign_whose_reason_names_its_anchor(seed):
     from distillguard.decisions.policy import Policy, decide
     from distillguard.linking.cohorts import lead_cohorts
 
+    bar = CoordinationParams().lead_min_risk
     rng = np.random.default_rng(seed)
     n = 1500
     cols = population(rng, n)
     harvest = rng.uniform(0, 0.25, n)
-    risk = rng.uniform(0, 0.02, n)
+    risk = rng.uniform(0, 0.8 * bar, n)
     op = rng.choice(n, 25, replace=False)
     plant(cols, op, config="8192|0.6")
     risk[op] = rng.uniform(0.1, 0.45, len(op))
@@ -366,7 +373,40 @@ def test_a_lead_cohort_becomes_one_campaign_whose_reason_names_its_anchor(seed):
     camps = coordination_campaigns([], units, ids)
     d = decide(risk, [""] * n, camps, Policy())
     assert set(np.flatnonzero(d.flagged).tolist()) == set(op.tolist())
-    assert "mildly suspicious accounts own risk >= 0.05" in d.reasons[int(op[0])]
+    assert f"mildly suspicious accounts own risk >= {bar:g}" in d.reasons[int(op[0])]
+
+
+def test_lead_cohorts_leave_grouped_accounts_and_organisations_seats_alone():
+    """A cohort is what coordination did not find, and one organisation's seats are a customer."""
+    from distillguard.linking.cohorts import lead_cohorts
+
+    bar = CoordinationParams().lead_min_risk
+    rng = np.random.default_rng(21)
+    n = 2000
+    cols = population(rng, n)
+    harvest = rng.uniform(0, 0.25, n)
+    risk = rng.uniform(0, 0.8 * bar, n)
+    op, team = np.arange(0, 30), np.arange(30, 50)
+    plant(cols, op, template="op-wrapper")
+    plant(cols, team, signup_day="2026-03-01")
+    risk[:50] = rng.uniform(0.05, 0.4, 50)
+    harvest[:50] = 0.7
+    orgs = np.array([f"own{i}" for i in range(n)], dtype=object)
+    params = CoordinationParams(lead_operator_anchors=True)
+    assert members_of(lead_cohorts(to_table(cols), risk, harvest, params, orgs=orgs)) == set(range(50))
+    # the operator's accounts already grouped: nothing left to find behind its template
+    taken = np.zeros(n, dtype=bool)
+    taken[op] = True
+    assert members_of(lead_cohorts(to_table(cols), risk, harvest, params, taken=taken, orgs=orgs)) == set(team.tolist())
+    # the team's seats declare one organisation: set aside for review, not a cohort
+    orgs[team] = "acme"
+    aside: list = []
+    assert members_of(lead_cohorts(to_table(cols), risk, harvest, params, orgs=orgs, set_aside=aside)) == set(op.tolist())
+    assert [set(g.members.tolist()) for g in aside] == [set(team.tolist())]
+    # without operator anchors the sign-up day anchors nothing
+    off = CoordinationParams(lead_operator_anchors=False)
+    assert members_of(lead_cohorts(to_table(cols), risk, harvest, off, orgs=np.array([""] * n, dtype=object))) \
+        == set(op.tolist())
 
 
 def _pairwise_parts(idx: np.ndarray, values: list[tuple[float, np.ndarray]], min_weight: float) -> list[list[int]]:
@@ -505,3 +545,14 @@ def test_partner_tokens_become_partner_anchors_in_the_facets():
                    strict=True))
     assert {(0, "partner", "campaign--x"), (1, "partner", "campaign--x"), (2, "payment", "card-1")} == rows
     assert "partner" in PIPELINE_FACETS
+
+
+def test_a_campaign_formed_on_values_no_token_names_shows_them_as_indicators():
+    from distillguard.linking.coordination import CoordinatedGroup, anchor_indicators
+
+    day = CoordinatedGroup(np.arange(6), ("signup_day", "2026-03-09"), anchor_holders=7)
+    tpl = CoordinatedGroup(np.arange(3, 9), ("template", "tpl-1"), anchor_holders=6)
+    again = CoordinatedGroup(np.arange(2), ("signup_day", "2026-03-09"))
+    got = anchor_indicators([day, tpl, again], {"tpl-1": "Solve: <num>"})
+    assert got == [{"kind": "signup_day", "value": "2026-03-09", "accounts": 6, "accounts_total": 7},
+                   {"kind": "prompt_template", "value": "Solve: <num>", "accounts": 6, "accounts_total": 6}]

@@ -1,24 +1,30 @@
-"""Lead cohorts: many mildly suspicious accounts behind one pipeline value, far beyond chance.
+"""Lead cohorts: many mildly suspicious accounts behind one value, far beyond chance.
 
 A campaign forms from seeds the account model finds suspicious (own risk >= 0.5) tied by
 operator evidence, and `coordination.py` finds groups coupled on operator facets. An operator
 that evades both - aged accounts on home lines, its own card per account, human timing - still
 runs one pipeline, and on a playbook the model never saw, the model ranks its accounts above
-ordinary customers but calls few of them likely (issue 16: missed campaign accounts at 0.36-0.49).
-Each such account alone is a lead, not a verdict. Many leads behind one pipeline value are a
-group: one operator's software.
+ordinary customers but calls few of them likely (issue 16: held-out campaign accounts at
+0.01-0.05, ordinary customers at 0.0001). Each such account alone is a lead, not a verdict. Many
+leads behind one value are a group: one operator's software, or one operator's sign-up day,
+address block or shift.
 
-For every pipeline anchor (template, wrapper cluster, request configuration, client) held by
-``k`` accounts, ``c`` of which are leads (own risk >= ``lead_min_risk``), the count is tested
-against the run's own lead rate ``q`` (leads / judged accounts): ``P(X >= c)``, ``X ~
-Binomial(k, q)``, below the Bonferroni bar over the anchors tested. The effect size is the
+For every anchor held by ``k`` accounts, ``c`` of which are leads (own risk >= ``lead_min_risk``),
+the count is tested against the run's own lead rate ``q`` (leads / judged accounts): ``P(X >= c)``,
+``X ~ Binomial(k, q)``, below the Bonferroni bar over the anchors tested. Anchors are pipeline
+values (template, wrapper cluster, request configuration, client) and, with
+``lead_operator_anchors``, strong operator values (sign-up day, first or last day, shift, network,
+ASN, payment; not the weak facets, which describe a kind of customer). The effect size is the
 anchor's lead share: most of it must be leads (``lead_min_share``), since a public harness or SDK
 is mostly ordinary customers, whatever a few of them do. (`coordination.py`'s ``min_lift``, a
 ratio to the share outside the anchor, cannot apply here: where campaigns make up a tenth of the
 accounts, leads outside any one anchor are common and the ratio can never exceed ``1 / q``. The
-lift is still reported.) The group is the anchor's leads,
-and it must harvest (the same bars as coordinated groups). The null model is the data at hand;
-the one absolute level is the lead bar on the model's probability.
+lift is still reported.) The group is the anchor's leads, and it must harvest (the same bars as
+coordinated groups). Accounts already in a coordinated group or a campaign are left out of every
+count (a cohort is what the other findings did not find; an account beside a found group is
+judged by that group's member test), and a cohort of one organisation's seats is set aside like a
+coordinated group. The null model is the data at hand; the one absolute level is the lead bar on
+the model's probability.
 """
 
 from __future__ import annotations
@@ -30,12 +36,16 @@ import numpy as np
 import pyarrow as pa
 
 from distillguard.linking.coordination import (
+    OPERATOR_FACETS,
     PIPELINE_FACETS,
+    WEAK_FACETS,
     CoordinatedGroup,
     CoordinationParams,
     _log10_binom_sf,
+    billed_orgs,
     harvests,
     lift_outside,
+    org_seat_share,
 )
 
 
@@ -43,16 +53,21 @@ class LeadCohortFinding:
     """Declaration of this finding (cases in cohorts.cases.yaml beside this file)."""
 
     id = "DG-LNK-0002"
-    version = 1
+    version = 2
     name = "lead_cohort"
     role = "form"  # forms a campaign by itself; its members' own risk is each below the flag
     description = ("many accounts the account model finds mildly suspicious share one pipeline value (template, "
-                   "wrapper, configuration or client) far beyond the run's rate of such accounts, and harvest")
+                   "wrapper, configuration or client) or one strong operator value (sign-up day, first or last "
+                   "day, shift, network, ASN, payment) far beyond the run's rate of such accounts, and harvest")
     false_positives = (
         "A whole customer segment the model over-scores (a new coding harness whose every user looks "
         "harvest-shaped): mostly leads behind one client. The evidence names the anchor and the counts.",
         "The lead bar is a probability of the shipped model: a model the user trained elsewhere may "
         "need its own bar (`[coordination] lead_min_risk`).",
+        "A company's engineers that the model over-scores share a sign-up day and a card: a cohort of "
+        "one organisation's seats is set aside for review (organisations.parquet), as coordinated groups are.",
+        "Leads outside a group already found but on its anchor form a cohort of their own once there are "
+        "min_accounts of them (a public template an operator also uses).",
     )
 
 
@@ -68,18 +83,31 @@ ORDER BY facet, value
 
 def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
                  params: CoordinationParams | None = None, extraction: np.ndarray | None = None,
-                 ) -> list[CoordinatedGroup]:
-    """Groups of leads behind one pipeline value, beyond the run's lead rate, that harvest."""
+                 taken: np.ndarray | None = None, orgs: np.ndarray | None = None,
+                 set_aside: list[CoordinatedGroup] | None = None) -> list[CoordinatedGroup]:
+    """Groups of leads behind one pipeline value, beyond the run's lead rate, that harvest.
+
+    `taken`: accounts already in a coordinated group (a boolean mask). They are left out of every
+    anchor's count: an account beside a coordinated group on its anchor is judged by coordination's
+    member test, not by the lead bar, and a cohort is what coordination did not find. `orgs`,
+    `set_aside`: as for `coordinated_groups` (a cohort of organisations' seats is set aside).
+    """
     p = params or CoordinationParams()
     n = len(own_risk)
     lead = own_risk >= p.lead_min_risk
     total = int(lead.sum())
     if n < p.min_accounts or total < p.min_accounts or facets.num_rows == 0:
         return []
+    if orgs is not None:
+        orgs = billed_orgs(orgs, facets)
+    free = np.ones(n, dtype=bool) if taken is None else ~np.asarray(taken, dtype=bool)
     con = duckdb.connect()
     con.register("facets", facets)
-    con.register("leads", pa.table({"account": pa.array(np.arange(n), pa.int64()), "lead": pa.array(lead)}))
-    pipeline = ", ".join(f"'{x}'" for x in PIPELINE_FACETS)
+    con.register("leads", pa.table({"account": pa.array(np.flatnonzero(free), pa.int64()),
+                                    "lead": pa.array(lead[free])}))
+    kinds = PIPELINE_FACETS + (tuple(f for f in OPERATOR_FACETS if f not in WEAK_FACETS)
+                               if p.lead_operator_anchors else ())
+    pipeline = ", ".join(f"'{x}'" for x in kinds)
     anchors = con.sql(ANCHOR_SQL.format(pipeline=pipeline, min_k=p.min_accounts,
                                         max_k=max(p.min_accounts, int(p.max_anchor_share * n)))).to_arrow_table()
     if anchors.num_rows == 0:
@@ -104,7 +132,12 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
         coupled = [{"facet": "leads", "value": f"own risk >= {p.lead_min_risk:g}", "count": int(c[i]),
                     "expected": round(float(k[i] * total / n), 2), "log10p": round(float(log10p[i]), 1),
                     "lift": round(float(lift[i]), 1)}]
-        groups.append(CoordinatedGroup(members, (facet[i], value[i]), coupled, float(log10p[i]), h, threshold,
-                                       int(k[i])))
+        group = CoordinatedGroup(members, (facet[i], value[i]), coupled, float(log10p[i]), h, threshold, int(k[i]))
+        if orgs is not None and org_seat_share(orgs[members]) >= p.max_org_seat_share:
+            if set_aside is not None:   # organisations' seats, as in coordinated_groups
+                group.orgs = orgs[members]
+                set_aside.append(group)
+            continue
+        groups.append(group)
     con.close()
     return groups

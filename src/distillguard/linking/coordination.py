@@ -150,9 +150,10 @@ class CoordinationParams:
     merge_min_jaccard: float = 0.6   # groups whose accounts coincide this much are one unit
     join_min_share: float = 0.3      # a unit's signature: values at least this share of it holds ...
     join_min_jaccard: float = 0.5    # ... and units whose signatures coincide this much join
-    leads: bool = False              # lead cohorts (cohorts.py): many leads behind one pipeline value
-    lead_min_risk: float = 0.05      # a lead: own risk (the account model's probability) at least this
+    leads: bool = True               # lead cohorts (cohorts.py): many leads behind one pipeline value
+    lead_min_risk: float = 0.01      # a lead: own risk (the account model's probability) at least this
     lead_min_share: float = 0.5      # a lead cohort's anchor is at least this share leads
+    lead_operator_anchors: bool = True  # lead cohorts may also gather behind a strong operator value
 
 
 @dataclass
@@ -738,6 +739,33 @@ def join_units(units: list[Unit], facets: pa.Table, n: int, min_share: float = 0
     out = [Unit(np.sort(np.concatenate([u.members for u in us])), [g for u in us for g in u.parts])
            for us in joined.values()]
     out.sort(key=lambda u: int(u.members[0]))
+    return out
+
+
+# Indicator kinds of the values a group forms on (campaigns.json `indicators`): the names the
+# account graph's tokens use where there is one, else the facet's own name.
+ANCHOR_INDICATOR_KINDS = {"template": "prompt_template", "client": "client_stack", "config": "request_configuration",
+                          "payment": "payment_fingerprint", "wrapper": "recurring_text_cluster"}
+
+
+def anchor_indicators(parts: list[CoordinatedGroup], skeletons: dict[str, str] | None = None) -> list[dict]:
+    """The values a campaign's coordinated groups or lead cohorts formed on, as indicators.
+
+    For a campaign whose accounts share no token of the account graph (a lead cohort behind one
+    sign-up day, say), these are what an analyst can check: ``accounts`` members hold the value,
+    ``accounts_total`` accounts in all.
+    """
+    out: list[dict] = []
+    seen: set[tuple[str, str]] = set()
+    for g in parts:
+        facet, value = g.anchor
+        kind = ANCHOR_INDICATOR_KINDS.get(facet, facet)
+        shown = (skeletons or {}).get(value, value) if facet == "template" else value
+        if (kind, shown) in seen:
+            continue
+        seen.add((kind, shown))
+        out.append({"kind": kind, "value": shown, "accounts": len(g.members),
+                    "accounts_total": g.anchor_holders or len(g.members)})
     return out
 
 

@@ -102,7 +102,8 @@ def coordinate(engine, fp: pa.Table, active: np.ndarray, tokens: pa.Table,  # ty
     `config_keys`: each account's request-configuration key, or None to derive it here;
     `templates`: the mined templates (their skeletons name a shared template in the evidence);
     `settings`: the run's `Settings` (its `coordination` and `wrappers` sections); `own_risk`: the
-    account model's probability per account, for lead cohorts (`cohorts.py`; None: none looked for);
+    account model's probability per account from our own traffic (before any partner prior), for lead
+    cohorts (`cohorts.py`; None: none looked for);
     `set_aside`: receives the groups that were organisations' seats (`outputs.tables.organisations_table`),
     for review.
     """
@@ -114,7 +115,11 @@ def coordinate(engine, fp: pa.Table, active: np.ndarray, tokens: pa.Table,  # ty
     orgs = declared_orgs(engine, active) if cp.max_org_seat_share <= 1.0 else None
     groups = coordinated_groups(facets, harvest, cp, extraction=extraction, orgs=orgs, set_aside=set_aside)
     if own_risk is not None and cp.leads:
-        groups += lead_cohorts(facets, own_risk, harvest, cp, extraction=extraction)
+        taken = np.zeros(len(active), dtype=bool)   # what a cohort may not claim: accounts already grouped
+        for members in [g.members for g in groups] + [c.members for c in campaigns]:
+            taken[members] = True
+        groups += lead_cohorts(facets, own_risk, harvest, cp, extraction=extraction, taken=taken,
+                               orgs=orgs, set_aside=set_aside)
     units = merge_groups(groups, len(active), cp.merge_min_jaccard, cp.min_accounts)
     groups = join_units(units, facets, len(active), cp.join_min_share, cp.max_common, cp.join_min_jaccard)
     skeletons = dict(zip(templates["template_id"].to_pylist(), templates["skeleton"].to_pylist(), strict=True)) \

@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 
 from distillguard.linking import campaign_tables, configuration_indicator, top_indicators
 from distillguard.linking.campaigns import CampaignParams
+from distillguard.linking.coordination import anchor_indicators
 from distillguard.linking.waves import campaign_waves, waves_sentence
 from distillguard.outputs.contract import summary_paragraph, write_accounts_csv, write_campaigns_json
 from distillguard.outputs.tables import coordination_table, decisions_table, organisations_table
@@ -46,6 +47,8 @@ def write_outputs(engine, out, all_accounts, active, graph, campaigns, decision,
         mix = cats.get(c.campaign_id, {})
         total = sum(mix.values()) or 1
         c.indicators = top_indicators(graph, c, skeletons)
+        if not c.indicators and c.stats.get("coordination_parts"):   # formed on values no graph token names
+            c.indicators = anchor_indicators(c.stats["coordination_parts"], skeletons)
         if "behaviour" in c.evidence:  # linked by behaviour: say which configuration they share
             shared = configuration_indicator(config_keys, c.members)
             if shared:
