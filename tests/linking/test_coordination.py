@@ -59,7 +59,8 @@ def plant_case(rng: np.random.Generator, cols: dict[str, list], harvest: np.ndar
                orgs: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Plant a declared case's groups after its `n_bg` background accounts; each group's members by name.
 
-    A facet given as {value, share, outside} is held by that share of the group and of the background.
+    A facet given as {value, share, outside} is held by that share of the group and of the background;
+    "unique" gives each member a value of its own.
     A group's `extraction` share defaults to its `harvest` share; `org` names its declared organisation.
     """
     start, where = n_bg, {}
@@ -80,6 +81,9 @@ def plant_case(rng: np.random.Generator, cols: dict[str, list], harvest: np.ndar
                 others = np.setdiff1d(np.arange(n_bg), held)
                 plant(cols, np.concatenate([held, others[rng.random(len(others)) < v["outside"]]]),
                       **{name: str(v["value"])})
+            elif v == "unique":   # each member its own value: nothing shared by chance
+                for m in members.tolist():
+                    cols[name][m] = f"unique-{name}-{m}"
             else:
                 plant(cols, members, **{name: str(v)})
     return where
@@ -364,7 +368,7 @@ def test_a_lead_cohort_becomes_one_campaign_whose_reason_names_its_anchor(seed):
     harvest = rng.uniform(0, 0.25, n)
     risk = rng.uniform(0, 0.8 * bar, n)
     op = rng.choice(n, 25, replace=False)
-    plant(cols, op, config="8192|0.6")
+    plant(cols, op, config="8192|0.6", shift="00011110")
     risk[op] = rng.uniform(0.1, 0.45, len(op))
     harvest[op] = 0.8
     groups = lead_cohorts(to_table(cols), risk, harvest)
@@ -387,8 +391,8 @@ def test_lead_cohorts_leave_grouped_accounts_and_organisations_seats_alone():
     harvest = rng.uniform(0, 0.25, n)
     risk = rng.uniform(0, 0.8 * bar, n)
     op, team = np.arange(0, 30), np.arange(30, 50)
-    plant(cols, op, template="op-wrapper")
-    plant(cols, team, signup_day="2026-03-01")
+    plant(cols, op, template="op-wrapper", shift="00011110")
+    plant(cols, team, signup_day="2026-03-01", shift="11000011")
     risk[:50] = rng.uniform(0.05, 0.4, 50)
     harvest[:50] = 0.7
     orgs = np.array([f"own{i}" for i in range(n)], dtype=object)
@@ -402,7 +406,7 @@ def test_lead_cohorts_leave_grouped_accounts_and_organisations_seats_alone():
     orgs[team] = "acme"
     aside: list = []
     assert members_of(lead_cohorts(to_table(cols), risk, harvest, params, orgs=orgs, set_aside=aside)) == set(op.tolist())
-    assert [set(g.members.tolist()) for g in aside] == [set(team.tolist())]
+    assert aside and all(set(g.members.tolist()) == set(team.tolist()) for g in aside)  # on its day and its shift
     # without operator anchors the sign-up day anchors nothing
     off = CoordinationParams(lead_operator_anchors=False)
     assert members_of(lead_cohorts(to_table(cols), risk, harvest, off, orgs=np.array([""] * n, dtype=object))) \

@@ -19,8 +19,10 @@ anchor's lead share: most of it must be leads (``lead_min_share``), since a publ
 is mostly ordinary customers, whatever a few of them do. (`coordination.py`'s ``min_lift``, a
 ratio to the share outside the anchor, cannot apply here: where campaigns make up a tenth of the
 accounts, leads outside any one anchor are common and the ratio can never exceed ``1 / q``. The
-lift is still reported.) The group is the anchor's leads, and it must harvest (the same bars as
-coordinated groups). Accounts already in a coordinated group or a campaign are left out of every
+lift is still reported.) The group is the anchor's leads that also share uncommon values worth
+``min_tie_weight`` with another of them (a second coincidence: an ordinary customer who is a lead and
+sends a value some operator's leads send too shares nothing else with them), and it must harvest
+(the same bars as coordinated groups). Accounts already in a coordinated group or a campaign are left out of every
 count (a cohort is what the other findings did not find; an account beside a found group is
 judged by that group's member test), and a cohort of one organisation's seats is set aside like a
 coordinated group. The null model is the data at hand; the one absolute level is the lead bar on
@@ -67,7 +69,7 @@ class LeadCohortFinding:
         "A company's engineers that the model over-scores share a sign-up day and a card: a cohort of "
         "one organisation's seats is set aside for review (organisations.parquet), as coordinated groups are.",
         "Leads outside a group already found but on its anchor form a cohort of their own once there are "
-        "min_accounts of them (a public template an operator also uses).",
+        "min_accounts of them that also share a second uncommon value (a public template an operator also uses).",
     )
 
 
@@ -79,6 +81,40 @@ GROUP BY facet, value HAVING count(*) >= {min_k} AND count(*) <= {max_k}
    AND count(*) FILTER (WHERE lead) >= {min_k}
 ORDER BY facet, value
 """
+
+
+UNCOMMON_SQL = """
+CREATE TEMP TABLE uncommon AS
+SELECT f.account, f.facet, f.value FROM facets f
+JOIN (SELECT facet, value FROM facets GROUP BY facet, value HAVING count(*) >= 2 AND count(*) <= {max_holders})
+USING (facet, value)
+"""
+
+
+def _tied(con: duckdb.DuckDBPyConnection, members: np.ndarray, anchor: tuple[str, str],
+          min_weight: float) -> np.ndarray:
+    """The members that share, besides the anchor, uncommon values worth `min_weight` with another member.
+
+    A lead that holds the anchor and nothing else of the cohort's may be an ordinary customer who
+    happens to be a lead (about one in a hundred are) and sends a value some operator's leads send
+    too; an operator's accounts coincide twice. Weights as in coordination: weak facets 0.5, others 1.
+    """
+    if len(members) < 2:
+        return members[:0]
+    rows = con.sql("SELECT account, facet, value FROM uncommon WHERE list_contains(?, account) "
+                   "AND NOT (facet = ? AND value = ?)", params=[members.tolist(), anchor[0], anchor[1]]).fetchnumpy()
+    if len(rows["account"]) == 0:
+        return members[:0]
+    import scipy.sparse as sp
+
+    pos = np.searchsorted(members, rows["account"].astype(np.int64))
+    keys = np.char.add(np.char.add(np.asarray(rows["facet"], dtype=str), "\x1f"), np.asarray(rows["value"], dtype=str))
+    uniq, col = np.unique(keys, return_inverse=True)
+    weight = np.array([0.5 if k.split("\x1f", 1)[0] in WEAK_FACETS else 1.0 for k in uniq.tolist()])
+    held = sp.csr_matrix((weight[col], (pos, col)), shape=(len(members), len(uniq)))
+    shared = (held @ (held > 0).T.astype(np.float64)).tolil()   # weight of the values each pair shares
+    shared.setdiag(0.0)
+    return members[np.asarray(shared.tocsr().max(axis=1).todense()).ravel() >= min_weight]
 
 
 def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
@@ -105,6 +141,8 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
     con.register("facets", facets)
     con.register("leads", pa.table({"account": pa.array(np.flatnonzero(free), pa.int64()),
                                     "lead": pa.array(lead[free])}))
+    # values a second tie may rest on: held by two accounts at least and by at most max_common of all
+    con.sql(UNCOMMON_SQL.format(max_holders=max(2, int(p.max_common * n))))
     kinds = PIPELINE_FACETS + (tuple(f for f in OPERATOR_FACETS if f not in WEAK_FACETS)
                                if p.lead_operator_anchors else ())
     pipeline = ", ".join(f"'{x}'" for x in kinds)
@@ -126,7 +164,8 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
     for i in hit.tolist():
         members = con.sql("SELECT account FROM facets JOIN leads USING (account) WHERE lead AND facet = ? AND value = ? "
                           "ORDER BY account", params=[facet[i], value[i]]).fetchnumpy()["account"].astype(np.int64)
-        if not harvests(harvest[members], extraction[members] if extraction is not None else None, p):
+        members = _tied(con, members, (facet[i], value[i]), p.min_tie_weight)
+        if len(members) < p.min_accounts or not harvests(harvest[members], extraction[members] if extraction is not None else None, p):
             continue
         h = float(np.mean(harvest[members]))
         coupled = [{"facet": "leads", "value": f"own risk >= {p.lead_min_risk:g}", "count": int(c[i]),
