@@ -98,11 +98,15 @@ def _tied(con: duckdb.DuckDBPyConnection, members: np.ndarray, anchor: tuple[str
     A lead that holds the anchor and nothing else of the cohort's may be an ordinary customer who
     happens to be a lead (about one in a hundred are) and sends a value some operator's leads send
     too; an operator's accounts coincide twice. Weights as in coordination: weak facets 0.5, others 1.
+    A value worth `min_weight` alone ties every member holding it when another member does; only
+    the members left are compared pair by pair (lighter values add up per pair).
     """
     if len(members) < 2:
         return members[:0]
-    rows = con.sql("SELECT account, facet, value FROM uncommon WHERE list_contains(?, account) "
-                   "AND NOT (facet = ? AND value = ?)", params=[members.tolist(), anchor[0], anchor[1]]).fetchnumpy()
+    con.register("_cohort", pa.table({"account": pa.array(members, pa.int64())}))
+    rows = con.sql("SELECT DISTINCT account, facet, value FROM uncommon JOIN _cohort USING (account) "
+                   "WHERE NOT (facet = ? AND value = ?)", params=[anchor[0], anchor[1]]).fetchnumpy()
+    con.unregister("_cohort")
     if len(rows["account"]) == 0:
         return members[:0]
     import scipy.sparse as sp
@@ -111,21 +115,28 @@ def _tied(con: duckdb.DuckDBPyConnection, members: np.ndarray, anchor: tuple[str
     keys = np.char.add(np.char.add(np.asarray(rows["facet"], dtype=str), "\x1f"), np.asarray(rows["value"], dtype=str))
     uniq, col = np.unique(keys, return_inverse=True)
     weight = np.array([0.5 if k.split("\x1f", 1)[0] in WEAK_FACETS else 1.0 for k in uniq.tolist()])
-    held = sp.csr_matrix((weight[col], (pos, col)), shape=(len(members), len(uniq)))
-    shared = (held @ (held > 0).T.astype(np.float64)).tolil()   # weight of the values each pair shares
-    shared.setdiag(0.0)
-    return members[np.asarray(shared.tocsr().max(axis=1).todense()).ravel() >= min_weight]
+    holders = np.bincount(col, minlength=len(uniq))
+    tied = np.zeros(len(members), dtype=bool)
+    tied[pos[(weight[col] >= min_weight) & (holders[col] >= 2)]] = True
+    rest = np.flatnonzero(~tied)
+    if len(rest):
+        held = sp.csr_matrix((weight[col], (pos, col)), shape=(len(members), len(uniq)))
+        pair = (held[rest] @ (held > 0).T.astype(np.float64)).tolil()   # weight each pair shares
+        for i, m in enumerate(rest.tolist()):
+            pair[i, m] = 0.0
+        tied[rest[np.asarray(pair.tocsr().max(axis=1).todense()).ravel() >= min_weight]] = True
+    return members[tied]
 
 
 def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
                  params: CoordinationParams | None = None, extraction: np.ndarray | None = None,
                  taken: np.ndarray | None = None, orgs: np.ndarray | None = None,
                  set_aside: list[CoordinatedGroup] | None = None) -> list[CoordinatedGroup]:
-    """Groups of leads behind one pipeline value, beyond the run's lead rate, that harvest.
+    """Groups of leads behind one value, beyond the run's lead rate, tied twice, that harvest.
 
-    `taken`: accounts already in a coordinated group (a boolean mask). They are left out of every
-    anchor's count: an account beside a coordinated group on its anchor is judged by coordination's
-    member test, not by the lead bar, and a cohort is what coordination did not find. `orgs`,
+    `taken`: accounts already in a coordinated group or a campaign (a boolean mask). They are left
+    out of every anchor's count: an account beside a found group on its anchor is judged by that
+    group's member test, not by the lead bar, and a cohort is what the other findings did not find. `orgs`,
     `set_aside`: as for `coordinated_groups` (a cohort of organisations' seats is set aside).
     """
     p = params or CoordinationParams()
@@ -165,7 +176,8 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
         members = con.sql("SELECT account FROM facets JOIN leads USING (account) WHERE lead AND facet = ? AND value = ? "
                           "ORDER BY account", params=[facet[i], value[i]]).fetchnumpy()["account"].astype(np.int64)
         members = _tied(con, members, (facet[i], value[i]), p.min_tie_weight)
-        if len(members) < p.min_accounts or not harvests(harvest[members], extraction[members] if extraction is not None else None, p):
+        if len(members) < p.min_accounts or not harvests(
+                harvest[members], extraction[members] if extraction is not None else None, p):
             continue
         h = float(np.mean(harvest[members]))
         coupled = [{"facet": "leads", "value": f"own risk >= {p.lead_min_risk:g}", "count": int(c[i]),
