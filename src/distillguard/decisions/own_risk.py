@@ -1,8 +1,9 @@
 """Each judged account's own risk, as the decide stage reads it.
 
-`own_risk(scores, partner)` orders the accounts the `account_risk` stage scored (sorted ids)
-and gives each one's own risk (the supervised model's where it gave one, else the rules') and
-reasons; partner evidence (issue 19) is a prior on it (`linking/partner.py`).
+`own_risk(scores)` orders the accounts the `account_risk` stage scored (sorted ids) and gives
+each one's own risk (the supervised model's where it gave one, else the rules') and reasons;
+partner evidence (issue 19) is a prior the pipeline applies on it afterwards
+(`PartnerEvidence.apply_risk`, `linking/partner.py`).
 `policy_for_model(policy, supervised)`: without the supervised model the unsupervised score
 is not a calibrated probability, so an account no campaign ties to others keeps only
 `unsupervised_unlinked_weight` of it.
@@ -30,16 +31,13 @@ def best_risk(scores: pa.Table) -> np.ndarray:
     return np.asarray(scores.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
-def own_risk(scores: pa.Table,  # type: ignore[no-untyped-def]
-             partner=None) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """(judged account ids, sorted; each one's own risk, NaN as 0; each one's reasons)."""
+def own_risk(scores: pa.Table) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(judged account ids, sorted; each one's own risk from our own traffic, NaN as 0; each one's reasons)."""
     active = np.array(sorted(scores["account_id"].to_pylist()), dtype=object)
     score_by = dict(zip(scores["account_id"].to_pylist(), range(scores.num_rows), strict=True))
     order = np.array([score_by[a] for a in active.tolist()], dtype=np.int64)
     risk = np.nan_to_num(best_risk(scores)[order], nan=0.0)
     reasons = [scores["reasons"][int(i)].as_py() or "" for i in order]
-    if partner is not None:  # partner evidence (issue 19): a prior on own risk, see linking/partner.py
-        risk, reasons = partner.apply_risk(active, risk, reasons)
     return active, risk, reasons
 
 

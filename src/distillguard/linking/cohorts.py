@@ -114,13 +114,13 @@ def _tied(con: duckdb.DuckDBPyConnection, members: np.ndarray, anchor: tuple[str
     pos = np.searchsorted(members, rows["account"].astype(np.int64))
     keys = np.char.add(np.char.add(np.asarray(rows["facet"], dtype=str), "\x1f"), np.asarray(rows["value"], dtype=str))
     uniq, col = np.unique(keys, return_inverse=True)
-    weight = np.array([0.5 if k.split("\x1f", 1)[0] in WEAK_FACETS else 1.0 for k in uniq.tolist()])
+    weight = np.where(np.isin(np.asarray(rows["facet"], dtype=str), WEAK_FACETS), 0.5, 1.0)   # per row
     holders = np.bincount(col, minlength=len(uniq))
     tied = np.zeros(len(members), dtype=bool)
-    tied[pos[(weight[col] >= min_weight) & (holders[col] >= 2)]] = True
+    tied[pos[(weight >= min_weight) & (holders[col] >= 2)]] = True
     rest = np.flatnonzero(~tied)
     if len(rest):
-        held = sp.csr_matrix((weight[col], (pos, col)), shape=(len(members), len(uniq)))
+        held = sp.csr_matrix((weight, (pos, col)), shape=(len(members), len(uniq)))
         pair = (held[rest] @ (held > 0).T.astype(np.float64)).tolil()   # weight each pair shares
         for i, m in enumerate(rest.tolist()):
             pair[i, m] = 0.0
@@ -136,8 +136,8 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
 
     `taken`: accounts already in a coordinated group or a campaign (a boolean mask). They are left
     out of every anchor's count: an account beside a found group on its anchor is judged by that
-    group's member test, not by the lead bar, and a cohort is what the other findings did not find. `orgs`,
-    `set_aside`: as for `coordinated_groups` (a cohort of organisations' seats is set aside).
+    group's member test, not by the lead bar, and a cohort is what the other findings did not find.
+    `orgs`, `set_aside`: as for `coordinated_groups` (a cohort of organisations' seats is set aside).
     """
     p = params or CoordinationParams()
     n = len(own_risk)
@@ -152,8 +152,6 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
     con.register("facets", facets)
     con.register("leads", pa.table({"account": pa.array(np.flatnonzero(free), pa.int64()),
                                     "lead": pa.array(lead[free])}))
-    # values a second tie may rest on: held by two accounts at least and by at most max_common of all
-    con.sql(UNCOMMON_SQL.format(max_holders=max(2, int(p.max_common * n))))
     kinds = PIPELINE_FACETS + (tuple(f for f in OPERATOR_FACETS if f not in WEAK_FACETS)
                                if p.lead_operator_anchors else ())
     pipeline = ", ".join(f"'{x}'" for x in kinds)
@@ -169,6 +167,8 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
     threshold = math.log10(p.alpha / max(anchors.num_rows, 1))
     lift = lift_outside(c, k, float(total), n)[1]  # reported, not a bar (see above)
     hit = np.flatnonzero((log10p <= threshold) & (c / k >= p.lead_min_share))
+    if len(hit):   # values a second tie may rest on: held by two accounts at least, by at most max_common of all
+        con.sql(UNCOMMON_SQL.format(max_holders=max(2, int(p.max_common * n))))
     groups = []
     facet = anchors["facet"].to_pylist()
     value = anchors["value"].to_pylist()
