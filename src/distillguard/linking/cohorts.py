@@ -25,7 +25,9 @@ sends a value some operator's leads send too shares nothing else with them), and
 (the same bars as coordinated groups). Accounts already in a coordinated group or a campaign are left out of every
 count (a cohort is what the other findings did not find; an account beside a found group is
 judged by that group's member test), and a cohort of one organisation's seats is set aside like a
-coordinated group. The null model is the data at hand; the one absolute level is the lead bar on
+coordinated group, unless at least half of it sits in two or more organisations whose seats are
+mostly leads beyond the run's lead rate (`coordination.shell_orgs`: one operator behind several
+organisations). The null model is the data at hand; the one absolute level is the lead bar on
 the model's probability.
 """
 
@@ -48,6 +50,8 @@ from distillguard.linking.coordination import (
     harvests,
     lift_outside,
     org_seat_share,
+    several_shells,
+    shell_orgs,
 )
 
 
@@ -55,7 +59,7 @@ class LeadCohortFinding:
     """Declaration of this finding (cases in cohorts.cases.yaml beside this file)."""
 
     id = "DG-LNK-0002"
-    version = 2
+    version = 3
     name = "lead_cohort"
     role = "form"  # forms a campaign by itself; its members' own risk is each below the flag
     description = ("many accounts the account model finds mildly suspicious share one pipeline value (template, "
@@ -67,7 +71,10 @@ class LeadCohortFinding:
         "The lead bar is a probability of the shipped model: a model the user trained elsewhere may "
         "need its own bar (`[coordination] lead_min_risk`).",
         "A company's engineers that the model over-scores share a sign-up day and a card: a cohort of "
-        "one organisation's seats is set aside for review (organisations.parquet), as coordinated groups are.",
+        "one organisation's seats is set aside for review (organisations.parquet), as coordinated groups are. "
+        "A cohort over two or more organisations whose seats are mostly leads is not (one operator behind "
+        "several organisations); two teams that onboarded on one day and that the model over-scores as "
+        "bodies would be flagged.",
         "Leads outside a group already found but on its anchor form a cohort of their own once there are "
         "min_accounts of them that also share a second uncommon value (a public template an operator also uses).",
     )
@@ -147,6 +154,7 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
         return []
     if orgs is not None:
         orgs = billed_orgs(orgs, facets)
+        shell = shell_orgs(orgs, own_risk, p)
     free = np.ones(n, dtype=bool) if taken is None else ~np.asarray(taken, dtype=bool)
     con = duckdb.connect()
     con.register("facets", facets)
@@ -184,7 +192,8 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
                     "expected": round(float(k[i] * total / n), 2), "log10p": round(float(log10p[i]), 1),
                     "lift": round(float(lift[i]), 1)}]
         group = CoordinatedGroup(members, (facet[i], value[i]), coupled, float(log10p[i]), h, threshold, int(k[i]))
-        if orgs is not None and org_seat_share(orgs[members]) >= p.max_org_seat_share:
+        if orgs is not None and org_seat_share(orgs[members]) >= p.max_org_seat_share \
+                and not several_shells(orgs[members], shell[members]):
             if set_aside is not None:   # organisations' seats, as in coordinated_groups
                 group.orgs = orgs[members]
                 set_aside.append(group)

@@ -110,7 +110,8 @@ class CoordinatedGroupFinding:
     # 3: undeclared seats take the organisation they pay as; the seat share counts every member.
     # 4: a partner's campaign (partner_indicator tokens) is an anchor worth one strong dimension.
     # 5: inside a partner's campaign no lift floor (significance and max_common decide).
-    version = 5
+    # 6: a group over several organisations whose seats are mostly leads is not set aside (shell_orgs).
+    version = 6
     name = "coordinated_group"
     role = "form"  # forms a campaign by itself, whatever its members' own risk
     description = ("accounts that share a pipeline value and are coupled on operator facets far beyond "
@@ -124,7 +125,9 @@ class CoordinatedGroupFinding:
         "Organisations' seats are never a group (max_org_seat_share): an operator that buys "
         "one organisation's seats is not found by coordination, only by its accounts' own behaviour. "
         "An operator that declares an organisation on at least half of a group's accounts (or on one "
-        "account per card it shares) passes as one customer the same way.",
+        "account per card it shares) passes as one customer the same way. With the account model, a "
+        "group at least half of which sits in two or more organisations whose seats are mostly leads "
+        "is not set aside (one operator behind several organisations).",
     )
 
 
@@ -154,6 +157,7 @@ class CoordinationParams:
     lead_min_risk: float = 0.01      # a lead: own risk (the account model's probability) at least this
     lead_min_share: float = 0.5      # a lead cohort's anchor is at least this share leads
     lead_operator_anchors: bool = True  # lead cohorts may also gather behind a strong operator value
+    lead_orgs: bool = True           # a group over several organisations of mostly leads is not set aside
 
 
 @dataclass
@@ -327,14 +331,16 @@ def lift_outside(c: np.ndarray, k: np.ndarray, holders: np.ndarray | float, n: i
 
 def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: CoordinationParams | None = None,
                        extraction: np.ndarray | None = None, orgs: np.ndarray | None = None,
-                       set_aside: list[CoordinatedGroup] | None = None) -> list[CoordinatedGroup]:
+                       set_aside: list[CoordinatedGroup] | None = None,
+                       own_risk: np.ndarray | None = None) -> list[CoordinatedGroup]:
     """Anchors whose accounts are coupled on operator facets beyond chance, and that harvest.
 
     `harvest` is each account's share of exchanges the classifier scores as harvesting and
     `extraction` (optional) its share in extraction categories (anything but MUNDANE_CATEGORIES):
     a group passes when either mean reaches its bar. `orgs`: each account's declared organisation
     ('' when none); groups made of organisations' seats are not returned but appended to
-    `set_aside` (when given), for review.
+    `set_aside` (when given), for review, unless they tie several organisations whose seats are
+    mostly leads together (`shell_orgs`, `several_shells`; needs `own_risk`, the account model's).
     """
     p = params or CoordinationParams()
     n = len(harvest)
@@ -342,6 +348,7 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
         return []
     if orgs is not None:
         orgs = billed_orgs(orgs, facets)
+        shell = shell_orgs(orgs, own_risk, p)
     con = duckdb.connect()
     con.register("facets", facets)
     vals = con.sql(VALUES_SQL).to_arrow_table().sort_by("vid")
@@ -459,7 +466,8 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
                                      float(sum(x["log10p"] for x in part_coupled)), h, threshold, len(accounts))
             group.outside, group.outside_anchor = _combination_outside(
                 core, accounts, [facet_vids.get(x["facet"], []) for x in part_coupled], holds)
-            if orgs is not None and org_seat_share(orgs[core]) >= p.max_org_seat_share:
+            if orgs is not None and org_seat_share(orgs[core]) >= p.max_org_seat_share \
+                    and not several_shells(orgs[core], shell[core]):
                 # organisations' seats: customers that declared themselves, not a hidden operator
                 if set_aside is not None:
                     group.orgs = orgs[core]
@@ -507,6 +515,40 @@ def billed_orgs(orgs: np.ndarray, facets: pa.Table) -> np.ndarray:
     out = orgs.copy()
     out[rows["account"].to_numpy()] = np.asarray(rows["org"].to_pylist(), dtype=object)
     return out
+
+
+def shell_orgs(orgs: np.ndarray, own_risk: np.ndarray | None, p: CoordinationParams) -> np.ndarray:
+    """Per account: whether its organisation's seats are mostly leads, far beyond the run's lead rate.
+
+    A group of one organisation's seats is set aside because an organisation is one customer that
+    declared itself (its engineers share a card, an office and their tools). An organisation whose
+    seats the account model finds suspicious as a body - at least `lead_min_share` of them leads (own
+    risk >= `lead_min_risk`), beyond the run's lead rate (binomial, Bonferroni over the organisations
+    with `min_accounts` seats or more) - may be an operator's shell; `several_shells` says when a group
+    is one. All False with `lead_orgs = false` or without an account model (`own_risk` None).
+    """
+    out = np.zeros(len(orgs), dtype=bool)
+    if own_risk is None or not p.lead_orgs or not (orgs != "").any():
+        return out
+    lead = np.asarray(own_risk) >= p.lead_min_risk
+    names, inv, seats = np.unique(orgs, return_inverse=True, return_counts=True)
+    leads = np.bincount(inv, weights=lead, minlength=len(names))
+    tested = (names != "") & (seats >= p.min_accounts)
+    if not tested.any() or not lead.any():
+        return out
+    log10p = _log10_binom_sf(leads, seats.astype(np.float64), np.full(len(names), lead.mean()))
+    shell = tested & (log10p <= math.log10(p.alpha / int(tested.sum()))) & (leads >= p.lead_min_share * seats)
+    return shell[inv]
+
+
+def several_shells(orgs: np.ndarray, shell: np.ndarray) -> bool:
+    """Whether a group's members tie several suspect organisations together (the group's `orgs`, `shell`).
+
+    One organisation whose seats the model over-scores is still one customer (a team on its sign-up
+    day and card); at least half of a group in two or more organisations whose seats are mostly
+    leads is one operator behind several organisations, and the group is not set aside.
+    """
+    return bool(shell.sum() >= 0.5 * len(orgs) and len(set(orgs[shell].tolist())) >= 2)
 
 
 def declared_orgs(engine, account_ids: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]

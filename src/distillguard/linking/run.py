@@ -113,7 +113,8 @@ def coordinate(engine, fp: pa.Table, active: np.ndarray, tokens: pa.Table,  # ty
     harvest = fingerprint_column(fp, active, "harvest_share")
     extraction = extraction_shares(fp, active)
     orgs = declared_orgs(engine, active) if cp.max_org_seat_share <= 1.0 else None
-    groups = coordinated_groups(facets, harvest, cp, extraction=extraction, orgs=orgs, set_aside=set_aside)
+    groups = coordinated_groups(facets, harvest, cp, extraction=extraction, orgs=orgs, set_aside=set_aside,
+                                own_risk=own_risk)
     if own_risk is not None and cp.leads:
         taken = np.zeros(len(active), dtype=bool)   # what a cohort may not claim: accounts already grouped
         for members in [g.members for g in groups] + [c.members for c in campaigns]:
