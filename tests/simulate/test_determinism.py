@@ -36,3 +36,18 @@ def test_bytes_do_not_depend_on_workers(tmp_path):
     one, _ = make_world(tmp_path, "w1", config="[world]\nworkers = 1\nchunk_rows = 700\n", scale="tiny", seed=0)
     a, b = _files(one), _files(two)
     assert {k: v for k, v in a.items() if k != "world.json"} == {k: v for k, v in b.items() if k != "world.json"}
+
+
+def test_paraphrase_does_not_depend_on_what_was_paraphrased_before():
+    # Playbook rendering builds ad hoc templates under one id (every vision question is "vision"); a
+    # cache keyed without the text gave each worker process whichever question it met first, so
+    # playbook worlds with paraphrased vision differed between runs.
+    from distillguard.simulate._builtin import VISION_QUESTIONS
+    from distillguard.simulate.corpus import Template, builtin
+    from distillguard.simulate.text import Texts
+
+    corp = builtin()
+    first, second = (Template("vision", "vision", None, [q], {}) for q in VISION_QUESTIONS[:2])
+    warm = Texts(corp, 0)
+    warm.paraphrased(first, 7, 1.0)
+    assert warm.paraphrased(second, 7, 1.0) == Texts(corp, 0).paraphrased(second, 7, 1.0)

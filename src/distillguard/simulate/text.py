@@ -65,7 +65,9 @@ class Texts:
 
     def paraphrased(self, t: Template, variant: int, strength: float) -> list[str]:
         """Template parts reworded for one account: each lexicon hit is swapped with P = strength."""
-        k = (t.id, variant, int(strength * 100))
+        # keyed by the text too: callers build ad hoc templates under one id (every vision question is
+        # "vision"), and a key without it handed each worker process whichever question it met first
+        k = (t.id, tuple(t.parts), variant, int(strength * 100))
         hit = self._para.get(k)
         if hit is not None:
             return hit
