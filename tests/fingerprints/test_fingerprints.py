@@ -157,3 +157,59 @@ def test_supervised_model_round_trip(built, world, tmp_path) -> None:
     hyd = sup[[a.startswith("hyd") for a in ids]]
     ben = sup[[not a.startswith("hyd") for a in ids]]
     assert hyd.min() > ben.max()
+
+
+def test_supervised_model_holds_declared_directions(built, world) -> None:
+    # More of what distillation is (MONOTONE: harvesting, one pipeline, rented exits...) may only
+    # raise an account's supervised risk, less of it only lower it, whatever else the account shows.
+    import pyarrow as pa
+
+    from distillguard.fingerprints.score import MONOTONE, monotone_constraints, predict_supervised
+
+    _, _, fp = built
+    model = train_supervised(fp, world["labels"])
+    names = model["features"]
+    assert monotone_constraints(names) == [MONOTONE.get(n, 1 if n.startswith("rule_") else 0) for n in names]
+    base = predict_supervised(model, fp)
+    for name, sign in (("harvest_share", 1), ("datacenter_share", 1), ("age_at_first_use_h", -1)):
+        col = fp.column(name).cast(pa.float64()).fill_null(0.0).to_numpy()
+        for bump in (0.5, 5.0):
+            moved = fp.set_column(fp.schema.get_field_index(name), name,
+                                  pa.array(col + bump * abs(col).max() + bump).cast(fp.schema.field(name).type))
+            assert (sign * (predict_supervised(model, moved) - base) >= -1e-12).all(), name
+
+
+def test_each_training_world_weighs_the_same() -> None:
+    # A large world does not drown a small one, nor benign accounts a world's campaigns.
+    import numpy as np
+
+    from distillguard.fingerprints.score import balanced_weights
+
+    world = np.array(["a"] * 1000 + ["b"] * 60)
+    y = np.array([0] * 900 + [1] * 100 + [0] * 50 + [1] * 10)
+    w = balanced_weights(y, world)
+    totals = {(wd, c): w[(world == wd) & (y == c)].sum() for wd in "ab" for c in (0, 1)}
+    assert np.allclose(list(totals.values()), len(y) / 4)
+    assert np.isclose(w.mean(), 1.0)
+
+
+def test_evasion_copies_take_one_group_from_an_ordinary_account_of_the_same_world(built) -> None:
+    import numpy as np
+
+    from distillguard.fingerprints.score import EVASION_GROUPS, evasion_copies
+    from distillguard.schema.fingerprints import FINGERPRINTS
+
+    names = {f.name for f in FINGERPRINTS.columns}
+    assert all(c in names for cols in EVASION_GROUPS.values() for c in cols)
+    _, _, fp = built
+    ids = fp.column("account_id").to_pylist()
+    y = np.array([a.startswith("hyd") for a in ids], dtype=int)
+    world = np.array(["w"] * len(ids), dtype=object)
+    out, y2, w2 = evasion_copies(fp, y, world)
+    n_camp = int(y.sum())
+    assert out.num_rows == fp.num_rows + n_camp * len(EVASION_GROUPS) and y2[fp.num_rows:].all()
+    benign_dc = set(fp.filter(pa.array(y == 0))["datacenter_share"].to_pylist())
+    network_copy = out.slice(fp.num_rows, n_camp)          # the first group is the network
+    assert list(EVASION_GROUPS)[0] == "network"
+    assert set(network_copy["datacenter_share"].to_pylist()) <= benign_dc
+    assert network_copy["harvest_share"].to_pylist() == fp.filter(pa.array(y == 1))["harvest_share"].to_pylist()

@@ -6,7 +6,8 @@ weighted sum, plus a small isolation-forest term for unusual feature combination
 a logistic into [0, 1]. Reasons are the phrases of the three strongest rules.
 
 Supervised (`risk_supervised`): `train_supervised(fingerprints, labels)` fits a gradient-boosted
-tree model on the numeric fingerprint features plus the rule strengths; `save_model` /
+tree model on the numeric fingerprint features plus the rule strengths, each feature's effect held
+to the direction `MONOTONE` declares, each training world weighing the same; `save_model` /
 `load_model` keep it as one small file (a pickle: load only files you produced).
 """
 
@@ -247,11 +248,97 @@ def supervised_features(fp: pa.Table) -> tuple[list[str], np.ndarray]:
     return names, np.nan_to_num(x, nan=-1.0, posinf=1e9, neginf=-1e9)
 
 
-def train_supervised(fingerprints: pa.Table, labels: pa.Table, *, seed: int = 0) -> dict:
-    """Fit a supervised account model on a labelled world.
+# The direction in which each feature may move the supervised model's probability (1: more of it can
+# only raise it, -1: only lower it; features not named and rule strengths not listed may go either
+# way). Each is what distillation *is*, not a value of one simulator's campaigns: harvesting outputs,
+# one pipeline for many accounts (shared templates, fixed parameters), scripted traffic, rented or
+# hidden infrastructure, shared payment, fresh accounts, asking for more of the model's thinking.
+# Trees fitted without them learn the training campaigns' exact values on both sides of a split and
+# put a campaign that differs on one axis below ordinary customers (docs/benchmarks.md, issue 16).
+MONOTONE: dict[str, int] = {
+    "harvest_share": 1, "harvest_mean": 1,                                   # harvesting
+    "shared_template_share": 1, "top_template_share": 1, "top_template_accounts": 1, "wrapper_share": 1,
+    "param_fixity": 1, "max_tokens_cap_share": 1,                            # one pipeline
+    "single_turn_share": 1, "sub_second_gap_share": 1, "gap_near_median_share": 1,   # scripted
+    "datacenter_share": 1, "vpn_share": 1, "ip_churn": 1, "country_mismatch_share": 1,  # rented exits
+    "payment_shared_accounts": 1, "disposable_email": 1, "age_at_first_use_h": -1,   # farmed accounts
+    "n_gt1_share": 1, "logprobs_share": 1, "reasoning_token_share": 1, "thinking_share": 1,  # more output
+    "release_share_lift": 1,                                                  # release reaction
+}
 
-    `labels` has ``account_id`` and ``campaign`` (null / empty = benign). Returns a model dict
-    (``features``, ``estimator``, ``sklearn_version``) for `predict_supervised` / `save_model`.
+
+def monotone_constraints(names: list[str]) -> list[int]:
+    """`MONOTONE` per feature name; every rule strength (a declared suspicion) may only raise the risk."""
+    return [MONOTONE.get(n, 1 if n.startswith("rule_") else 0) for n in names]
+
+
+# Fingerprint columns by what an operator controls together. Training adds, for each group, a copy
+# of every campaign account with that group's columns taken from a random ordinary account of the
+# same world: an operator can evade on any one axis (aged accounts, home lines, human timing, no
+# shared template), and a model that saw only campaigns caught on every axis at once learns to
+# need all of them (on held-out playbooks it put evasive accounts below ordinary customers).
+EVASION_GROUPS: dict[str, tuple[str, ...]] = {
+    "network": ("distinct_ips", "ip_churn", "distinct_asns", "distinct_client_countries", "datacenter_share",
+                "vpn_share", "country_mismatch_share"),
+    "client": ("distinct_user_agents", "ua_family_top", "ua_families", "browser_ua_share", "distinct_tls_fingerprints",
+               "distinct_api_keys"),
+    "account": ("account_created_at", "age_at_first_use_h", "signup_path", "verified", "email_domain",
+                "disposable_email", "payment_shared_accounts"),
+    "timing": ("rate_per_active_hour", "daily_count_cv", "gap_median_s", "gap_cv", "gap_log_std", "burstiness",
+               "gap_near_median_share", "sub_second_gap_share", "hour_entropy", "hours_of_day_share",
+               "mean_hours_per_active_day", "hour_profile", "rate_limited_share", "backoff_gap_ratio",
+               "long_pause_share"),
+    "pipeline": ("templates_used", "top_template_id", "top_template_share", "top_template_kind", "top_template_accounts",
+                 "top_template_slot_diversity", "shared_template_share", "wrapper_share", "template_entropy",
+                 "max_tokens_cap_share", "max_tokens_mode_share", "max_tokens_mode", "temperature_mode",
+                 "param_fixity", "temperature_mean", "temperature_given_share"),
+    "release": ("release_new_model_share", "release_population_share", "release_share_lift", "hours_to_new_model"),
+}
+
+
+def evasion_copies(fp: pa.Table, y: np.ndarray, world: np.ndarray, seed: int = 0) -> tuple[pa.Table, np.ndarray, np.ndarray]:
+    """`fp`, `y`, `world` with, per `EVASION_GROUPS` group, a copy of every campaign row whose group
+    columns come from a random benign row of the same world (worlds without benign rows: no copies)."""
+    rng = np.random.default_rng(seed)
+    camp = np.flatnonzero(y > 0)
+    donors = np.full(len(camp), -1, dtype=np.int64)
+    for wd in np.unique(world[camp]):
+        ben = np.flatnonzero((y == 0) & (world == wd))
+        if len(ben):
+            at = world[camp] == wd
+            donors[at] = rng.choice(ben, int(at.sum()))
+    camp, donors = camp[donors >= 0], donors[donors >= 0]
+    if not len(camp):
+        return fp, y, world
+    parts, ys, ws = [fp], [y], [world]
+    for cols in EVASION_GROUPS.values():
+        copy, donor = fp.take(pa.array(camp)), fp.take(pa.array(donors))
+        for col in cols:
+            if col in copy.schema.names:
+                copy = copy.set_column(copy.schema.get_field_index(col), col, donor[col])
+        parts.append(copy)
+        ys.append(y[camp])
+        ws.append(world[camp])
+    return pa.concat_tables(parts), np.concatenate(ys), np.concatenate(ws)
+
+
+def balanced_weights(y: np.ndarray, world: np.ndarray) -> np.ndarray:
+    """Sample weights under which every (world, class) group weighs the same in all (mean weight 1)."""
+    group = np.char.add(np.asarray(world, dtype=str), np.where(np.asarray(y) > 0, "\x1f1", "\x1f0"))
+    _, inv, counts = np.unique(group, return_inverse=True, return_counts=True)
+    weight = 1.0 / counts[inv]
+    return weight * (len(weight) / weight.sum())
+
+
+def train_supervised(fingerprints: pa.Table, labels: pa.Table, *, seed: int = 0) -> dict:
+    """Fit a supervised account model on labelled worlds.
+
+    `labels` has ``account_id`` and ``campaign`` (null / empty = benign) and may have ``world``
+    (any label per account): each world's campaign accounts and its benign accounts then weigh the
+    same in all (a large world does not drown a small one, nor benign accounts the campaigns).
+    Campaign accounts also train with each `EVASION_GROUPS` group taken from an ordinary account
+    (`evasion_copies`). Feature effects are held to `MONOTONE`. Returns a model dict (``features``, ``estimator``,
+    ``sklearn_version``) for `predict_supervised` / `save_model`.
     """
     from sklearn import __version__ as skv
     from sklearn.ensemble import HistGradientBoostingClassifier
@@ -260,17 +347,22 @@ def train_supervised(fingerprints: pa.Table, labels: pa.Table, *, seed: int = 0)
         raise ConfigError("labels need account_id and campaign columns")
     fp = fingerprints.sort_by("account_id")
     lab = dict(zip(labels.column("account_id").to_pylist(), labels.column("campaign").to_pylist(), strict=True))
+    worlds = dict(zip(labels.column("account_id").to_pylist(), labels.column("world").to_pylist(), strict=True)) \
+        if "world" in labels.schema.names else {}
     ids = fp.column("account_id").to_pylist()
     keep = np.array([a in lab for a in ids])
     y = np.array([bool(lab.get(a)) for a in ids], dtype=int)[keep]
-    names, x = supervised_features(fp)
-    x = x[keep]
     if len(set(y.tolist())) < 2:
         raise ConfigError("labels must contain both campaign and benign accounts to train")
+    world = np.array([str(worlds.get(a, "")) for a in ids], dtype=object)[keep]
+    fp, y, world = evasion_copies(fp.filter(pa.array(keep)), y, world, seed)
+    names, x = supervised_features(fp)
+    weight = balanced_weights(y, world)   # a world's copies share its campaign accounts' weight
     est = HistGradientBoostingClassifier(max_iter=300, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=10,
-                                         l2_regularization=1.0, class_weight="balanced", random_state=seed)
-    est.fit(x, y)
-    return {"kind": "distillguard.account_model", "version": 1, "features": names, "estimator": est,
+                                         l2_regularization=1.0, monotonic_cst=monotone_constraints(names),
+                                         random_state=seed)
+    est.fit(x, y, sample_weight=weight)
+    return {"kind": "distillguard.account_model", "version": 3, "features": names, "estimator": est,
             "sklearn_version": skv}
 
 

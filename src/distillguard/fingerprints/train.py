@@ -64,7 +64,7 @@ def train_account_model(worlds: list[Path], out: Path | None = None, *, seed: in
 
     say = say or (lambda s: None)
     fps: list[pa.Table] = []
-    labels: dict[str, list[Any]] = {"account_id": [], "campaign": []}
+    labels: dict[str, list[Any]] = {"account_id": [], "campaign": [], "world": []}
     for w_i, world in enumerate(worlds):
         lab = world / "labels.jsonl"
         if not lab.exists():
@@ -94,6 +94,7 @@ def train_account_model(worlds: list[Path], out: Path | None = None, *, seed: in
                                          pa.array([tag + a for a in ids], pa.string())))
                 labels["account_id"].extend(tag + a for a in ids)
                 labels["campaign"].extend(truth.get(a) for a in ids)
+                labels["world"].extend([w_i] * len(ids))   # each world weighs the same (train_supervised)
     fp_all = pa.concat_tables(fps)
     model = train_supervised(fp_all, pa.table(labels), seed=seed)
     model["trained_on"] = {"worlds": [str(w) for w in worlds], "cuts": list(cuts)}
