@@ -249,8 +249,8 @@ def supervised_features(fp: pa.Table) -> tuple[list[str], np.ndarray]:
 
 
 # The direction in which each feature may move the supervised model's probability (1: more of it can
-# only raise it, -1: only lower it; features not named and rule strengths not listed may go either
-# way). Each is what distillation *is*, not a value of one simulator's campaigns: harvesting outputs,
+# only raise it, -1: only lower it; features not named may go either way, and every rule strength
+# may only raise it, see `monotone_constraints`). Each is what distillation *is*, not a value of one simulator's campaigns: harvesting outputs,
 # one pipeline for many accounts (shared templates, fixed parameters), scripted traffic, rented or
 # hidden infrastructure, shared payment, fresh accounts, asking for more of the model's thinking.
 # Trees fitted without them learn the training campaigns' exact values on both sides of a split and
