@@ -61,7 +61,7 @@ def classifier_cmd(
 def accounts_cmd(
     world: list[Path] = typer.Option(..., "--world", help="Labelled world folder(s) written by `distillguard simulate`."),
     out_path: Path = typer.Option(None, "--out", help="Model file. Default: the package's shipped accounts.pkl."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the gradient-boosted trees (same seed -> same model)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the trees and of the evasion copies' donors (same seed -> same model)."),
     as_json: bool = typer.Option(False, "--json", help="Print a summary as JSON on stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
