@@ -12,8 +12,8 @@
 # benchmarks/generalization.py, and fit world 7403 stays out to set the lead bar on
 # (`[coordination] lead_min_risk`). CORPUS is the public text folder (../shared/data in the
 # project's workspace; without it the simulator's built-in text is used and the model differs).
-# OUT defaults to the shipped path, src/distillguard/fingerprints/model/accounts.pkl. About 15
-# minutes on two cores.
+# OUT defaults to the shipped path, src/distillguard/fingerprints/model/accounts.pkl. About 5
+# minutes on two cores (more on a loaded machine).
 set -euo pipefail
 work=${1:?usage: train_account_model.sh WORKDIR [CORPUS] [OUT]}
 corpus=${2:-}
