@@ -324,10 +324,10 @@ def evasion_copies(fp: pa.Table, y: np.ndarray, world: np.ndarray, seed: int = 0
 
 def balanced_weights(y: np.ndarray, world: np.ndarray) -> np.ndarray:
     """Sample weights under which every (world, class) group weighs the same in all (mean weight 1)."""
+    from sklearn.utils.class_weight import compute_sample_weight
+
     group = np.char.add(np.asarray(world, dtype=str), np.where(np.asarray(y) > 0, "\x1f1", "\x1f0"))
-    _, inv, counts = np.unique(group, return_inverse=True, return_counts=True)
-    weight = 1.0 / counts[inv]
-    return weight * (len(weight) / weight.sum())
+    return compute_sample_weight("balanced", group)   # n / (groups x group size)
 
 
 def train_supervised(fingerprints: pa.Table, labels: pa.Table, *, seed: int = 0) -> dict:

@@ -46,12 +46,10 @@ from distillguard.linking.coordination import (
     CoordinatedGroup,
     CoordinationParams,
     _log10_binom_sf,
-    billed_orgs,
     harvests,
     lift_outside,
-    org_seat_share,
-    several_shells,
-    shell_orgs,
+    seat_orgs,
+    seats_set_aside,
 )
 
 
@@ -153,8 +151,7 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
     if n < p.min_accounts or total < p.min_accounts or facets.num_rows == 0:
         return []
     if orgs is not None:
-        orgs = billed_orgs(orgs, facets)
-        shell = shell_orgs(orgs, own_risk, p)
+        orgs, shell = seat_orgs(orgs, facets, own_risk, p)
     free = np.ones(n, dtype=bool) if taken is None else ~np.asarray(taken, dtype=bool)
     con = duckdb.connect()
     con.register("facets", facets)
@@ -192,12 +189,8 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
                     "expected": round(float(k[i] * total / n), 2), "log10p": round(float(log10p[i]), 1),
                     "lift": round(float(lift[i]), 1)}]
         group = CoordinatedGroup(members, (facet[i], value[i]), coupled, float(log10p[i]), h, threshold, int(k[i]))
-        if orgs is not None and org_seat_share(orgs[members]) >= p.max_org_seat_share \
-                and not several_shells(orgs[members], shell[members]):
-            if set_aside is not None:   # organisations' seats, as in coordinated_groups
-                group.orgs = orgs[members]
-                set_aside.append(group)
-            continue
+        if orgs is not None and seats_set_aside(group, orgs, shell, p, set_aside):
+            continue   # organisations' seats, as in coordinated_groups
         groups.append(group)
     con.close()
     return groups

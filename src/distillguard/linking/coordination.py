@@ -347,8 +347,7 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
     if n < p.min_accounts or facets.num_rows == 0:
         return []
     if orgs is not None:
-        orgs = billed_orgs(orgs, facets)
-        shell = shell_orgs(orgs, own_risk, p)
+        orgs, shell = seat_orgs(orgs, facets, own_risk, p)
     con = duckdb.connect()
     con.register("facets", facets)
     vals = con.sql(VALUES_SQL).to_arrow_table().sort_by("vid")
@@ -466,13 +465,8 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
                                      float(sum(x["log10p"] for x in part_coupled)), h, threshold, len(accounts))
             group.outside, group.outside_anchor = _combination_outside(
                 core, accounts, [facet_vids.get(x["facet"], []) for x in part_coupled], holds)
-            if orgs is not None and org_seat_share(orgs[core]) >= p.max_org_seat_share \
-                    and not several_shells(orgs[core], shell[core]):
-                # organisations' seats: customers that declared themselves, not a hidden operator
-                if set_aside is not None:
-                    group.orgs = orgs[core]
-                    set_aside.append(group)
-                continue
+            if orgs is not None and seats_set_aside(group, orgs, shell, p, set_aside):
+                continue   # organisations' seats: customers that declared themselves, not a hidden operator
             groups.append(group)
     con.close()
     return groups
@@ -549,6 +543,27 @@ def several_shells(orgs: np.ndarray, shell: np.ndarray) -> bool:
     leads is one operator behind several organisations, and the group is not set aside.
     """
     return bool(shell.sum() >= 0.5 * len(orgs) and len(set(orgs[shell].tolist())) >= 2)
+
+
+def seat_orgs(orgs: np.ndarray, facets: pa.Table, own_risk: np.ndarray | None,
+              p: CoordinationParams) -> tuple[np.ndarray, np.ndarray]:
+    """(each account's organisation, declared or billed; whether that organisation is a shell): what
+    `seats_set_aside` reads, for `coordinated_groups` and `lead_cohorts` alike."""
+    orgs = billed_orgs(orgs, facets)
+    return orgs, shell_orgs(orgs, own_risk, p)
+
+
+def seats_set_aside(group: CoordinatedGroup, orgs: np.ndarray, shell: np.ndarray, p: CoordinationParams,
+                    set_aside: list[CoordinatedGroup] | None) -> bool:
+    """Whether `group` is organisations' seats (at least `max_org_seat_share` of it, and not several
+    shells: `several_shells`); such a group goes to `set_aside` (when given), for review."""
+    m = group.members
+    if org_seat_share(orgs[m]) < p.max_org_seat_share or several_shells(orgs[m], shell[m]):
+        return False
+    if set_aside is not None:
+        group.orgs = orgs[m]
+        set_aside.append(group)
+    return True
 
 
 def declared_orgs(engine, account_ids: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
