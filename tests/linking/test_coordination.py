@@ -335,6 +335,9 @@ def test_declared_lead_cohort_cases(case):
     n = bg["accounts"] + sum(p["accounts"] for p in planted)
     cols = population(rng, n)
     cols["wrapper"] = [None] * n
+    # harvest targets of ordinary customers: most harvest nothing, many code, a few grade or reason
+    cols["target"] = rng.choice(np.array([None, "coding", "coding+tool_use", "rubric_grading", "reasoning_elicitation"],
+                                         dtype=object), n, p=[0.6, 0.25, 0.05, 0.05, 0.05]).tolist()
     harvest = rng.uniform(0, 0.25, n)
     # background: a `leads` share of independent customers above the bar, the rest below it
     risk = np.where(rng.random(n) < bg["leads"], rng.uniform(2 * bar, 0.3, n), rng.uniform(0, 0.8 * bar, n))
@@ -560,3 +563,29 @@ def test_a_campaign_formed_on_values_no_token_names_shows_them_as_indicators():
     got = anchor_indicators([day, tpl, again], {"tpl-1": "Solve: <num>"})
     assert got == [{"kind": "signup_day", "value": "2026-03-09", "accounts": 6, "accounts_total": 7},
                    {"kind": "prompt_template", "value": "Solve: <num>", "accounts": 6, "accounts_total": 6}]
+
+
+def test_the_harvest_target_is_the_set_of_extraction_categories_an_account_sends_enough_of():
+    """`target` facet: extraction categories at `target_min_share` of the account's traffic, mundane ones aside."""
+    from distillguard.linking.coordination import PIPELINE_FACETS, account_facets
+
+    ids = np.array(["a", "b", "c", "d"], dtype=object)
+    tokens = pa.table({"account_id": pa.array([], pa.string()), "kind": pa.array([], pa.string()),
+                       "value": pa.array([], pa.string())})
+    fp = pa.table({"account_id": ["a", "b", "c", "d"],
+                   "category_mix": ['{"rubric_grading":0.3,"other":0.6,"vision":0.1}',   # filler aside
+                                    '{"vision":0.12,"rubric_grading":0.8,"coding":0.08}',  # 8% is below the bar
+                                    '{"other":0.9,"roleplay":0.1}',                       # nothing harvested
+                                    None]})
+    facets = account_facets(tokens, fp, ids, np.array(["", "", "", ""], dtype=object))
+    target = {a: v for a, f, v in zip(facets["account"].to_pylist(), facets["facet"].to_pylist(),
+                                      facets["value"].to_pylist(), strict=True) if f == "target"}
+    assert target == {0: "rubric_grading+vision", 1: "rubric_grading+vision"}
+    assert "target" in PIPELINE_FACETS
+    off = account_facets(tokens, fp, ids, np.array(["", "", "", ""], dtype=object),
+                         CoordinationParams(target_min_share=1.5))
+    assert "target" not in off["facet"].to_pylist()
+    strict = account_facets(tokens, fp, ids, np.array(["", "", "", ""], dtype=object),
+                            CoordinationParams(target_min_share=0.2))
+    assert sorted(v for f, v in zip(strict["facet"].to_pylist(), strict["value"].to_pylist(), strict=True)
+                  if f == "target") == ["rubric_grading", "rubric_grading"]

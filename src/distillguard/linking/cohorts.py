@@ -12,7 +12,7 @@ address block or shift.
 For every anchor held by ``k`` accounts, ``c`` of which are leads (own risk >= ``lead_min_risk``),
 the count is tested against the run's own lead rate ``q`` (leads / judged accounts): ``P(X >= c)``,
 ``X ~ Binomial(k, q)``, below the Bonferroni bar over the anchors tested. Anchors are pipeline
-values (template, wrapper cluster, request configuration, client) and, with
+values (template, wrapper cluster, request configuration, client, harvest target) and, with
 ``lead_operator_anchors``, strong operator values (sign-up day, first or last day, shift, network,
 ASN, payment; not the weak facets, which describe a kind of customer). The effect size is the
 anchor's lead share: most of it must be leads (``lead_min_share``), since a public harness or SDK
@@ -57,11 +57,11 @@ class LeadCohortFinding:
     """Declaration of this finding (cases in cohorts.cases.yaml beside this file)."""
 
     id = "DG-LNK-0002"
-    version = 3
+    version = 4   # 4: the harvest target is an anchor (a pipeline facet)
     name = "lead_cohort"
     role = "form"  # forms a campaign by itself; its members' own risk is each below the flag
     description = ("many accounts the account model finds mildly suspicious share one pipeline value (template, "
-                   "wrapper, configuration or client) or one strong operator value (sign-up day, first or last "
+                   "wrapper, configuration, client or harvest target) or one strong operator value (sign-up day, first or last "
                    "day, shift, network, ASN, payment) far beyond the run's rate of such accounts, and harvest")
     false_positives = (
         "A whole customer segment the model over-scores (a new coding harness whose every user looks "

@@ -5,7 +5,9 @@ That gives two families of per-account *facets*:
 
 * **pipeline facets**: what the software sends - a mined prompt template, the request
   configuration (modal ``max_tokens`` and ``temperature``), the client (user agent + TLS
-  fingerprint). Unrelated customers of one product share all of them, so a pipeline value only
+  fingerprint), the harvest target (the extraction categories that make at least
+  ``target_min_share`` of the account's traffic: one operator harvests one set of capabilities
+  through every account, whatever wrapper or configuration each has). Unrelated customers of one product share all of them, so a pipeline value only
   *proposes* a group (an anchor); it never confirms one.
 * **operator facets**: how the accounts are run - sign-up day, first-use day, last-use day, working shift
   (which 3-hour blocks of the UTC day carry the traffic), daily volume (log2 bucket), network
@@ -52,7 +54,7 @@ import pyarrow.compute as pc
 
 from distillguard.linking.partner import EVIDENCE_KIND as PARTNER_KIND
 
-PIPELINE_FACETS = ("template", "wrapper", "config", "client", "partner")
+PIPELINE_FACETS = ("template", "wrapper", "config", "client", "target", "partner")
 # Anchors that are themselves operator evidence seen outside this run: a partner provider linked
 # the values these accounts carry to one operator's campaign (`partner_indicator` tokens, issue 19,
 # linking/partner.py). Such an anchor counts as one strong coupled dimension of its holders, so one
@@ -75,6 +77,7 @@ DESCRIPTIONS = {
     "wrapper": "near-duplicate recurring prompt text (paraphrase included)",
     "config": "the same request configuration",
     "client": "the same client (user agent and TLS fingerprint)",
+    "target": "harvest the same set of capabilities",
     "partner": "the indicators a partner provider shared for one of its campaigns",
     "signup_day": "signed up on the same day",
     "first_day": "first used the API on the same day",
@@ -93,7 +96,7 @@ DESCRIPTIONS = {
 # What a shared value is, as a noun phrase for evidence sentences.
 NOUNS = {
     "template": "prompt template", "wrapper": "recurring prompt text", "config": "request configuration",
-    "client": "client", "partner": "partner campaign's indicators", "signup_day": "sign-up day", "first_day": "first day of use",
+    "client": "client", "target": "set of harvested capabilities", "partner": "partner campaign's indicators", "signup_day": "sign-up day", "first_day": "first day of use",
     "last_day": "last day of use",
     "shift": "working hours (UTC 3-hour blocks)", "volume": "daily volume (log2)", "network": "network prefix",
     "asn": "autonomous system", "payment": "payment instrument", "email_domain": "e-mail domain",
@@ -111,7 +114,8 @@ class CoordinatedGroupFinding:
     # 4: a partner's campaign (partner_indicator tokens) is an anchor worth one strong dimension.
     # 5: inside a partner's campaign no lift floor (significance and max_common decide).
     # 6: a group over several organisations whose seats are mostly leads is not set aside (shell_orgs).
-    version = 6
+    # 7: the harvest target (the extraction categories an account sends enough of) is a pipeline facet.
+    version = 7
     name = "coordinated_group"
     role = "form"  # forms a campaign by itself, whatever its members' own risk
     description = ("accounts that share a pipeline value and are coupled on operator facets far beyond "
@@ -158,6 +162,7 @@ class CoordinationParams:
     lead_min_share: float = 0.5      # a lead cohort's anchor is at least this share leads
     lead_operator_anchors: bool = True  # lead cohorts may also gather behind a strong operator value
     lead_orgs: bool = True           # a group over several organisations of mostly leads is not set aside
+    target_min_share: float = 0.1    # a category is part of an account's harvest target at this share (> 1: no facet)
 
 
 @dataclass
@@ -251,6 +256,8 @@ def account_facets(tokens: pa.Table, fingerprints: pa.Table, account_ids: np.nda
         add(fp_acc, "signup_path", c.combine_chunks())
     if (c := col("hour_profile")) is not None:
         add(fp_acc, "shift", _shift_codes(c))
+    if (c := col("category_mix")) is not None and p.target_min_share <= 1:
+        add(fp_acc, "target", harvest_targets(c, p.target_min_share))
     if (c := col("exchanges")) is not None and (d := col("active_days")) is not None:
         n = np.asarray(c.to_numpy(zero_copy_only=False), dtype=np.float64)
         days = np.maximum(np.asarray(d.to_numpy(zero_copy_only=False), dtype=np.float64), 1)
@@ -260,6 +267,23 @@ def account_facets(tokens: pa.Table, fingerprints: pa.Table, account_ids: np.nda
                          "value": pa.array([], pa.string())})
     # one row per (account, facet, value): a client seen from two ASNs is one client
     return pa.concat_tables(parts).group_by(["account", "facet", "value"], use_threads=False).aggregate([])
+
+
+def harvest_targets(mixes: pa.ChunkedArray | pa.Array, min_share: float) -> list[str | None]:
+    """Each account's harvest target: the extraction categories (not `MUNDANE_CATEGORIES`) that make at
+    least `min_share` of its classified traffic, sorted and joined by "+"; None when there is none.
+
+    One operator harvests one set of capabilities through all its accounts, whatever wrapper, network
+    or timing each account has; mundane filler does not change the set.
+    """
+    import json
+
+    out: list[str | None] = []
+    for mix in mixes.to_pylist():
+        shares = json.loads(mix) if mix else {}
+        cats = sorted(k for k, v in shares.items() if k not in MUNDANE_CATEGORIES and v >= min_share)
+        out.append("+".join(cats) if cats else None)
+    return out
 
 
 def _shift_codes(profiles: pa.ChunkedArray) -> list[str | None]:
