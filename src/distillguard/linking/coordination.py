@@ -7,8 +7,9 @@ That gives two families of per-account *facets*:
   configuration (modal ``max_tokens`` and ``temperature``), the client (user agent + TLS
   fingerprint), the harvest target (the extraction categories that make at least
   ``target_min_share`` of the account's traffic: one operator harvests one set of capabilities
-  through every account, whatever wrapper or configuration each has). Unrelated customers of one product share all of them, so a pipeline value only
-  *proposes* a group (an anchor); it never confirms one.
+  through every account, whatever wrapper or configuration each has). Unrelated customers of one
+  product share all of them, so a pipeline value only *proposes* a group (an anchor); it never
+  confirms one.
 * **operator facets**: how the accounts are run - sign-up day, first-use day, last-use day, working shift
   (which 3-hour blocks of the UTC day carry the traffic), daily volume (log2 bucket), network
   (/24 or /48 prefixes of an account that uses few), ASN, payment instrument, e-mail domain,
@@ -44,6 +45,7 @@ one campaign); its evidence names each coupled facet with its observed and expec
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 
@@ -96,7 +98,8 @@ DESCRIPTIONS = {
 # What a shared value is, as a noun phrase for evidence sentences.
 NOUNS = {
     "template": "prompt template", "wrapper": "recurring prompt text", "config": "request configuration",
-    "client": "client", "target": "set of harvested capabilities", "partner": "partner campaign's indicators", "signup_day": "sign-up day", "first_day": "first day of use",
+    "client": "client", "target": "set of harvested capabilities", "partner": "partner campaign's indicators",
+    "signup_day": "sign-up day", "first_day": "first day of use",
     "last_day": "last day of use",
     "shift": "working hours (UTC 3-hour blocks)", "volume": "daily volume (log2)", "network": "network prefix",
     "asn": "autonomous system", "payment": "payment instrument", "email_domain": "e-mail domain",
@@ -276,8 +279,6 @@ def harvest_targets(mixes: pa.ChunkedArray | pa.Array, min_share: float) -> list
     One operator harvests one set of capabilities through all its accounts, whatever wrapper, network
     or timing each account has; mundane filler does not change the set.
     """
-    import json
-
     out: list[str | None] = []
     for mix in mixes.to_pylist():
         shares = json.loads(mix) if mix else {}
@@ -826,7 +827,8 @@ def join_units(units: list[Unit], facets: pa.Table, n: int, min_share: float = 0
 # Indicator kinds of the values a group forms on (campaigns.json `indicators`): the names the
 # account graph's tokens use where there is one, else the facet's own name.
 ANCHOR_INDICATOR_KINDS = {"template": "prompt_template", "client": "client_stack", "config": "request_configuration",
-                          "payment": "payment_fingerprint", "wrapper": "recurring_text_cluster"}
+                          "payment": "payment_fingerprint", "wrapper": "recurring_text_cluster",
+                          "target": "harvest_target"}
 
 
 def anchor_indicators(parts: list[CoordinatedGroup], skeletons: dict[str, str] | None = None) -> list[dict]:
