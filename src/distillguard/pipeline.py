@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from distillguard import progress
 from distillguard.decisions import Decision, Policy, decide
 from distillguard.decisions.own_risk import is_supervised, own_risk, policy_for_model
-from distillguard.decisions.policy import CLASSIFY_PER_ACCOUNT
+from distillguard.decisions.policy import CLASSIFY_PER_ACCOUNT, lone_harvesting
 from distillguard.engine import open_engine
 from distillguard.fingerprints.train import (  # noqa: F401  (re-exported: cli/train.py, tests)
     ACCOUNT_MODEL,
@@ -39,6 +39,7 @@ from distillguard.fingerprints.train import (  # noqa: F401  (re-exported: cli/t
     train_account_model,
 )
 from distillguard.ingest import IngestReport, ingest_paths
+from distillguard.linking.coordination import extraction_shares, fingerprint_column
 from distillguard.linking.run import coordinate, link_accounts, link_flagged_alone
 from distillguard.outputs.tables import organisations_table
 from distillguard.outputs.write import (  # noqa: F401  (re-exported)
@@ -129,6 +130,7 @@ class Run:
     active: np.ndarray | None = None  # the judged accounts' ids, sorted; arrays below follow it
     own_risk: np.ndarray | None = None
     our_risk: np.ndarray | None = None  # own risk from our traffic alone (before a partner prior)
+    harvesting: np.ndarray | None = None  # extracts or harvests enough to be flagged on its own (None: not classified)
     own_reasons: list[str] | None = None
     graph: Any = None
     campaigns: list | None = None
@@ -197,6 +199,9 @@ def _account_risk(r: Run) -> None:
     r.policy = policy_for_model(r.policy, supervised=model is not None)
     r.active, r.our_risk, r.own_reasons = own_risk(r.account_scores)
     r.own_risk = r.our_risk
+    if r.classified is not None:   # what each account extracts and harvests, for a verdict on its own
+        r.harvesting = lone_harvesting(extraction_shares(r.fingerprints, r.active),
+                                       fingerprint_column(r.fingerprints, r.active, "harvest_share"), r.policy)
     if r.partner is not None:  # partner evidence (issue 19): a prior on own risk, see linking/partner.py
         r.own_risk, r.own_reasons = r.partner.apply_risk(r.active, r.our_risk, r.own_reasons)
 
@@ -207,7 +212,7 @@ def _linking(r: Run) -> None:
 
 
 def _decide(r: Run) -> None:
-    r.decision = decide(r.own_risk, r.own_reasons, r.campaigns, r.policy)  # type: ignore[arg-type]
+    r.decision = decide(r.own_risk, r.own_reasons, r.campaigns, r.policy, r.harvesting)  # type: ignore[arg-type]
 
 
 def _flagged_alone(r: Run) -> None:
@@ -245,10 +250,10 @@ FEATURES = (
 VERDICTS = (
     Stage("spill", _spill, reads=("exchange_templates",), writes=("exchange_templates",), timed=False),
     Stage("account_risk", _account_risk, reads=("fingerprints",),
-          writes=("account_scores", "active", "own_risk", "our_risk", "own_reasons")),
+          writes=("account_scores", "active", "own_risk", "our_risk", "own_reasons", "harvesting")),
     Stage("linking", _linking, reads=("exchanges", "accounts", "exchange_templates", "fingerprints", "active",
                                       "own_risk"), writes=("graph", "campaigns", "tokens")),
-    Stage("decide", _decide, reads=("own_risk", "own_reasons", "campaigns"), writes=("decision",)),
+    Stage("decide", _decide, reads=("own_risk", "own_reasons", "campaigns", "harvesting"), writes=("decision",)),
     Stage("flagged_alone", _flagged_alone, reads=("fingerprints", "active", "graph", "campaigns", "decision",
                                                   "own_risk", "our_risk"), writes=("graph", "campaigns", "config_keys", "alone"),
           timed=False),
@@ -256,7 +261,8 @@ VERDICTS = (
                                                 "config_keys", "alone", "templates", "campaigns", "account_scores",
                                                 "own_risk"),
           writes=("campaigns", "organisations"), when=lambda r: r.settings.coordination.enabled),
-    Stage("verdicts", _decide, reads=("own_risk", "own_reasons", "campaigns"), writes=("decision",), timed=False),
+    Stage("verdicts", _decide, reads=("own_risk", "own_reasons", "campaigns", "harvesting"), writes=("decision",),
+          timed=False),
     Stage("write", _write, reads=("exchanges", "events", "exchange_templates", "templates", "classified",
                                   "fingerprints", "account_scores", "active", "own_risk", "graph", "campaigns",
                                   "decision", "config_keys", "organisations"),

@@ -34,6 +34,7 @@ class PolicySettings:
     unsupervised_unlinked_weight: float = 0.5
     full_tie_strength: float = 2.0
     classify_per_account: int = 64
+    lone_min_extraction: float = 0.15
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,10 @@ class Policy:
     # mix, harvest shares): 64 draws estimate a share within ~6 points, and the cost then
     # grows with accounts, not traffic (a campaign account sends thousands of exchanges).
     classify_per_account: int | None = CLASSIFY_PER_ACCOUNT
+    # An account no campaign ties to others is flagged on its own only when at least this share of
+    # its classified traffic extracts a capability or is scored as harvesting (`harvesting` in
+    # `decide`); below it its risk is capped just under the flag: a lead for an analyst.
+    lone_min_extraction: float = 0.15
     # Every other stage's thresholds (campaigns, coordination, wrappers); None: the shipped settings.
     settings: Settings | None = None
 
@@ -51,7 +55,7 @@ class Policy:
             "flag_threshold": p.flag_threshold, "unlinked_weight": p.unlinked_weight,
             "unsupervised_unlinked_weight": p.unsupervised_unlinked_weight,
             "full_tie_strength": p.full_tie_strength, "classify_per_account": p.classify_per_account or None,
-            "settings": settings}
+            "lone_min_extraction": p.lone_min_extraction, "settings": settings}
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
 
@@ -69,9 +73,21 @@ class Decision:
     reasons: list[str]
 
 
-def decide(own_risk: np.ndarray, own_reasons: list[str], campaigns: list[Campaign], policy: Policy) -> Decision:
+def decide(own_risk: np.ndarray, own_reasons: list[str], campaigns: list[Campaign], policy: Policy,
+           harvesting: np.ndarray | None = None) -> Decision:
+    """Final risk, flag, campaign and reasons per account.
+
+    `harvesting` (optional, per account): whether its traffic extracts or harvests at least
+    `policy.lone_min_extraction` (`lone_harvesting`). An account outside every campaign that does
+    not is capped just below the flag: it harvests no capability, so it is no distillation
+    account on its own, whatever its other traits.
+    """
     n = len(own_risk)
     risk = own_risk.astype(np.float64) * policy.unlinked_weight
+    barely = np.zeros(n, dtype=bool) if harvesting is None else ~np.asarray(harvesting, dtype=bool)
+    below = policy.flag_threshold - 0.01
+    capped = barely & (risk > below)
+    risk[capped] = below
     campaign_of = np.full(n, -1, dtype=np.int64)
     campaign_reason = [""] * n
     for ci, c in enumerate(campaigns):
@@ -92,6 +108,15 @@ def decide(own_risk: np.ndarray, own_reasons: list[str], campaigns: list[Campaig
     flagged = risk >= policy.flag_threshold
     reasons = []
     for i in range(n):
-        parts = [p for p in (campaign_reason[i], own_reasons[i]) if p]
+        lone = ("barely extracts or harvests: not flagged on its own"
+                if capped[i] and campaign_of[i] < 0 else "")
+        parts = [p for p in (campaign_reason[i], own_reasons[i], lone) if p]
         reasons.append("; ".join(parts) if (flagged[i] or campaign_of[i] >= 0 or risk[i] >= 0.3) else "")
     return Decision(risk, flagged, campaign_of, reasons)
+
+
+def lone_harvesting(extraction: np.ndarray, harvest: np.ndarray, policy: Policy) -> np.ndarray:
+    """Per account: at least `policy.lone_min_extraction` of its classified traffic is in extraction
+    categories, or is scored as harvesting (0 turns the bar off: every account passes)."""
+    floor = policy.lone_min_extraction
+    return (np.asarray(extraction) >= floor) | (np.asarray(harvest) >= floor) | (floor <= 0)

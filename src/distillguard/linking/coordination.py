@@ -989,8 +989,6 @@ def fingerprint_column(fingerprints: pa.Table, account_ids: np.ndarray, name: st
 
 def extraction_shares(fingerprints: pa.Table, account_ids: np.ndarray) -> np.ndarray:
     """Per account (aligned with `account_ids`), the share of its classified traffic in extraction categories."""
-    import json
-
     from distillguard.linking.graph import account_index
 
     out = np.zeros(len(account_ids))

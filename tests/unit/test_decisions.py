@@ -1,0 +1,39 @@
+"""The decision policy: an account that barely extracts or harvests is not flagged on its own."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from distillguard.decisions import Policy, decide
+from distillguard.decisions.policy import lone_harvesting
+from distillguard.linking.campaigns import Campaign
+
+
+def test_a_lone_account_that_barely_extracts_stays_below_the_flag_and_says_why():
+    # 0: harvests; 1: a hosted app relaying chat (no extraction, 5% scored harvesting); 2: extracts a little
+    own = np.array([0.9, 0.99, 0.7])
+    extraction = np.array([0.6, 0.0, 0.2])
+    harvest = np.array([0.4, 0.05, 0.0])
+    policy = Policy()
+    ok = lone_harvesting(extraction, harvest, policy)
+    assert ok.tolist() == [True, False, True]
+    d = decide(own, ["model", "model", "model"], [], policy, ok)
+    assert d.flagged.tolist() == [True, False, True]
+    assert d.risk[1] == pytest.approx(policy.flag_threshold - 0.01)   # kept as a lead, ranked just below the flag
+    assert "not flagged on its own" in d.reasons[1] and "not flagged" not in d.reasons[0]
+    # without the classifier's output (None) or with the bar at 0, the model's probability stands
+    assert decide(own, [""] * 3, [], policy).flagged.all()
+    off = Policy(lone_min_extraction=0.0)
+    assert decide(own, [""] * 3, [], off, lone_harvesting(extraction, harvest, off)).flagged.all()
+
+
+def test_a_campaign_member_that_barely_extracts_keeps_its_campaign_verdict():
+    own = np.array([0.99, 0.8, 0.8, 0.1])
+    harvesting = np.array([False, True, True, True])
+    c = Campaign("c-1", np.array([0, 1, 2]), risk=0.9, coordination=1.0, member_risk=0.8, evidence={"payment": 1.0},
+                 strength=np.full(3, 2.0))
+    d = decide(own, [""] * 4, [c], Policy(), harvesting)
+    assert d.flagged.tolist() == [True, True, True, False]
+    assert d.risk[0] == pytest.approx(0.99)   # its own risk, not the cap: the campaign is the evidence
+    assert "not flagged on its own" not in d.reasons[0]
