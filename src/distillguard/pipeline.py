@@ -249,7 +249,7 @@ FEATURES = (
 )
 VERDICTS = (
     Stage("spill", _spill, reads=("exchange_templates",), writes=("exchange_templates",), timed=False),
-    Stage("account_risk", _account_risk, reads=("fingerprints",),
+    Stage("account_risk", _account_risk, reads=("fingerprints", "classified"),
           writes=("account_scores", "active", "own_risk", "our_risk", "own_reasons", "harvesting")),
     Stage("linking", _linking, reads=("exchanges", "accounts", "exchange_templates", "fingerprints", "active",
                                       "own_risk"), writes=("graph", "campaigns", "tokens")),
