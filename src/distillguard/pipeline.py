@@ -204,6 +204,8 @@ def _account_risk(r: Run) -> None:
                                        fingerprint_column(r.fingerprints, r.active, "harvest_share"), r.policy)
     if r.partner is not None:  # partner evidence (issue 19): a prior on own risk, see linking/partner.py
         r.own_risk, r.own_reasons = r.partner.apply_risk(r.active, r.our_risk, r.own_reasons)
+        if r.harvesting is not None:   # a partner's indicators are evidence beyond its own traffic, as a campaign is
+            r.harvesting = r.harvesting | (r.own_risk > r.our_risk)
 
 
 def _linking(r: Run) -> None:

@@ -42,7 +42,8 @@ class Policy:
     classify_per_account: int | None = CLASSIFY_PER_ACCOUNT
     # An account no campaign ties to others is flagged on its own only when at least this share of
     # its classified traffic extracts a capability or is scored as harvesting (`harvesting` in
-    # `decide`); below it its risk is capped just under the flag: a lead for an analyst.
+    # `decide`); below it its risk is capped just under the flag: a lead for an analyst. The
+    # pipeline exempts accounts a partner's indicators raised (evidence beyond their own traffic).
     lone_min_extraction: float = 0.15
     # Every other stage's thresholds (campaigns, coordination, wrappers); None: the shipped settings.
     settings: Settings | None = None
