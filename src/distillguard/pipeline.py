@@ -130,6 +130,8 @@ class Run:
     active: np.ndarray | None = None  # the judged accounts' ids, sorted; arrays below follow it
     own_risk: np.ndarray | None = None
     our_risk: np.ndarray | None = None  # own risk from our traffic alone (before a partner prior)
+    extraction: np.ndarray | None = None  # share of each account's classified traffic in extraction categories
+    harvest: np.ndarray | None = None     # share of it scored as harvesting
     harvesting: np.ndarray | None = None  # extracts or harvests enough to be flagged on its own (None: not classified)
     own_reasons: list[str] | None = None
     graph: Any = None
@@ -199,9 +201,11 @@ def _account_risk(r: Run) -> None:
     r.policy = policy_for_model(r.policy, supervised=model is not None)
     r.active, r.our_risk, r.own_reasons = own_risk(r.account_scores)
     r.own_risk = r.our_risk
-    if r.classified is not None:   # what each account extracts and harvests, for a verdict on its own
-        r.harvesting = lone_harvesting(extraction_shares(r.fingerprints, r.active),
-                                       fingerprint_column(r.fingerprints, r.active, "harvest_share"), r.policy)
+    # what each account extracts and harvests: for a verdict on its own, and for coordination
+    r.extraction = extraction_shares(r.fingerprints, r.active)
+    r.harvest = fingerprint_column(r.fingerprints, r.active, "harvest_share")
+    if r.classified is not None:
+        r.harvesting = lone_harvesting(r.extraction, r.harvest, r.policy)
     if r.partner is not None:  # partner evidence (issue 19): a prior on own risk, see linking/partner.py
         r.own_risk, r.own_reasons = r.partner.apply_risk(r.active, r.our_risk, r.own_reasons)
         if r.harvesting is not None:   # a partner's indicators are evidence beyond its own traffic, as a campaign is
@@ -228,7 +232,8 @@ def _coordination(r: Run) -> None:
     supervised = is_supervised(r.account_scores)  # lead cohorts rest on the model's probability
     aside: list = []
     r.campaigns = coordinate(r.engine, r.fingerprints, r.active, r.tokens, keys, r.campaigns, r.templates,
-                             r.settings, r.policy.full_tie_strength, r.our_risk if supervised else None, aside)
+                             r.settings, r.policy.full_tie_strength, r.our_risk if supervised else None, aside,
+                             harvest=r.harvest, extraction=r.extraction)
     r.organisations = organisations_table(aside, r.active)  # type: ignore[arg-type]
 
 
@@ -252,7 +257,8 @@ FEATURES = (
 VERDICTS = (
     Stage("spill", _spill, reads=("exchange_templates",), writes=("exchange_templates",), timed=False),
     Stage("account_risk", _account_risk, reads=("fingerprints", "classified"),
-          writes=("account_scores", "active", "own_risk", "our_risk", "own_reasons", "harvesting")),
+          writes=("account_scores", "active", "own_risk", "our_risk", "own_reasons", "extraction", "harvest",
+                  "harvesting")),
     Stage("linking", _linking, reads=("exchanges", "accounts", "exchange_templates", "fingerprints", "active",
                                       "own_risk"), writes=("graph", "campaigns", "tokens")),
     Stage("decide", _decide, reads=("own_risk", "own_reasons", "campaigns", "harvesting"), writes=("decision",)),
@@ -261,7 +267,7 @@ VERDICTS = (
           timed=False),
     Stage("coordination", _coordination, reads=("exchanges", "accounts", "tokens", "fingerprints", "active",
                                                 "config_keys", "alone", "templates", "campaigns", "account_scores",
-                                                "own_risk"),
+                                                "own_risk", "extraction", "harvest"),
           writes=("campaigns", "organisations"), when=lambda r: r.settings.coordination.enabled),
     Stage("verdicts", _decide, reads=("own_risk", "own_reasons", "campaigns", "harvesting"), writes=("decision",),
           timed=False),

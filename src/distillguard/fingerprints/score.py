@@ -250,9 +250,10 @@ def supervised_features(fp: pa.Table) -> tuple[list[str], np.ndarray]:
 
 # The direction in which each feature may move the supervised model's probability (1: more of it can
 # only raise it, -1: only lower it; features not named may go either way, and every rule strength
-# may only raise it, see `monotone_constraints`). Each is what distillation *is*, not a value of one simulator's campaigns: harvesting outputs,
-# one pipeline for many accounts (shared templates, fixed parameters), scripted traffic, rented or
-# hidden infrastructure, shared payment, fresh accounts, asking for more of the model's thinking.
+# may only raise it, see `monotone_constraints`). Each is what distillation *is*, not a value of one
+# simulator's campaigns: harvesting outputs, one pipeline for many accounts (shared templates, fixed
+# parameters), scripted traffic, rented or hidden infrastructure, shared payment, fresh accounts,
+# asking for more of the model's thinking.
 # Trees fitted without them learn the training campaigns' exact values on both sides of a split and
 # put a campaign that differs on one axis below ordinary customers (docs/benchmarks.md, issue 16).
 MONOTONE: dict[str, int] = {

@@ -61,8 +61,9 @@ class LeadCohortFinding:
     name = "lead_cohort"
     role = "form"  # forms a campaign by itself; its members' own risk is each below the flag
     description = ("many accounts the account model finds mildly suspicious share one pipeline value (template, "
-                   "wrapper, configuration, client or harvest target) or one strong operator value (sign-up day, first or last "
-                   "day, shift, network, ASN, payment) far beyond the run's rate of such accounts, and harvest")
+                   "wrapper, configuration, client or harvest target) or one strong operator value (sign-up day, "
+                   "first or last day, shift, network, ASN, payment) far beyond the run's rate of such accounts, "
+                   "and harvest")
     false_positives = (
         "A whole customer segment the model over-scores (a new coding harness whose every user looks "
         "harvest-shaped): mostly leads behind one client. The evidence names the anchor and the counts.",

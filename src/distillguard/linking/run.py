@@ -95,7 +95,8 @@ def link_flagged_alone(fp: pa.Table, active: np.ndarray, graph: AccountGraph, ca
 def coordinate(engine, fp: pa.Table, active: np.ndarray, tokens: pa.Table,  # type: ignore[no-untyped-def]
                config_keys: np.ndarray | None, campaigns: list[Campaign], templates: pa.Table,
                settings, full_tie_strength: float, own_risk: np.ndarray | None = None,
-               set_aside: list | None = None) -> list[Campaign]:
+               set_aside: list | None = None, harvest: np.ndarray | None = None,
+               extraction: np.ndarray | None = None) -> list[Campaign]:
     """`campaigns` with the coordinated groups among `active` found, merged and joined in.
 
     Groups that act as one beyond chance, whatever their members' own risk (no gate).
@@ -105,13 +106,14 @@ def coordinate(engine, fp: pa.Table, active: np.ndarray, tokens: pa.Table,  # ty
     account model's probability per account from our own traffic (before any partner prior), for lead
     cohorts (`cohorts.py`; None: none looked for);
     `set_aside`: receives the groups that were organisations' seats (`outputs.tables.organisations_table`),
-    for review.
+    for review; `harvest`, `extraction`: each account's harvest and extraction shares when the caller
+    already has them (None: read from `fp` here).
     """
     keys = behaviour_profiles(fp, active)[1] if config_keys is None else config_keys
     cp = settings.coordination
     facets = account_facets(tokens, fp, active, keys, cp, wrappers=wrapper_clusters(engine, active, settings.wrappers))
-    harvest = fingerprint_column(fp, active, "harvest_share")
-    extraction = extraction_shares(fp, active)
+    harvest = fingerprint_column(fp, active, "harvest_share") if harvest is None else harvest
+    extraction = extraction_shares(fp, active) if extraction is None else extraction
     orgs = declared_orgs(engine, active) if cp.max_org_seat_share <= 1.0 else None
     groups = coordinated_groups(facets, harvest, cp, extraction=extraction, orgs=orgs, set_aside=set_aside,
                                 own_risk=own_risk)
