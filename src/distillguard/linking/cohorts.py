@@ -25,8 +25,10 @@ sends a value some operator's leads send too shares nothing else with them), and
 (the same bars as coordinated groups). The second tie guards against ordinary customers that send
 the value; where at most ``lead_untied_max_others`` of the anchor's accounts are not leads, almost no
 ordinary customer sends it (about one in a hundred of them is a lead, so riders are expected at a
-hundredth of that count), and every lead behind it is the group: an evasive operator that gives each
-account its own wording, configuration, line and hours shares its harvest target and little else. Accounts already in a coordinated group or a campaign are left out of every
+hundredth of that count), and every lead behind it that harvests itself (``min_extraction_floor`` of
+its traffic in extraction categories or harvesting, the bar an account flagged alone must pass) is
+the group: an evasive operator that gives each account its own wording, configuration, line and
+hours shares its harvest target and little else. Accounts already in a coordinated group or a campaign are left out of every
 count (a cohort is what the other findings did not find; an account beside a found group is
 judged by that group's member test), and a cohort of one organisation's seats is set aside like a
 coordinated group, unless at least half of it sits in two or more organisations whose seats are
@@ -141,6 +143,12 @@ def _tied(con: duckdb.DuckDBPyConnection, members: np.ndarray, anchor: tuple[str
     return members[tied]
 
 
+def _harvesting(members: np.ndarray, harvest: np.ndarray, extraction: np.ndarray | None, floor: float) -> np.ndarray:
+    """Per member: at least `floor` of its classified traffic in extraction categories or scored harvesting."""
+    own = harvest[members] >= floor
+    return own | (extraction[members] >= floor) if extraction is not None else own
+
+
 def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
                  params: CoordinationParams | None = None, extraction: np.ndarray | None = None,
                  taken: np.ndarray | None = None, orgs: np.ndarray | None = None,
@@ -190,6 +198,8 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
                           "ORDER BY account", params=[facet[i], value[i]]).fetchnumpy()["account"].astype(np.int64)
         if k[i] - c[i] > p.lead_untied_max_others:   # ordinary customers send it too: a lead needs a second tie
             members = _tied(con, members, (facet[i], value[i]), p.min_tie_weight)
+        else:   # no second tie: each lead must harvest itself, as an account flagged alone must
+            members = members[_harvesting(members, harvest, extraction, p.min_extraction_floor)]
         if len(members) < p.min_accounts or not harvests(
                 harvest[members], extraction[members] if extraction is not None else None, p):
             continue
