@@ -61,6 +61,23 @@ def test_different_request_configuration_never_links():
     assert not any((a < 306) != (b < 306) for a, b in zip(i.tolist(), j.tolist(), strict=True))
 
 
+def test_a_configuration_most_customers_send_links_no_one():
+    """An SDK default: the harness's configuration is sent by most of the population; above
+    `max_key_share` of all accounts it links nothing, at or below it the harness links as before."""
+    fp = fingerprints()
+    ids = np.array(fp.column("account_id").to_pylist(), dtype=object)
+    profiles, keys = behaviour_profiles(fp, ids)
+    harness = np.arange(300, 312)
+    share = float(np.mean(keys == keys[300]))   # the harness plus the customers that send 4096 | 0.7
+    assert 0.02 < share < 0.2
+    assert len(behaviour_edges(profiles, keys, harness, max_key_share=share)[0]) > 0
+    assert len(behaviour_edges(profiles, keys, harness, max_key_share=share - 0.01)[0]) == 0
+    # other configurations are unaffected: a rarer key still links under the same bar
+    keys2 = keys.copy()
+    keys2[300:312] = "2048|0.3"
+    assert len(behaviour_edges(profiles, keys2, harness, max_key_share=share - 0.01)[0]) > 0
+
+
 def test_behaviour_edges_group_flagged_accounts_into_one_campaign():
     fp = fingerprints(seed=3)
     ids = np.array(fp.column("account_id").to_pylist(), dtype=object)

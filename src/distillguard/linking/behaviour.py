@@ -97,17 +97,24 @@ def _robust_z(x: np.ndarray) -> np.ndarray:
 
 
 def behaviour_edges(profiles: np.ndarray, keys: np.ndarray, candidates: np.ndarray, *,
-                    min_similarity: float = 0.8, max_candidates: int = 20_000
+                    min_similarity: float = 0.8, max_candidates: int = 20_000, max_key_share: float = 1.0
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Edges (i, j, weight) among `candidates` with the same configuration key and near profiles.
 
     Weight runs from 0.5 at `min_similarity` to 1.0 at identical profiles. Candidates are the
     accounts flagged alone (hundreds, not the population); beyond `max_candidates` only the
-    first ones are compared, to bound the quadratic cost.
+    first ones are compared, to bound the quadratic cost. A configuration more than
+    `max_key_share` of all accounts (`keys` covers them all) send links no one: an SDK's default
+    says nothing about who runs the account, and near profiles among its senders are any
+    harvesting bots, several operators' alike.
     """
     empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
     cand = np.asarray(candidates, dtype=np.int64)[:max_candidates]
     cand = cand[np.asarray([bool(k) for k in keys[cand]], dtype=bool)] if len(cand) else cand
+    if len(cand) and max_key_share < 1.0:
+        values, counts = np.unique(keys[keys != ""].astype(str), return_counts=True)
+        common = set(values[counts > max_key_share * len(keys)].tolist())
+        cand = cand[np.asarray([k not in common for k in keys[cand]], dtype=bool)]
     if len(cand) < 2:
         return empty
     src, dst, wts = [], [], []

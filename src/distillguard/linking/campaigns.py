@@ -70,6 +70,9 @@ class CampaignParams:
     lead_min_risk: float = 0.05
     recruit_min_matches: int = 10
     recruit_min_key_share: float = 0.5
+    # Accounts flagged alone are behaviour-linked only within a request configuration at most this
+    # share of all accounts send (an SDK default links several operators' bots alike).
+    behaviour_max_key_share: float = 0.05
     # A campaign's timeline (`linking.waves`): a new wave starts after this many hours with no
     # member's first exchange; pieces under `min_accounts` join the wave before them.
     wave_gap_hours: float = 12.0

@@ -31,7 +31,7 @@ KINDS: dict[str, EvidenceKind] = {k.name: k for k in (
     EvidenceKind("template", 1.2, "same prompt template"),
     EvidenceKind("signature", 1.0, "near-identical behavioural signature"),
     EvidenceKind("lockstep", 1.2, "correlated activity over time (load-balanced)"),
-    EvidenceKind("behaviour", 0.8, "same request configuration and near-identical behaviour profile"),
+    EvidenceKind("behaviour", 0.8, "same uncommon request configuration and near-identical behaviour profile"),
     # Not a graph edge: a group found by `linking.coordination` (a shared pipeline whose accounts are
     # coupled on operator facets far beyond chance). build_graph never sees a token of this kind.
     EvidenceKind("coordination", 0.0, "one pipeline run as one operator (shared beyond chance)"),

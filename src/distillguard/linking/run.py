@@ -81,7 +81,7 @@ def link_flagged_alone(fp: pa.Table, active: np.ndarray, graph: AccountGraph, ca
     extra_campaigns = []
     if len(alone) >= 2:
         profiles, config_keys = behaviour_profiles(fp, active)
-        behaviour = behaviour_edges(profiles, config_keys, alone)
+        behaviour = behaviour_edges(profiles, config_keys, alone, max_key_share=params.behaviour_max_key_share)
         graph = with_edges(graph, {"behaviour": behaviour})
         extra_campaigns = content_campaigns(graph, alone, own_risk, params)
         unjudged = np.flatnonzero(~decision.flagged & (decision.campaign_of < 0))
