@@ -344,14 +344,17 @@ def test_declared_lead_cohort_cases(case):
     orgs = np.array([f"own{i}" for i in range(n)], dtype=object)
     where = plant_case(rng, cols, harvest, bg["accounts"], planted, orgs=orgs)
     taken = np.zeros(n, dtype=bool)
+    exchanges = rng.integers(2, 200, n)   # `exchanges`: a group's exchange count per account (default: 2-199)
     for p in planted:
         members, r = where[p["name"]], p["risk"]
         risk[members] = rng.uniform(r[0], r[1], len(members)) if isinstance(r, list) else r
         taken[members] = bool(p.get("grouped", False))  # already in a coordinated group or campaign
+        exchanges[members] = p.get("exchanges", exchanges[members])
     params = CoordinationParams(lead_operator_anchors=case.get("operator_anchors", True))
-    found = members_of(lead_cohorts(to_table(cols), risk, harvest, params, taken=taken, orgs=orgs))
+    found = members_of(lead_cohorts(to_table(cols), risk, harvest, params, taken=taken, orgs=orgs,
+                                    exchanges=exchanges))
     target = set(where[case["target"]].tolist())
-    leads = {int(m) for m in where[case["target"]] if risk[m] >= bar}
+    leads = {int(m) for m in where[case["target"]] if risk[m] >= bar and exchanges[m] >= params.lead_min_exchanges}
     if case["expect"] == "hit":
         assert len(found & leads) >= 0.9 * len(leads) and leads
         assert found & target <= leads  # only leads join a cohort

@@ -9,7 +9,9 @@ ordinary customers but calls few of them likely (issue 16: held-out campaign acc
 leads behind one value are a group: one operator's software, or one operator's sign-up day,
 address block or shift.
 
-For every anchor held by ``k`` accounts, ``c`` of which are leads (own risk >= ``lead_min_risk``),
+For every anchor held by ``k`` accounts, ``c`` of which are leads (own risk >= ``lead_min_risk``
+from at least ``lead_min_exchanges`` exchanges: a single request's configuration, harvest target and
+score describe that request, and about one customer in twenty sends only one),
 the count is tested against the run's own lead rate ``q`` (leads / judged accounts): ``P(X >= c)``,
 ``X ~ Binomial(k, q)``, below the Bonferroni bar over the anchors tested. Anchors are pipeline
 values (template, wrapper cluster, request configuration, client, harvest target) and, with
@@ -63,7 +65,7 @@ class LeadCohortFinding:
     """Declaration of this finding (cases in cohorts.cases.yaml beside this file)."""
 
     id = "DG-LNK-0002"
-    version = 5   # 5: an anchor almost only leads hold needs no second tie; 4: the harvest target is an anchor
+    version = 5   # 5: an anchor almost only leads hold needs no second tie; leads from two exchanges up
     name = "lead_cohort"
     role = "form"  # forms a campaign by itself; its members' own risk is each below the flag
     description = ("many accounts the account model finds mildly suspicious share one pipeline value (template, "
@@ -152,17 +154,22 @@ def _harvesting(members: np.ndarray, harvest: np.ndarray, extraction: np.ndarray
 def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
                  params: CoordinationParams | None = None, extraction: np.ndarray | None = None,
                  taken: np.ndarray | None = None, orgs: np.ndarray | None = None,
-                 set_aside: list[CoordinatedGroup] | None = None) -> list[CoordinatedGroup]:
+                 set_aside: list[CoordinatedGroup] | None = None,
+                 exchanges: np.ndarray | None = None) -> list[CoordinatedGroup]:
     """Groups of leads behind one value, beyond the run's lead rate, tied twice, that harvest.
 
     `taken`: accounts already in a coordinated group or a campaign (a boolean mask). They are left
     out of every anchor's count: an account beside a found group on its anchor is judged by that
     group's member test, not by the lead bar, and a cohort is what the other findings did not find.
     `orgs`, `set_aside`: as for `coordinated_groups` (a cohort of organisations' seats is set aside).
+    `exchanges`: each account's exchange count; an account with fewer than `lead_min_exchanges` is
+    no lead (None: every account counts).
     """
     p = params or CoordinationParams()
     n = len(own_risk)
     lead = own_risk >= p.lead_min_risk
+    if exchanges is not None:   # one request's configuration, target and score are that request's
+        lead &= np.asarray(exchanges) >= p.lead_min_exchanges
     total = int(lead.sum())
     if n < p.min_accounts or total < p.min_accounts or facets.num_rows == 0:
         return []
