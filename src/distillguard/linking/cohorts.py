@@ -22,21 +22,21 @@ is mostly ordinary customers, whatever a few of them do. (`coordination.py`'s ``
 ratio to the share outside the anchor, cannot apply here: where campaigns make up a tenth of the
 accounts, leads outside any one anchor are common and the ratio can never exceed ``1 / q``. The
 lift is still reported.) The group is the anchor's leads that also share uncommon values worth
-``min_tie_weight`` with another of them (a second coincidence: an ordinary customer who is a lead and
-sends a value some operator's leads send too shares nothing else with them), and it must harvest
+``min_tie_weight`` with another of them (a second coincidence: an ordinary customer who is a lead
+and sends a value some operator's leads send too shares nothing else with them), and it must harvest
 (the same bars as coordinated groups). The second tie guards against ordinary customers that send
-the value; where at most ``lead_untied_max_others`` of the anchor's accounts are not leads, almost no
-ordinary customer sends it (about one in a hundred of them is a lead, so riders are expected at a
+the value; where at most ``lead_untied_max_others`` of the anchor's accounts are not leads, almost
+no ordinary customer sends it (about one in a hundred of them is a lead, so riders are expected at a
 hundredth of that count), and every lead behind it that harvests itself (``min_extraction_floor`` of
 its traffic in extraction categories or harvesting, the bar an account flagged alone must pass) is
 the group: an evasive operator that gives each account its own wording, configuration, line and
-hours shares its harvest target and little else. Accounts already in a coordinated group or a campaign are left out of every
-count (a cohort is what the other findings did not find; an account beside a found group is
-judged by that group's member test), and a cohort of one organisation's seats is set aside like a
-coordinated group, unless at least half of it sits in two or more organisations whose seats are
-mostly leads beyond the run's lead rate (`coordination.shell_orgs`: one operator behind several
-organisations). The null model is the data at hand; the one absolute level is the lead bar on
-the model's probability.
+hours shares its harvest target and little else. Accounts already in a coordinated group or a
+campaign are left out of every count (a cohort is what the other findings did not find; an account
+beside a found group is judged by that group's member test), and a cohort of one organisation's
+seats is set aside like a coordinated group, unless at least half of it sits in two or more
+organisations whose seats are mostly leads beyond the run's lead rate (`coordination.shell_orgs`:
+one operator behind several organisations). The null model is the data at hand; the one absolute
+level is the lead bar on the model's probability.
 """
 
 from __future__ import annotations
