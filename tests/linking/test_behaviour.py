@@ -95,6 +95,29 @@ def test_behaviour_edges_group_flagged_accounts_into_one_campaign():
     assert "behaviour" in found[0].evidence
 
 
+def test_customer_kind_evidence_alone_joins_no_two_flagged_groups():
+    """Two harnesses, each tied inside by behaviour, three accounts of each also sharing a mail
+    domain and a client stack across both: one group each."""
+    ids = np.array([f"a{i:02d}" for i in range(24)], dtype=object)
+    bridge = [0, 1, 2, 12, 13, 14]
+    rows = [{"account_id": ids[a], "kind": "email_domain", "value": "lab.example.org"} for a in bridge]
+    rows += [{"account_id": ids[a], "kind": "client_stack", "value": "64500|tool/2|tls"} for a in bridge]
+    graph = build_graph(pa.Table.from_pylist(rows), ids)
+    one, two = np.arange(0, 12), np.arange(12, 24)
+    pairs = [(a, b) for g in (one, two) for a in g for b in g if a < b]
+    i, j = (np.array(x, dtype=np.int64) for x in zip(*pairs, strict=True))
+    graph = with_edges(graph, {"behaviour": (i, j, np.full(len(i), 0.9))})
+    risk = np.full(len(ids), 0.9)
+    found = sorted(sorted(c.members.tolist()) for c in content_campaigns(graph, np.arange(24), risk))
+    assert found == [one.tolist(), two.tolist()]
+    # the shared mail domain and client stack weigh enough on their own to join the two ...
+    assert graph.total[0, 12] >= 0.3
+    # ... and a single behaviour tie across the harnesses does join them
+    graph = with_edges(graph, {"behaviour": (np.concatenate([i, [0]]), np.concatenate([j, [12]]),
+                                             np.full(len(i) + 1, 0.9))})
+    assert [len(c.members) for c in content_campaigns(graph, np.arange(24), risk)] == [24]
+
+
 def test_configuration_indicator_names_the_shared_configuration():
     from distillguard.linking import configuration_indicator
 

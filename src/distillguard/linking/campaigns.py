@@ -50,6 +50,10 @@ OPERATOR_KINDS = ("ip", "ip_prefix", "payment", "signup_burst", "lockstep")
 # parts tied only by shared addresses between them (a PaaS egress or a proxy pool that several
 # operators rent) is one campaign per part (`operator_parts`).
 PIPELINE_TIE_KINDS = ("payment", "template", "signature", "lockstep")
+# Evidence that describes a kind of customer more than who runs the account (a mail provider, a
+# popular SDK in one cloud, a sign-up hour): it adds to a content-linked group's edges but never
+# joins two verdicts by itself (`content_campaigns`).
+CUSTOMER_KINDS = ("email_domain", "client_stack", "signup_burst")
 
 
 @dataclass(frozen=True)
@@ -323,9 +327,10 @@ def campaign_tables(engine: Engine, graph: AccountGraph, campaigns: list[Campaig
 def content_campaigns(graph: AccountGraph, candidates: np.ndarray, own_risk: np.ndarray,
                       params: CampaignParams | None = None, seed: int = 0) -> list[Campaign]:
     """Group accounts already flagged on their own behaviour by what they share (templates,
-    signatures, any evidence). A stealth campaign shares no infrastructure or card, but its
-    accounts still run one harness; grouping them flags no one new, it tells the analyst these
-    verdicts belong together (`recruit_leads` may then add the leads that work like them).
+    signatures, behaviour, infrastructure; an edge needs evidence beyond CUSTOMER_KINDS). A stealth
+    campaign shares no infrastructure or card, but its accounts still run one harness; grouping them
+    flags no one new, it tells the analyst these verdicts belong together (`recruit_leads` may then
+    add the leads that work like them).
     """
     p = params or CampaignParams()
     if len(candidates) < p.min_accounts:
@@ -336,6 +341,11 @@ def content_campaigns(graph: AccountGraph, candidates: np.ndarray, own_risk: np.
 
     sub = graph.total[candidates][:, candidates].tocsr()
     sub.data[sub.data < p.min_edge_weight] = 0
+    # an edge of customer-kind evidence only (one mail provider, one SDK's client stack) joins no one:
+    # on an evasive world, groups of several operators' flagged accounts chained through them
+    own = sum((graph.by_kind[k][candidates][:, candidates] for k in graph.by_kind
+               if k not in CUSTOMER_KINDS), sp.csr_matrix(sub.shape)).tocsr()
+    sub = sub.multiply(own > 0).tocsr()
     sub.eliminate_zeros()
     _, labels = connected_components(sub, directed=False)
     out = []
