@@ -24,13 +24,11 @@ accounts, leads outside any one anchor are common and the ratio can never exceed
 lift is still reported.) The group is the anchor's leads that also share uncommon values worth
 ``min_tie_weight`` with another of them (a second coincidence: an ordinary customer who is a lead
 and sends a value some operator's leads send too shares nothing else with them), and it must harvest
-(the same bars as coordinated groups). The second tie guards against ordinary customers that send
-the value; where at most ``lead_untied_max_others`` of the anchor's accounts are not leads, almost
-no ordinary customer sends it (about one in a hundred of them is a lead, so riders are expected at a
-hundredth of that count), and every lead behind it that harvests itself (``min_extraction_floor`` of
-its traffic in extraction categories or harvesting, the bar an account flagged alone must pass) is
-the group: an evasive operator that gives each account its own wording, configuration, line and
-hours shares its harvest target and little else. Accounts already in a coordinated group or a
+(the same bars as coordinated groups). The tie stays even where almost only leads send the anchor:
+the account model reads an account's category mix and request parameters, so on a harvest target
+or a configuration lead status and the anchor are not independent, and a handful of customers of one
+kind the model over-scores can be the anchor's only senders (issue 16, eleventh step: five
+researchers behind one rare target on the classic full world). Accounts already in a coordinated group or a
 campaign are left out of every count (a cohort is what the other findings did not find; an account
 beside a found group is judged by that group's member test), and a cohort of one organisation's
 seats is set aside like a coordinated group, unless at least half of it sits in two or more
@@ -65,7 +63,7 @@ class LeadCohortFinding:
     """Declaration of this finding (cases in cohorts.cases.yaml beside this file)."""
 
     id = "DG-LNK-0002"
-    version = 5   # 5: an anchor almost only leads hold needs no second tie; leads from two exchanges up
+    version = 5   # 5: a lead has sent two exchanges at least; 4: the harvest target is an anchor
     name = "lead_cohort"
     role = "form"  # forms a campaign by itself; its members' own risk is each below the flag
     description = ("many accounts the account model finds mildly suspicious share one pipeline value (template, "
@@ -84,9 +82,6 @@ class LeadCohortFinding:
         "bodies would be flagged.",
         "Leads outside a group already found but on its anchor form a cohort of their own once there are "
         "min_accounts of them that also share a second uncommon value (a public template an operator also uses).",
-        "Leads behind a value that at most lead_untied_max_others other accounts send need no second tie: a "
-        "niche tool or configuration that only a handful of customers use, all of whom the model over-scores, "
-        "would be flagged once min_accounts of them harvest.",
     )
 
 
@@ -145,12 +140,6 @@ def _tied(con: duckdb.DuckDBPyConnection, members: np.ndarray, anchor: tuple[str
     return members[tied]
 
 
-def _harvesting(members: np.ndarray, harvest: np.ndarray, extraction: np.ndarray | None, floor: float) -> np.ndarray:
-    """Per member: at least `floor` of its classified traffic in extraction categories or scored harvesting."""
-    own = harvest[members] >= floor
-    return own | (extraction[members] >= floor) if extraction is not None else own
-
-
 def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
                  params: CoordinationParams | None = None, extraction: np.ndarray | None = None,
                  taken: np.ndarray | None = None, orgs: np.ndarray | None = None,
@@ -203,10 +192,7 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
     for i in hit.tolist():
         members = con.sql("SELECT account FROM facets JOIN leads USING (account) WHERE lead AND facet = ? AND value = ? "
                           "ORDER BY account", params=[facet[i], value[i]]).fetchnumpy()["account"].astype(np.int64)
-        if k[i] - c[i] > p.lead_untied_max_others:   # ordinary customers send it too: a lead needs a second tie
-            members = _tied(con, members, (facet[i], value[i]), p.min_tie_weight)
-        else:   # no second tie: each lead must harvest itself, as an account flagged alone must
-            members = members[_harvesting(members, harvest, extraction, p.min_extraction_floor)]
+        members = _tied(con, members, (facet[i], value[i]), p.min_tie_weight)
         if len(members) < p.min_accounts or not harvests(
                 harvest[members], extraction[members] if extraction is not None else None, p):
             continue

@@ -164,7 +164,6 @@ class CoordinationParams:
     lead_min_risk: float = 0.01      # a lead: own risk (the account model's probability) at least this
     lead_min_exchanges: int = 2      # ... from at least this many exchanges (one request is no pattern)
     lead_min_share: float = 0.5      # a lead cohort's anchor is at least this share leads
-    lead_untied_max_others: int = 4  # an anchor this few non-leads hold takes its leads without a second tie
     lead_operator_anchors: bool = True  # lead cohorts may also gather behind a strong operator value
     lead_orgs: bool = True           # a group over several organisations of mostly leads is not set aside
     target_min_share: float = 0.1    # a category is part of an account's harvest target at this share (> 1: no facet)
