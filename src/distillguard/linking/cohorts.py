@@ -25,16 +25,16 @@ lift is still reported.) The group is the anchor's leads that also share uncommo
 ``min_tie_weight`` with another of them (a second coincidence: an ordinary customer who is a lead
 and sends a value some operator's leads send too shares nothing else with them), and it must harvest
 (the same bars as coordinated groups). The tie stays even where almost only leads send the anchor:
-the account model reads an account's category mix and request parameters, so on a harvest target
-or a configuration lead status and the anchor are not independent, and a handful of customers of one
+the account model reads an account's category mix and request parameters, so on a harvest target or
+a configuration lead status and the anchor are not independent, and a handful of customers of one
 kind the model over-scores can be the anchor's only senders (issue 16, eleventh step: five
-researchers behind one rare target on the classic full world). Accounts already in a coordinated group or a
-campaign are left out of every count (a cohort is what the other findings did not find; an account
-beside a found group is judged by that group's member test), and a cohort of one organisation's
-seats is set aside like a coordinated group, unless at least half of it sits in two or more
-organisations whose seats are mostly leads beyond the run's lead rate (`coordination.shell_orgs`:
-one operator behind several organisations). The null model is the data at hand; the one absolute
-level is the lead bar on the model's probability.
+researchers behind one rare target on the classic full world). Accounts already in a coordinated
+group or a campaign are left out of every count (a cohort is what the other findings did not find;
+an account beside a found group is judged by that group's member test), and a cohort of one
+organisation's seats is set aside like a coordinated group, unless at least half of it sits in two
+or more organisations whose seats are mostly leads beyond the run's lead rate
+(`coordination.shell_orgs`: one operator behind several organisations). The null model is the data
+at hand; the one absolute level is the lead bar on the model's probability.
 """
 
 from __future__ import annotations
