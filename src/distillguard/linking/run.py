@@ -121,10 +121,10 @@ def coordinate(engine, fp: pa.Table, active: np.ndarray, tokens: pa.Table,  # ty
         taken = np.zeros(len(active), dtype=bool)   # what a cohort may not claim: accounts already grouped
         for members in [g.members for g in groups] + [c.members for c in campaigns]:
             taken[members] = True
+        # exchanges per account (a lead has sent lead_min_exchanges); without the column, every account counts
+        sent = fingerprint_column(fp, active, "exchanges") if "exchanges" in fp.column_names else None
         groups += lead_cohorts(facets, own_risk, harvest, cp, extraction=extraction, taken=taken,
-                               orgs=orgs, set_aside=set_aside,
-                               exchanges=fingerprint_column(fp, active, "exchanges") if "exchanges" in fp.column_names
-                               else None)
+                               orgs=orgs, set_aside=set_aside, exchanges=sent)
     units = merge_groups(groups, len(active), cp.merge_min_jaccard, cp.min_accounts)
     groups = join_units(units, facets, len(active), cp.join_min_share, cp.max_common, cp.join_min_jaccard)
     skeletons = dict(zip(templates["template_id"].to_pylist(), templates["skeleton"].to_pylist(), strict=True)) \
