@@ -196,7 +196,7 @@ def test_each_training_world_weighs_the_same() -> None:
 def test_evasion_copies_take_one_group_from_an_ordinary_account_of_the_same_world(built) -> None:
     import numpy as np
 
-    from distillguard.fingerprints.score import EVASION_GROUPS, evasion_copies
+    from distillguard.fingerprints.score import EVASION_GROUPS, EVASION_MIXED_COPIES, evasion_copies
     from distillguard.schema.fingerprints import FINGERPRINTS
 
     names = {f.name for f in FINGERPRINTS.columns}
@@ -207,9 +207,39 @@ def test_evasion_copies_take_one_group_from_an_ordinary_account_of_the_same_worl
     world = np.array(["w"] * len(ids), dtype=object)
     out, y2, w2 = evasion_copies(fp, y, world)
     n_camp = int(y.sum())
-    assert out.num_rows == fp.num_rows + n_camp * len(EVASION_GROUPS) and y2[fp.num_rows:].all()
+    assert out.num_rows == fp.num_rows + n_camp * (len(EVASION_GROUPS) + EVASION_MIXED_COPIES)
+    assert y2[fp.num_rows:].all()
     benign_dc = set(fp.filter(pa.array(y == 0))["datacenter_share"].to_pylist())
     network_copy = out.slice(fp.num_rows, n_camp)          # the first group is the network
     assert list(EVASION_GROUPS)[0] == "network"
     assert set(network_copy["datacenter_share"].to_pylist()) <= benign_dc
     assert network_copy["harvest_share"].to_pylist() == fp.filter(pa.array(y == 1))["harvest_share"].to_pylist()
+
+
+def test_mixed_evasion_copies_take_whole_groups_two_or_more_and_never_the_harvest() -> None:
+    import numpy as np
+
+    from distillguard.fingerprints.score import EVASION_GROUPS, EVASION_MIXED_COPIES, evasion_copies
+
+    # campaign rows hold 1.0 in every column, ordinary rows 0.0: a column of a copy shows where it came from
+    cols = [c for g in EVASION_GROUPS.values() for c in g] + ["harvest_share"]
+    y = np.array([1] * 40 + [0] * 60)
+    fp = pa.table({c: pa.array(y.astype(float)) for c in cols})
+    out, y2, _ = evasion_copies(fp, y, np.array(["w"] * len(y), dtype=object), seed=3)
+    groups = list(EVASION_GROUPS.values())
+    copies = out.slice(len(y)).to_pydict()
+    assert len(copies["harvest_share"]) == 40 * (len(groups) + EVASION_MIXED_COPIES) and y2[len(y):].all()
+    assert set(copies["harvest_share"]) == {1.0}
+    for r in range(len(copies["harvest_share"])):
+        taken = []
+        for cols_of_group in groups:
+            vals = {copies[c][r] for c in cols_of_group}
+            assert len(vals) == 1, "a group's columns come from one account"
+            taken.append(vals == {0.0})
+        k = r // 40
+        if k < len(groups):
+            assert taken == [g == k for g in range(len(groups))]
+        else:
+            assert sum(taken) >= 2
+    mixed = np.array([[copies[g[0]][r] == 0.0 for g in groups] for r in range(40 * len(groups), len(copies["harvest_share"]))])
+    assert 0.3 < mixed.mean() < 0.8   # each group taken about half the time (at least two per row)

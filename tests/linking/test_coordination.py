@@ -375,7 +375,7 @@ def test_a_lead_cohort_becomes_one_campaign_whose_reason_names_its_anchor(seed):
     risk = rng.uniform(0, 0.8 * bar, n)
     op = rng.choice(n, 25, replace=False)
     plant(cols, op, config="8192|0.6", shift="00011110")
-    risk[op] = rng.uniform(0.1, 0.45, len(op))
+    risk[op] = rng.uniform(bar, 0.45, len(op))
     harvest[op] = 0.8
     groups = lead_cohorts(to_table(cols), risk, harvest)
     units = merge_groups(groups, n)
@@ -399,7 +399,7 @@ def test_lead_cohorts_leave_grouped_accounts_and_organisations_seats_alone():
     op, team = np.arange(0, 30), np.arange(30, 50)
     plant(cols, op, template="op-wrapper", shift="00011110")
     plant(cols, team, signup_day="2026-03-01", shift="11000011")
-    risk[:50] = rng.uniform(0.05, 0.4, 50)
+    risk[:50] = rng.uniform(bar, 0.45, 50)
     harvest[:50] = 0.7
     orgs = np.array([f"own{i}" for i in range(n)], dtype=object)
     params = CoordinationParams(lead_operator_anchors=True)

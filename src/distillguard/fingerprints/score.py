@@ -273,11 +273,13 @@ def monotone_constraints(names: list[str]) -> list[int]:
     return [MONOTONE.get(n, 1 if n.startswith("rule_") else 0) for n in names]
 
 
-# Fingerprint columns by what an operator controls together. Training adds, for each group, a copy
-# of every campaign account with that group's columns taken from a random ordinary account of the
-# same world: an operator can evade on any one axis (aged accounts, home lines, human timing, no
-# shared template), and a model that saw only campaigns caught on every axis at once learns to
-# need all of them (on held-out playbooks it put evasive accounts below ordinary customers).
+# Fingerprint columns by what an operator controls together. Training adds copies of every campaign
+# account with some groups' columns taken from a random ordinary account of the same world: an
+# operator can evade on any axis (aged accounts, home lines, human timing, no shared template), and
+# on several at once; what it cannot drop is the harvesting. A model that saw only campaigns caught
+# on every axis at once learns to need all of them (on held-out playbooks it put evasive accounts
+# below ordinary customers); one that saw one axis evaded at a time still leaned on a single network
+# column (one address: benign) for campaigns that evade on four (docs/benchmarks.md, issue 16).
 EVASION_GROUPS: dict[str, tuple[str, ...]] = {
     "network": ("distinct_ips", "ip_churn", "distinct_asns", "distinct_client_countries", "datacenter_share",
                 "vpn_share", "country_mismatch_share"),
@@ -295,32 +297,61 @@ EVASION_GROUPS: dict[str, tuple[str, ...]] = {
                  "param_fixity", "temperature_mean", "temperature_given_share"),
     "release": ("release_new_model_share", "release_population_share", "release_share_lift", "hours_to_new_model"),
 }
+# Copies per campaign account that take a random set of two or more groups (each group with
+# probability 1/2) from one ordinary account, besides the one copy per group.
+EVASION_MIXED_COPIES = 6
 
 
-def evasion_copies(fp: pa.Table, y: np.ndarray, world: np.ndarray, seed: int = 0) -> tuple[pa.Table, np.ndarray, np.ndarray]:
-    """`fp`, `y`, `world` with, per `EVASION_GROUPS` group, a copy of every campaign row whose group
-    columns come from a random benign row of the same world (worlds without benign rows: no copies)."""
+def evasion_copies(fp: pa.Table, y: np.ndarray, world: np.ndarray, seed: int = 0,
+                   mixed: int = EVASION_MIXED_COPIES) -> tuple[pa.Table, np.ndarray, np.ndarray]:
+    """`fp`, `y`, `world` with copies of every campaign row that take some `EVASION_GROUPS` groups'
+    columns from a random benign row of the same world (worlds without benign rows: no copies).
+
+    First one copy per group (that group only), then `mixed` copies that each take a random set of
+    at least two groups, each copy from its own donor. Harvesting columns are never taken.
+    """
     rng = np.random.default_rng(seed)
     camp = np.flatnonzero(y > 0)
-    donors = np.full(len(camp), -1, dtype=np.int64)
-    for wd in np.unique(world[camp]):
-        ben = np.flatnonzero((y == 0) & (world == wd))
-        if len(ben):
-            at = world[camp] == wd
-            donors[at] = rng.choice(ben, int(at.sum()))
-    camp, donors = camp[donors >= 0], donors[donors >= 0]
-    if not len(camp):
-        return fp, y, world
+    groups = list(EVASION_GROUPS.values())
     parts, ys, ws = [fp], [y], [world]
-    for cols in EVASION_GROUPS.values():
-        copy, donor = fp.take(pa.array(camp)), fp.take(pa.array(donors))
-        for col in cols:
-            if col in copy.schema.names:
-                copy = copy.set_column(copy.schema.get_field_index(col), col, donor[col])
+    for k in range(len(groups) + mixed):
+        donors = np.full(len(camp), -1, dtype=np.int64)
+        for wd in np.unique(world[camp]):
+            ben = np.flatnonzero((y == 0) & (world == wd))
+            if len(ben):
+                at = world[camp] == wd
+                donors[at] = rng.choice(ben, int(at.sum()))
+        rows, donor_rows = camp[donors >= 0], donors[donors >= 0]
+        if not len(rows):
+            break
+        if k < len(groups):
+            take = np.zeros((len(rows), len(groups)), dtype=bool)
+            take[:, k] = True
+        else:
+            take = _random_groups(rng, len(rows), len(groups))
+        copy, donor = fp.take(pa.array(rows)), fp.take(pa.array(donor_rows))
+        for g, cols in enumerate(groups):
+            if not take[:, g].any():
+                continue
+            mask = pa.array(take[:, g])
+            for col in cols:
+                if col in copy.schema.names:
+                    copy = copy.set_column(copy.schema.get_field_index(col), col,
+                                           pc.if_else(mask, donor[col], copy[col]))
         parts.append(copy)
-        ys.append(y[camp])
-        ws.append(world[camp])
+        ys.append(y[rows])
+        ws.append(world[rows])
     return pa.concat_tables(parts), np.concatenate(ys), np.concatenate(ws)
+
+
+def _random_groups(rng: np.random.Generator, rows: int, groups: int) -> np.ndarray:
+    """Per row, each of `groups` taken with probability 1/2, drawn again until at least two are."""
+    take = rng.random((rows, groups)) < 0.5
+    few = take.sum(axis=1) < 2
+    while few.any():
+        take[few] = rng.random((int(few.sum()), groups)) < 0.5
+        few = take.sum(axis=1) < 2
+    return take
 
 
 def balanced_weights(y: np.ndarray, world: np.ndarray) -> np.ndarray:
@@ -363,7 +394,7 @@ def train_supervised(fingerprints: pa.Table, labels: pa.Table, *, seed: int = 0)
                                          l2_regularization=1.0, monotonic_cst=monotone_constraints(names),
                                          random_state=seed)
     est.fit(x, y, sample_weight=weight)
-    return {"kind": "distillguard.account_model", "version": 3, "features": names, "estimator": est,
+    return {"kind": "distillguard.account_model", "version": 4, "features": names, "estimator": est,
             "sklearn_version": skv}
 
 

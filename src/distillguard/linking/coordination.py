@@ -161,7 +161,7 @@ class CoordinationParams:
     join_min_share: float = 0.3      # a unit's signature: values at least this share of it holds ...
     join_min_jaccard: float = 0.5    # ... and units whose signatures coincide this much join
     leads: bool = True               # lead cohorts (cohorts.py): many leads behind one value
-    lead_min_risk: float = 0.01      # a lead: own risk (the account model's probability) at least this
+    lead_min_risk: float = 0.1       # a lead: own risk (the account model's probability) at least this
     lead_min_exchanges: int = 2      # ... from at least this many exchanges (one request is no pattern)
     lead_min_share: float = 0.5      # a lead cohort's anchor is at least this share leads
     lead_operator_anchors: bool = True  # lead cohorts may also gather behind a strong operator value
