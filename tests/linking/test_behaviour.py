@@ -118,6 +118,22 @@ def test_customer_kind_evidence_alone_joins_no_two_flagged_groups():
     assert [len(c.members) for c in content_campaigns(graph, np.arange(24), risk)] == [24]
 
 
+def test_signature_evidence_alone_joins_no_two_flagged_accounts():
+    """Behavioural signatures restate which templates an account uses (a public harness gives many
+    operators the same): signature ties alone group no one; with a template they do."""
+    ids = np.array([f"a{i:02d}" for i in range(12)], dtype=object)
+    empty = pa.Table.from_pylist([], schema=pa.schema([("account_id", pa.string()), ("kind", pa.string()),
+                                                      ("value", pa.string())]))
+    pairs = [(a, b) for a in range(12) for b in range(12) if a < b]
+    i, j = (np.array(x, dtype=np.int64) for x in zip(*pairs, strict=True))
+    risk = np.full(len(ids), 0.9)
+    graph = with_edges(build_graph(empty, ids), {"signature": (i, j, np.full(len(i), 0.9))})
+    assert graph.total[0, 1] >= 0.3 and content_campaigns(graph, np.arange(12), risk) == []
+    rows = [{"account_id": a, "kind": "template", "value": "tpl-op"} for a in ids]
+    graph = with_edges(build_graph(pa.Table.from_pylist(rows), ids), {"signature": (i, j, np.full(len(i), 0.9))})
+    assert [len(c.members) for c in content_campaigns(graph, np.arange(12), risk)] == [12]
+
+
 def test_configuration_indicator_names_the_shared_configuration():
     from distillguard.linking import configuration_indicator
 

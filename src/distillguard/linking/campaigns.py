@@ -54,6 +54,11 @@ PIPELINE_TIE_KINDS = ("payment", "template", "signature", "lockstep")
 # popular SDK in one cloud, a sign-up hour): it adds to a content-linked group's edges but never
 # joins two verdicts by itself (`content_campaigns`).
 CUSTOMER_KINDS = ("email_domain", "client_stack", "signup_burst")
+# Evidence that never joins two accounts flagged alone by itself (`content_campaigns`): the customer
+# kinds, and behavioural signatures, which restate which templates an account uses; a public harness
+# gives hundreds of customers and several operators the same ones (seen test world 8801: 562 of the
+# 872 signature edges among accounts flagged alone crossed campaigns).
+CONTENT_WEAK_KINDS = CUSTOMER_KINDS + ("signature",)
 
 
 @dataclass(frozen=True)
@@ -327,7 +332,7 @@ def campaign_tables(engine: Engine, graph: AccountGraph, campaigns: list[Campaig
 def content_campaigns(graph: AccountGraph, candidates: np.ndarray, own_risk: np.ndarray,
                       params: CampaignParams | None = None, seed: int = 0) -> list[Campaign]:
     """Group accounts already flagged on their own behaviour by what they share (templates,
-    signatures, behaviour, infrastructure; an edge needs evidence beyond CUSTOMER_KINDS). A stealth
+    behaviour, infrastructure; an edge needs evidence beyond CONTENT_WEAK_KINDS). A stealth
     campaign shares no infrastructure or card, but its accounts still run one harness; grouping them
     flags no one new, it tells the analyst these verdicts belong together (`recruit_leads` may then
     add the leads that work like them).
@@ -336,15 +341,16 @@ def content_campaigns(graph: AccountGraph, candidates: np.ndarray, own_risk: np.
     if len(candidates) < p.min_accounts:
         return []
     # Connected components, not modularity: every candidate is already flagged, so the only
-    # question is which verdicts share a harness, and one harness may show as several templates.
+    # question is which verdicts share a harness, and one harness may show as several templates
+    # (Leiden split the classic stealth campaign's 40 accounts into 21 + 11 + 8).
     from scipy.sparse.csgraph import connected_components
 
     sub = graph.total[candidates][:, candidates].tocsr()
     sub.data[sub.data < p.min_edge_weight] = 0
-    # an edge of customer-kind evidence only (one mail provider, one SDK's client stack) joins no one:
-    # on an evasive world, groups of several operators' flagged accounts chained through them
+    # an edge of customer-kind or signature evidence only joins no one: on an evasive world, groups of
+    # several operators' flagged accounts chained through mail providers, client stacks and harnesses
     own = sum((graph.by_kind[k][candidates][:, candidates] for k in graph.by_kind
-               if k not in CUSTOMER_KINDS), sp.csr_matrix(sub.shape)).tocsr()
+               if k not in CONTENT_WEAK_KINDS), sp.csr_matrix(sub.shape)).tocsr()
     sub = sub.multiply(own > 0).tocsr()
     sub.eliminate_zeros()
     _, labels = connected_components(sub, directed=False)
