@@ -313,13 +313,13 @@ def evasion_copies(fp: pa.Table, y: np.ndarray, world: np.ndarray, seed: int = 0
     rng = np.random.default_rng(seed)
     camp = np.flatnonzero(y > 0)
     groups = list(EVASION_GROUPS.values())
+    # per world of campaign rows: those rows (positions in `camp`) and the world's benign rows
+    pools = [(world[camp] == wd, np.flatnonzero((y == 0) & (world == wd))) for wd in np.unique(world[camp])]
     parts, ys, ws = [fp], [y], [world]
     for k in range(len(groups) + mixed):
         donors = np.full(len(camp), -1, dtype=np.int64)
-        for wd in np.unique(world[camp]):
-            ben = np.flatnonzero((y == 0) & (world == wd))
+        for at, ben in pools:
             if len(ben):
-                at = world[camp] == wd
                 donors[at] = rng.choice(ben, int(at.sum()))
         rows, donor_rows = camp[donors >= 0], donors[donors >= 0]
         if not len(rows):
