@@ -31,6 +31,12 @@ def fingerprints(seed: int = 0, harness: int = 12, config: tuple[int, float] = (
     return pa.Table.from_pylist(rows)
 
 
+def no_tokens() -> pa.Table:
+    """A token table with no rows: a graph of behaviour edges only."""
+    return pa.table({"account_id": pa.array([], pa.string()), "kind": pa.array([], pa.string()),
+                     "value": pa.array([], pa.string())})
+
+
 def test_harness_accounts_link_and_customers_do_not():
     fp = fingerprints()
     ids = np.array(fp.column("account_id").to_pylist(), dtype=object)
@@ -81,9 +87,7 @@ def test_a_configuration_most_customers_send_links_no_one():
 def test_behaviour_edges_group_flagged_accounts_into_one_campaign():
     fp = fingerprints(seed=3)
     ids = np.array(fp.column("account_id").to_pylist(), dtype=object)
-    tokens = pa.table({"account_id": pa.array([], pa.string()), "kind": pa.array([], pa.string()),
-                       "value": pa.array([], pa.string())})
-    graph = build_graph(tokens, ids)
+    graph = build_graph(no_tokens(), ids)
     harness = np.arange(300, 312)
     risk = np.zeros(len(ids))
     risk[harness] = 0.9
@@ -122,12 +126,10 @@ def test_signature_evidence_alone_joins_no_two_flagged_accounts():
     """Behavioural signatures restate which templates an account uses (a public harness gives many
     operators the same): signature ties alone group no one; with a template they do."""
     ids = np.array([f"a{i:02d}" for i in range(12)], dtype=object)
-    empty = pa.Table.from_pylist([], schema=pa.schema([("account_id", pa.string()), ("kind", pa.string()),
-                                                      ("value", pa.string())]))
     pairs = [(a, b) for a in range(12) for b in range(12) if a < b]
     i, j = (np.array(x, dtype=np.int64) for x in zip(*pairs, strict=True))
     risk = np.full(len(ids), 0.9)
-    graph = with_edges(build_graph(empty, ids), {"signature": (i, j, np.full(len(i), 0.9))})
+    graph = with_edges(build_graph(no_tokens(), ids), {"signature": (i, j, np.full(len(i), 0.9))})
     assert graph.total[0, 1] >= 0.3 and content_campaigns(graph, np.arange(12), risk) == []
     rows = [{"account_id": a, "kind": "template", "value": "tpl-op"} for a in ids]
     graph = with_edges(build_graph(pa.Table.from_pylist(rows), ids), {"signature": (i, j, np.full(len(i), 0.9))})
@@ -149,8 +151,7 @@ def _harness_world(config: tuple[int, float], flagged: int = 12, leads: int = 12
     the next `leads` have a little suspicion (0.1), as have 30 ordinary customers."""
     fp = fingerprints(seed=seed, harness=flagged + leads, config=config)
     ids = np.array(fp.column("account_id").to_pylist(), dtype=object)
-    tokens = pa.table({"account_id": pa.array([], pa.string()), "kind": pa.array([], pa.string()),
-                       "value": pa.array([], pa.string())})
+    tokens = no_tokens()
     risk = np.zeros(len(ids))
     risk[300:300 + flagged] = 0.9
     risk[300 + flagged:] = 0.1

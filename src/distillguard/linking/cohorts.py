@@ -3,9 +3,8 @@
 A campaign forms from seeds the account model finds suspicious (own risk >= 0.5) tied by
 operator evidence, and `coordination.py` finds groups coupled on operator facets. An operator
 that evades both - aged accounts on home lines, its own card per account, human timing - still
-runs one pipeline, and on a playbook the model never saw, the model ranks its accounts above
-ordinary customers but calls few of them likely (issue 16: held-out campaign accounts at
-0.01-0.05, ordinary customers at 0.0001). Each such account alone is a lead, not a verdict. Many
+runs one pipeline, and on a playbook the model never saw, the model may rank its accounts above
+ordinary customers without calling them likely. Each such account alone is a lead, not a verdict. Many
 leads behind one value are a group: one operator's software, or one operator's sign-up day,
 address block or shift.
 
@@ -108,7 +107,7 @@ def _tied(con: duckdb.DuckDBPyConnection, members: np.ndarray, anchor: tuple[str
     """The members that share, besides the anchor, uncommon values worth `min_weight` with another member.
 
     A lead that holds the anchor and nothing else of the cohort's may be an ordinary customer who
-    happens to be a lead (about one in a hundred are) and sends a value some operator's leads send
+    happens to be a lead (about one in a thousand are, at the shipped bar) and sends a value some operator's leads send
     too; an operator's accounts coincide twice. Weights as in coordination: weak facets 0.5, others 1.
     A value worth `min_weight` alone ties every member holding it when another member does; only
     the members left are compared pair by pair (lighter values add up per pair).
