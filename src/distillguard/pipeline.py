@@ -40,7 +40,8 @@ from distillguard.fingerprints.train import (  # noqa: F401  (re-exported: cli/t
 )
 from distillguard.ingest import IngestReport, ingest_paths
 from distillguard.linking.coordination import extraction_shares, fingerprint_column
-from distillguard.linking.run import coordinate, link_accounts, link_flagged_alone
+from distillguard.linking.operators import resolve_operators
+from distillguard.linking.run import coordinate, facets_of, link_accounts, link_flagged_alone
 from distillguard.outputs.tables import organisations_table
 from distillguard.outputs.write import (  # noqa: F401  (re-exported)
     CAMPAIGN_TEMPLATES_SQL,
@@ -141,6 +142,7 @@ class Run:
     config_keys: np.ndarray | None = None
     alone: np.ndarray | None = None
     organisations: pa.Table | None = None  # groups coordination set aside as organisations' seats
+    facets: pa.Table | None = None  # every judged account's facets (coordination, operators)
 
 
 @dataclass(frozen=True)
@@ -227,14 +229,25 @@ def _flagged_alone(r: Run) -> None:
         lead_risk=r.our_risk)
 
 
+def _facets(r: Run) -> pa.Table:
+    if r.facets is None:
+        keys = r.config_keys if len(r.alone) >= 2 else None  # type: ignore[arg-type]
+        r.facets = facets_of(r.engine, r.fingerprints, r.active, r.tokens, keys, r.settings)  # type: ignore[arg-type]
+    return r.facets
+
+
 def _coordination(r: Run) -> None:
-    keys = r.config_keys if len(r.alone) >= 2 else None  # type: ignore[arg-type]
     supervised = is_supervised(r.account_scores)  # lead cohorts rest on the model's probability
     aside: list = []
-    r.campaigns = coordinate(r.engine, r.fingerprints, r.active, r.tokens, keys, r.campaigns, r.templates,
+    r.campaigns = coordinate(r.engine, r.fingerprints, r.active, _facets(r), r.campaigns, r.templates,
                              r.settings, r.policy.full_tie_strength, r.our_risk if supervised else None, aside,
                              harvest=r.harvest, extraction=r.extraction)
     r.organisations = organisations_table(aside, r.active)  # type: ignore[arg-type]
+
+
+def _operators(r: Run) -> None:
+    r.campaigns = resolve_operators(r.campaigns, _facets(r), r.active, r.settings.operators,  # type: ignore[arg-type]
+                                    r.policy.full_tie_strength)
 
 
 def _write(r: Run) -> None:
@@ -268,7 +281,10 @@ VERDICTS = (
     Stage("coordination", _coordination, reads=("exchanges", "accounts", "tokens", "fingerprints", "active",
                                                 "config_keys", "alone", "templates", "campaigns", "account_scores",
                                                 "own_risk", "extraction", "harvest"),
-          writes=("campaigns", "organisations"), when=lambda r: r.settings.coordination.enabled),
+          writes=("campaigns", "organisations", "facets"), when=lambda r: r.settings.coordination.enabled),
+    Stage("operators", _operators, reads=("exchanges", "accounts", "tokens", "fingerprints", "active", "config_keys",
+                                          "alone", "campaigns", "facets"), writes=("campaigns", "facets"),
+          when=lambda r: r.settings.operators.enabled and bool(r.campaigns)),
     Stage("verdicts", _decide, reads=("own_risk", "own_reasons", "campaigns", "harvesting"), writes=("decision",),
           timed=False),
     Stage("write", _write, reads=("exchanges", "events", "exchange_templates", "templates", "classified",

@@ -1,9 +1,10 @@
 """Detection settings: one validated object built from `settings.toml` (shipped) and a user's file.
 
-Every threshold, weight and cap that detection reads lives in the shipped `settings.toml`, in five
+Every threshold, weight and cap that detection reads lives in the shipped `settings.toml`, in six
 sections that map onto the dataclasses the stages take: `[policy]` (`decisions.Policy`),
 `[campaigns]` (`linking.campaigns.CampaignParams`), `[coordination]`
-(`linking.coordination.CoordinationParams`), `[wrappers]` (`linking.wrappers.WrapperParams`) and
+(`linking.coordination.CoordinationParams`), `[operators]` (`linking.operators.OperatorParams`),
+`[wrappers]` (`linking.wrappers.WrapperParams`) and
 `[partner]` (`linking.partner.PartnerSettings`: how a partner's indicators weigh, issue 19).
 A setting that is a table (`[partner] weights`) is merged key by key with the shipped one.
 `load_settings(path)` reads the shipped file, then the user's, and refuses unknown sections or keys
@@ -21,6 +22,7 @@ from typing import Any
 from distillguard.errors import ConfigError
 from distillguard.linking.campaigns import CampaignParams
 from distillguard.linking.coordination import CoordinationParams
+from distillguard.linking.operators import OperatorParams
 from distillguard.linking.partner import PartnerSettings
 from distillguard.linking.wrappers import WrapperParams
 
@@ -42,12 +44,14 @@ class Settings:
     policy: PolicySettings = field(default_factory=PolicySettings)
     campaigns: CampaignParams = field(default_factory=CampaignParams)
     coordination: CoordinationParams = field(default_factory=CoordinationParams)
+    operators: OperatorParams = field(default_factory=OperatorParams)
     wrappers: WrapperParams = field(default_factory=WrapperParams)
     partner: PartnerSettings = field(default_factory=PartnerSettings)
 
 
 SECTIONS: dict[str, type] = {"policy": PolicySettings, "campaigns": CampaignParams,
-                             "coordination": CoordinationParams, "wrappers": WrapperParams,
+                             "coordination": CoordinationParams, "operators": OperatorParams,
+                             "wrappers": WrapperParams,
                              "partner": PartnerSettings}
 
 

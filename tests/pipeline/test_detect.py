@@ -175,7 +175,7 @@ def test_json_summary_reports_seconds_and_memory_per_stage(tiny_world, tmp_path)
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
     stages = ["ingest", "classify", "templates", "fingerprints", "account_risk", "linking", "decide", "coordination",
-              "write"]
+              "operators", "write"]
     assert list(summary["seconds"]) == stages == list(summary["peak_rss_mb"])
     peaks = list(summary["peak_rss_mb"].values())
     assert peaks == sorted(peaks) and peaks[0] > 10  # a high-water mark, in MB

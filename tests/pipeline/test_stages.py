@@ -7,7 +7,7 @@ def test_timed_stages_are_the_json_timing_keys_in_order():
     # `detect --json` reports seconds and peak memory under these names (benchmarks read them)
     timed = [s.name for s in pipeline.STAGES if s.timed]
     assert timed == ["ingest", "classify", "templates", "fingerprints", "account_risk", "linking", "decide",
-                     "coordination", "write"]
+                     "coordination", "operators", "write"]
 
 
 def test_each_stage_reads_only_what_an_earlier_stage_wrote():

@@ -8,6 +8,8 @@ accounts flagged alone, and coordination.
   `decide` and `coordination`).
 - `coordinate`: groups that act as one beyond chance, whatever their members' own risk
   (`coordination.py`; the `coordination` stage).
+- `resolve_operators` (`operators.py`; the `operators` stage): every campaign so far regrouped so
+  that one campaign is one operator.
 """
 
 from __future__ import annotations
@@ -92,15 +94,26 @@ def link_flagged_alone(fp: pa.Table, active: np.ndarray, graph: AccountGraph, ca
     return graph, campaigns, config_keys, alone
 
 
-def coordinate(engine, fp: pa.Table, active: np.ndarray, tokens: pa.Table,  # type: ignore[no-untyped-def]
-               config_keys: np.ndarray | None, campaigns: list[Campaign], templates: pa.Table,
+def facets_of(engine, fp: pa.Table, active: np.ndarray, tokens: pa.Table,  # type: ignore[no-untyped-def]
+              config_keys: np.ndarray | None, settings) -> pa.Table:
+    """Every judged account's facets (`coordination.account_facets`), for coordination and `operators`.
+
+    `config_keys`: each account's request-configuration key, or None to derive it here.
+    """
+    keys = behaviour_profiles(fp, active)[1] if config_keys is None else config_keys
+    return account_facets(tokens, fp, active, keys, settings.coordination,
+                          wrappers=wrapper_clusters(engine, active, settings.wrappers))
+
+
+def coordinate(engine, fp: pa.Table, active: np.ndarray, facets: pa.Table,  # type: ignore[no-untyped-def]
+               campaigns: list[Campaign], templates: pa.Table,
                settings, full_tie_strength: float, own_risk: np.ndarray | None = None,
                set_aside: list | None = None, harvest: np.ndarray | None = None,
                extraction: np.ndarray | None = None) -> list[Campaign]:
     """`campaigns` with the coordinated groups among `active` found, merged and joined in.
 
     Groups that act as one beyond chance, whatever their members' own risk (no gate).
-    `config_keys`: each account's request-configuration key, or None to derive it here;
+    `facets`: every account's facets (`facets_of`);
     `templates`: the mined templates (their skeletons name a shared template in the evidence);
     `settings`: the run's `Settings` (its `coordination` and `wrappers` sections); `own_risk`: the
     account model's probability per account from our own traffic (before any partner prior), for lead
@@ -109,9 +122,7 @@ def coordinate(engine, fp: pa.Table, active: np.ndarray, tokens: pa.Table,  # ty
     for review; `harvest`, `extraction`: each account's harvest and extraction shares when the caller
     already has them (None: read from `fp` here).
     """
-    keys = behaviour_profiles(fp, active)[1] if config_keys is None else config_keys
     cp = settings.coordination
-    facets = account_facets(tokens, fp, active, keys, cp, wrappers=wrapper_clusters(engine, active, settings.wrappers))
     harvest = fingerprint_column(fp, active, "harvest_share") if harvest is None else harvest
     extraction = extraction_shares(fp, active) if extraction is None else extraction
     orgs = declared_orgs(engine, active) if cp.max_org_seat_share <= 1.0 else None

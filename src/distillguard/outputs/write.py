@@ -80,6 +80,8 @@ def write_outputs(engine, out, all_accounts, active, graph, campaigns, decision,
                                                  "coordination_text": c.stats.get("coordination")})
         if c.stats.get("coordination"):
             doc["coordination"] = {"groups": c.stats.get("coordination_groups", 0), "evidence": c.stats["coordination"]}
+        if c.stats.get("operator"):   # regrouped as one operator (linking/operators.py): why
+            doc["operator"] = c.stats["operator"]
         doc["evidence"] = {k: round(v, 3) for k, v in c.evidence.items()}
         docs.append(doc)
     idx = {a: i for i, a in enumerate(active.tolist())}

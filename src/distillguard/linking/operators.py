@@ -1,0 +1,305 @@
+"""One operator, one campaign: the campaigns found so far, regrouped by the pipelines their accounts run.
+
+The earlier findings form campaigns from different evidence - shared addresses and cards (the
+account graph), shared templates among accounts flagged alone, coordinated groups and lead cohorts
+- and none of them asks whether what it formed is one operator. Two operators that rent one proxy
+pool share its addresses and come out as one campaign; one operator whose organisations, waves or
+templates were found separately comes out as several. This step (`resolve_operators`, finding
+DG-LNK-0003) looks at every campaign's accounts through their facets (`coordination.account_facets`:
+template, wrapper, configuration, client, harvest target, sign-up, first and last day, shift,
+volume, network, ASN, payment, e-mail domain, sign-up path), keeping only the values that are
+*uncommon* outside the accounts looked at (held by at most `max_common` of the other accounts: the
+null model is the data at hand).
+
+* **Split**: within a campaign of at least `2 * min_accounts` accounts, two accounts are similar by
+  the uncommon values they share, each weighted by its rarity (`ln(n / holders)`, a weak facet half).
+  Leiden cuts the campaign into communities of that similarity; communities of one pipeline join
+  again (they share a value that at least `dominant_share` of each holds, or their signatures
+  coincide, as below). The campaign splits only when at least two of the resulting parts each have a
+  value of their own that `dominant_share` of the part holds, and such parts hold at least
+  `min_cover` of the accounts: two operators behind one proxy pool differ in cards, sign-up days,
+  configurations and harvest targets; one evasive operator's accounts, which share almost nothing,
+  make no parts with values of their own, and stay one campaign.
+* **Join**: campaigns whose *signatures* (the uncommon values at least `join_min_share` of the
+  campaign's accounts hold) coincide at least `join_min_jaccard` (Jaccard) are one operator's: its
+  three organisations' seats on one sign-up day, its second wave.
+
+It flags no one and clears no one: a split part keeps its campaign's risk and each member's tie; a
+joined campaign takes the highest risk of its parts and each member's tie is scaled so that its
+final risk stays what it was (`_joined`). Only which accounts an analyst sees together changes, and
+each regrouped campaign says why (`campaigns.json` `operator`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import scipy.sparse as sp
+
+from distillguard.linking.campaigns import Campaign, campaign_id
+from distillguard.linking.coordination import NOUNS, WEAK_FACETS
+
+# Facets many operators share when they rent one proxy pool or egress: they never make two parts of a
+# campaign one operator (they still count in its signature, with everything else).
+NETWORK_FACETS = ("network", "asn")
+
+
+class OperatorFinding:
+    """Declaration of this finding (cases in operators.cases.yaml beside this file)."""
+
+    id = "DG-LNK-0003"
+    version = 1
+    name = "one_operator"
+    role = "group"  # regroups campaigns already found; flags and clears no one
+    description = ("a campaign whose accounts fall into parts that each hold uncommon values of their own (cards, "
+                   "sign-up days, configurations, harvest targets) is one campaign per part; campaigns whose "
+                   "uncommon values coincide are one campaign")
+    false_positives = (
+        "One operator that gives each of its teams its own cards, sign-up day, configuration and harvest "
+        "target, and shares only a proxy pool between them, comes out as one campaign per team: each says "
+        "which campaign it was split from.",
+        "Two operators that share most of their uncommon values (one reseller's cards, sign-up day and "
+        "configuration) come out as one campaign; every member's verdict is unchanged either way.",
+    )
+
+
+@dataclass(frozen=True)
+class OperatorParams:
+    """Knobs of `resolve_operators` (documented in settings.toml `[operators]`)."""
+
+    enabled: bool = True
+    min_accounts: int = 3          # a part needs this many accounts; a campaign 2x this many to split
+    max_common: float = 0.05       # values held by more of the other accounts say nothing about an operator
+    dominant_share: float = 0.5    # a part's own value: held by at least this share of it
+    min_cover: float = 0.8         # parts with values of their own hold at least this share, or no split
+    join_min_share: float = 0.3    # a campaign's signature: uncommon values this share of it holds ...
+    join_min_jaccard: float = 0.5  # ... and campaigns whose signatures coincide this much join
+
+
+@dataclass
+class _Values:
+    """The shared facet values: per row an account and a value id; per value its holders, weight and name."""
+
+    account: np.ndarray
+    value: np.ndarray
+    holders: np.ndarray  # per value: accounts that hold it
+    weight: np.ndarray   # per value: rarity ln(n / holders), half for a weak facet
+    names: list[tuple[str, str]]
+    n: int
+
+
+def shared_values(facets: pa.Table, n: int) -> _Values:
+    """Rows of `facets` (account, facet, value) whose value two or more of the `n` accounts hold."""
+    acc = facets["account"].to_numpy() if facets.num_rows else np.empty(0, np.int64)
+    keys = pc.binary_join_element_wise(facets["facet"], facets["value"], "\x1f").to_numpy(zero_copy_only=False) \
+        if facets.num_rows else np.empty(0, object)
+    uniq, inv = np.unique(keys, return_inverse=True)
+    holders = np.bincount(inv, minlength=len(uniq))
+    keep_value = holders >= 2
+    new_id = np.cumsum(keep_value) - 1
+    rows = keep_value[inv]
+    names = [tuple(str(k).split("\x1f", 1)) for k in uniq[keep_value]]
+    weak = np.array([f in WEAK_FACETS for f, _ in names], dtype=bool)
+    kept = holders[keep_value].astype(np.float64)
+    return _Values(acc[rows].astype(np.int64), new_id[inv[rows]].astype(np.int64), kept,
+                   np.log(n / kept) * np.where(weak, 0.5, 1.0), names, n)  # type: ignore[arg-type]
+
+
+def _incidence(vals: _Values, members: np.ndarray, max_common: float) -> sp.csr_matrix:
+    """Members x values, 1 where the member holds the value and the value is uncommon outside them.
+
+    Uncommon: held by at most `max_common` of the accounts outside `members` (a campaign of a tenth of
+    all accounts holds its own template, which is then common in the whole run but not outside it).
+    """
+    pos = np.full(vals.n, -1, dtype=np.int64)
+    pos[members] = np.arange(len(members))
+    sel = pos[vals.account] >= 0
+    inc = sp.csr_matrix((np.ones(int(sel.sum())), (pos[vals.account[sel]], vals.value[sel])),
+                        shape=(len(members), len(vals.holders)))
+    inside = np.asarray(inc.sum(axis=0)).ravel()
+    uncommon = (vals.holders - inside) <= max_common * max(vals.n - len(members), 1)
+    return (inc @ sp.diags(uncommon.astype(np.float64))).tocsr()
+
+
+def _held(inc: sp.csr_matrix, parts: list[np.ndarray], share: float) -> list[set[int]]:
+    """Per part (positions into `inc`'s rows): the values at least `share` of it holds."""
+    out = []
+    for part in parts:
+        counts = np.asarray(inc[part].sum(axis=0)).ravel()
+        out.append(set(np.flatnonzero(counts >= max(share * len(part), 1e-9)).tolist()) if len(part) else set())
+    return out
+
+
+def _components(k: int, linked) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Component label per item 0..k-1 of the graph whose edges are the pairs `linked(i, j)` holds for."""
+    parent = list(range(k))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for i in range(k):
+        for j in range(i + 1, k):
+            if find(i) != find(j) and linked(i, j):
+                parent[max(find(i), find(j))] = min(find(i), find(j))
+    return np.array([find(i) for i in range(k)], dtype=np.int64)
+
+
+def _jaccard(a: set[int], b: set[int]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def _row_top(m: sp.csr_matrix, keep: int) -> sp.csr_matrix:
+    """`m` keeping, per row, its `keep` heaviest entries (ties: lower column first)."""
+    deg = np.diff(m.indptr)
+    if len(deg) == 0 or deg.max() <= keep:
+        return m
+    m.sort_indices()
+    rows = np.repeat(np.arange(m.shape[0]), deg)
+    order = np.lexsort((m.indices, -m.data, rows))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - np.repeat(m.indptr[:-1], deg)
+    ok = rank < keep
+    return sp.csr_matrix((m.data[ok], (rows[ok], m.indices[ok])), shape=m.shape)
+
+
+def _similarity(inc: sp.csr_matrix, weight: np.ndarray, keep: int = 40, chunk: int = 1024) -> sp.csr_matrix:
+    """Accounts x accounts: the summed weight of the values two accounts share, each account's `keep`
+    heaviest (an edge stays if either end keeps it), built `chunk` rows at a time: every account of a
+    campaign of thousands shares its template with every other, and the whole product is dense."""
+    k = inc.shape[0]
+    weighted_t = (inc @ sp.diags(weight)).T.tocsr()
+    blocks = []
+    for start in range(0, k, chunk):
+        block = (inc[start:start + chunk] @ weighted_t).tocoo()
+        off = block.row + start != block.col   # no self-similarity
+        block = sp.csr_matrix((block.data[off], (block.row[off], block.col[off])), shape=block.shape)
+        blocks.append(_row_top(block, keep))
+    sim = sp.vstack(blocks).tocsr() if blocks else sp.csr_matrix((0, 0))
+    return sim.maximum(sim.T).tocsr()
+
+
+def pipeline_parts(members: np.ndarray, vals: _Values, p: OperatorParams,
+                   ) -> tuple[list[np.ndarray], list[set[int]]]:
+    """`members` split into one part per operator, each with the values only it holds; ([members], []) when not."""
+    from distillguard.linking.communities import detect_communities
+
+    k = len(members)
+    if k < 2 * p.min_accounts:
+        return [members], []
+    inc = _incidence(vals, members, p.max_common)
+    sim = _similarity(inc, vals.weight)
+    labels = detect_communities(sim, min_weight=0.0, max_degree=None)
+    big = [np.flatnonzero(labels == lab) for lab in np.unique(labels) if (labels == lab).sum() >= p.min_accounts]
+    if len(big) < 2:
+        return [members], []
+    # communities of one pipeline join again: a value most of each holds (not a network: operators rent
+    # one proxy pool), or coinciding signatures
+    network = {v for v, (facet, _) in enumerate(vals.names) if facet in NETWORK_FACETS}
+    dominant, signature = _held(inc, big, p.dominant_share), _held(inc, big, p.join_min_share)
+    comp = _components(len(big), lambda i, j: bool((dominant[i] & dominant[j]) - network)
+                       or _jaccard(signature[i], signature[j]) >= p.join_min_jaccard)
+    joined = [np.concatenate([big[i] for i in np.flatnonzero(comp == c)]) for c in np.unique(comp)]
+    held = _held(inc, joined, p.dominant_share)
+    own = [mine - set().union(*(x for j, x in enumerate(held) if j != i)) for i, mine in enumerate(held)]
+    parts = [(part, mine) for part, mine in zip(joined, own, strict=True) if mine]
+    placed = sum(len(part) for part, _ in parts)
+    if len(parts) < 2 or placed < p.min_cover * k:
+        return [members], []
+    parts.sort(key=lambda x: (-len(x[0]), int(x[0].min())))
+    part_of = np.full(k, -1, dtype=np.int64)
+    for pi, (part, _) in enumerate(parts):
+        part_of[part] = pi
+    rest = np.flatnonzero(part_of < 0)
+    if len(rest):   # the rest join the part they are most similar to (a tie: the larger part)
+        to_part = sp.csr_matrix((np.ones(k - len(rest)), (np.flatnonzero(part_of >= 0), part_of[part_of >= 0])),
+                                shape=(k, len(parts)))
+        part_of[rest] = np.asarray((sim[rest] @ to_part).todense()).argmax(axis=1)
+    return [np.sort(members[part_of == pi]) for pi in range(len(parts))], [mine for _, mine in parts]
+
+
+def _values_text(vals: _Values, ids: set[int], limit: int = 4) -> str:
+    named = sorted((vals.names[v] for v in ids), key=lambda fv: (fv[0], fv[1]))[:limit]
+    return ", ".join(f"{NOUNS.get(f, f)} {v}" for f, v in named)
+
+
+def _part(c: Campaign, members: np.ndarray, account_ids: np.ndarray, text: str) -> Campaign:
+    """The part `members` of campaign `c`: its risk and each member's tie, new id, a note of the split."""
+    order = np.argsort(c.members, kind="stable")
+    at = order[np.searchsorted(c.members[order], members)]
+    part = Campaign(campaign_id(account_ids[members].tolist()), members, c.risk, c.coordination, c.member_risk,
+                    dict(c.evidence), c.strength[at].copy(), [], dict(c.stats), np.intersect1d(c.recruited, members))
+    part.stats["operator"] = text
+    return part
+
+
+def _joined(cs: list[Campaign], account_ids: np.ndarray, full_tie_strength: float, text: str) -> Campaign:
+    """One campaign of `cs`: the highest risk, and each member's tie scaled so its final risk stays the same.
+
+    A member's final risk is `max(own, risk x min(1, strength / full_tie_strength))`; with the joined
+    campaign's higher risk R, strength `min(strength, full) x risk / R` gives the same product.
+    """
+    risk = max(c.risk for c in cs)
+    members = np.concatenate([c.members for c in cs])
+    strength = np.concatenate([np.minimum(c.strength, full_tie_strength) * (c.risk / risk if risk > 0 else 1.0)
+                               for c in cs])
+    order = np.argsort(members, kind="stable")
+    members, strength = members[order], strength[order]
+    evidence: dict[str, float] = {}
+    for c in cs:
+        for kind, share in c.evidence.items():
+            evidence[kind] = max(evidence.get(kind, 0.0), share)
+    stats: dict[str, object] = {}
+    parts = [g for c in cs for g in c.stats.get("coordination_parts", [])]
+    if parts:
+        stats["coordination_parts"] = parts
+        stats["coordination_groups"] = sum(int(c.stats.get("coordination_groups", 0)) for c in cs)
+        stats["coordination"] = "; ".join(str(c.stats["coordination"]) for c in cs if c.stats.get("coordination"))
+    stats["operator"] = text
+    return Campaign(campaign_id(account_ids[members].tolist()), members, risk, max(c.coordination for c in cs),
+                    max(c.member_risk for c in cs), evidence, strength, [], stats,
+                    np.sort(np.concatenate([c.recruited for c in cs])))
+
+
+def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: np.ndarray,
+                      params: OperatorParams | None = None, full_tie_strength: float = 2.0) -> list[Campaign]:
+    """`campaigns` regrouped so that one campaign is one operator (module docstring): split, then join."""
+    p = params or OperatorParams()
+    if not campaigns or not p.enabled:
+        return campaigns
+    n = len(account_ids)
+    vals = shared_values(facets, n)
+    split: list[Campaign] = []
+    for c in campaigns:
+        parts, own = pipeline_parts(c.members, vals, p)
+        if len(parts) < 2:
+            split.append(c)
+            continue
+        for part, mine in zip(parts, own, strict=True):
+            split.append(_part(c, part, account_ids, (
+                f"one of {len(parts)} operators in {len(c.members)} accounts that other evidence linked "
+                f"({', '.join(sorted(c.evidence))}): these {len(part)} accounts share {_values_text(vals, mine)}, "
+                f"which the other parts do not")))
+    sigs = []
+    for c in split:
+        inc = _incidence(vals, c.members, p.max_common)
+        sigs.append(_held(inc, [np.arange(len(c.members))], p.join_min_share)[0])
+    comp = _components(len(split), lambda i, j: _jaccard(sigs[i], sigs[j]) >= p.join_min_jaccard)
+    out = []
+    for lab in np.unique(comp):
+        group = [split[i] for i in np.flatnonzero(comp == lab)]
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        shared = set.intersection(*(sigs[i] for i in np.flatnonzero(comp == lab)))
+        out.append(_joined(group, account_ids, full_tie_strength, (
+            f"one operator: {len(group)} campaigns of {', '.join(str(len(c.members)) for c in group)} accounts whose "
+            f"uncommon values coincide (each held by at most {p.max_common:.0%} of the other accounts): "
+            f"{_values_text(vals, shared) or 'most of their signature'}")))
+    out.sort(key=lambda c: (-len(c.members), c.campaign_id))
+    return out

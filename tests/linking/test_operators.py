@@ -1,0 +1,116 @@
+"""One operator, one campaign (DG-LNK-0003): campaigns split where their parts hold values of their own,
+join where their uncommon values coincide, and no account's verdict moves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from distillguard.decisions.policy import Policy, decide
+from distillguard.linking import operators
+from distillguard.linking.campaigns import Campaign, campaign_id
+from distillguard.linking.operators import OperatorParams, resolve_operators
+from tests.linking.test_coordination import plant, population, to_table
+
+CASES = yaml.safe_load((Path(operators.__file__).with_name("operators.cases.yaml")).read_text())
+
+
+def campaign(members: np.ndarray, ids: np.ndarray, risk: float = 0.8, strength: np.ndarray | None = None,
+             evidence: dict[str, float] | None = None) -> Campaign:
+    members = np.sort(members)
+    st = np.full(len(members), 2.0) if strength is None else strength
+    return Campaign(campaign_id(ids[members].tolist()), members, risk, 1.0, risk, evidence or {"ip": 1.0}, st)
+
+
+def background(n: int, seed: int) -> dict[str, list]:
+    rng = np.random.default_rng(seed)
+    cols = population(rng, n)
+    cols["target"] = [str(rng.choice(["coding", "other", "coding+vision", "reasoning_elicitation"])) for _ in range(n)]
+    cols["asn"] = [f"AS{rng.integers(1, 40)}" for _ in range(n)]
+    cols["email_domain"] = [f"mail{rng.integers(0, 50)}.example" for _ in range(n)]
+    return cols
+
+
+def plant_groups(cols: dict[str, list], n_bg: int, groups: list[dict]) -> dict[str, np.ndarray]:
+    start, where = n_bg, {}
+    for g in groups:
+        members = np.arange(start, start + g["accounts"])
+        start += g["accounts"]
+        where[g["name"]] = members
+        for name, v in g["facets"].items():
+            if v == "unique":
+                for m in members.tolist():
+                    cols[name][m] = f"unique-{name}-{m}"
+            else:
+                plant(cols, members, **{name: str(v)})
+    return where
+
+
+def test_cases_belong_to_this_finding():
+    assert CASES["finding"] == operators.OperatorFinding.id
+
+
+@pytest.mark.parametrize("case", CASES["cases"], ids=lambda c: c["name"])
+def test_declared_cases(case):
+    n_bg = case["background"]["accounts"]
+    n = n_bg + sum(g["accounts"] for g in case["groups"])
+    cols = background(n, case["background"]["seed"])
+    where = plant_groups(cols, n_bg, case["groups"])
+    ids = np.array([f"acct-{i:05d}" for i in range(n)], dtype=object)
+    given = [campaign(np.concatenate([where[g] for g in names]), ids) for names in case["campaigns"]]
+    out = resolve_operators(given, to_table(cols), ids)
+    got = sorted(sorted(c.members.tolist()) for c in out)
+    want = sorted(sorted(np.concatenate([where[g] for g in names]).tolist()) for names in case["expect"])
+    assert got == want
+
+
+def test_regrouping_moves_no_verdict_and_says_why():
+    # one campaign over two operators (a proxy pool), and one operator found as two campaigns of
+    # different risk and partial ties: after regrouping, every account's final risk is what it was
+    n_bg = 2000
+    cols = background(n_bg + 75, 11)
+    where = plant_groups(cols, n_bg, [
+        {"name": "a", "accounts": 25, "facets": {"asn": "AS9", "signup_day": "2025-10-19", "config": "16384|1.0"}},
+        {"name": "b", "accounts": 20, "facets": {"asn": "AS9", "signup_day": "2025-11-04", "config": "8192|0.3"}},
+        {"name": "c1", "accounts": 15, "facets": {"signup_day": "2025-12-17", "payment": "card-c", "shift": "00011100"}},
+        {"name": "c2", "accounts": 15, "facets": {"signup_day": "2025-12-17", "payment": "card-c", "shift": "00011100"}},
+    ])
+    n = n_bg + 75
+    ids = np.array([f"acct-{i:05d}" for i in range(n)], dtype=object)
+    rng = np.random.default_rng(0)
+    pool = np.concatenate([where["a"], where["b"]])
+    given = [campaign(pool, ids, 0.9, rng.uniform(0.2, 3.0, len(pool))),
+             campaign(where["c1"], ids, 0.6, rng.uniform(0.2, 3.0, 15)),
+             campaign(where["c2"], ids, 0.95, rng.uniform(0.2, 3.0, 15), {"payment": 1.0})]
+    own = rng.uniform(0.0, 0.6, n)
+    before = decide(own, [""] * n, given, Policy())
+    out = resolve_operators(given, to_table(cols), ids)
+    after = decide(own, [""] * n, out, Policy())
+    assert sorted(len(c.members) for c in out) == [20, 25, 30]
+    np.testing.assert_allclose(after.risk, before.risk, atol=1e-12)
+    assert (after.flagged == before.flagged).all()
+    joined = next(c for c in out if len(c.members) == 30)
+    assert joined.risk == 0.95 and joined.evidence == {"ip": 1.0, "payment": 1.0}
+    assert "one operator: 2 campaigns of 15, 15 accounts" in joined.stats["operator"]
+    assert "sign-up day 2025-12-17" in joined.stats["operator"]
+    part = next(c for c in out if len(c.members) == 25)
+    assert part.risk == 0.9 and "one of 2 operators in 45 accounts" in part.stats["operator"]
+    assert part.campaign_id == campaign_id(ids[where["a"]].tolist())
+
+
+def test_off_changes_nothing_and_same_input_gives_the_same_campaigns():
+    n_bg = 2000
+    cols = background(n_bg + 40, 12)
+    where = plant_groups(cols, n_bg, [
+        {"name": "a", "accounts": 20, "facets": {"asn": "AS9", "signup_day": "2025-10-19", "config": "16384|1.0"}},
+        {"name": "b", "accounts": 20, "facets": {"asn": "AS9", "signup_day": "2025-11-04", "config": "8192|0.3"}},
+    ])
+    ids = np.array([f"acct-{i:05d}" for i in range(n_bg + 40)], dtype=object)
+    given = [campaign(np.concatenate([where["a"], where["b"]]), ids)]
+    table = to_table(cols)
+    assert resolve_operators(given, table, ids, OperatorParams(enabled=False)) is given
+    first = [c.campaign_id for c in resolve_operators(given, table, ids)]
+    assert len(first) == 2 and first == [c.campaign_id for c in resolve_operators(given, table, ids)]
