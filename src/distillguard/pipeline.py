@@ -246,8 +246,9 @@ def _coordination(r: Run) -> None:
 
 
 def _operators(r: Run) -> None:
+    alone = np.flatnonzero(r.decision.flagged)  # type: ignore[union-attr]  (those in a campaign are left out there)
     r.campaigns = resolve_operators(r.campaigns, _facets(r), r.active, r.settings.operators,  # type: ignore[arg-type]
-                                    r.policy.full_tie_strength)
+                                    r.policy.full_tie_strength, alone)
 
 
 def _write(r: Run) -> None:
@@ -283,7 +284,7 @@ VERDICTS = (
                                                 "own_risk", "extraction", "harvest"),
           writes=("campaigns", "organisations", "facets"), when=lambda r: r.settings.coordination.enabled),
     Stage("operators", _operators, reads=("exchanges", "accounts", "tokens", "fingerprints", "active", "config_keys",
-                                          "alone", "campaigns", "facets"), writes=("campaigns", "facets"),
+                                          "alone", "campaigns", "facets", "decision"), writes=("campaigns", "facets"),
           when=lambda r: r.settings.operators.enabled and bool(r.campaigns)),
     Stage("verdicts", _decide, reads=("own_risk", "own_reasons", "campaigns", "harvesting"), writes=("decision",),
           timed=False),

@@ -61,7 +61,8 @@ def test_declared_cases(case):
     where = plant_groups(cols, n_bg, case["groups"])
     ids = np.array([f"acct-{i:05d}" for i in range(n)], dtype=object)
     given = [campaign(np.concatenate([where[g] for g in names]), ids) for names in case["campaigns"]]
-    out = resolve_operators(given, to_table(cols), ids)
+    alone = np.concatenate([where[g] for g in case.get("alone", [])] + [np.empty(0, np.int64)])
+    out = resolve_operators(given, to_table(cols), ids, alone=alone)
     got = sorted(sorted(c.members.tolist()) for c in out)
     want = sorted(sorted(np.concatenate([where[g] for g in names]).tolist()) for names in case["expect"])
     assert got == want
@@ -114,3 +115,29 @@ def test_off_changes_nothing_and_same_input_gives_the_same_campaigns():
     assert resolve_operators(given, table, ids, OperatorParams(enabled=False)) is given
     first = [c.campaign_id for c in resolve_operators(given, table, ids)]
     assert len(first) == 2 and first == [c.campaign_id for c in resolve_operators(given, table, ids)]
+
+
+def test_accounts_flagged_alone_join_the_campaign_whose_pipeline_they_run_and_keep_their_verdict():
+    n_bg = 2000
+    cols = background(n_bg + 40, 14)
+    where = plant_groups(cols, n_bg, [
+        {"name": "op", "accounts": 30, "facets": {"template": "op-t", "config": "16000|0.6", "signup_day": "2026-02-01",
+                                                  "asn": "AS9"}},
+        {"name": "late", "accounts": 5, "facets": {"template": "op-t", "config": "16000|0.6"}},
+        {"name": "pool", "accounts": 5, "facets": {"asn": "AS9"}},   # only the proxy pool: stays alone
+    ])
+    n = n_bg + 40
+    ids = np.array([f"acct-{i:05d}" for i in range(n)], dtype=object)
+    given = [campaign(where["op"], ids, 0.9)]
+    alone = np.concatenate([where["late"], where["pool"]])
+    own = np.zeros(n)
+    own[alone] = 0.7
+    before = decide(own, [""] * n, given, Policy())
+    out = resolve_operators(given, to_table(cols), ids, alone=alone)
+    after = decide(own, [""] * n, out, Policy())
+    assert len(out) == 1 and set(out[0].members.tolist()) == set(where["op"].tolist()) | set(where["late"].tolist())
+    np.testing.assert_allclose(after.risk, before.risk, atol=1e-12)
+    assert (after.flagged == before.flagged).all()
+    assert "5 accounts flagged on their own joined" in out[0].stats["operator"]
+    assert resolve_operators(given, to_table(cols), ids, OperatorParams(attach_min_share=1.1), alone=alone)[0] \
+        .members.tolist() == where["op"].tolist()

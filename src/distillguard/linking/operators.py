@@ -23,10 +23,13 @@ null model is the data at hand).
 * **Join**: campaigns whose *signatures* (the uncommon values at least `join_min_share` of the
   campaign's accounts hold) coincide at least `join_min_jaccard` (Jaccard) are one operator's: its
   three organisations' seats on one sign-up day, its second wave.
+* **Attach**: an account flagged on its own, in no campaign, joins the campaign whose signature
+  (networks aside: operators rent one pool) it holds the largest share of, when that share is at
+  least `attach_min_share`: it runs that campaign's pipeline.
 
 It flags no one and clears no one: a split part keeps its campaign's risk and each member's tie; a
 joined campaign takes the highest risk of its parts and each member's tie is scaled so that its
-final risk stays what it was (`_joined`). Only which accounts an analyst sees together changes, and
+final risk stays what it was (`_joined`); an attached account has tie 0 and keeps its own risk. Only which accounts an analyst sees together changes, and
 each regrouped campaign says why (`campaigns.json` `operator`).
 """
 
@@ -78,6 +81,7 @@ class OperatorParams:
     min_cover: float = 0.8         # parts with values of their own hold at least this share, or no split
     join_min_share: float = 0.3    # a campaign's signature: uncommon values this share of it holds ...
     join_min_jaccard: float = 0.5  # ... and campaigns whose signatures coincide this much join
+    attach_min_share: float = 0.5  # an account flagged alone joins a campaign holding this share of its signature
 
 
 @dataclass
@@ -109,17 +113,17 @@ def shared_values(facets: pa.Table, n: int) -> _Values:
                    np.log(n / kept) * np.where(weak, 0.5, 1.0), names, n)  # type: ignore[arg-type]
 
 
-def _incidence(vals: _Values, members: np.ndarray, max_common: float) -> sp.csr_matrix:
-    """Members x values, 1 where the member holds the value and the value is uncommon outside them.
-
-    Uncommon: held by at most `max_common` of the accounts outside `members` (a campaign of a tenth of
-    all accounts holds its own template, which is then common in the whole run but not outside it).
-    """
+def _incidence(vals: _Values, members: np.ndarray, max_common: float | None = None) -> sp.csr_matrix:
+    """Members x values, 1 where the member holds the value (and, given `max_common`, the value is
+    uncommon outside them: held by at most that share of the other accounts; a campaign of a tenth of
+    all accounts holds its own template, which is then common in the whole run but not outside it)."""
     pos = np.full(vals.n, -1, dtype=np.int64)
     pos[members] = np.arange(len(members))
     sel = pos[vals.account] >= 0
     inc = sp.csr_matrix((np.ones(int(sel.sum())), (pos[vals.account[sel]], vals.value[sel])),
                         shape=(len(members), len(vals.holders)))
+    if max_common is None:
+        return inc
     inside = np.asarray(inc.sum(axis=0)).ravel()
     uncommon = (vals.holders - inside) <= max_common * max(vals.n - len(members), 1)
     return (inc @ sp.diags(uncommon.astype(np.float64))).tocsr()
@@ -267,8 +271,10 @@ def _joined(cs: list[Campaign], account_ids: np.ndarray, full_tie_strength: floa
 
 
 def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: np.ndarray,
-                      params: OperatorParams | None = None, full_tie_strength: float = 2.0) -> list[Campaign]:
-    """`campaigns` regrouped so that one campaign is one operator (module docstring): split, then join."""
+                      params: OperatorParams | None = None, full_tie_strength: float = 2.0,
+                      alone: np.ndarray | None = None) -> list[Campaign]:
+    """`campaigns` regrouped so that one campaign is one operator (module docstring): split, join, and
+    the accounts `alone` (flagged on their own, in no campaign) attached where they run a campaign's pipeline."""
     p = params or OperatorParams()
     if not campaigns or not p.enabled:
         return campaigns
@@ -301,5 +307,44 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
             f"one operator: {len(group)} campaigns of {', '.join(str(len(c.members)) for c in group)} accounts whose "
             f"uncommon values coincide (each held by at most {p.max_common:.0%} of the other accounts): "
             f"{_values_text(vals, shared) or 'most of their signature'}")))
+    if alone is not None and len(alone):
+        out = _attach(out, np.setdiff1d(alone, np.concatenate([c.members for c in out])), vals, account_ids, p)
     out.sort(key=lambda c: (-len(c.members), c.campaign_id))
     return out
+
+
+def _attach(campaigns: list[Campaign], alone: np.ndarray, vals: _Values, account_ids: np.ndarray,
+            p: OperatorParams) -> list[Campaign]:
+    """Accounts flagged alone join the campaign whose signature (network aside) they hold most of, at
+    least `attach_min_share` of it; tie strength 0, so each keeps its own risk and verdict."""
+    if not len(alone) or not campaigns:
+        return campaigns
+    network = np.array([facet in NETWORK_FACETS for facet, _ in vals.names], dtype=bool)
+    rows, cols = [], []
+    for ci, c in enumerate(campaigns):
+        sig = np.array(sorted(_held(_incidence(vals, c.members, p.max_common), [np.arange(len(c.members))],
+                                    p.join_min_share)[0]), dtype=np.int64)
+        sig = sig[~network[sig]] if len(sig) else sig
+        rows.append(sig)
+        cols.append(np.full(len(sig), ci))
+    sig_of = sp.csr_matrix((np.ones(sum(len(r) for r in rows)), (np.concatenate(rows), np.concatenate(cols))),
+                           shape=(len(vals.holders), len(campaigns)))
+    size = np.asarray(sig_of.sum(axis=0)).ravel()
+    held = _incidence(vals, alone) @ sig_of                       # alone x campaigns: signature values held
+    share = np.asarray(held.todense()) / np.maximum(size, 1)
+    best = share.argmax(axis=1)
+    ok = share[np.arange(len(alone)), best] >= p.attach_min_share
+    out = list(campaigns)
+    for ci in np.unique(best[ok]).tolist():
+        c, new = out[ci], alone[ok & (best == ci)]
+        members = np.concatenate([c.members, new])
+        order = np.argsort(members, kind="stable")
+        stats = dict(c.stats)
+        stats["operator"] = "; ".join(x for x in (str(c.stats.get("operator", "")), (
+            f"{len(new)} accounts flagged on their own joined: each holds at least "
+            f"{p.attach_min_share:.0%} of the uncommon values most of the campaign holds")) if x)
+        out[ci] = Campaign(campaign_id(account_ids[members].tolist()), members[order], c.risk, c.coordination,
+                           c.member_risk, dict(c.evidence), np.concatenate([c.strength, np.zeros(len(new))])[order],
+                           [], stats, c.recruited)
+    return out
+
