@@ -254,12 +254,18 @@ class _PairSum:
 
 def strongest_edges(m: sp.csr_matrix, k: int) -> sp.csr_matrix:
     """Symmetric `m` keeping, per row, its `k` heaviest entries (ties: lower column first)."""
-    n = m.shape[0]
+    top = top_per_row(m, k)
+    return top if top is m else top.maximum(top.T).tocsr()
+
+
+def top_per_row(m: sp.csr_matrix, k: int) -> sp.csr_matrix:
+    """`m` (any shape, positive entries) keeping, per row, its `k` heaviest entries (ties: lower column
+    first); `m` itself when no row has more."""
     deg = np.diff(m.indptr)
     if len(deg) == 0 or deg.max() <= k:
         return m
     m.sort_indices()
-    rows = np.repeat(np.arange(n), deg)
+    rows = np.repeat(np.arange(m.shape[0]), deg)
     # One float key sorts by row, then heaviest first (a stable sort keeps column order on ties):
     # a third of the time of a three-key lexsort.
     top_w = float(m.data.max())
@@ -267,8 +273,7 @@ def strongest_edges(m: sp.csr_matrix, k: int) -> sp.csr_matrix:
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order)) - np.repeat(m.indptr[:-1], deg)
     keep = rank < k
-    top = sp.csr_matrix((m.data[keep], (rows[keep], m.indices[keep])), shape=m.shape)
-    return top.maximum(top.T).tocsr()
+    return sp.csr_matrix((m.data[keep], (rows[keep], m.indices[keep])), shape=m.shape)
 
 
 def _sum(matrices, n: int) -> sp.csr_matrix:  # type: ignore[no-untyped-def]

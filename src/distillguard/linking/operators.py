@@ -158,24 +158,12 @@ def _jaccard(a: set[int], b: set[int]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-def _row_top(m: sp.csr_matrix, keep: int) -> sp.csr_matrix:
-    """`m` keeping, per row, its `keep` heaviest entries (ties: lower column first)."""
-    deg = np.diff(m.indptr)
-    if len(deg) == 0 or deg.max() <= keep:
-        return m
-    m.sort_indices()
-    rows = np.repeat(np.arange(m.shape[0]), deg)
-    order = np.lexsort((m.indices, -m.data, rows))
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order)) - np.repeat(m.indptr[:-1], deg)
-    ok = rank < keep
-    return sp.csr_matrix((m.data[ok], (rows[ok], m.indices[ok])), shape=m.shape)
-
-
 def _similarity(inc: sp.csr_matrix, weight: np.ndarray, keep: int = 40, chunk: int = 1024) -> sp.csr_matrix:
     """Accounts x accounts: the summed weight of the values two accounts share, each account's `keep`
     heaviest (an edge stays if either end keeps it), built `chunk` rows at a time: every account of a
     campaign of thousands shares its template with every other, and the whole product is dense."""
+    from distillguard.linking.graph import top_per_row
+
     k = inc.shape[0]
     weighted_t = (inc @ sp.diags(weight)).T.tocsr()
     blocks = []
@@ -183,7 +171,7 @@ def _similarity(inc: sp.csr_matrix, weight: np.ndarray, keep: int = 40, chunk: i
         block = (inc[start:start + chunk] @ weighted_t).tocoo()
         off = block.row + start != block.col   # no self-similarity
         block = sp.csr_matrix((block.data[off], (block.row[off], block.col[off])), shape=block.shape)
-        blocks.append(_row_top(block, keep))
+        blocks.append(top_per_row(block, keep))
     sim = sp.vstack(blocks).tocsr() if blocks else sp.csr_matrix((0, 0))
     return sim.maximum(sim.T).tocsr()
 
