@@ -246,9 +246,12 @@ def _coordination(r: Run) -> None:
 
 
 def _operators(r: Run) -> None:
-    alone = np.flatnonzero(r.decision.flagged)  # type: ignore[union-attr]  (those in a campaign are left out there)
+    if not r.campaigns:
+        return
+    # the first verdicts' flagged accounts: resolve_operators attaches those that no campaign holds
+    flagged = np.flatnonzero(r.decision.flagged)  # type: ignore[union-attr]
     r.campaigns = resolve_operators(r.campaigns, _facets(r), r.active, r.settings.operators,  # type: ignore[arg-type]
-                                    r.policy.full_tie_strength, alone)
+                                    r.policy.full_tie_strength, flagged)
 
 
 def _write(r: Run) -> None:
@@ -285,7 +288,7 @@ VERDICTS = (
           writes=("campaigns", "organisations", "facets"), when=lambda r: r.settings.coordination.enabled),
     Stage("operators", _operators, reads=("exchanges", "accounts", "tokens", "fingerprints", "active", "config_keys",
                                           "alone", "campaigns", "facets", "decision"), writes=("campaigns", "facets"),
-          when=lambda r: r.settings.operators.enabled and bool(r.campaigns)),
+          when=lambda r: r.settings.operators.enabled),
     Stage("verdicts", _decide, reads=("own_risk", "own_reasons", "campaigns", "harvesting"), writes=("decision",),
           timed=False),
     Stage("write", _write, reads=("exchanges", "events", "exchange_templates", "templates", "classified",

@@ -62,7 +62,7 @@ def test_declared_cases(case):
     ids = np.array([f"acct-{i:05d}" for i in range(n)], dtype=object)
     given = [campaign(np.concatenate([where[g] for g in names]), ids) for names in case["campaigns"]]
     alone = np.concatenate([where[g] for g in case.get("alone", [])] + [np.empty(0, np.int64)])
-    out = resolve_operators(given, to_table(cols), ids, alone=alone)
+    out = resolve_operators(given, to_table(cols), ids, flagged=alone)
     got = sorted(sorted(c.members.tolist()) for c in out)
     want = sorted(sorted(np.concatenate([where[g] for g in names]).tolist()) for names in case["expect"])
     assert got == want
@@ -133,11 +133,11 @@ def test_accounts_flagged_alone_join_the_campaign_whose_pipeline_they_run_and_ke
     own = np.zeros(n)
     own[alone] = 0.7
     before = decide(own, [""] * n, given, Policy())
-    out = resolve_operators(given, to_table(cols), ids, alone=alone)
+    out = resolve_operators(given, to_table(cols), ids, flagged=alone)
     after = decide(own, [""] * n, out, Policy())
     assert len(out) == 1 and set(out[0].members.tolist()) == set(where["op"].tolist()) | set(where["late"].tolist())
     np.testing.assert_allclose(after.risk, before.risk, atol=1e-12)
     assert (after.flagged == before.flagged).all()
     assert "5 accounts flagged on their own joined" in out[0].stats["operator"]
-    assert resolve_operators(given, to_table(cols), ids, OperatorParams(attach_min_share=1.1), alone=alone)[0] \
+    assert resolve_operators(given, to_table(cols), ids, OperatorParams(attach_min_share=1.1), flagged=alone)[0] \
         .members.tolist() == where["op"].tolist()

@@ -258,3 +258,16 @@ def test_lead_cohorts_run_only_when_switched_on_and_the_account_model_scored(tin
         import pyarrow.parquet as pq
 
         assert seen == [pq.read_table(tmp_path / "out" / "decisions.parquet").num_rows] and rows
+
+
+def test_regrouping_campaigns_into_operators_moves_no_verdict(tiny_world, detected, tmp_path):
+    # the operators stage (linking/operators.py) only changes which accounts are one campaign
+    off = Path(__file__).resolve().parents[2] / "benchmarks" / "settings" / "no-operators.toml"
+    proc = run_detect(tiny_world, tmp_path, "--config", str(off))
+    assert proc.returncode == 0, proc.stderr
+
+    def verdicts(folder: Path) -> dict[str, tuple[str, str]]:
+        with (folder / "accounts.csv").open() as fh:
+            return {r["account_id"]: (r["risk"], r["flagged"]) for r in csv.DictReader(fh)}
+
+    assert verdicts(tmp_path) == verdicts(detected)

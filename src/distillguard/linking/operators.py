@@ -260,9 +260,10 @@ def _joined(cs: list[Campaign], account_ids: np.ndarray, full_tie_strength: floa
 
 def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: np.ndarray,
                       params: OperatorParams | None = None, full_tie_strength: float = 2.0,
-                      alone: np.ndarray | None = None) -> list[Campaign]:
+                      flagged: np.ndarray | None = None) -> list[Campaign]:
     """`campaigns` regrouped so that one campaign is one operator (module docstring): split, join, and
-    the accounts `alone` (flagged on their own, in no campaign) attached where they run a campaign's pipeline."""
+    the accounts of `flagged` that no campaign holds (flagged on their own) attached where they run a
+    campaign's pipeline."""
     p = params or OperatorParams()
     if not campaigns or not p.enabled:
         return campaigns
@@ -295,8 +296,8 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
             f"one operator: {len(group)} campaigns of {', '.join(str(len(c.members)) for c in group)} accounts whose "
             f"uncommon values coincide (each held by at most {p.max_common:.0%} of the other accounts): "
             f"{_values_text(vals, shared) or 'most of their signature'}")))
-    if alone is not None and len(alone):
-        out = _attach(out, np.setdiff1d(alone, np.concatenate([c.members for c in out])), vals, account_ids, p)
+    if flagged is not None and len(flagged):
+        out = _attach(out, np.setdiff1d(flagged, np.concatenate([c.members for c in out])), vals, account_ids, p)
     out.sort(key=lambda c: (-len(c.members), c.campaign_id))
     return out
 
