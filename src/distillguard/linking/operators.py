@@ -29,13 +29,13 @@ null model is the data at hand).
 
 It flags no one and clears no one: a split part keeps its campaign's risk and each member's tie; a
 joined campaign takes the highest risk of its parts and each member's tie is scaled so that its
-final risk stays what it was (`_joined`); an attached account has tie 0 and keeps its own risk. Only which accounts an analyst sees together changes, and
-each regrouped campaign says why (`campaigns.json` `operator`).
+final risk stays what it was (`_joined`); an attached account has tie 0 and keeps its own risk.
+Only which accounts an analyst sees together changes, and each regrouped campaign says why
+(`campaigns.json` `operator`).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -215,6 +215,11 @@ def pipeline_parts(members: np.ndarray, vals: _Values, p: OperatorParams,
     return [np.sort(members[part_of == pi]) for pi in range(len(parts))], [mine for _, mine in parts]
 
 
+def _signature(vals: _Values, members: np.ndarray, p: OperatorParams) -> set[int]:
+    """The values at least `join_min_share` of `members` hold that are uncommon outside them."""
+    return _held(_incidence(vals, members, p.max_common), [np.arange(len(members))], p.join_min_share)[0]
+
+
 def _values_text(vals: _Values, ids: set[int], limit: int = 4) -> str:
     named = sorted((vals.names[v] for v in ids), key=lambda fv: (fv[0], fv[1]))[:limit]
     return ", ".join(f"{NOUNS.get(f, f)} {v}" for f, v in named)
@@ -280,10 +285,7 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
                 f"one of {len(parts)} operators in {len(c.members)} accounts that other evidence linked "
                 f"({', '.join(sorted(c.evidence))}): these {len(part)} accounts share {_values_text(vals, mine)}, "
                 f"which the other parts do not")))
-    sigs = []
-    for c in split:
-        inc = _incidence(vals, c.members, p.max_common)
-        sigs.append(_held(inc, [np.arange(len(c.members))], p.join_min_share)[0])
+    sigs = [_signature(vals, c.members, p) for c in split]
     comp = _components(len(split), lambda i, j: _jaccard(sigs[i], sigs[j]) >= p.join_min_jaccard)
     out = []
     for lab in np.unique(comp):
@@ -311,8 +313,7 @@ def _attach(campaigns: list[Campaign], alone: np.ndarray, vals: _Values, account
     network = np.array([facet in NETWORK_FACETS for facet, _ in vals.names], dtype=bool)
     rows, cols = [], []
     for ci, c in enumerate(campaigns):
-        sig = np.array(sorted(_held(_incidence(vals, c.members, p.max_common), [np.arange(len(c.members))],
-                                    p.join_min_share)[0]), dtype=np.int64)
+        sig = np.array(sorted(_signature(vals, c.members, p)), dtype=np.int64)
         sig = sig[~network[sig]] if len(sig) else sig
         rows.append(sig)
         cols.append(np.full(len(sig), ci))
@@ -330,8 +331,9 @@ def _attach(campaigns: list[Campaign], alone: np.ndarray, vals: _Values, account
         order = np.argsort(members, kind="stable")
         stats = dict(c.stats)
         stats["operator"] = "; ".join(x for x in (str(c.stats.get("operator", "")), (
-            f"{len(new)} accounts flagged on their own joined: each holds at least "
-            f"{p.attach_min_share:.0%} of the uncommon values most of the campaign holds")) if x)
+            f"{len(new)} accounts flagged on their own joined: each holds at least {p.attach_min_share:.0%} of "
+            f"the campaign's signature (networks aside), the uncommon values {p.join_min_share:.0%} of its accounts hold"))
+            if x)
         out[ci] = Campaign(campaign_id(account_ids[members].tolist()), members[order], c.risk, c.coordination,
                            c.member_risk, dict(c.evidence), np.concatenate([c.strength, np.zeros(len(new))])[order],
                            [], stats, c.recruited)
