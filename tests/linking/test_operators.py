@@ -100,6 +100,10 @@ def test_regrouping_moves_no_verdict_and_says_why():
     part = next(c for c in out if len(c.members) == 25)
     assert part.risk == 0.9 and "one of 2 operators in 45 accounts" in part.stats["operator"]
     assert part.campaign_id == campaign_id(ids[where["a"]].tolist())
+    other = next(c for c in out if len(c.members) == 20)   # the parts of one proxy pool name each other
+    assert part.stats["shares_network_with"] == [other.campaign_id]
+    assert other.stats["shares_network_with"] == [part.campaign_id]
+    assert "shares_network_with" not in joined.stats
 
 
 def test_off_changes_nothing_and_same_input_gives_the_same_campaigns():
@@ -141,3 +145,19 @@ def test_accounts_flagged_alone_join_the_campaign_whose_pipeline_they_run_and_ke
     assert "5 accounts flagged on their own joined" in out[0].stats["operator"]
     assert resolve_operators(given, to_table(cols), ids, OperatorParams(attach_min_share=1.1), flagged=alone)[0] \
         .members.tolist() == where["op"].tolist()
+
+
+def test_campaigns_named_as_sharing_addresses_are_renamed_when_joined_and_dropped_when_gone():
+    n_bg = 2000
+    cols = background(n_bg + 40, 15)
+    where = plant_groups(cols, n_bg, [
+        {"name": "a", "accounts": 20, "facets": {"signup_day": "2025-10-19", "config": "16384|1.0"}},
+        {"name": "b1", "accounts": 10, "facets": {"signup_day": "2025-12-17", "payment": "card-b", "shift": "00011100"}},
+        {"name": "b2", "accounts": 10, "facets": {"signup_day": "2025-12-17", "payment": "card-b", "shift": "00011100"}},
+    ])
+    ids = np.array([f"acct-{i:05d}" for i in range(n_bg + 40)], dtype=object)
+    a, b1, b2 = (campaign(where[g], ids) for g in ("a", "b1", "b2"))
+    a.stats["shares_network_with"] = [b1.campaign_id, "c-000000000000"]
+    out = resolve_operators([a, b1, b2], to_table(cols), ids)
+    joined = next(c for c in out if len(c.members) == 20 and c.campaign_id != a.campaign_id)
+    assert next(c for c in out if c.campaign_id == a.campaign_id).stats["shares_network_with"] == [joined.campaign_id]

@@ -275,16 +275,25 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
     n = len(account_ids)
     vals = shared_values(facets, n)
     split: list[Campaign] = []
+    pieces: dict[str, list[str]] = {}   # input campaign id -> the ids of its parts (itself when whole)
+    siblings: dict[str, set[str]] = {}  # part id -> the other parts of a campaign that shared addresses
     for c in campaigns:
         parts, own = pipeline_parts(c.members, vals, p)
         if len(parts) < 2:
             split.append(c)
+            pieces[c.campaign_id] = [c.campaign_id]
             continue
+        first = len(split)
         for part, mine in zip(parts, own, strict=True):
             split.append(_part(c, part, account_ids, (
                 f"one of {len(parts)} operators in {len(c.members)} accounts that other evidence linked "
                 f"({', '.join(sorted(c.evidence))}): these {len(part)} accounts share {_values_text(vals, mine)}, "
                 f"which the other parts do not")))
+        ids = [x.campaign_id for x in split[first:]]
+        pieces[c.campaign_id] = ids
+        if {"ip", "ip_prefix"} & set(c.evidence):
+            for x in ids:
+                siblings[x] = set(ids) - {x}
     sigs = [_signature(vals, c.members, p) for c in split]
     comp = _components(len(split), lambda i, j: _jaccard(sigs[i], sigs[j]) >= p.join_min_jaccard)
     out = []
@@ -300,8 +309,30 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
             f"{_values_text(vals, shared) or 'most of their signature'}")))
     if flagged is not None and len(flagged):
         out = _attach(out, np.setdiff1d(flagged, np.concatenate([c.members for c in out])), vals, account_ids, p)
+    _network_neighbours(split, out, pieces, siblings)
     out.sort(key=lambda c: (-len(c.members), c.campaign_id))
     return out
+
+
+def _network_neighbours(split: list[Campaign], out: list[Campaign], pieces: dict[str, list[str]],
+                        siblings: dict[str, set[str]]) -> None:
+    """Each final campaign's `shares_network_with`: the final campaigns holding the parts it was split
+    from a campaign on shared addresses with, and those its pieces already named (ids of campaigns
+    that no longer exist are mapped to the campaigns that hold their accounts, or dropped)."""
+    owner = {int(m): c.campaign_id for c in out for m in c.members.tolist()}
+    final = {x.campaign_id: owner[int(x.members[0])] for x in split}   # every piece lies whole in one
+    named: dict[str, set[str]] = {}
+    for x in split:
+        refs = set(siblings.get(x.campaign_id, set()))
+        for old in x.stats.get("shares_network_with", []) or []:
+            refs.update(pieces.get(str(old), []))
+        named.setdefault(final[x.campaign_id], set()).update(final[r] for r in refs if r in final)
+    for c in out:
+        others = sorted(named.get(c.campaign_id, set()) - {c.campaign_id})
+        if others:
+            c.stats["shares_network_with"] = others
+        else:
+            c.stats.pop("shares_network_with", None)
 
 
 def _attach(campaigns: list[Campaign], alone: np.ndarray, vals: _Values, account_ids: np.ndarray,
