@@ -49,6 +49,11 @@ from distillguard.linking.coordination import NOUNS, WEAK_FACETS
 # Facets many operators share when they rent one proxy pool or egress: they never make two parts of a
 # campaign one operator (they still count in its signature, with everything else).
 NETWORK_FACETS = ("network", "asn")
+# Facets whose value is a sample of what the operator does, not a choice it makes per account: one
+# operator's accounts harvest different subsets of its capability set (seen evasive world 9803: one
+# operator's 149 accounts split four ways by target alone). They hold parts together, but two parts
+# that differ in them are not two operators.
+SAMPLED_FACETS = ("target",)
 
 
 class OperatorFinding:
@@ -198,7 +203,10 @@ def pipeline_parts(members: np.ndarray, vals: _Values, p: OperatorParams,
                        or _jaccard(signature[i], signature[j]) >= p.join_min_jaccard)
     joined = [np.concatenate([big[i] for i in np.flatnonzero(comp == c)]) for c in np.unique(comp)]
     held = _held(inc, joined, p.dominant_share)
-    own = [mine - set().union(*(x for j, x in enumerate(held) if j != i)) for i, mine in enumerate(held)]
+    # a part's own values: held by half of it and by no other part's half; a harvest target is none (each
+    # account's target is the part of its operator's capability set it happens to send enough of)
+    sampled = {v for v, (facet, _) in enumerate(vals.names) if facet in SAMPLED_FACETS}
+    own = [mine - sampled - set().union(*(x for j, x in enumerate(held) if j != i)) for i, mine in enumerate(held)]
     parts = [(part, mine) for part, mine in zip(joined, own, strict=True) if mine]
     placed = sum(len(part) for part, _ in parts)
     if len(parts) < 2 or placed < p.min_cover * k:
