@@ -16,8 +16,8 @@ null model is the data at hand).
   Leiden cuts the campaign into communities of that similarity; communities of one pipeline join
   again (they share a value that at least `dominant_share` of each holds, or their signatures
   coincide, as below). The campaign splits only when at least two of the resulting parts each have a
-  value of their own that `dominant_share` of the part holds, and such parts hold at least
-  `min_cover` of the accounts: two operators behind one proxy pool differ in cards, sign-up days,
+  value of their own that `dominant_share` of the part holds (a harvest target is none:
+  SAMPLED_FACETS), and such parts hold at least `min_cover` of the accounts: two operators behind one proxy pool differ in cards, sign-up days,
   configurations and harvest targets; one evasive operator's accounts, which share almost nothing,
   make no parts with values of their own, and stay one campaign.
 * **Join**: campaigns whose *signatures* (the uncommon values at least `join_min_share` of the
