@@ -60,16 +60,17 @@ class OperatorFinding:
     """Declaration of this finding (cases in operators.cases.yaml beside this file)."""
 
     id = "DG-LNK-0003"
-    version = 1
+    version = 2   # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
     name = "one_operator"
     role = "group"  # regroups campaigns already found; flags and clears no one
     description = ("a campaign whose accounts fall into parts that each hold uncommon values of their own (cards, "
-                   "sign-up days, configurations, harvest targets) is one campaign per part; campaigns whose "
-                   "uncommon values coincide are one campaign")
+                   "sign-up days, configurations, templates) is one campaign per part; campaigns whose uncommon "
+                   "values coincide are one campaign; an account flagged alone that holds half of a campaign's "
+                   "uncommon values joins it")
     false_positives = (
-        "One operator that gives each of its teams its own cards, sign-up day, configuration and harvest "
-        "target, and shares only a proxy pool between them, comes out as one campaign per team: each says "
-        "which campaign it was split from.",
+        "One operator that gives each of its teams its own cards, sign-up day and configuration, and "
+        "shares only a proxy pool between them, comes out as one campaign per team: each says which "
+        "campaign it was split from and names the others (shares_network_with).",
         "Two operators that share most of their uncommon values (one reseller's cards, sign-up day and "
         "configuration) come out as one campaign; every member's verdict is unchanged either way.",
     )
