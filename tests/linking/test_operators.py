@@ -49,17 +49,21 @@ def plant_groups(cols: dict[str, list], n_bg: int, groups: list[dict]) -> dict[s
     return where
 
 
+def planted(seed: int, groups: list[dict], n_bg: int = 2000) -> tuple[dict[str, list], dict[str, np.ndarray], np.ndarray]:
+    """A background of `n_bg` random customers and the `groups` after it: facet columns, each group's
+    members, account ids."""
+    n = n_bg + sum(g["accounts"] for g in groups)
+    cols = background(n, seed)
+    return cols, plant_groups(cols, n_bg, groups), np.array([f"acct-{i:05d}" for i in range(n)], dtype=object)
+
+
 def test_cases_belong_to_this_finding():
     assert CASES["finding"] == operators.OperatorFinding.id
 
 
 @pytest.mark.parametrize("case", CASES["cases"], ids=lambda c: c["name"])
 def test_declared_cases(case):
-    n_bg = case["background"]["accounts"]
-    n = n_bg + sum(g["accounts"] for g in case["groups"])
-    cols = background(n, case["background"]["seed"])
-    where = plant_groups(cols, n_bg, case["groups"])
-    ids = np.array([f"acct-{i:05d}" for i in range(n)], dtype=object)
+    cols, where, ids = planted(case["background"]["seed"], case["groups"], case["background"]["accounts"])
     given = [campaign(np.concatenate([where[g] for g in names]), ids) for names in case["campaigns"]]
     alone = np.concatenate([where[g] for g in case.get("alone", [])] + [np.empty(0, np.int64)])
     out = resolve_operators(given, to_table(cols), ids, flagged=alone)
@@ -71,16 +75,13 @@ def test_declared_cases(case):
 def test_regrouping_moves_no_verdict_and_says_why():
     # one campaign over two operators (a proxy pool), and one operator found as two campaigns of
     # different risk and partial ties: after regrouping, every account's final risk is what it was
-    n_bg = 2000
-    cols = background(n_bg + 75, 11)
-    where = plant_groups(cols, n_bg, [
+    cols, where, ids = planted(11, [
         {"name": "a", "accounts": 25, "facets": {"asn": "AS9", "signup_day": "2025-10-19", "config": "16384|1.0"}},
         {"name": "b", "accounts": 20, "facets": {"asn": "AS9", "signup_day": "2025-11-04", "config": "8192|0.3"}},
         {"name": "c1", "accounts": 15, "facets": {"signup_day": "2025-12-17", "payment": "card-c", "shift": "00011100"}},
         {"name": "c2", "accounts": 15, "facets": {"signup_day": "2025-12-17", "payment": "card-c", "shift": "00011100"}},
     ])
-    n = n_bg + 75
-    ids = np.array([f"acct-{i:05d}" for i in range(n)], dtype=object)
+    n = len(ids)
     rng = np.random.default_rng(0)
     pool = np.concatenate([where["a"], where["b"]])
     given = [campaign(pool, ids, 0.9, rng.uniform(0.2, 3.0, len(pool))),
@@ -107,13 +108,10 @@ def test_regrouping_moves_no_verdict_and_says_why():
 
 
 def test_off_changes_nothing_and_same_input_gives_the_same_campaigns():
-    n_bg = 2000
-    cols = background(n_bg + 40, 12)
-    where = plant_groups(cols, n_bg, [
+    cols, where, ids = planted(12, [
         {"name": "a", "accounts": 20, "facets": {"asn": "AS9", "signup_day": "2025-10-19", "config": "16384|1.0"}},
         {"name": "b", "accounts": 20, "facets": {"asn": "AS9", "signup_day": "2025-11-04", "config": "8192|0.3"}},
     ])
-    ids = np.array([f"acct-{i:05d}" for i in range(n_bg + 40)], dtype=object)
     given = [campaign(np.concatenate([where["a"], where["b"]]), ids)]
     table = to_table(cols)
     assert resolve_operators(given, table, ids, OperatorParams(enabled=False)) is given
@@ -122,16 +120,13 @@ def test_off_changes_nothing_and_same_input_gives_the_same_campaigns():
 
 
 def test_accounts_flagged_alone_join_the_campaign_whose_pipeline_they_run_and_keep_their_verdict():
-    n_bg = 2000
-    cols = background(n_bg + 40, 14)
-    where = plant_groups(cols, n_bg, [
+    cols, where, ids = planted(14, [
         {"name": "op", "accounts": 30, "facets": {"template": "op-t", "config": "16000|0.6", "signup_day": "2026-02-01",
                                                   "asn": "AS9"}},
         {"name": "late", "accounts": 5, "facets": {"template": "op-t", "config": "16000|0.6"}},
         {"name": "pool", "accounts": 5, "facets": {"asn": "AS9"}},   # only the proxy pool: stays alone
     ])
-    n = n_bg + 40
-    ids = np.array([f"acct-{i:05d}" for i in range(n)], dtype=object)
+    n = len(ids)
     given = [campaign(where["op"], ids, 0.9)]
     alone = np.concatenate([where["late"], where["pool"]])
     own = np.zeros(n)
@@ -148,14 +143,11 @@ def test_accounts_flagged_alone_join_the_campaign_whose_pipeline_they_run_and_ke
 
 
 def test_campaigns_named_as_sharing_addresses_are_renamed_when_joined_and_dropped_when_gone():
-    n_bg = 2000
-    cols = background(n_bg + 40, 15)
-    where = plant_groups(cols, n_bg, [
+    cols, where, ids = planted(15, [
         {"name": "a", "accounts": 20, "facets": {"signup_day": "2025-10-19", "config": "16384|1.0"}},
         {"name": "b1", "accounts": 10, "facets": {"signup_day": "2025-12-17", "payment": "card-b", "shift": "00011100"}},
         {"name": "b2", "accounts": 10, "facets": {"signup_day": "2025-12-17", "payment": "card-b", "shift": "00011100"}},
     ])
-    ids = np.array([f"acct-{i:05d}" for i in range(n_bg + 40)], dtype=object)
     a, b1, b2 = (campaign(where[g], ids) for g in ("a", "b1", "b2"))
     a.stats["shares_network_with"] = [b1.campaign_id, "c-000000000000"]
     out = resolve_operators([a, b1, b2], to_table(cols), ids)
