@@ -64,9 +64,6 @@ class PartnerSettings:
     # (nothing says one operator runs those accounts). See `FLAGGED_FACTOR`.
     tier_factors: dict[str, float] = field(default_factory=lambda: {"flagged": FLAGGED_FACTOR})
     token_min_score: float = 0.3   # an account joins its partner campaign's token from this score
-    # ... and its risk takes a prior only from this score: weak kinds only add up (one user agent, one
-    # behaviour sketch or one configuration a partner saw is shared by many ordinary customers)
-    prior_min_score: float = 0.3
     lift: float = 0.9              # risk prior = lift * score (a partner's word never reaches 1.0 alone)
     graph_weight: float = 1.0      # edge weight of a shared partner token (as KINDS' weights)
     combine: str = "noisy_or"      # prior with own risk: "noisy_or" (independent evidence) or "max" (version 1)
@@ -86,8 +83,7 @@ class PartnerIndicator:
     """Accounts carrying indicators of one partner campaign: tokens for the graph and a risk prior."""
 
     id = "DG-EVD-0100"
-    version = 3  # 2: noisy-or with own risk; the partner's lower-confidence "flagged" tier. 3: a prior only from
-                 # prior_min_score (one weak kind alone raises no risk)
+    version = 2  # 2: noisy-or with own risk; the partner's lower-confidence "flagged" tier
     name = EVIDENCE_KIND
     role = "join"  # may join accounts to a group and raise their risk; never forms a campaign alone
     description = "carries indicators a partner provider shared for one campaign"
@@ -140,7 +136,7 @@ class PartnerIndicator:
         prior = np.zeros(len(accounts), dtype=np.float64)
         reasons = [""] * len(accounts)
         for i, a in enumerate(accounts.tolist()):
-            if a in best and best[a][0] >= self.settings.prior_min_score:
+            if a in best:
                 score, kinds, g = best[a]
                 prior[i] = self.settings.lift * score
                 what = "indicators of accounts a partner flagged" if g in flagged_groups else "a partner's campaign indicators"
