@@ -805,24 +805,35 @@ def join_units(units: list[Unit], facets: pa.Table, n: int, min_share: float = 0
         vals, counts = np.unique(inv[sel], return_counts=True)
         keep = (counts >= min_share * len(u.members)) & (share[vals] <= max_common)
         sigs.append(set(vals[keep].tolist()))
-    parent = list(range(len(units)))
+    label = components(len(units), lambda i, j: bool(sigs[i] and sigs[j]) and jaccard(sigs[i], sigs[j]) >= min_jaccard)
+    joined: dict[int, list[Unit]] = {}
+    for i in range(len(units)):
+        joined.setdefault(int(label[i]), []).append(units[i])
+    out = [Unit(np.sort(np.concatenate([u.members for u in us])), [g for u in us for g in u.parts])
+           for us in joined.values()]
+    out.sort(key=lambda u: int(u.members[0]))
+    return out
+
+
+def components(k: int, linked) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Component label per item 0..k-1 of the graph whose edges are the pairs `linked(i, j)` holds for."""
+    parent = list(range(k))
 
     def find(x: int) -> int:
         while parent[x] != x:
             x = parent[x]
         return x
 
-    for i in range(len(units)):
-        for j in range(i + 1, len(units)):
-            if sigs[i] and sigs[j] and len(sigs[i] & sigs[j]) / len(sigs[i] | sigs[j]) >= min_jaccard:
+    for i in range(k):
+        for j in range(i + 1, k):
+            if find(i) != find(j) and linked(i, j):
                 parent[max(find(i), find(j))] = min(find(i), find(j))
-    joined: dict[int, list[Unit]] = {}
-    for i in range(len(units)):
-        joined.setdefault(find(i), []).append(units[i])
-    out = [Unit(np.sort(np.concatenate([u.members for u in us])), [g for u in us for g in u.parts])
-           for us in joined.values()]
-    out.sort(key=lambda u: int(u.members[0]))
-    return out
+    return np.array([find(i) for i in range(k)], dtype=np.int64)
+
+
+def jaccard(a: set[int], b: set[int]) -> float:
+    """|a & b| / |a | b|; 0 when either is empty."""
+    return len(a & b) / len(a | b) if a and b else 0.0
 
 
 # Indicator kinds of the values a group forms on (campaigns.json `indicators`): the names the

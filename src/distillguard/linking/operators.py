@@ -17,9 +17,10 @@ null model is the data at hand).
   again (they share a value that at least `dominant_share` of each holds, or their signatures
   coincide, as below). The campaign splits only when at least two of the resulting parts each have a
   value of their own that `dominant_share` of the part holds (a harvest target is none:
-  SAMPLED_FACETS), and such parts hold at least `min_cover` of the accounts: two operators behind one proxy pool differ in cards, sign-up days,
-  configurations and harvest targets; one evasive operator's accounts, which share almost nothing,
-  make no parts with values of their own, and stay one campaign.
+  SAMPLED_FACETS), and such parts hold at least `min_cover` of the accounts: two operators behind
+  one proxy pool differ in cards, sign-up days, configurations and templates; one evasive
+  operator's accounts, which share almost nothing, make no parts with values of their own, and
+  stay one campaign.
 * **Join**: campaigns whose *signatures* (the uncommon values at least `join_min_share` of the
   campaign's accounts hold) coincide at least `join_min_jaccard` (Jaccard) are one operator's: its
   three organisations' seats on one sign-up day, its second wave.
@@ -44,7 +45,7 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from distillguard.linking.campaigns import Campaign, campaign_id
-from distillguard.linking.coordination import NOUNS, WEAK_FACETS
+from distillguard.linking.coordination import NOUNS, WEAK_FACETS, components, jaccard
 
 # Facets many operators share when they rent one proxy pool or egress: they never make two parts of a
 # campaign one operator (they still count in its signature, with everything else).
@@ -100,6 +101,8 @@ class _Values:
     weight: np.ndarray   # per value: rarity ln(n / holders), half for a weak facet
     names: list[tuple[str, str]]
     n: int
+    network: frozenset[int]  # values of NETWORK_FACETS
+    sampled: frozenset[int]  # values of SAMPLED_FACETS
 
 
 def shared_values(facets: pa.Table, n: int) -> _Values:
@@ -116,7 +119,9 @@ def shared_values(facets: pa.Table, n: int) -> _Values:
     weak = np.array([f in WEAK_FACETS for f, _ in names], dtype=bool)
     kept = holders[keep_value].astype(np.float64)
     return _Values(acc[rows].astype(np.int64), new_id[inv[rows]].astype(np.int64), kept,
-                   np.log(n / kept) * np.where(weak, 0.5, 1.0), names, n)  # type: ignore[arg-type]
+                   np.log(n / kept) * np.where(weak, 0.5, 1.0), names, n,  # type: ignore[arg-type]
+                   frozenset(v for v, (f, _) in enumerate(names) if f in NETWORK_FACETS),
+                   frozenset(v for v, (f, _) in enumerate(names) if f in SAMPLED_FACETS))
 
 
 def _incidence(vals: _Values, members: np.ndarray, max_common: float | None = None) -> sp.csr_matrix:
@@ -142,26 +147,6 @@ def _held(inc: sp.csr_matrix, parts: list[np.ndarray], share: float) -> list[set
         counts = np.asarray(inc[part].sum(axis=0)).ravel()
         out.append(set(np.flatnonzero(counts >= max(share * len(part), 1e-9)).tolist()) if len(part) else set())
     return out
-
-
-def _components(k: int, linked) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """Component label per item 0..k-1 of the graph whose edges are the pairs `linked(i, j)` holds for."""
-    parent = list(range(k))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            x = parent[x]
-        return x
-
-    for i in range(k):
-        for j in range(i + 1, k):
-            if find(i) != find(j) and linked(i, j):
-                parent[max(find(i), find(j))] = min(find(i), find(j))
-    return np.array([find(i) for i in range(k)], dtype=np.int64)
-
-
-def _jaccard(a: set[int], b: set[int]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
 
 
 def _similarity(inc: sp.csr_matrix, weight: np.ndarray, keep: int = 40, chunk: int = 1024) -> sp.csr_matrix:
@@ -198,16 +183,14 @@ def pipeline_parts(members: np.ndarray, vals: _Values, p: OperatorParams,
         return [members], []
     # communities of one pipeline join again: a value most of each holds (not a network: operators rent
     # one proxy pool), or coinciding signatures
-    network = {v for v, (facet, _) in enumerate(vals.names) if facet in NETWORK_FACETS}
     dominant, signature = _held(inc, big, p.dominant_share), _held(inc, big, p.join_min_share)
-    comp = _components(len(big), lambda i, j: bool((dominant[i] & dominant[j]) - network)
-                       or _jaccard(signature[i], signature[j]) >= p.join_min_jaccard)
+    comp = components(len(big), lambda i, j: bool((dominant[i] & dominant[j]) - vals.network)
+                       or jaccard(signature[i], signature[j]) >= p.join_min_jaccard)
     joined = [np.concatenate([big[i] for i in np.flatnonzero(comp == c)]) for c in np.unique(comp)]
     held = _held(inc, joined, p.dominant_share)
     # a part's own values: held by half of it and by no other part's half; a harvest target is none (each
     # account's target is the part of its operator's capability set it happens to send enough of)
-    sampled = {v for v, (facet, _) in enumerate(vals.names) if facet in SAMPLED_FACETS}
-    own = [mine - sampled - set().union(*(x for j, x in enumerate(held) if j != i)) for i, mine in enumerate(held)]
+    own = [mine - vals.sampled - set().union(*(x for j, x in enumerate(held) if j != i)) for i, mine in enumerate(held)]
     parts = [(part, mine) for part, mine in zip(joined, own, strict=True) if mine]
     placed = sum(len(part) for part, _ in parts)
     if len(parts) < 2 or placed < p.min_cover * k:
@@ -304,7 +287,7 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
             for x in ids:
                 siblings[x] = set(ids) - {x}
     sigs = [_signature(vals, c.members, p) for c in split]
-    comp = _components(len(split), lambda i, j: _jaccard(sigs[i], sigs[j]) >= p.join_min_jaccard)
+    comp = components(len(split), lambda i, j: jaccard(sigs[i], sigs[j]) >= p.join_min_jaccard)
     out = []
     for lab in np.unique(comp):
         group = [split[i] for i in np.flatnonzero(comp == lab)]
@@ -350,11 +333,9 @@ def _attach(campaigns: list[Campaign], alone: np.ndarray, vals: _Values, account
     least `attach_min_share` of it; tie strength 0, so each keeps its own risk and verdict."""
     if not len(alone) or not campaigns:
         return campaigns
-    network = np.array([facet in NETWORK_FACETS for facet, _ in vals.names], dtype=bool)
     rows, cols = [], []
     for ci, c in enumerate(campaigns):
-        sig = np.array(sorted(_signature(vals, c.members, p)), dtype=np.int64)
-        sig = sig[~network[sig]] if len(sig) else sig
+        sig = np.array(sorted(_signature(vals, c.members, p) - vals.network), dtype=np.int64)
         rows.append(sig)
         cols.append(np.full(len(sig), ci))
     sig_of = sp.csr_matrix((np.ones(sum(len(r) for r in rows)), (np.concatenate(rows), np.concatenate(cols))),
@@ -369,11 +350,11 @@ def _attach(campaigns: list[Campaign], alone: np.ndarray, vals: _Values, account
         c, new = out[ci], alone[ok & (best == ci)]
         members = np.concatenate([c.members, new])
         order = np.argsort(members, kind="stable")
+        note = (f"{len(new)} accounts flagged on their own joined: each holds at least {p.attach_min_share:.0%} of "
+                f"the campaign's signature (networks aside), the uncommon values {p.join_min_share:.0%} of its "
+                f"accounts hold")
         stats = dict(c.stats)
-        stats["operator"] = "; ".join(x for x in (str(c.stats.get("operator", "")), (
-            f"{len(new)} accounts flagged on their own joined: each holds at least {p.attach_min_share:.0%} of "
-            f"the campaign's signature (networks aside), the uncommon values {p.join_min_share:.0%} of its accounts hold"))
-            if x)
+        stats["operator"] = f"{c.stats['operator']}; {note}" if c.stats.get("operator") else note
         out[ci] = Campaign(campaign_id(account_ids[members].tolist()), members[order], c.risk, c.coordination,
                            c.member_risk, dict(c.evidence), np.concatenate([c.strength, np.zeros(len(new))])[order],
                            [], stats, c.recruited)
