@@ -15,7 +15,10 @@ the count is tested against the run's own lead rate ``q`` (leads / judged accoun
 ``X ~ Binomial(k, q)``, below the Bonferroni bar over the anchors tested. Anchors are pipeline
 values (template, wrapper cluster, request configuration, client, harvest target) and, with
 ``lead_operator_anchors``, strong operator values (sign-up day, first or last day, shift, network,
-ASN, payment; not the weak facets, which describe a kind of customer). The effect size is the
+ASN, payment; not the weak facets, which describe a kind of customer), and, with
+``lead_rate_anchors``, in a second family looked at among the leads the first left ungrouped, a
+pipeline value at one daily volume (log2 bucket): a public harness's customers send it at every
+rate, one operator pushes it through every account at one. The effect size is the
 anchor's lead share: most of it must be leads (``lead_min_share``), since a public harness or SDK
 is mostly ordinary customers, whatever a few of them do. (`coordination.py`'s ``min_lift``, a
 ratio to the share outside the anchor, cannot apply here: where campaigns make up a tenth of the
@@ -43,6 +46,7 @@ import math
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from distillguard.linking.coordination import (
     OPERATOR_FACETS,
@@ -62,13 +66,14 @@ class LeadCohortFinding:
     """Declaration of this finding (cases in cohorts.cases.yaml beside this file)."""
 
     id = "DG-LNK-0002"
-    version = 5   # 5: a lead has sent two exchanges at least; 4: the harvest target is an anchor
+    # 6: a pipeline value at one daily volume anchors a second family (lead_rate_anchors)
+    version = 6   # 5: a lead has sent two exchanges at least; 4: the harvest target is an anchor
     name = "lead_cohort"
     role = "form"  # forms a campaign by itself; its members' own risk is each below the flag
     description = ("many accounts the account model finds mildly suspicious share one pipeline value (template, "
-                   "wrapper, configuration, client or harvest target) or one strong operator value (sign-up day, "
-                   "first or last day, shift, network, ASN, payment) far beyond the run's rate of such accounts, "
-                   "and harvest")
+                   "wrapper, configuration, client or harvest target, or one such value at one daily volume) or one "
+                   "strong operator value (sign-up day, first or last day, shift, network, ASN, payment) far "
+                   "beyond the run's rate of such accounts, and harvest")
     false_positives = (
         "A whole customer segment the model over-scores (a new coding harness whose every user looks "
         "harvest-shaped): mostly leads behind one client. The evidence names the anchor and the counts.",
@@ -79,18 +84,31 @@ class LeadCohortFinding:
         "A cohort over two or more organisations whose seats are mostly leads is not (one operator behind "
         "several organisations); two teams that onboarded on one day and that the model over-scores as "
         "bodies would be flagged.",
+        "Heavy users of one public harness at one volume (a team's nightly jobs through a common SDK) "
+        "that the model over-scores: mostly leads at that rate. A tie beyond the harness and the volume "
+        "is still needed, and one organisation's seats are set aside.",
         "Leads outside a group already found but on its anchor form a cohort of their own once there are "
         "min_accounts of them that also share a second uncommon value (a public template an operator also uses).",
     )
 
 
+# An anchor is one value, or (with lead_rate_anchors) one pipeline value sent at one daily volume
+# (`rate`, the account's log2 volume bucket; NULL for a plain anchor).
+ANCHOR_VALUES_SQL = """
+CREATE TEMP TABLE anchor_values AS
+SELECT account, facet, value, NULL::VARCHAR AS rate FROM facets WHERE facet IN ({kinds})
+{rates}
+"""
+RATE_SQL = """UNION ALL
+SELECT a.account, a.facet, a.value, v.value AS rate FROM facets a JOIN facets v USING (account)
+WHERE a.facet IN ({pipeline}) AND v.facet = 'volume'"""
+
 ANCHOR_SQL = """
-SELECT facet, value, count(*) AS k, count(*) FILTER (WHERE lead) AS c
-FROM facets JOIN leads USING (account)
-WHERE facet IN ({pipeline})
-GROUP BY facet, value HAVING count(*) >= {min_k} AND count(*) <= {max_k}
+SELECT facet, value, rate, count(*) AS k, count(*) FILTER (WHERE lead) AS c
+FROM anchor_values JOIN leads USING (account)
+GROUP BY facet, value, rate HAVING count(*) >= {min_k} AND count(*) <= {max_k}
    AND count(*) FILTER (WHERE lead) >= {min_k}
-ORDER BY facet, value
+ORDER BY facet, value, rate NULLS FIRST
 """
 
 
@@ -102,9 +120,9 @@ USING (facet, value)
 """
 
 
-def _tied(con: duckdb.DuckDBPyConnection, members: np.ndarray, anchor: tuple[str, str],
+def _tied(con: duckdb.DuckDBPyConnection, members: np.ndarray, anchor: list[tuple[str, str]],
           min_weight: float) -> np.ndarray:
-    """The members that share, besides the anchor, uncommon values worth `min_weight` with another member.
+    """The members that share, besides the anchor's values, uncommon values worth `min_weight` with another member.
 
     A lead that holds the anchor and nothing else of the cohort's may be an ordinary customer who
     happens to be a lead (about one in a thousand are, at the shipped bar) and sends a value some operator's leads send
@@ -115,8 +133,9 @@ def _tied(con: duckdb.DuckDBPyConnection, members: np.ndarray, anchor: tuple[str
     if len(members) < 2:
         return members[:0]
     con.register("_cohort", pa.table({"account": pa.array(members, pa.int64())}))
-    rows = con.sql("SELECT DISTINCT account, facet, value FROM uncommon JOIN _cohort USING (account) "
-                   "WHERE NOT (facet = ? AND value = ?)", params=[anchor[0], anchor[1]]).fetchnumpy()
+    rows = con.sql("SELECT DISTINCT account, facet, value FROM uncommon JOIN _cohort USING (account) WHERE NOT ("
+                   + " OR ".join(["(facet = ? AND value = ?)"] * len(anchor)) + ")",
+                   params=[x for pair in anchor for x in pair]).fetchnumpy()
     con.unregister("_cohort")
     if len(rows["account"]) == 0:
         return members[:0]
@@ -161,6 +180,7 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
     total = int(lead.sum())
     if n < p.min_accounts or total < p.min_accounts or facets.num_rows == 0:
         return []
+    shell = None
     if orgs is not None:
         orgs, shell = seat_orgs(orgs, facets, own_risk, p)
     free = np.ones(n, dtype=bool) if taken is None else ~np.asarray(taken, dtype=bool)
@@ -170,28 +190,58 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
                                     "lead": pa.array(lead[free])}))
     kinds = PIPELINE_FACETS + (tuple(f for f in OPERATOR_FACETS if f not in WEAK_FACETS)
                                if p.lead_operator_anchors else ())
-    pipeline = ", ".join(f"'{x}'" for x in kinds)
-    anchors = con.sql(ANCHOR_SQL.format(pipeline=pipeline, min_k=p.min_accounts,
-                                        max_k=max(p.min_accounts, int(p.max_anchor_share * n)))).to_arrow_table()
+    quoted = ", ".join(f"'{x}'" for x in kinds)
+    rates = RATE_SQL.format(pipeline=", ".join(f"'{x}'" for x in PIPELINE_FACETS)) if p.lead_rate_anchors else ""
+    con.sql(ANCHOR_VALUES_SQL.format(kinds=quoted, rates=rates))
+    max_k = max(p.min_accounts, int(p.max_anchor_share * n))
+    anchors = con.sql(ANCHOR_SQL.format(min_k=p.min_accounts, max_k=max_k)).to_arrow_table()
     if anchors.num_rows == 0:
         con.close()
         return []
+    con.sql(UNCOMMON_SQL.format(max_holders=max(2, int(p.max_common * n))))   # values a second tie may rest on
+    plain = anchors.filter(pc.is_null(anchors["rate"]))
+    # the bar counts every anchor that could have been tested (those held by enough accounts)
+    threshold = math.log10(p.alpha / max(plain.num_rows, 1))
+    groups = _cohorts(con, plain, threshold, total, n, harvest, extraction, p, orgs, shell, set_aside)
+    if p.lead_rate_anchors and anchors.num_rows > plain.num_rows:
+        # A second family, looked at among the accounts the values alone did not group: the rate
+        # finds an operator inside a public harness's customers, it does not re-cut a cohort. Its
+        # bar counts both families' anchors; the first family's bar is the one it had alone, so
+        # every cohort the values form is formed as before (family-wise error below 2 alpha).
+        threshold = math.log10(p.alpha / anchors.num_rows)
+        claimed = np.zeros(n, dtype=bool)
+        for g in groups:
+            claimed[g.members] = True
+        con.unregister("leads")
+        con.register("leads", pa.table({"account": pa.array(np.flatnonzero(free & ~claimed), pa.int64()),
+                                        "lead": pa.array(lead[free & ~claimed])}))
+        rated = con.sql(ANCHOR_SQL.format(min_k=p.min_accounts, max_k=max_k)).to_arrow_table()
+        rated = rated.filter(pc.invert(pc.is_null(rated["rate"])))
+        groups += _cohorts(con, rated, threshold, total, n, harvest, extraction, p, orgs, shell, set_aside)
+    con.close()
+    return groups
+
+
+def _cohorts(con: duckdb.DuckDBPyConnection, anchors: pa.Table, threshold: float, total: int, n: int,
+             harvest: np.ndarray, extraction: np.ndarray | None, p: CoordinationParams,
+             orgs: np.ndarray | None, shell: np.ndarray | None,
+             set_aside: list[CoordinatedGroup] | None) -> list[CoordinatedGroup]:
+    """The cohorts behind `anchors` (rows of ANCHOR_SQL over the `leads` table) that pass the bars."""
     k = anchors["k"].to_numpy().astype(np.float64)
     c = anchors["c"].to_numpy().astype(np.float64)
     log10p = _log10_binom_sf(c, k, np.full(len(k), total / n))
-    # the bar counts every anchor that could have been tested (those held by enough accounts)
-    threshold = math.log10(p.alpha / max(anchors.num_rows, 1))
     lift = lift_outside(c, k, float(total), n)[1]  # reported, not a bar (see above)
     hit = np.flatnonzero((log10p <= threshold) & (c / k >= p.lead_min_share))
-    if len(hit):   # values a second tie may rest on: held by two accounts at least, by at most max_common of all
-        con.sql(UNCOMMON_SQL.format(max_holders=max(2, int(p.max_common * n))))
     groups = []
     facet = anchors["facet"].to_pylist()
     value = anchors["value"].to_pylist()
+    rate = anchors["rate"].to_pylist()
     for i in hit.tolist():
-        members = con.sql("SELECT account FROM facets JOIN leads USING (account) WHERE lead AND facet = ? AND value = ? "
-                          "ORDER BY account", params=[facet[i], value[i]]).fetchnumpy()["account"].astype(np.int64)
-        members = _tied(con, members, (facet[i], value[i]), p.min_tie_weight)
+        members = con.sql("SELECT account FROM anchor_values JOIN leads USING (account) WHERE lead AND facet = ? "
+                          "AND value = ? AND rate IS NOT DISTINCT FROM ? ORDER BY account",
+                          params=[facet[i], value[i], rate[i]]).fetchnumpy()["account"].astype(np.int64)
+        held = [(facet[i], value[i])] + ([("volume", rate[i])] if rate[i] is not None else [])
+        members = _tied(con, members, held, p.min_tie_weight)
         if len(members) < p.min_accounts or not harvests(
                 harvest[members], extraction[members] if extraction is not None else None, p):
             continue
@@ -199,9 +249,29 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
         coupled = [{"facet": "leads", "value": f"own risk >= {p.lead_min_risk:g}", "count": int(c[i]),
                     "expected": round(float(k[i] * total / n), 2), "log10p": round(float(log10p[i]), 1),
                     "lift": round(float(lift[i]), 1)}]
-        group = CoordinatedGroup(members, (facet[i], value[i]), coupled, float(log10p[i]), h, threshold, int(k[i]))
+        holders = int(k[i])
+        if rate[i] is not None:   # the value at one rate: its holders in all, and how common that rate is among them
+            holders = _holders(con, facet[i], value[i])
+            coupled.append(_rate_coupling(con, rate[i], int(k[i]), holders, n))
+        group = CoordinatedGroup(members, (facet[i], value[i]), coupled, float(log10p[i]), h, threshold, holders)
         if orgs is not None and seats_set_aside(group, orgs, shell, p, set_aside):
             continue   # organisations' seats, as in coordinated_groups
         groups.append(group)
-    con.close()
     return groups
+
+
+def _holders(con: duckdb.DuckDBPyConnection, facet: str, value: str) -> int:
+    """Accounts that hold `value` of `facet`, in all."""
+    return int(con.sql("SELECT count(DISTINCT account) FROM facets WHERE facet = ? AND value = ?",
+                       params=[facet, value]).fetchall()[0][0])
+
+
+def _rate_coupling(con: duckdb.DuckDBPyConnection, rate: str, count: int, holders: int, n: int) -> dict:
+    """The evidence entry of a rate anchor: `count` of the value's `holders` send it at daily volume
+    bucket `rate`, against the share of all `n` accounts at that volume (reported, not a bar: the
+    cohort's test is its lead count)."""
+    at_rate = _holders(con, "volume", rate)
+    lp = float(_log10_binom_sf(np.array([float(count)]), np.array([float(holders)]), np.array([at_rate / n]))[0])
+    return {"facet": "volume", "value": rate, "count": count, "expected": round(holders * at_rate / n, 2), "tested": False,
+            "log10p": round(lp, 1), "lift": round(float(lift_outside(np.array([float(count)]), np.array([float(holders)]),
+                                                                     float(at_rate), n)[1][0]), 1)}

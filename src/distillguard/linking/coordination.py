@@ -165,6 +165,7 @@ class CoordinationParams:
     lead_min_exchanges: int = 2      # ... from at least this many exchanges (one request is no pattern)
     lead_min_share: float = 0.5      # a lead cohort's anchor is at least this share leads
     lead_operator_anchors: bool = True  # lead cohorts may also gather behind a strong operator value
+    lead_rate_anchors: bool = True   # ... and behind a pipeline value sent at one daily volume
     lead_orgs: bool = True           # a group over several organisations of mostly leads is not set aside
     target_min_share: float = 0.1    # a category is part of an account's harvest target at this share (> 1: no facet)
 
@@ -197,7 +198,7 @@ class CoordinatedGroup:
     @property
     def risk(self) -> float:
         """0.5 at the bar, rising towards 1 as the strongest coupling passes it many times over."""
-        best = min((x["log10p"] for x in self.coupled), default=0.0)
+        best = min((x["log10p"] for x in self.coupled if x.get("tested", True)), default=0.0)
         return round(1.0 - 0.5 * min(1.0, self.threshold / best), 4) if best < 0 else 0.0
 
 
