@@ -100,7 +100,9 @@ SELECT account, facet, value, NULL::VARCHAR AS rate FROM facets WHERE facet IN (
 {rates}
 """
 RATE_SQL = """UNION ALL
-SELECT a.account, a.facet, a.value, v.value AS rate FROM facets a JOIN facets v USING (account)
+SELECT a.account, a.facet, a.value, v.value AS rate FROM facets a JOIN facets v ON v.account = a.account
+JOIN (SELECT facet, value FROM facets WHERE facet IN ({pipeline})
+      GROUP BY facet, value HAVING count(DISTINCT account) <= {max_k}) h ON h.facet = a.facet AND h.value = a.value
 WHERE a.facet IN ({pipeline}) AND v.facet = 'volume'"""
 
 ANCHOR_SQL = """
@@ -191,9 +193,12 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
     kinds = PIPELINE_FACETS + (tuple(f for f in OPERATOR_FACETS if f not in WEAK_FACETS)
                                if p.lead_operator_anchors else ())
     quoted = ", ".join(f"'{x}'" for x in kinds)
-    rates = RATE_SQL.format(pipeline=", ".join(f"'{x}'" for x in PIPELINE_FACETS)) if p.lead_rate_anchors else ""
-    con.sql(ANCHOR_VALUES_SQL.format(kinds=quoted, rates=rates))
     max_k = max(p.min_accounts, int(p.max_anchor_share * n))
+    # a value at one rate only where the value itself could anchor (held by at most max_anchor_share):
+    # a configuration most customers send, at one volume, is that volume alone (a weak facet)
+    rates = RATE_SQL.format(pipeline=", ".join(f"'{x}'" for x in PIPELINE_FACETS), max_k=max_k) \
+        if p.lead_rate_anchors else ""
+    con.sql(ANCHOR_VALUES_SQL.format(kinds=quoted, rates=rates))
     anchors = con.sql(ANCHOR_SQL.format(min_k=p.min_accounts, max_k=max_k)).to_arrow_table()
     if anchors.num_rows == 0:
         con.close()
