@@ -420,6 +420,32 @@ def test_lead_cohorts_leave_grouped_accounts_and_organisations_seats_alone():
         == set(op.tolist())
 
 
+def test_rate_anchors_look_only_at_leads_the_values_left_ungrouped():
+    """A cohort the values form (or set aside as one organisation's seats) is not found again at one volume."""
+    from distillguard.linking.cohorts import lead_cohorts
+
+    bar = CoordinationParams().lead_min_risk
+    rng = np.random.default_rng(23)
+    n = 2000
+    cols = population(rng, n)
+    harvest = rng.uniform(0, 0.25, n)
+    risk = rng.uniform(0, 0.8 * bar, n)
+    op, team = np.arange(0, 25), np.arange(25, 45)
+    plant(cols, op, template="op-tool", volume="8", shift="00011110")
+    plant(cols, team, template="acme-tool", volume="8", signup_day="2026-03-01")
+    risk[:45] = rng.uniform(bar, 0.45, 45)
+    harvest[:45] = 0.7
+    orgs = np.array([f"own{i}" for i in range(n)], dtype=object)
+    orgs[team] = "acme"
+    aside: list = []
+    groups = lead_cohorts(to_table(cols), risk, harvest, orgs=orgs, set_aside=aside)
+    assert members_of(groups) == set(op.tolist())
+    assert all(g.coupled[-1]["facet"] != "volume" for g in groups)   # formed by the values alone
+    assert len(aside) >= 1 and members_of(aside) == set(team.tolist())
+    # the same seats, once per value that anchored them, never again at one volume
+    assert all(g.coupled[-1]["facet"] != "volume" for g in aside)
+
+
 def _pairwise_parts(idx: np.ndarray, values: list[tuple[float, np.ndarray]], min_weight: float) -> list[list[int]]:
     """The definition, pair by pair: accounts whose common values weigh >= min_weight are tied."""
     held = np.stack([m[idx] for _, m in values], axis=1)

@@ -207,6 +207,7 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
     plain = anchors.filter(pc.is_null(anchors["rate"]))
     # the bar counts every anchor that could have been tested (those held by enough accounts)
     threshold = math.log10(p.alpha / max(plain.num_rows, 1))
+    aside_before = len(set_aside) if set_aside is not None else 0
     groups = _cohorts(con, plain, threshold, total, n, harvest, extraction, p, orgs, shell, set_aside)
     if p.lead_rate_anchors and anchors.num_rows > plain.num_rows:
         # A second family, looked at among the accounts the values alone did not group: the rate
@@ -214,8 +215,8 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
         # bar counts both families' anchors; the first family's bar is the one it had alone, so
         # every cohort the values form is formed as before (family-wise error below 2 alpha).
         threshold = math.log10(p.alpha / anchors.num_rows)
-        claimed = np.zeros(n, dtype=bool)
-        for g in groups:
+        claimed = np.zeros(n, dtype=bool)   # grouped, or set aside as organisations' seats
+        for g in groups + (set_aside[aside_before:] if set_aside is not None else []):
             claimed[g.members] = True
         con.unregister("leads")
         con.register("leads", pa.table({"account": pa.array(np.flatnonzero(free & ~claimed), pa.int64()),
