@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import yaml
 
-from distillguard.linking.partner import EVIDENCE_KIND, PartnerIndicator
+from distillguard.linking.partner import EVIDENCE_KIND, PartnerIndicator, PartnerSettings
 from distillguard.sharing.match import SIGHTINGS_COLUMNS
 from tests.sharing.conftest import run_cli
 
@@ -56,10 +56,31 @@ def test_partner_prior_and_own_risk_combine_as_independent_evidence():
     ev.rows = [{"account_id": "a", "partner_campaign": "campaign--1", "partner_operator": "", "kind": k,
                 "values_matched": n} for k, n in (("template", 2), ("behaviour", 1))]
     for rule, flagged in (("noisy_or", True), ("max", False)):
-        ev.evidence = PartnerIndicator(PartnerSettings(combine=rule))
+        ev.evidence = PartnerIndicator(PartnerSettings(combine=rule, corroborate=False))
         risk, why = ev.apply_risk(np.array(["a", "b"], dtype=object), np.array([0.3, 0.3]), ["own", "own"])
         assert bool(risk[0] >= 0.5) is flagged and risk[1] == 0.3 and why[1] == "own"
         assert "partner" in why[0] and risk[0] > 0.3
+
+
+def test_weak_kinds_count_as_far_as_strong_kinds_corroborate_them_here():
+    """A partner user agent that 6 of our customers carry besides the 4 accounts on the partner's cards."""
+    rows = [{"account_id": a, "partner_campaign": "campaign--1", "partner_operator": "", "kind": k, "values_matched": 1}
+            for a in ("c1", "c2", "c3", "c4") for k in ("payment", "user_agent")]
+    rows += [{"account_id": f"b{i}", "partner_campaign": "campaign--1", "partner_operator": "", "kind": "user_agent",
+              "values_matched": 1} for i in range(6)]
+    ids = np.array(["c1", "b0", "x"], dtype=object)
+    ev = PartnerIndicator()
+    assert ev.corroboration(rows) == {("campaign--1", "user_agent"): 0.4}
+    prior, why = ev.risk_prior(rows, ids)
+    assert prior == pytest.approx([0.9 * (0.6 + 0.1 * 0.4), 0.9 * 0.1 * 0.4, 0.0])
+    assert "user_agent" in why[1] and why[2] == ""
+    off, _ = PartnerIndicator(PartnerSettings(corroborate=False)).risk_prior(rows, ids)
+    assert off == pytest.approx([0.9 * 0.7, 0.09, 0.0])
+    # corroborated by the partner's cards everywhere it is carried: the full weight
+    only = [r for r in rows if r["account_id"].startswith("c")]
+    assert ev.corroboration(only) == {("campaign--1", "user_agent"): 1.0}
+    # graph tokens do not change (the prior does)
+    assert ev.tokens(rows).num_rows == PartnerIndicator(PartnerSettings(corroborate=False)).tokens(rows).num_rows
 
 
 def test_flagged_tier_reason_says_what_it_is():

@@ -67,6 +67,10 @@ class PartnerSettings:
     lift: float = 0.9              # risk prior = lift * score (a partner's word never reaches 1.0 alone)
     graph_weight: float = 1.0      # edge weight of a shared partner token (as KINDS' weights)
     combine: str = "noisy_or"      # prior with own risk: "noisy_or" (independent evidence) or "max" (version 1)
+    # A weak kind (full weight below token_min_score) counts in the risk prior at the share of the
+    # local accounts it matched for that partner group that a strong kind of the same group also
+    # matched (version 3): the null model is our own population. False: at its full weight.
+    corroborate: bool = True
 
     def __post_init__(self) -> None:
         if self.combine not in ("noisy_or", "max"):
@@ -83,7 +87,8 @@ class PartnerIndicator:
     """Accounts carrying indicators of one partner campaign: tokens for the graph and a risk prior."""
 
     id = "DG-EVD-0100"
-    version = 2  # 2: noisy-or with own risk; the partner's lower-confidence "flagged" tier
+    # 3: a weak kind's weight in the prior is the share of its local matches a strong kind corroborates
+    version = 3  # 2: noisy-or with own risk; the partner's lower-confidence "flagged" tier
     name = EVIDENCE_KIND
     role = "join"  # may join accounts to a group and raise their risk; never forms a campaign alone
     description = "carries indicators a partner provider shared for one campaign"
@@ -103,8 +108,12 @@ class PartnerIndicator:
     def __init__(self, settings: PartnerSettings | None = None) -> None:
         self.settings = settings or PartnerSettings()
 
-    def scores(self, sightings: list[dict]) -> dict[tuple[str, str], tuple[float, list[str]]]:
-        """(account, partner group) -> (score in [0, 1], matched kinds)."""
+    def scores(self, sightings: list[dict], shares: dict[tuple[str, str], float] | None = None
+               ) -> dict[tuple[str, str], tuple[float, list[str]]]:
+        """(account, partner group) -> (score in [0, 1], matched kinds).
+
+        `shares`: (partner group, kind) -> the factor a kind's weight takes (`corroboration`); None: 1.
+        """
         s = self.settings
         acc: dict[tuple[str, str], tuple[float, list[str]]] = {}
         for r in sightings:
@@ -112,6 +121,8 @@ class PartnerIndicator:
             kind = r["kind"]
             cap = s.caps.get(kind, 1)
             factor = s.tier_factors.get(r.get("tier") or "campaign", 1.0)
+            if shares is not None:
+                factor *= shares.get((group, kind), 1.0)
             part = factor * s.weights.get(kind, 0.0) * min(int(r.get("values_matched") or 1), cap) / cap
             score, kinds = acc.get((r["account_id"], group), (0.0, []))
             acc[(r["account_id"], group)] = (min(1.0, score + part), sorted(set(kinds) | {kind}))
@@ -126,11 +137,35 @@ class PartnerIndicator:
                          "kind": pa.array([EVIDENCE_KIND] * len(rows), pa.string()),
                          "value": pa.array([g for _, g in rows], pa.string())})
 
+    def corroboration(self, sightings: list[dict]) -> dict[tuple[str, str], float]:
+        """(partner group, weak kind) -> the share of the accounts that kind matched for that group that a
+        strong kind of the group also matched.
+
+        A weak kind (a user agent, a behaviour sketch, a configuration: full weight below
+        `token_min_score`) that many of our own customers carry says little about any one of them; one
+        that mostly the accounts carrying the partner's cards, addresses or TLS fingerprints carry
+        says what those do. The null model is our own population, as for the coordination facets.
+        Strong kinds keep their weight (not listed).
+        """
+        s = self.settings
+        strong = {k for k, w in s.weights.items() if w >= s.token_min_score}
+        carriers: dict[tuple[str, str], set[str]] = {}
+        for r in sightings:
+            carriers.setdefault((r.get("partner_operator") or r["partner_campaign"], r["kind"]), set()).add(r["account_id"])
+        out: dict[tuple[str, str], float] = {}
+        for (g, kind), accts in carriers.items():
+            if kind in strong:
+                continue
+            backed = set().union(*(carriers.get((g, k), set()) for k in strong))
+            out[(g, kind)] = len(accts & backed) / len(accts)
+        return out
+
     def risk_prior(self, sightings: list[dict], accounts: np.ndarray) -> tuple[np.ndarray, list[str]]:
         """Per account of `accounts` (in order): the prior and a reason ('' when none)."""
         flagged_groups = {r["partner_campaign"] for r in sightings if (r.get("tier") or "campaign") == "flagged"}
         best: dict[str, tuple[float, list[str], str]] = {}
-        for (a, g), (score, kinds) in self.scores(sightings).items():
+        shares = self.corroboration(sightings) if self.settings.corroborate else None
+        for (a, g), (score, kinds) in self.scores(sightings, shares).items():
             if score > best.get(a, (0.0, [], ""))[0]:
                 best[a] = (score, kinds, g)
         prior = np.zeros(len(accounts), dtype=np.float64)
