@@ -30,6 +30,8 @@ def test_cases(case):
     tokens = ev.tokens(case["sightings"])
     accounts = np.array(sorted({r["account_id"] for r in case["sightings"]}), dtype=object)
     prior, _ = ev.risk_prior(case["sightings"], accounts)
+    for a in (case.get("quiet") or {}).get("accounts", []):   # accounts whose prior must stay low
+        assert prior[list(accounts).index(a)] <= case["quiet"]["max_prior"]
     if case["expect"] == "hit":
         assert tokens.num_rows == case.get("tokens", 1)
         assert set(tokens["kind"].to_pylist()) <= {EVIDENCE_KIND}

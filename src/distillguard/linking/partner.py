@@ -8,7 +8,8 @@ and kind); `detect --partner-matches FILE` reads it here. The evidence does two 
    the way it links a shared payment instrument; it is *not* an operator kind, so it never
    confirms a campaign by itself.
 2. **risk prior**: ``prior = lift * score``, where ``score`` sums per-kind weights (each scaled
-   by how many distinct values matched, up to ``cap``), combines with the account's own risk as
+   by how many distinct values matched, up to ``cap``; a weak kind also by the share of its local
+   matches that a strong kind of the same partner group corroborates, version 3), combines with the account's own risk as
    independent evidence (``combine = "noisy_or"``: ``1 - (1 - own) * (1 - prior)``; version 1
    took the larger of the two, ``combine = "max"``). The partner saw other traffic on another
    service, so its word and ours are two observations, and an account we half suspect that also
@@ -101,7 +102,9 @@ class PartnerIndicator:
         "The partner's flagged tier holds accounts it flagged with nothing to corroborate them (no campaign): "
         "its values count at three quarters, so one of them alone never flags an account.",
         "Combined with own risk: an account we half suspect for other reasons (a heavy but honest evaluation "
-        "job) that also shares a public template with a partner's campaign can cross the flag threshold.",
+        "job) that also shares a public template with a partner's campaign can cross the flag threshold; "
+        "since version 3 only as far as the template's local matches are the accounts on the partner's "
+        "cards, addresses or TLS fingerprints.",
     )
     cases = Path(__file__).with_name("partner.cases.yaml")
 
