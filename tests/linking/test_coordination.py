@@ -387,22 +387,29 @@ def test_a_lead_cohort_becomes_one_campaign_whose_reason_names_its_anchor(seed):
     assert f"mildly suspicious accounts own risk >= {bar:g}" in d.reasons[int(op[0])]
 
 
+def _operator_and_team(seed: int, n: int, op_values: dict, team_values: dict, n_op: int, n_team: int):
+    """Independent customers below the lead bar, an operator and a team of leads that harvest: (cols,
+    risk, harvest, orgs (each its own), operator accounts, team accounts)."""
+    bar = CoordinationParams().lead_min_risk
+    rng = np.random.default_rng(seed)
+    cols = population(rng, n)
+    harvest = rng.uniform(0, 0.25, n)
+    risk = rng.uniform(0, 0.8 * bar, n)
+    op, team = np.arange(0, n_op), np.arange(n_op, n_op + n_team)
+    plant(cols, op, **op_values)
+    plant(cols, team, **team_values)
+    risk[:n_op + n_team] = rng.uniform(bar, 0.45, n_op + n_team)
+    harvest[:n_op + n_team] = 0.7
+    return cols, risk, harvest, np.array([f"own{i}" for i in range(n)], dtype=object), op, team
+
+
 def test_lead_cohorts_leave_grouped_accounts_and_organisations_seats_alone():
     """A cohort is what coordination did not find, and one organisation's seats are a customer."""
     from distillguard.linking.cohorts import lead_cohorts
 
-    bar = CoordinationParams().lead_min_risk
-    rng = np.random.default_rng(21)
     n = 2000
-    cols = population(rng, n)
-    harvest = rng.uniform(0, 0.25, n)
-    risk = rng.uniform(0, 0.8 * bar, n)
-    op, team = np.arange(0, 30), np.arange(30, 50)
-    plant(cols, op, template="op-wrapper", shift="00011110")
-    plant(cols, team, signup_day="2026-03-01", shift="11000011")
-    risk[:50] = rng.uniform(bar, 0.45, 50)
-    harvest[:50] = 0.7
-    orgs = np.array([f"own{i}" for i in range(n)], dtype=object)
+    cols, risk, harvest, orgs, op, team = _operator_and_team(
+        21, n, dict(template="op-wrapper", shift="00011110"), dict(signup_day="2026-03-01", shift="11000011"), 30, 20)
     params = CoordinationParams(lead_operator_anchors=True)
     assert members_of(lead_cohorts(to_table(cols), risk, harvest, params, orgs=orgs)) == set(range(50))
     # the operator's accounts already grouped: nothing left to find behind its template
@@ -424,18 +431,9 @@ def test_rate_anchors_look_only_at_leads_the_values_left_ungrouped():
     """A cohort the values form (or set aside as one organisation's seats) is not found again at one volume."""
     from distillguard.linking.cohorts import lead_cohorts
 
-    bar = CoordinationParams().lead_min_risk
-    rng = np.random.default_rng(23)
-    n = 2000
-    cols = population(rng, n)
-    harvest = rng.uniform(0, 0.25, n)
-    risk = rng.uniform(0, 0.8 * bar, n)
-    op, team = np.arange(0, 25), np.arange(25, 45)
-    plant(cols, op, template="op-tool", volume="8", shift="00011110")
-    plant(cols, team, template="acme-tool", volume="8", signup_day="2026-03-01")
-    risk[:45] = rng.uniform(bar, 0.45, 45)
-    harvest[:45] = 0.7
-    orgs = np.array([f"own{i}" for i in range(n)], dtype=object)
+    cols, risk, harvest, orgs, op, team = _operator_and_team(
+        23, 2000, dict(template="op-tool", volume="8", shift="00011110"),
+        dict(template="acme-tool", volume="8", signup_day="2026-03-01"), 25, 20)
     orgs[team] = "acme"
     aside: list = []
     groups = lead_cohorts(to_table(cols), risk, harvest, orgs=orgs, set_aside=aside)
