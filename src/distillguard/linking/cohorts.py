@@ -101,9 +101,8 @@ SELECT account, facet, value, NULL::VARCHAR AS rate FROM facets WHERE facet IN (
 """
 RATE_SQL = """UNION ALL
 SELECT a.account, a.facet, a.value, v.value AS rate FROM facets a JOIN facets v ON v.account = a.account
-JOIN (SELECT facet, value FROM facets WHERE facet IN ({pipeline})
-      GROUP BY facet, value HAVING count(DISTINCT account) <= {max_k}) h ON h.facet = a.facet AND h.value = a.value
-WHERE a.facet IN ({pipeline}) AND v.facet = 'volume'"""
+JOIN value_holders h ON h.facet = a.facet AND h.value = a.value
+WHERE a.facet IN ({pipeline}) AND v.facet = 'volume' AND h.holders <= {max_k}"""
 
 ANCHOR_SQL = """
 SELECT facet, value, rate, count(*) AS k, count(*) FILTER (WHERE lead) AS c
@@ -114,11 +113,15 @@ ORDER BY facet, value, rate NULLS FIRST
 """
 
 
+# Accounts per value, in all (`facets` has one row per account, facet and value).
+HOLDERS_SQL = """
+CREATE TEMP TABLE value_holders AS SELECT facet, value, count(*) AS holders FROM facets GROUP BY facet, value
+"""
+
 UNCOMMON_SQL = """
 CREATE TEMP TABLE uncommon AS
-SELECT f.account, f.facet, f.value FROM facets f
-JOIN (SELECT facet, value FROM facets GROUP BY facet, value HAVING count(*) >= 2 AND count(*) <= {max_holders})
-USING (facet, value)
+SELECT f.account, f.facet, f.value FROM facets f JOIN value_holders USING (facet, value)
+WHERE holders >= 2 AND holders <= {max_holders}
 """
 
 
@@ -188,6 +191,7 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
     free = np.ones(n, dtype=bool) if taken is None else ~np.asarray(taken, dtype=bool)
     con = duckdb.connect()
     con.register("facets", facets)
+    con.sql(HOLDERS_SQL)
     con.register("leads", pa.table({"account": pa.array(np.flatnonzero(free), pa.int64()),
                                     "lead": pa.array(lead[free])}))
     kinds = PIPELINE_FACETS + (tuple(f for f in OPERATOR_FACETS if f not in WEAK_FACETS)
@@ -268,8 +272,8 @@ def _cohorts(con: duckdb.DuckDBPyConnection, anchors: pa.Table, threshold: float
 
 def _holders(con: duckdb.DuckDBPyConnection, facet: str, value: str) -> int:
     """Accounts that hold `value` of `facet`, in all."""
-    return int(con.sql("SELECT count(DISTINCT account) FROM facets WHERE facet = ? AND value = ?",
-                       params=[facet, value]).fetchall()[0][0])
+    rows = con.sql("SELECT holders FROM value_holders WHERE facet = ? AND value = ?", params=[facet, value]).fetchall()
+    return int(rows[0][0]) if rows else 0
 
 
 def _rate_coupling(con: duckdb.DuckDBPyConnection, rate: str, count: int, holders: int, n: int) -> dict:

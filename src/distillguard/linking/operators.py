@@ -288,19 +288,22 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
                 siblings[x] = set(ids) - {x}
     sigs = [_signature(vals, c.members, p) for c in split]
     comp = components(len(split), lambda i, j: jaccard(sigs[i], sigs[j]) >= p.join_min_jaccard)
-    out = []
+    out, out_sigs = [], []
     for lab in np.unique(comp):
         group = [split[i] for i in np.flatnonzero(comp == lab)]
         if len(group) == 1:
             out.append(group[0])
+            out_sigs.append(sigs[int(np.flatnonzero(comp == lab)[0])])
             continue
         shared = set.intersection(*(sigs[i] for i in np.flatnonzero(comp == lab)))
         out.append(_joined(group, account_ids, full_tie_strength, (
             f"one operator: {len(group)} campaigns of {', '.join(str(len(c.members)) for c in group)} accounts whose "
             f"uncommon values coincide (each held by at most {p.max_common:.0%} of the other accounts): "
             f"{_values_text(vals, shared) or 'most of their signature'}")))
+        out_sigs.append(_signature(vals, out[-1].members, p))
     if flagged is not None and len(flagged):
-        out = _attach(out, np.setdiff1d(flagged, np.concatenate([c.members for c in out])), vals, account_ids, p)
+        out = _attach(out, out_sigs, np.setdiff1d(flagged, np.concatenate([c.members for c in out])), vals,
+                      account_ids, p)
     _network_neighbours(split, out, pieces, siblings)
     out.sort(key=lambda c: (-len(c.members), c.campaign_id))
     return out
@@ -327,15 +330,16 @@ def _network_neighbours(split: list[Campaign], out: list[Campaign], pieces: dict
             c.stats.pop("shares_network_with", None)
 
 
-def _attach(campaigns: list[Campaign], alone: np.ndarray, vals: _Values, account_ids: np.ndarray,
-            p: OperatorParams) -> list[Campaign]:
-    """Accounts flagged alone join the campaign whose signature (network aside) they hold most of, at
-    least `attach_min_share` of it; tie strength 0, so each keeps its own risk and verdict."""
+def _attach(campaigns: list[Campaign], sigs: list[set[int]], alone: np.ndarray, vals: _Values,
+            account_ids: np.ndarray, p: OperatorParams) -> list[Campaign]:
+    """Accounts flagged alone join the campaign whose signature (`sigs`, one per campaign; network
+    aside) they hold most of, at least `attach_min_share` of it; tie strength 0, so each keeps its own
+    risk and verdict."""
     if not len(alone) or not campaigns:
         return campaigns
     rows, cols = [], []
-    for ci, c in enumerate(campaigns):
-        sig = np.array(sorted(_signature(vals, c.members, p) - vals.network), dtype=np.int64)
+    for ci, sig_values in enumerate(sigs):
+        sig = np.array(sorted(sig_values - vals.network), dtype=np.int64)
         rows.append(sig)
         cols.append(np.full(len(sig), ci))
     sig_of = sp.csr_matrix((np.ones(sum(len(r) for r in rows)), (np.concatenate(rows), np.concatenate(cols))),

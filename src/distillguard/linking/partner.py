@@ -155,13 +155,12 @@ class PartnerIndicator:
         carriers: dict[tuple[str, str], set[str]] = {}
         for r in sightings:
             carriers.setdefault((r.get("partner_operator") or r["partner_campaign"], r["kind"]), set()).add(r["account_id"])
-        out: dict[tuple[str, str], float] = {}
+        backed: dict[str, set[str]] = {}   # per partner group: the accounts a strong kind matched
         for (g, kind), accts in carriers.items():
             if kind in strong:
-                continue
-            backed = set().union(*(carriers.get((g, k), set()) for k in strong))
-            out[(g, kind)] = len(accts & backed) / len(accts)
-        return out
+                backed.setdefault(g, set()).update(accts)
+        return {(g, kind): len(accts & backed.get(g, set())) / len(accts)
+                for (g, kind), accts in carriers.items() if kind not in strong}
 
     def risk_prior(self, sightings: list[dict], accounts: np.ndarray) -> tuple[np.ndarray, list[str]]:
         """Per account of `accounts` (in order): the prior and a reason ('' when none)."""
