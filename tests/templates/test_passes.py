@@ -154,3 +154,51 @@ def test_sampled_spilled_path_is_batch_independent_and_cleans_up() -> None:
     # The three wrappers are still found from a third of the rows.
     ids = et1.column("template_id").to_pylist()
     assert len({ids[i] for i in range(600) if i % 4 and i % 3 == 1}) == 1
+
+
+def test_weighted_segment_counts_equal_repeated_values() -> None:
+    rng = np.random.default_rng(5)
+    c, ref = SegmentCounts(compact_every=2), SegmentCounts(compact_every=2)
+    for _ in range(12):
+        values = rng.integers(0, 50, rng.integers(0, 40), dtype=np.uint64)
+        weights = rng.integers(0, 4, len(values))
+        c.add(values, weights)
+        ref.add(np.repeat(values, weights))
+    u, n = c.frequent(2)
+    ru, rn = ref.frequent(2)
+    assert u.tolist() == ru.tolist() and n.tolist() == rn.tolist() and n.dtype == np.int64
+
+
+def _repeats(times: int) -> pa.Table:
+    """A world where one long prompt is sent `times` times (each a different exchange)."""
+    prompt = "Please check this exact paragraph about the harbour for spelling mistakes and report them."
+    rep = pa.table({
+        "exchange_id": [f"r{i}" for i in range(times)], "account_id": [f"acct-r{i}" for i in range(times)],
+        "ts": pa.array([1_772_409_700_000_000 + i for i in range(times)]).cast(pa.timestamp("us", tz="UTC")),
+        "system_prompt": pa.nulls(times, pa.string()), "last_user_text": [prompt] * times,
+    })
+    return pa.concat_tables([_world(60), rep])
+
+
+@pytest.mark.parametrize("times", [2, 3, 5])
+def test_an_exact_repeat_counts_once_per_exchange(times: int) -> None:
+    # Text work runs once per distinct text, but a segment's frequency counts exchanges: the
+    # prompt sent min_df (3) times or more is fixed text (a "repeat"), twice is free-form text.
+    et, tpl = _mine(_repeats(times))
+    ids = {r["template_id"] for r in et.to_pylist() if r["exchange_id"].startswith("r")}
+    assert len(ids) == 1
+    (tid,) = ids
+    if times >= 3:
+        row = [r for r in tpl.to_pylist() if r["template_id"] == tid][0]
+        assert tid.startswith("tpl-") and row["kind"] == "repeat" and row["exchanges"] == times
+    else:
+        assert tid.startswith("txt-")
+
+
+def test_duplicated_exchange_rows_are_mined_like_any_repeat() -> None:
+    t = _repeats(2)
+    dup = t.slice(t.num_rows - 1, 1)                     # the same exchange row, twice
+    et, tpl = _mine(pa.concat_tables([t, dup]))
+    assert et.num_rows == t.num_rows + 1
+    rows = [r for r in et.to_pylist() if r["exchange_id"].startswith("r")]
+    assert len({r["template_id"] for r in rows}) == 1 and rows[0]["template_id"].startswith("tpl-")

@@ -23,6 +23,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 ROWS_PER_FILE = 1_000_000
+# Parquet falls back from dictionary to plain encoding when a column chunk's dictionary passes
+# this size (pyarrow's default: 1 MB, a few hundred prompts). Prompts repeat (a harness's
+# system prompt, a question set sent again and again); with room for a row group's distinct
+# prompts, a repeated one is stored once per row group. Measured on one store file of a
+# simulated world (150,494 rows in row groups of 10,000): 1.59 -> 0.82 s to write, 76 -> 30 MB.
+# The same file with every prompt made distinct: 1.56 -> 1.62 s, 78 -> 77 MB (best of 3 each).
+DICTIONARY_BYTES = 32 << 20
 _EPOCH_DAY = date(1970, 1, 1)
 
 
@@ -99,7 +106,7 @@ class PartitionedWriter:
             path = self._path(key)
             path.parent.mkdir(parents=True, exist_ok=True)
             writer = pq.ParquetWriter(path.with_name(path.name + ".tmp"), self.schema, compression="zstd",
-                                      compression_level=1)
+                                      compression_level=1, dictionary_pagesize_limit=DICTIONARY_BYTES)
             entry = (writer, path, 0)
         writer, path, rows = entry
         writer.write_table(part)

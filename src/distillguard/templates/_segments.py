@@ -1,10 +1,11 @@
 """Segment hashes between the two mining steps: kept per batch, counted exactly.
 
-Template mining needs every exchange's segment hashes twice: once to count how often each
-segment occurs, once (when the frequent ones are known) to hash each exchange's skeleton. The
-text work that produces them is the dominant cost, so it runs once; `SegmentParts` keeps the
-hashes of each batch, in memory or, for large inputs, in a temporary folder (~200 bytes per
-exchange), and `SegmentCounts` counts segments exactly with bounded memory.
+Template mining needs the segment hashes of every distinct key text twice: once to count how
+often each segment occurs (weighted by how many exchanges carry the text), once (when the
+frequent ones are known) to hash each text's skeleton. The text work that produces them is the
+dominant cost, so it runs once per distinct text; `SegmentParts` keeps the hashes of each batch,
+in memory or, for large inputs, in a temporary folder (~200 bytes per text), and `SegmentCounts`
+counts segments exactly with bounded memory.
 """
 
 from __future__ import annotations
@@ -76,9 +77,12 @@ class SegmentCounts:
         self._pairs: list[tuple[np.ndarray, np.ndarray]] = []
         self._compact_every = compact_every
 
-    def add(self, values: np.ndarray) -> None:
+    def add(self, values: np.ndarray, weights: np.ndarray | None = None) -> None:
+        """Count `values`; with `weights` each value counts that many times (non-negative ints)."""
         if len(values):
-            u, _, c = unique_inverse(values)
+            u, inv, c = unique_inverse(values)
+            if weights is not None:
+                c = np.bincount(inv, weights=weights, minlength=len(u)).astype(np.int64)
             self._pairs.append((u, c))
         if len(self._pairs) > self._compact_every:
             self._pairs = [self._merged()]

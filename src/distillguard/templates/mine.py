@@ -3,9 +3,10 @@
 Method (details and limits in docs/templates.md):
 
 1. **Segments.** Each exchange's key text (system prompt + last user text, masked) is cut into
-   segments and each segment hashed, inside the engine (`_text.py`), in one pass over the
-   exchanges; the hashes are kept per batch for step 3 (`_segments.py`: in memory, or in a
-   temporary folder above `sample_rows` exchanges).
+   segments and each segment hashed, inside the engine (`_text.py`). Exchanges whose two texts
+   are the same (a first pass hashes them, 64 bits) share their segments, so the text work runs
+   once per distinct pair of texts; the hashes are kept per batch for step 3 (`_segments.py`: in
+   memory, or in a temporary folder above `sample_rows` texts).
 2. **Fixed vs slot.** A segment is *fixed* when it occurs in at least `min_df` exchanges
    (counted exactly up to `sample_rows` exchanges, else on a deterministic hash sample of that
    size); everything else is slot content. Harness wrappers repeat across thousands of calls,
@@ -49,7 +50,6 @@ _SLOT = np.uint64(0x5EED5107D00DF00D)
 _SLOT_MARK = "{…}"
 _FREE_SKELETON = "{free-form text}"
 _MAX_SKELETON = 2000
-_META = ("exchange_id", "account_id", "ts_us", "id_hash")
 
 
 def _flat(col: pa.Array, drop: np.uint64 | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -212,54 +212,123 @@ def mine_templates(
     where = _where(until_us)
     total = int(engine.sql(f"SELECT count(*) AS n FROM exchanges {where}").column(0)[0].as_py())
     take = _BUCKETS if total <= sample_rows else max(1, (_BUCKETS * sample_rows) // total)
-    cols = "exchange_id, account_id, epoch_us(ts) AS ts_us, hash(exchange_id) AS id_hash"
+    sampled = take < _BUCKETS
     empty = np.uint64(engine.sql(EMPTY_SQL).column(0)[0].as_py())
 
-    # One text pass: the segment hashes of every exchange, kept per batch (spilled to a temporary
-    # folder above `sample_rows`); frequencies counted on all rows or a deterministic hash sample.
+    # Pass 1, no text work: each exchange's metadata and a hash of the two texts its key text is
+    # made of. Exchanges with the same texts get the same segments and skeleton, so the text work
+    # below runs once per distinct pair (a harness's system prompt, a repeated question).
+    rows = _exchange_rows(engine, where, batch_rows, progress, total)
+    keys, inv, per_key = unique_inverse(rows.pop("text_hash"))  # type: ignore[arg-type]
+    id_hash: np.ndarray = rows["id_hash"]  # type: ignore[assignment]
+    # Segment frequencies count exchanges (all of them, or a deterministic hash sample).
+    weights = (np.bincount(inv[id_hash % np.uint64(_BUCKETS) < np.uint64(take)], minlength=len(keys))
+               if sampled else per_key)
+    rep = _min_rows(inv, id_hash, len(keys))          # one exchange per distinct text pair
+    engine.register("_tpl_texts", pa.table({"id_hash": id_hash[rep], "text_hash": keys,
+                                            "tk": np.arange(len(keys), dtype=np.int64)}))
+    texts = ("(SELECT r.tk, e.system_prompt, e.last_user_text FROM exchanges e JOIN _tpl_texts r "
+             "ON hash(e.exchange_id) = r.id_hash AND hash(e.system_prompt, e.last_user_text) = r.text_hash)")
+
+    # Pass 2, the text work on the distinct pairs: segment hashes kept per batch (spilled to a
+    # temporary folder above `sample_rows` texts), each segment counted once per exchange.
     counts = SegmentCounts()
+    seen = np.zeros(len(keys), dtype=bool)
     done = [0]
-    sampled = take < _BUCKETS
-    with SegmentParts(spill=sampled) as parts:
+    with SegmentParts(spill=len(keys) > sample_rows) as parts:
 
         def segment_batch(b: pa.RecordBatch) -> pa.RecordBatch:
             flat, offsets = _flat(b.column("segs"), empty)
-            if sampled:
-                pick = b.column("id_hash").to_numpy() % np.uint64(_BUCKETS) < np.uint64(take)
-                counts.add(flat[np.repeat(pick, np.diff(offsets))])
-            else:
-                counts.add(flat)
-            # Copies: a column of an engine batch can keep the whole batch (its segment lists) alive.
-            meta = pa.record_batch([pa.concat_arrays([b.column(c)]) for c in _META], names=list(_META))
-            parts.put(meta, flat, offsets)
-            done[0] += b.num_rows
+            tk = b.column("tk").to_numpy()
+            first = _first_seen(tk, seen)             # a duplicated exchange row comes back twice
+            if not first.all():
+                tk, flat, offsets = _take_rows(first, tk, flat, offsets)
+            counts.add(flat, np.repeat(weights[tk], np.diff(offsets)))
+            parts.put(pa.record_batch([pa.array(tk)], names=["tk"]), flat, offsets)
+            done[0] += len(tk)
             if progress:
-                progress("segments", done[0], total)
-            return meta.slice(0, 0)           # not b.slice: a slice would keep b's buffers alive
+                progress("segments", done[0], len(keys))
+            return _NO_ROWS                    # not b.slice: a slice would keep b's buffers alive
 
-        _map_batches(engine, segment_batch, segments_query("exchanges", cols, where), batch_rows)
+        _map_batches(engine, segment_batch, segments_query(texts, "tk"), batch_rows)
+        engine.unregister("_tpl_texts")
+        if not seen.all():
+            raise RuntimeError(f"template mining lost {int((~seen).sum())} texts between its two passes")
         fixed_sorted, fixed_counts = counts.frequent(min_df)
         index = HashIndex(fixed_sorted)
 
-        # Skeleton hashes per exchange (numpy over the kept batches).
-        def skeleton_batch(part: tuple[pa.RecordBatch, np.ndarray, np.ndarray]) -> pa.RecordBatch:
-            meta, flat, offsets = part
-            h = skeleton_hashes(flat, offsets, fixed_sorted, fixed_counts, relative_df, index=index)
-            return pa.record_batch({
-                **{name: meta.column(name) for name in meta.schema.names},
-                **{k: pa.array(v) for k, v in h.items()},
-            })
+        # Skeleton hashes per distinct text (numpy over the kept batches), then per exchange.
+        per_text = {k: np.zeros(len(keys), dtype=np.uint64) for k in ("skel", "slot", "full")}
+        per_text.update({k: np.zeros(len(keys), dtype=bool) for k in ("anchored", "has_slot")})
 
-        done[0] = 0
-        batches = []
-        for b in _ordered_map(skeleton_batch, parts.drain()):
-            batches.append(b)
-            done[0] += b.num_rows
-            if progress:
-                progress("skeletons", done[0], total)
-    rows = _concat(batches)
-    del batches
+        def skeleton_batch(part: tuple[pa.RecordBatch, np.ndarray, np.ndarray]) -> None:
+            meta, flat, offsets = part
+            tk = meta.column("tk").to_numpy()
+            for k, v in skeleton_hashes(flat, offsets, fixed_sorted, fixed_counts, relative_df, index=index).items():
+                per_text[k][tk] = v
+
+        for _ in _ordered_map(skeleton_batch, parts.drain()):
+            pass
+    for k, v in per_text.items():
+        rows[k] = v[inv]
+    del per_text
+    if progress:
+        progress("skeletons", total, total)
     return _assemble(engine, rows, (fixed_sorted, fixed_counts, relative_df), merge_threshold, progress, empty)
+
+
+def _exchange_rows(engine: Engine, where: str, batch_rows: int, progress: Progress | None,
+                   total: int) -> dict[str, object]:
+    """Per exchange (engine order): id, account, time, id hash and the hash of its two texts."""
+    cols = ("exchange_id, account_id, epoch_us(ts) AS ts_us, hash(exchange_id) AS id_hash, "
+            "hash(system_prompt, last_user_text) AS text_hash")
+    done = [0]
+
+    def keep(b: pa.RecordBatch) -> pa.RecordBatch:
+        done[0] += b.num_rows
+        if progress:
+            progress("exchanges", done[0], total)
+        # A copy: a column of an engine batch can keep the whole batch alive.
+        return pa.record_batch([pa.concat_arrays([b.column(i)]) for i in range(b.num_columns)], schema=b.schema)
+
+    t = pa.Table.from_batches(_map_batches(engine, keep, f"SELECT {cols} FROM exchanges {where}", batch_rows),
+                              schema=_ROWS_SCHEMA)
+    out: dict[str, object] = {"exchange_id": t.column("exchange_id"), "account_id": t.column("account_id")}
+    for k in ("ts_us", "id_hash", "text_hash"):
+        out[k] = t.column(k).to_numpy()
+    return out
+
+
+_NO_ROWS = pa.record_batch([pa.array([], pa.int64())], names=["tk"])
+_ROWS_SCHEMA = pa.schema([("exchange_id", pa.string()), ("account_id", pa.string()), ("ts_us", pa.int64()),
+                          ("id_hash", pa.uint64()), ("text_hash", pa.uint64())])
+
+
+def _min_rows(inv: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Per group 0..n-1 (each row's group in `inv`), the row with the smallest value; ties go to
+    the first row (order-independent when values are distinct, as id hashes are)."""
+    low = np.full(n, np.iinfo(np.uint64).max, dtype=np.uint64)
+    np.minimum.at(low, inv, values)
+    cand = np.flatnonzero(values == low[inv])       # ascending: ties go to the first row
+    _, first = np.unique(inv[cand], return_index=True)
+    return cand[first]
+
+
+def _first_seen(tk: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """Rows of a batch whose text index comes for the first time (marks them in `seen`)."""
+    first = ~seen[tk]
+    _, at = np.unique(tk, return_index=True)
+    once = np.zeros(len(tk), dtype=bool)
+    once[at] = True
+    first &= once
+    seen[tk[first]] = True
+    return first
+
+
+def _take_rows(keep: np.ndarray, tk: np.ndarray, flat: np.ndarray,
+               offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    lengths = np.diff(offsets)
+    return tk[keep], flat[np.repeat(keep, lengths)], np.concatenate(([0], np.cumsum(lengths[keep])))
 
 
 def _ordered_map(fn: Callable[[Any], Any], items: Iterator[Any], workers: int = 2) -> Iterator[Any]:
@@ -292,17 +361,6 @@ def _map_batches(engine: Engine, fn: Callable[[pa.RecordBatch], pa.RecordBatch],
     return engine.map_batches(fn, query, batch_rows)
 
 
-def _concat(batches: list[pa.RecordBatch]) -> dict[str, object]:
-    schema = pa.schema([("exchange_id", pa.string()), ("account_id", pa.string()), ("ts_us", pa.int64()),
-                        ("id_hash", pa.uint64()), ("skel", pa.uint64()), ("slot", pa.uint64()),
-                        ("full", pa.uint64()), ("anchored", pa.bool_()), ("has_slot", pa.bool_())])
-    t = pa.Table.from_batches([b.cast(schema) if b.schema != schema else b for b in batches], schema=schema)
-    out: dict[str, object] = {"exchange_id": t.column("exchange_id"), "account_id": t.column("account_id")}
-    for k in ("ts_us", "id_hash", "skel", "slot", "full", "anchored", "has_slot"):
-        out[k] = t.column(k).to_numpy()
-    return out
-
-
 def _assemble(engine: Engine, rows: dict, fixed: tuple, merge_threshold: float,
               progress: Progress | None, empty: np.uint64) -> tuple[pa.Table, pa.Table]:
     anchored: np.ndarray = rows["anchored"]  # type: ignore[assignment]
@@ -315,12 +373,7 @@ def _assemble(engine: Engine, rows: dict, fixed: tuple, merge_threshold: float,
     a_idx = np.flatnonzero(anchored)
     skel_keys, skel_inv, skel_counts = unique_inverse(key[a_idx])
     id_hash: np.ndarray = rows["id_hash"]  # type: ignore[assignment]
-    a_hash = id_hash[a_idx]
-    min_hash = np.full(len(skel_keys), np.iinfo(np.uint64).max, dtype=np.uint64)
-    np.minimum.at(min_hash, skel_inv, a_hash)
-    cand = np.flatnonzero(a_hash == min_hash[skel_inv])       # ascending: ties go to the first row
-    _, first = np.unique(skel_inv[cand], return_index=True)
-    rep_rows = a_idx[cand[first]]
+    rep_rows = a_idx[_min_rows(skel_inv, id_hash[a_idx], len(skel_keys))]
     texts, fixed_chars = _representatives(engine, rows["exchange_id"], rep_rows, fixed, empty)  # type: ignore[arg-type]
     if progress:
         progress("merge", 0, len(skel_keys))
