@@ -39,7 +39,7 @@ from distillguard.fingerprints.train import (  # noqa: F401  (re-exported: cli/t
     train_account_model,
 )
 from distillguard.ingest import IngestReport, ingest_paths
-from distillguard.linking.coordination import extraction_shares, fingerprint_column
+from distillguard.linking.coordination import extraction_shares, fingerprint_column, harvests
 from distillguard.linking.operators import resolve_operators
 from distillguard.linking.run import coordinate, facets_of, link_accounts, link_flagged_alone
 from distillguard.outputs.tables import organisations_table
@@ -250,8 +250,15 @@ def _operators(r: Run) -> None:
         return
     # the first verdicts' flagged accounts: resolve_operators attaches those that no campaign holds
     flagged = np.flatnonzero(r.decision.flagged)  # type: ignore[union-attr]
+    cp = r.settings.coordination
+    harvest, extraction = r.harvest, r.extraction
+
+    def harvesting(members: np.ndarray) -> bool:   # the coordinated groups' bars
+        return harvests(harvest[members], extraction[members] if extraction is not None else None, cp)  # type: ignore[index]
+
     r.campaigns = resolve_operators(r.campaigns, _facets(r), r.active, r.settings.operators,  # type: ignore[arg-type]
-                                    r.policy.full_tie_strength, flagged)
+                                    r.policy.full_tie_strength, flagged,
+                                    harvesting if r.harvesting is not None and r.settings.operators.harvesting_parts else None)
 
 
 def _write(r: Run) -> None:
@@ -287,7 +294,7 @@ VERDICTS = (
                                                 "own_risk", "extraction", "harvest"),
           writes=("campaigns", "organisations", "facets"), when=lambda r: r.settings.coordination.enabled),
     Stage("operators", _operators, reads=("exchanges", "accounts", "tokens", "fingerprints", "active", "config_keys",
-                                          "alone", "campaigns", "facets", "decision"), writes=("campaigns", "facets"),
+                                          "alone", "campaigns", "facets", "decision", "harvest", "extraction"), writes=("campaigns", "facets"),
           when=lambda r: r.settings.operators.enabled),
     Stage("verdicts", _decide, reads=("own_risk", "own_reasons", "campaigns", "harvesting"), writes=("decision",),
           timed=False),

@@ -66,7 +66,17 @@ def test_declared_cases(case):
     cols, where, ids = planted(case["background"]["seed"], case["groups"], case["background"]["accounts"])
     given = [campaign(np.concatenate([where[g] for g in names]), ids) for names in case["campaigns"]]
     alone = np.concatenate([where[g] for g in case.get("alone", [])] + [np.empty(0, np.int64)])
-    out = resolve_operators(given, to_table(cols), ids, flagged=alone)
+    harvesting = None
+    if any("harvest" in g for g in case["groups"]):
+        from distillguard.linking.coordination import CoordinationParams, harvests
+
+        share = np.zeros(len(ids))
+        for g in case["groups"]:
+            share[where[g["name"]]] = g.get("harvest", 0.7)
+
+        def harvesting(members: np.ndarray) -> bool:
+            return harvests(share[members], None, CoordinationParams())
+    out = resolve_operators(given, to_table(cols), ids, flagged=alone, harvesting=harvesting)
     got = sorted(sorted(c.members.tolist()) for c in out)
     want = sorted(sorted(np.concatenate([where[g] for g in names]).tolist()) for names in case["expect"])
     assert got == want

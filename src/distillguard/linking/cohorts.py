@@ -66,8 +66,9 @@ class LeadCohortFinding:
     """Declaration of this finding (cases in cohorts.cases.yaml beside this file)."""
 
     id = "DG-LNK-0002"
-    # 6: a pipeline value at one daily volume anchors a second family (lead_rate_anchors)
-    version = 6   # 5: a lead has sent two exchanges at least; 4: the harvest target is an anchor
+    # 7: that volume must be the value's own beyond chance; 6: a pipeline value at one daily volume
+    # anchors a second family (lead_rate_anchors)
+    version = 7   # 5: a lead has sent two exchanges at least; 4: the harvest target is an anchor
     name = "lead_cohort"
     role = "form"  # forms a campaign by itself; its members' own risk is each below the flag
     description = ("many accounts the account model finds mildly suspicious share one pipeline value (template, "
@@ -247,6 +248,11 @@ def _cohorts(con: duckdb.DuckDBPyConnection, anchors: pa.Table, threshold: float
     value = anchors["value"].to_pylist()
     rate = anchors["rate"].to_pylist()
     for i in hit.tolist():
+        rated = None
+        if rate[i] is not None:   # the value at one rate: that rate must be the value's own, beyond chance
+            rated = _rate_coupling(con, facet[i], value[i], rate[i], int(k[i]), n)
+            if rated["log10p"] > threshold:
+                continue
         members = con.sql("SELECT account FROM anchor_values JOIN leads USING (account) WHERE lead AND facet = ? "
                           "AND value = ? AND rate IS NOT DISTINCT FROM ? ORDER BY account",
                           params=[facet[i], value[i], rate[i]]).fetchnumpy()["account"].astype(np.int64)
@@ -260,9 +266,9 @@ def _cohorts(con: duckdb.DuckDBPyConnection, anchors: pa.Table, threshold: float
                     "expected": round(float(k[i] * total / n), 2), "log10p": round(float(log10p[i]), 1),
                     "lift": round(float(lift[i]), 1)}]
         holders = int(k[i])
-        if rate[i] is not None:   # the value at one rate: its holders in all, and how common that rate is among them
-            holders = _holders(con, facet[i], value[i])
-            coupled.append(_rate_coupling(con, rate[i], int(k[i]), holders, n))
+        if rated is not None:   # the value's holders in all, and how common that rate is among them
+            holders = int(rated.pop("holders"))
+            coupled.append(rated)
         group = CoordinatedGroup(members, (facet[i], value[i]), coupled, float(log10p[i]), h, threshold, holders)
         if orgs is not None and seats_set_aside(group, orgs, shell, p, set_aside):
             continue   # organisations' seats, as in coordinated_groups
@@ -276,12 +282,15 @@ def _holders(con: duckdb.DuckDBPyConnection, facet: str, value: str) -> int:
     return int(rows[0][0]) if rows else 0
 
 
-def _rate_coupling(con: duckdb.DuckDBPyConnection, rate: str, count: int, holders: int, n: int) -> dict:
-    """The evidence entry of a rate anchor: `count` of the value's `holders` send it at daily volume
-    bucket `rate`, against the share of all `n` accounts at that volume (reported, not a bar: the
-    cohort's test is its lead count)."""
+def _rate_coupling(con: duckdb.DuckDBPyConnection, facet: str, value: str, rate: str, count: int, n: int) -> dict:
+    """The evidence entry of a rate anchor: `count` of the value's holders send it at daily volume
+    bucket `rate`, against the share of all `n` accounts at that volume. Its binomial tail is a bar
+    (one operator pushes the value at one rate, so that rate is the value's own beyond chance; a
+    public template's senders at an ordinary volume are a cut, not a coupling), not the source of the
+    cohort's risk (`tested: False`: the risk comes from the lead count). Also returns `holders`."""
+    holders = _holders(con, facet, value)
     at_rate = _holders(con, "volume", rate)
     lp = float(_log10_binom_sf(np.array([float(count)]), np.array([float(holders)]), np.array([at_rate / n]))[0])
     return {"facet": "volume", "value": rate, "count": count, "expected": round(holders * at_rate / n, 2), "tested": False,
             "log10p": round(lp, 1), "lift": round(float(lift_outside(np.array([float(count)]), np.array([float(holders)]),
-                                                                     float(at_rate), n)[1][0]), 1)}
+                                                                     float(at_rate), n)[1][0]), 1), "holders": holders}

@@ -28,15 +28,21 @@ null model is the data at hand).
   (networks aside: operators rent one pool) it holds the largest share of, when that share is at
   least `attach_min_share`: it runs that campaign's pipeline.
 
-It flags no one and clears no one: a split part keeps its campaign's risk and each member's tie; a
-joined campaign takes the highest risk of its parts and each member's tie is scaled so that its
-final risk stays what it was (`_joined`); an attached account has tie 0 and keeps its own risk.
+It flags no one: a split part keeps its campaign's risk and each member's tie; a joined campaign
+takes the highest risk of its parts and each member's tie is scaled so that its final risk stays
+what it was (`_joined`); an attached account has tie 0 and keeps its own risk. It clears only a
+split part that does not harvest beside one that does (`harvesting_parts`, version 3): a part is its
+own operator, and one that harvests nothing is no distillation campaign; what linked it was the
+other part's evidence (found on a fresh seed-scale world, seed 53: 268 end-user accounts of one
+PaaS app, 98% mundane traffic, behind the cloud an agentic operator's proxies used). Its accounts
+keep their own verdicts.
 Only which accounts an analyst sees together changes, and each regrouped campaign says why
 (`campaigns.json` `operator`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,7 +67,8 @@ class OperatorFinding:
     """Declaration of this finding (cases in operators.cases.yaml beside this file)."""
 
     id = "DG-LNK-0003"
-    version = 2   # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
+    # 3: a split part that does not harvest, beside one that does, is no campaign (harvesting_parts)
+    version = 3   # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
     name = "one_operator"
     role = "group"  # regroups campaigns already found; flags and clears no one
     description = ("a campaign whose accounts fall into parts that each hold uncommon values of their own (cards, "
@@ -89,6 +96,7 @@ class OperatorParams:
     join_min_share: float = 0.3    # a campaign's signature: uncommon values this share of it holds ...
     join_min_jaccard: float = 0.5  # ... and campaigns whose signatures coincide this much join
     attach_min_share: float = 0.5  # an account flagged alone joins a campaign holding this share of its signature
+    harvesting_parts: bool = True  # a split part must harvest (beside one that does) to stay a campaign
 
 
 @dataclass
@@ -257,10 +265,12 @@ def _joined(cs: list[Campaign], account_ids: np.ndarray, full_tie_strength: floa
 
 def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: np.ndarray,
                       params: OperatorParams | None = None, full_tie_strength: float = 2.0,
-                      flagged: np.ndarray | None = None) -> list[Campaign]:
+                      flagged: np.ndarray | None = None,
+                      harvesting: Callable[[np.ndarray], bool] | None = None) -> list[Campaign]:
     """`campaigns` regrouped so that one campaign is one operator (module docstring): split, join, and
     the accounts of `flagged` that no campaign holds (flagged on their own) attached where they run a
-    campaign's pipeline."""
+    campaign's pipeline. `harvesting(members)` says whether a split part's accounts harvest (the
+    coordinated groups' bars); a part that does not is no campaign (None: every part is kept)."""
     p = params or OperatorParams()
     if not campaigns or not p.enabled:
         return campaigns
@@ -276,11 +286,21 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
             pieces[c.campaign_id] = [c.campaign_id]
             continue
         first = len(split)
-        for part, mine in zip(parts, own, strict=True):
+        # a part that is its own operator and does not harvest, beside one that does, is no campaign:
+        # what linked it was the other parts' (when none harvests, the campaign's own evidence stands)
+        keep = [harvesting is None or harvesting(part) for part in parts]
+        if not any(keep):
+            keep = [True] * len(parts)
+        idle = [len(part) for part, k in zip(parts, keep, strict=True) if not k]
+        for part, mine, k in zip(parts, own, keep, strict=True):
+            if not k:
+                continue
             split.append(_part(c, part, account_ids, (
                 f"one of {len(parts)} operators in {len(c.members)} accounts that other evidence linked "
                 f"({', '.join(sorted(c.evidence))}): these {len(part)} accounts share {_values_text(vals, mine)}, "
-                f"which the other parts do not")))
+                f"which the other parts do not" + (
+                    f"; {len(idle)} other part(s) of {', '.join(map(str, idle))} accounts do not harvest and "
+                    f"are no campaign" if idle else ""))))
         ids = [x.campaign_id for x in split[first:]]
         pieces[c.campaign_id] = ids
         if {"ip", "ip_prefix"} & set(c.evidence):
