@@ -66,9 +66,8 @@ class LeadCohortFinding:
     """Declaration of this finding (cases in cohorts.cases.yaml beside this file)."""
 
     id = "DG-LNK-0002"
-    # 7: that volume must be the value's own beyond chance; 6: a pipeline value at one daily volume
-    # anchors a second family (lead_rate_anchors)
-    version = 7   # 5: a lead has sent two exchanges at least; 4: the harvest target is an anchor
+    # 6: a pipeline value at one daily volume anchors a second family (lead_rate_anchors)
+    version = 6   # 5: a lead has sent two exchanges at least; 4: the harvest target is an anchor
     name = "lead_cohort"
     role = "form"  # forms a campaign by itself; its members' own risk is each below the flag
     description = ("many accounts the account model finds mildly suspicious share one pipeline value (template, "
@@ -88,6 +87,12 @@ class LeadCohortFinding:
         "Heavy users of one public harness at one volume (a team's nightly jobs through a common SDK) "
         "that the model over-scores: mostly leads at that rate. A tie beyond the harness and the volume "
         "is still needed, and one organisation's seats are set aside.",
+        "Customers of one kind behind a public prompt (researchers sending a public dataset-building "
+        "prompt) that the model over-scores, at an ordinary volume: mostly leads in that cell although "
+        "the volume is not the prompt's own (found on a fresh seed-scale world, seed 53: three cohorts "
+        "of 12-18 researchers among 196k accounts). Requiring the volume to be the prompt's own beyond "
+        "chance removed them but also evasive operators' cohorts of the same shape (tried, not kept: "
+        "held-out evasive recall -1.4 points).",
         "Leads outside a group already found but on its anchor form a cohort of their own once there are "
         "min_accounts of them that also share a second uncommon value (a public template an operator also uses).",
     )
@@ -248,11 +253,6 @@ def _cohorts(con: duckdb.DuckDBPyConnection, anchors: pa.Table, threshold: float
     value = anchors["value"].to_pylist()
     rate = anchors["rate"].to_pylist()
     for i in hit.tolist():
-        rated = None
-        if rate[i] is not None:   # the value at one rate: that rate must be the value's own, beyond chance
-            rated = _rate_coupling(con, facet[i], value[i], rate[i], int(k[i]), n)
-            if rated["log10p"] > threshold:
-                continue
         members = con.sql("SELECT account FROM anchor_values JOIN leads USING (account) WHERE lead AND facet = ? "
                           "AND value = ? AND rate IS NOT DISTINCT FROM ? ORDER BY account",
                           params=[facet[i], value[i], rate[i]]).fetchnumpy()["account"].astype(np.int64)
@@ -266,9 +266,9 @@ def _cohorts(con: duckdb.DuckDBPyConnection, anchors: pa.Table, threshold: float
                     "expected": round(float(k[i] * total / n), 2), "log10p": round(float(log10p[i]), 1),
                     "lift": round(float(lift[i]), 1)}]
         holders = int(k[i])
-        if rated is not None:   # the value's holders in all, and how common that rate is among them
-            holders = int(rated.pop("holders"))
-            coupled.append(rated)
+        if rate[i] is not None:   # the value at one rate: its holders in all, and how common that rate is among them
+            holders = _holders(con, facet[i], value[i])
+            coupled.append(_rate_coupling(con, rate[i], int(k[i]), holders, n))
         group = CoordinatedGroup(members, (facet[i], value[i]), coupled, float(log10p[i]), h, threshold, holders)
         if orgs is not None and seats_set_aside(group, orgs, shell, p, set_aside):
             continue   # organisations' seats, as in coordinated_groups
@@ -282,15 +282,12 @@ def _holders(con: duckdb.DuckDBPyConnection, facet: str, value: str) -> int:
     return int(rows[0][0]) if rows else 0
 
 
-def _rate_coupling(con: duckdb.DuckDBPyConnection, facet: str, value: str, rate: str, count: int, n: int) -> dict:
-    """The evidence entry of a rate anchor: `count` of the value's holders send it at daily volume
-    bucket `rate`, against the share of all `n` accounts at that volume. Its binomial tail is a bar
-    (one operator pushes the value at one rate, so that rate is the value's own beyond chance; a
-    public template's senders at an ordinary volume are a cut, not a coupling), not the source of the
-    cohort's risk (`tested: False`: the risk comes from the lead count). Also returns `holders`."""
-    holders = _holders(con, facet, value)
+def _rate_coupling(con: duckdb.DuckDBPyConnection, rate: str, count: int, holders: int, n: int) -> dict:
+    """The evidence entry of a rate anchor: `count` of the value's `holders` send it at daily volume
+    bucket `rate`, against the share of all `n` accounts at that volume (reported, not a bar: the
+    cohort's test is its lead count)."""
     at_rate = _holders(con, "volume", rate)
     lp = float(_log10_binom_sf(np.array([float(count)]), np.array([float(holders)]), np.array([at_rate / n]))[0])
     return {"facet": "volume", "value": rate, "count": count, "expected": round(holders * at_rate / n, 2), "tested": False,
             "log10p": round(lp, 1), "lift": round(float(lift_outside(np.array([float(count)]), np.array([float(holders)]),
-                                                                     float(at_rate), n)[1][0]), 1), "holders": holders}
+                                                                     float(at_rate), n)[1][0]), 1)}
