@@ -169,8 +169,17 @@ def _classify(r: Run) -> None:
 def _templates(r: Run) -> None:
     from distillguard.templates import mine_templates
 
-    r.exchange_templates, r.templates = mine_templates(
-        r.engine, progress=lambda _step, done, _total: progress.update("templates", done))
+    read = [0]
+
+    def told(step: str, done: int, _total: int) -> None:
+        # rows handled so far: the exchanges of the first pass, then the distinct texts of the second
+        if step == "exchanges":
+            read[0] = done
+            progress.update("templates", done)
+        elif step == "segments":
+            progress.update("templates", read[0] + done)
+
+    r.exchange_templates, r.templates = mine_templates(r.engine, progress=told)
 
 
 def _classified(r: Run) -> None:

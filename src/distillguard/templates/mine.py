@@ -291,7 +291,8 @@ def _exchange_rows(engine: Engine, where: str, batch_rows: int, progress: Progre
         # A copy: a column of an engine batch can keep the whole batch alive.
         return pa.record_batch([pa.concat_arrays([b.column(i)]) for i in range(b.num_columns)], schema=b.schema)
 
-    t = pa.Table.from_batches(_map_batches(engine, keep, f"SELECT {cols} FROM exchanges {where}", batch_rows),
+    batches = _map_batches(engine, keep, f"SELECT {cols} FROM exchanges {where}", batch_rows)
+    t = pa.Table.from_batches([b if b.schema == _ROWS_SCHEMA else b.cast(_ROWS_SCHEMA) for b in batches],
                               schema=_ROWS_SCHEMA)
     out: dict[str, object] = {"exchange_id": t.column("exchange_id"), "account_id": t.column("account_id")}
     for k in ("ts_us", "id_hash", "text_hash"):
