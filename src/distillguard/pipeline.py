@@ -259,15 +259,15 @@ def _operators(r: Run) -> None:
         return
     # the first verdicts' flagged accounts: resolve_operators attaches those that no campaign holds
     flagged = np.flatnonzero(r.decision.flagged)  # type: ignore[union-attr]
-    cp = r.settings.coordination
-    harvest, extraction = r.harvest, r.extraction
+    cp, harvest, extraction = r.settings.coordination, r.harvest, r.extraction
 
     def harvesting(members: np.ndarray) -> bool:   # the coordinated groups' bars
-        return harvests(harvest[members], extraction[members] if extraction is not None else None, cp)  # type: ignore[index]
+        ext = extraction[members] if extraction is not None else None
+        return harvests(harvest[members], ext, cp)  # type: ignore[index]
 
+    judge = r.harvesting is not None and r.settings.operators.harvesting_parts   # needs the classifier
     r.campaigns = resolve_operators(r.campaigns, _facets(r), r.active, r.settings.operators,  # type: ignore[arg-type]
-                                    r.policy.full_tie_strength, flagged,
-                                    harvesting if r.harvesting is not None and r.settings.operators.harvesting_parts else None)
+                                    r.policy.full_tie_strength, flagged, harvesting if judge else None)
 
 
 def _write(r: Run) -> None:
@@ -303,7 +303,8 @@ VERDICTS = (
                                                 "own_risk", "extraction", "harvest"),
           writes=("campaigns", "organisations", "facets"), when=lambda r: r.settings.coordination.enabled),
     Stage("operators", _operators, reads=("exchanges", "accounts", "tokens", "fingerprints", "active", "config_keys",
-                                          "alone", "campaigns", "facets", "decision", "harvest", "extraction"), writes=("campaigns", "facets"),
+                                          "alone", "campaigns", "facets", "decision", "harvest", "extraction"),
+          writes=("campaigns", "facets"),
           when=lambda r: r.settings.operators.enabled),
     Stage("verdicts", _decide, reads=("own_risk", "own_reasons", "campaigns", "harvesting"), writes=("decision",),
           timed=False),

@@ -70,7 +70,7 @@ class OperatorFinding:
     # 3: a split part that does not harvest, beside one that does, is no campaign (harvesting_parts)
     version = 3   # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
     name = "one_operator"
-    role = "group"  # regroups campaigns already found; flags and clears no one
+    role = "group"  # regroups campaigns already found; flags no one, clears only a non-harvesting split part
     description = ("a campaign whose accounts fall into parts that each hold uncommon values of their own (cards, "
                    "sign-up days, configurations, templates) is one campaign per part; campaigns whose uncommon "
                    "values coincide are one campaign; an account flagged alone that holds half of a campaign's "
