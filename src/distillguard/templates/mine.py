@@ -192,7 +192,8 @@ def mine_templates(
     min_df
         A segment seen in at least this many (sampled) exchanges is fixed wrapper text.
     sample_rows
-        Count segment frequencies exactly up to this many exchanges, else on a hash sample of it.
+        Count segment frequencies exactly up to this many exchanges, else on a hash sample of it;
+        keep the segment hashes in memory up to this many distinct texts, else in a temporary folder.
     merge_threshold
         Estimated Jaccard similarity (word bigrams) at which two exact skeletons merge.
     relative_df
