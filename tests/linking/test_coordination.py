@@ -617,3 +617,40 @@ def test_the_harvest_target_is_the_set_of_extraction_categories_an_account_sends
                             CoordinationParams(target_min_share=0.2))
     assert sorted(v for f, v in zip(strict["facet"].to_pylist(), strict["value"].to_pylist(), strict=True)
                   if f == "target") == ["rubric_grading", "rubric_grading"]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_one_value_of_many_a_proxy_pool_spans_ties_no_ordinary_customer_to_the_group(seed):
+    """An operator's accounts rotate through twenty residential ISPs, most of them each; half of
+    all customers live on one of them. A customer of the anchor on one of those ISPs whose
+    working hours happen to be the operator's is no member (DG-LNK-0001 v8): holding one of
+    twenty values is what half the population does."""
+    rng = np.random.default_rng(seed)
+    n = 4000
+    cols = population(rng, n)
+    isps = [f"isp{i}" for i in range(20)]
+    asn = {i: [str(rng.choice(isps)) if rng.random() < 0.5 else f"as{rng.integers(0, 2000)}"] for i in range(n)}
+    harvest = rng.uniform(0, 0.25, n)
+    op = rng.choice(n, 300, replace=False)
+    rest = np.setdiff1d(np.arange(n), op)
+    users = rng.choice(rest, 60, replace=False)   # ordinary customers of the same coding harness
+    plant(cols, op, template="agent", shift="11111110")
+    plant(cols, users, template="agent")
+    for m in op.tolist():
+        asn[m] = [str(x) for x in rng.choice(isps, 15, replace=False)]
+    unlucky = users[:12]
+    plant(cols, unlucky, shift="11111110")        # the operator's hours, by chance
+    for m in unlucky.tolist():
+        asn[m] = [str(rng.choice(isps))]
+    harvest[op] = rng.uniform(0.5, 0.9, len(op))
+    harvest[users] = rng.uniform(0.4, 0.9, len(users))
+    table = to_table(cols)
+    extra = [(i, "asn", v) for i, vs in asn.items() for v in vs]
+    table = pa.concat_tables([table, pa.table({"account": pa.array([e[0] for e in extra], pa.int64()),
+                                               "facet": pa.array([e[1] for e in extra], pa.string()),
+                                               "value": pa.array([e[2] for e in extra], pa.string())})])
+
+    groups = coordinated_groups(table, harvest)
+    found = members_of(groups)
+    assert set(op.tolist()) <= found
+    assert not found & set(unlucky.tolist())

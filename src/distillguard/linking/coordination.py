@@ -118,7 +118,9 @@ class CoordinatedGroupFinding:
     # 5: inside a partner's campaign no lift floor (significance and max_common decide).
     # 6: a group over several organisations whose seats are mostly leads is not set aside (shell_orgs).
     # 7: the harvest target (the extraction categories an account sends enough of) is a pipeline facet.
-    version = 7
+    # 8: a member holds a facet's values beyond chance only when at most max_common of the accounts
+    #    outside the anchor hold as many of them (one ISP of a proxy pool's twenty is a home line).
+    version = 8
     name = "coordinated_group"
     role = "form"  # forms a campaign by itself, whatever its members' own risk
     description = ("accounts that share a pipeline value and are coupled on operator facets far beyond "
@@ -440,13 +442,16 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
         strong = np.zeros(len(accounts), dtype=np.int64)
         coupled, facet_has, values, facet_vids = [], {}, [], {}
         for name, tests in by_anchor[a].items():
-            has = np.zeros(len(accounts), dtype=bool)
-            for i in tests:
-                if q_out[i] <= p.max_common:  # sharing what many other accounts have ties no one
-                    v_has = np.isin(accounts, holds[int(vid[i])])
-                    has |= v_has
-                    values.append((0.5 if name in WEAK_FACETS else 1.0, v_has))
-                    facet_vids.setdefault(name, []).append(int(vid[i]))
+            # sharing what many other accounts have ties no one: neither one value more than
+            # max_common of the accounts outside the anchor hold, nor a member's share of several
+            # (one of twenty residential ISPs an operator's proxies exit from is where many
+            # ordinary customers live; five of them is the proxy pool)
+            uncommon = [i for i in tests if q_out[i] <= p.max_common]
+            has = _holds_enough(accounts, [holds[int(vid[i])] for i in uncommon], n, p.max_common)
+            for i in uncommon:
+                v_has = np.isin(accounts, holds[int(vid[i])]) & has
+                values.append((0.5 if name in WEAK_FACETS else 1.0, v_has))
+                facet_vids.setdefault(name, []).append(int(vid[i]))
             if has.sum() < p.min_accounts:
                 continue
             facet_has[name] = has
@@ -628,6 +633,29 @@ def harvests(harvest: np.ndarray, extraction: np.ndarray | None, p: Coordination
         return False
     of_extraction = np.where(extraction > 0, np.minimum(harvest / np.maximum(extraction, 1e-12), 1.0), 0.0)
     return float(np.mean(of_extraction)) >= p.min_harvest
+
+
+def _holds_enough(accounts: np.ndarray, holders: list[np.ndarray], n: int, max_common: float) -> np.ndarray:
+    """Which of an anchor's `accounts` (sorted indices) hold a facet's coupled values beyond chance.
+
+    `holders`: the accounts that hold each of the facet's coupled values (each value held by at
+    most `max_common` of the `n - len(accounts)` accounts outside the anchor). An account holds
+    them beyond chance when it holds at least `m` of them, `m` the fewest that at most
+    `max_common` of the accounts outside the anchor hold: with one value, any account that holds
+    it; with many, one of them may be what many customers have (one ISP of an operator's proxy
+    pool is many people's home line) while several are the pool.
+    """
+    if not holders:
+        return np.zeros(len(accounts), dtype=bool)
+    if len(holders) == 1:
+        return np.isin(accounts, holders[0])
+    count = np.bincount(np.concatenate(holders), minlength=n)
+    inside = count[accounts]
+    count[accounts] = 0
+    at_least = np.cumsum(np.bincount(count)[::-1])[::-1]     # accounts outside holding >= m values
+    share = at_least[1:] / max(n - len(accounts), 1)         # share[m - 1]: holding >= m
+    fewest = int(np.argmax(share <= max_common)) + 1 if (share <= max_common).any() else len(share) + 1
+    return inside >= fewest
 
 
 def _enough(coupled: list[dict], p: CoordinationParams, outside_word: int = 0) -> bool:
