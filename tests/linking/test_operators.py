@@ -163,3 +163,42 @@ def test_campaigns_named_as_sharing_addresses_are_renamed_when_joined_and_droppe
     out = resolve_operators([a, b1, b2], to_table(cols), ids)
     joined = next(c for c in out if len(c.members) == 20 and c.campaign_id != a.campaign_id)
     assert next(c for c in out if c.campaign_id == a.campaign_id).stats["shares_network_with"] == [joined.campaign_id]
+
+
+def _similarity_by_definition(inc, weight, keep):
+    """Each row's `keep` heaviest other accounts by shared weight (ties: lower column), made symmetric."""
+    dense = (inc.toarray() * weight) @ inc.toarray().T
+    np.fill_diagonal(dense, 0.0)
+    out = np.zeros_like(dense)
+    for r in range(dense.shape[0]):
+        cols = [c for c in sorted(range(dense.shape[1]), key=lambda c: (-dense[r, c], c)) if dense[r, c] > 0][:keep]
+        out[r, cols] = dense[r, cols]
+    return np.maximum(out, out.T)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_similarity_keeps_each_accounts_heaviest_ties_to_the_lower_account_in_any_block_size(seed):
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(seed)
+    k, v = 60, 25
+    inc = sp.csr_matrix((rng.random((k, v)) < 0.15).astype(np.float64))
+    weight = rng.choice([0.5, 1.0, 2.0], v)   # few distinct weights: many pairs tie
+    want = _similarity_by_definition(inc, weight, 5)
+    for cells in (7, 100, 10_000):     # one row per block, several, all at once
+        got = operators._similarity(inc, weight, keep=5, cells=cells).toarray()
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(operators._similarity(inc, weight, keep=100).toarray(),
+                                  _similarity_by_definition(inc, weight, 100))
+
+
+def test_shared_values_number_values_in_sorted_order_and_drop_those_one_account_holds():
+    import pyarrow as pa
+
+    facets = pa.table({"account": pa.array([0, 1, 2, 0, 1, 3], pa.int64()),
+                       "facet": ["shift", "shift", "asn", "asn", "asn", "email_domain"],
+                       "value": ["0110", "0110", "7", "7", "é", "x"]})
+    vals = operators.shared_values(facets, 4)
+    assert vals.names == [("asn", "7"), ("shift", "0110")]
+    assert vals.value.tolist() == [1, 1, 0, 0] and vals.account.tolist() == [0, 1, 2, 0]
+    assert vals.holders.tolist() == [2, 2]

@@ -116,9 +116,15 @@ class _Values:
 def shared_values(facets: pa.Table, n: int) -> _Values:
     """Rows of `facets` (account, facet, value) whose value two or more of the `n` accounts hold."""
     acc = facets["account"].to_numpy() if facets.num_rows else np.empty(0, np.int64)
-    keys = pc.binary_join_element_wise(facets["facet"], facets["value"], "\x1f").to_numpy(zero_copy_only=False) \
-        if facets.num_rows else np.empty(0, object)
-    uniq, inv = np.unique(keys, return_inverse=True)
+    # value ids in the keys' sorted order (UTF-8 byte order is code point order): encode, then sort
+    # the distinct keys only
+    coded = pc.binary_join_element_wise(facets["facet"], facets["value"], "\x1f").combine_chunks() \
+        .dictionary_encode() if facets.num_rows else pa.array([], pa.string()).dictionary_encode()
+    order = pc.sort_indices(coded.dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    uniq = coded.dictionary.take(pa.array(order)).to_numpy(zero_copy_only=False)
+    inv = rank[coded.indices.to_numpy(zero_copy_only=False)] if len(coded) else np.empty(0, np.int64)
     holders = np.bincount(inv, minlength=len(uniq))
     keep_value = holders >= 2
     new_id = np.cumsum(keep_value) - 1
@@ -157,21 +163,38 @@ def _held(inc: sp.csr_matrix, parts: list[np.ndarray], share: float) -> list[set
     return out
 
 
-def _similarity(inc: sp.csr_matrix, weight: np.ndarray, keep: int = 40, chunk: int = 1024) -> sp.csr_matrix:
+def _similarity(inc: sp.csr_matrix, weight: np.ndarray, keep: int = 40, cells: int = 1 << 22) -> sp.csr_matrix:
     """Accounts x accounts: the summed weight of the values two accounts share, each account's `keep`
-    heaviest (an edge stays if either end keeps it), built `chunk` rows at a time: every account of a
-    campaign of thousands shares its template with every other, and the whole product is dense."""
-    from distillguard.linking.graph import top_per_row
-
+    heaviest (ties: the lower account first; an edge stays if either end keeps it), built a block of
+    rows at a time (about `cells` pairs): every account of a campaign of thousands shares its
+    template with every other, and the whole product is dense. Each block is taken dense, where a
+    row's `keep`-th heaviest is one partition rather than a sort of every pair."""
     k = inc.shape[0]
     weighted_t = (inc @ sp.diags(weight)).T.tocsr()
-    blocks = []
+    chunk = max(1, cells // max(k, 1))
+    rows_out, cols_out, data_out = [], [], []
     for start in range(0, k, chunk):
-        block = (inc[start:start + chunk] @ weighted_t).tocoo()
-        off = block.row + start != block.col   # no self-similarity
-        block = sp.csr_matrix((block.data[off], (block.row[off], block.col[off])), shape=block.shape)
-        blocks.append(top_per_row(block, keep))
-    sim = sp.vstack(blocks).tocsr() if blocks else sp.csr_matrix((0, 0))
+        block = (inc[start:start + chunk] @ weighted_t).toarray()
+        r = np.arange(block.shape[0])
+        block[r, r + start] = 0.0   # no self-similarity
+        if k > keep:
+            # the row's keep-th heaviest; of the pairs at that weight, the lowest columns fill the rest
+            kth = np.partition(block, k - keep, axis=1)[:, k - keep][:, None]
+            above = block > kth
+            at = block == kth
+            room = keep - above.sum(axis=1, keepdims=True)
+            chosen = above | (at & (np.cumsum(at, axis=1) <= room))
+            chosen &= block > 0
+        else:
+            chosen = block > 0
+        i, j = np.nonzero(chosen)
+        rows_out.append(i + start)
+        cols_out.append(j)
+        data_out.append(block[i, j])
+    if not rows_out:
+        return sp.csr_matrix((0, 0))
+    sim = sp.csr_matrix((np.concatenate(data_out), (np.concatenate(rows_out), np.concatenate(cols_out))),
+                        shape=(k, k))
     return sim.maximum(sim.T).tocsr()
 
 
