@@ -154,7 +154,7 @@ class CoordinationParams:
     min_coupled: int = 2             # coupled operator facets a group needs ...
     min_strong: int = 2              # ... of which at least this many strong (two independent coincidences)
     max_org_seat_share: float = 0.5  # a group this share of whose declared members are org seats is orgs
-    max_common: float = 0.05         # a value held by more of the accounts outside an anchor never ties a member
+    max_common: float = 0.05         # a value (or as many of a facet's values) held by more outside an anchor ties no one
     min_lift: float = 20.0           # a coupled value is this many times more common inside the anchor than outside
     min_member_weight: float = 1.5   # coupled-facet weight a member must hold (strong 1, weak 0.5)
     min_tie_weight: float = 1.0      # uncommon values two core accounts share to stay in one group
