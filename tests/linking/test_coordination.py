@@ -654,3 +654,33 @@ def test_one_value_of_many_a_proxy_pool_spans_ties_no_ordinary_customer_to_the_g
     found = members_of(groups)
     assert set(op.tolist()) <= found
     assert not found & set(unlucky.tolist())
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_customer_in_the_operators_cloud_with_a_startups_traits_is_no_member(seed):
+    """Start-ups' hosted apps send the SDK template an agentic operator also uses, from the cloud its
+    proxies run in, signed up through the start-up programme with start-up e-mail domains, as its
+    accounts did. One strong value and a kind of customer's declared traits do not make a member
+    (DG-LNK-0001 v9): the operator's accounts also share its hours and sign-up days."""
+    rng = np.random.default_rng(seed)
+    n = 4000
+    cols = population(rng, n)
+    cols["asn"] = [f"as{rng.integers(0, 3000)}" for _ in range(n)]
+    cols["signup_path"] = [str(rng.choice(["self_serve", "education", "startup_program"], p=[0.9, 0.07, 0.03]))
+                           for _ in range(n)]
+    cols["email_domain"] = [f"mail{rng.integers(0, 50)}.example" for _ in range(n)]
+    harvest = rng.uniform(0, 0.25, n)
+    op = rng.choice(n, 200, replace=False)
+    rest = np.setdiff1d(np.arange(n), op)
+    apps = rng.choice(rest, 40, replace=False)
+    plant(cols, op, template="sdk", asn="cloud-9", shift="01111111", signup_day="2026-02-28",
+          signup_path="startup_program")
+    plant(cols, apps, template="sdk", asn="cloud-9", signup_path="startup_program")
+    for k, m in enumerate(np.concatenate([op, apps]).tolist()):
+        cols["email_domain"][m] = f"startup{k % 8}.example.io"
+    harvest[op] = rng.uniform(0.5, 0.9, len(op))
+    harvest[apps] = rng.uniform(0.3, 0.6, len(apps))
+
+    found = members_of(coordinated_groups(to_table(cols), harvest))
+    assert set(op.tolist()) <= found
+    assert not found & set(apps.tolist())

@@ -120,7 +120,8 @@ class CoordinatedGroupFinding:
     # 7: the harvest target (the extraction categories an account sends enough of) is a pipeline facet.
     # 8: a member holds a facet's values beyond chance only when at most max_common of the accounts
     #    outside the anchor hold as many of them (one ISP of a proxy pool's twenty is a home line).
-    version = 8
+    # 9: a member holds min_strong strong coupled facets (was one, with weak ones making up the weight).
+    version = 9
     name = "coordinated_group"
     role = "form"  # forms a campaign by itself, whatever its members' own risk
     description = ("accounts that share a pipeline value and are coupled on operator facets far beyond "
@@ -152,7 +153,7 @@ class CoordinationParams:
     min_extraction: float = 0.5      # ... mean share of their traffic in extraction categories, or ...
     min_extraction_floor: float = 0.15  # ... at least this share, of which min_harvest harvests (filler aside)
     min_coupled: int = 2             # coupled operator facets a group needs ...
-    min_strong: int = 2              # ... of which at least this many strong (two independent coincidences)
+    min_strong: int = 2              # ... of which this many strong (two independent coincidences), in each member too
     max_org_seat_share: float = 0.5  # a group this share of whose declared members are org seats is orgs
     max_common: float = 0.05         # a value (or as many of a facet's values) held by more outside an anchor ties no one
     min_lift: float = 20.0           # a coupled value is this many times more common inside the anchor than outside
@@ -473,11 +474,13 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
             continue
         held += outside_word
         strong += outside_word
-        # The core holds at least half of the coupled facets' weight (weak facets count half), and
-        # never less than a combination that includes a strong facet (two strong, or a strong and a
-        # weak): one shared value, or a cohort's declared traits alone, is what ordinary customers have.
+        # The core holds at least half of the coupled facets' weight (weak facets count half), never
+        # less than min_member_weight, and at least min_strong strong facets, as the group needs: one
+        # operator shows in two independent dimensions in each of its accounts. One strong value and a
+        # kind of customer's declared traits (a start-up programme, a start-up's e-mail domain) are
+        # what a customer hosted in the cloud an operator's proxies also run in has (version 9).
         total = sum(0.5 if x["facet"] in WEAK_FACETS else 1.0 for x in coupled) + outside_word
-        in_core = (held >= max(p.min_member_weight, total / 2)) & (strong >= 1)
+        in_core = (held >= max(p.min_member_weight, total / 2)) & (strong >= p.min_strong)
         # One operator, one group: two operators behind one anchor (a configuration both send)
         # share the anchor but not their cards, proxies or hours, so the core splits into the
         # parts whose accounts are tied to each other by uncommon values (one strong, or two weak).
