@@ -132,6 +132,10 @@ class CoordinatedGroupFinding:
         "harvesting; the evidence names the facets.",
         "A cohort that signed up together through a programme and shares a cloud ASN: the ASN counts as "
         "strong when few other customers use it.",
+        "Customers whose kind shares two of an operator's strong values: researchers on a cloud ASN the "
+        "operator's accounts also use, working office hours (00111100) it also works, behind its public "
+        "template (6 among 196k accounts on the seed-scale worlds 59 and 61). A member's values are judged "
+        "against every account outside the anchor, not against customers of its kind.",
         "Organisations' seats are never a group (max_org_seat_share): an operator that buys "
         "one organisation's seats is not found by coordination, only by its accounts' own behaviour. "
         "An operator that declares an organisation on at least half of a group's accounts (or on one "
