@@ -34,8 +34,10 @@ instrument whose declared holders all belong to one organisation: logs do not ca
 on every seat). An organisation's seats share its card, office, sign-up days and tools because
 they are one customer, which says nothing about a hidden operator.
 
-An anchor's *core* is its accounts that share the modal value of at least one coupled facet; the
-core's *combination surprise* is the probability that that many of the anchor's accounts hold
+An anchor's *core* is its accounts that hold uncommon coupled values of at least half of the
+coupled facets' weight (weak facets count half), of ``min_strong`` strong facets among them; a
+facet's several values count for an account only when few accounts outside the anchor hold as
+many of them (`_holds_enough`). The core's *combination surprise* is the probability that that many of the anchor's accounts hold
 all of their shared values together, under independence. A group is a candidate campaign when
 it also harvests: the mean share of its members' exchanges that the classifier scores as
 harvesting is at least ``min_harvest`` (an absolute level of the shipped classifier, the same
