@@ -39,7 +39,7 @@ from distillguard.fingerprints.train import (  # noqa: F401  (re-exported: cli/t
     train_account_model,
 )
 from distillguard.ingest import IngestReport, ingest_paths
-from distillguard.linking.coordination import extraction_shares, fingerprint_column, harvests
+from distillguard.linking.coordination import declared_orgs, extraction_shares, fingerprint_column, harvests
 from distillguard.linking.operators import resolve_operators
 from distillguard.linking.run import coordinate, facets_of, link_accounts, link_flagged_alone
 from distillguard.outputs.tables import organisations_table
@@ -143,6 +143,7 @@ class Run:
     alone: np.ndarray | None = None
     organisations: pa.Table | None = None  # groups coordination set aside as organisations' seats
     facets: pa.Table | None = None  # every judged account's facets (coordination, operators)
+    orgs: np.ndarray | None = None  # each judged account's declared organisation ('' when none), for coordination
 
 
 @dataclass(frozen=True)
@@ -245,12 +246,18 @@ def _facets(r: Run) -> pa.Table:
     return r.facets
 
 
+def _orgs(r: Run) -> np.ndarray | None:
+    if r.orgs is None and r.settings.coordination.max_org_seat_share <= 1.0:
+        r.orgs = declared_orgs(r.engine, r.active)
+    return r.orgs
+
+
 def _coordination(r: Run) -> None:
     supervised = is_supervised(r.account_scores)  # lead cohorts rest on the model's probability
     aside: list = []
     r.campaigns = coordinate(r.engine, r.fingerprints, r.active, _facets(r), r.campaigns, r.templates,
                              r.settings, r.policy.full_tie_strength, r.our_risk if supervised else None, aside,
-                             harvest=r.harvest, extraction=r.extraction)
+                             harvest=r.harvest, extraction=r.extraction, orgs=_orgs(r))
     r.organisations = organisations_table(aside, r.active)  # type: ignore[arg-type]
 
 
@@ -301,7 +308,7 @@ VERDICTS = (
     Stage("coordination", _coordination, reads=("exchanges", "accounts", "tokens", "fingerprints", "active",
                                                 "config_keys", "alone", "templates", "campaigns", "account_scores",
                                                 "own_risk", "extraction", "harvest"),
-          writes=("campaigns", "organisations", "facets"), when=lambda r: r.settings.coordination.enabled),
+          writes=("campaigns", "organisations", "facets", "orgs"), when=lambda r: r.settings.coordination.enabled),
     Stage("operators", _operators, reads=("exchanges", "accounts", "tokens", "fingerprints", "active", "config_keys",
                                           "alone", "campaigns", "facets", "decision", "harvest", "extraction"),
           writes=("campaigns", "facets"),

@@ -109,7 +109,7 @@ def coordinate(engine, fp: pa.Table, active: np.ndarray, facets: pa.Table,  # ty
                campaigns: list[Campaign], templates: pa.Table,
                settings, full_tie_strength: float, own_risk: np.ndarray | None = None,
                set_aside: list | None = None, harvest: np.ndarray | None = None,
-               extraction: np.ndarray | None = None) -> list[Campaign]:
+               extraction: np.ndarray | None = None, orgs: np.ndarray | None = None) -> list[Campaign]:
     """`campaigns` with the coordinated groups among `active` found, merged and joined in.
 
     Groups that act as one beyond chance, whatever their members' own risk (no gate).
@@ -120,12 +120,16 @@ def coordinate(engine, fp: pa.Table, active: np.ndarray, facets: pa.Table,  # ty
     cohorts (`cohorts.py`; None: none looked for);
     `set_aside`: receives the groups that were organisations' seats (`outputs.tables.organisations_table`),
     for review; `harvest`, `extraction`: each account's harvest and extraction shares when the caller
-    already has them (None: read from `fp` here).
+    already has them (None: read from `fp` here); `orgs`: each account's declared organisation when
+    the caller already has it (None: read from `engine`).
     """
     cp = settings.coordination
     harvest = fingerprint_column(fp, active, "harvest_share") if harvest is None else harvest
     extraction = extraction_shares(fp, active) if extraction is None else extraction
-    orgs = declared_orgs(engine, active) if cp.max_org_seat_share <= 1.0 else None
+    if cp.max_org_seat_share > 1.0:
+        orgs = None
+    elif orgs is None:
+        orgs = declared_orgs(engine, active)
     groups = coordinated_groups(facets, harvest, cp, extraction=extraction, orgs=orgs, set_aside=set_aside,
                                 own_risk=own_risk)
     if own_risk is not None and cp.leads:
