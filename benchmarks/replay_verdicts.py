@@ -32,7 +32,6 @@ from distillguard import pipeline as P
 from distillguard.decisions import Policy
 from distillguard.decisions.own_risk import is_supervised, policy_for_model
 from distillguard.decisions.policy import lone_harvesting
-from distillguard.engine import open_engine
 from distillguard.settings import load_settings
 
 REPLAYED = ("coordination", "operators", "verdicts")
@@ -45,9 +44,7 @@ def dump(store: Path, folder: Path) -> None:
     """Every stage after ingest up to coordination on `store`; what the replayed stages read, into `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     run = P.Run(Policy(), lambda s: print(f"  {s}", file=sys.stderr), P.StageTimes())
-    run.engine = open_engine(store)
-    run.all_accounts = run.engine.sql("SELECT DISTINCT account_id FROM exchanges ORDER BY account_id")["account_id"]
-    run.settings = run.policy.stage_settings()
+    P.open_run(store, run)
     before = tuple(s for s in P.FEATURES + P.VERDICTS if s.name not in REPLAYED and s.name != "write")
     with tempfile.TemporaryDirectory(prefix="distillguard-derived-") as tmp:
         run.spill_dir = Path(tmp)

@@ -421,8 +421,8 @@ def _partner(path: Path | None):  # type: ignore[no-untyped-def]
     return PartnerEvidence(path)
 
 
-def _analyse(store: Path, until_us: int | None, run: Run, result: DetectResult) -> None:
-    """Every stage after ingest on `store`, into `run.out`; fills in `result`'s counts."""
+def open_run(store: Path, run: Run, until_us: int | None = None) -> None:
+    """Point `run` at `store` for the stages after ingest: its engine, accounts and settings."""
     run.engine = open_engine(store)
     run.all_accounts = run.engine.sql("SELECT DISTINCT account_id FROM exchanges ORDER BY account_id")["account_id"]
     if until_us is not None:
@@ -430,6 +430,11 @@ def _analyse(store: Path, until_us: int | None, run: Run, result: DetectResult) 
     run.settings = run.policy.stage_settings()
     if run.partner is not None:  # partner evidence (issue 19) weighs with the run's [partner] settings
         run.partner.use(run.settings.partner)
+
+
+def _analyse(store: Path, until_us: int | None, run: Run, result: DetectResult) -> None:
+    """Every stage after ingest on `store`, into `run.out`; fills in `result`'s counts."""
+    open_run(store, run, until_us)
     with tempfile.TemporaryDirectory(prefix="distillguard-derived-") as tmp:
         run.spill_dir = Path(tmp)
         run_stages(FEATURES + VERDICTS, run)

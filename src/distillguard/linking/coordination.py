@@ -833,8 +833,7 @@ def join_units(units: list[Unit], facets: pa.Table, n: int, min_share: float = 0
     for ui, u in enumerate(units):
         owner[u.members] = ui
     acc = facets["account"].to_numpy()
-    keys = pc.binary_join_element_wise(facets["facet"], facets["value"], "\x1f").to_numpy(zero_copy_only=False)
-    uniq, inv = np.unique(keys, return_inverse=True)
+    uniq, inv = value_ids(facets)
     share = np.bincount(inv, minlength=len(uniq)) / n
     mine = owner[acc] >= 0
     sigs: list[set[int]] = []
@@ -851,6 +850,22 @@ def join_units(units: list[Unit], facets: pa.Table, n: int, min_share: float = 0
            for us in joined.values()]
     out.sort(key=lambda u: int(u.members[0]))
     return out
+
+
+def value_ids(facets: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (facet, value) keys of `facets` ("facet\x1fvalue", sorted) and each row's index into them.
+
+    The same as `np.unique(keys, return_inverse=True)` (UTF-8 byte order is code point order), but
+    it encodes the rows and sorts only the distinct keys, not millions of Python strings.
+    """
+    if facets.num_rows == 0:
+        return np.empty(0, object), np.empty(0, np.int64)
+    coded = pc.binary_join_element_wise(facets["facet"], facets["value"], "\x1f").combine_chunks().dictionary_encode()
+    order = pc.sort_indices(coded.dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return (coded.dictionary.take(pa.array(order)).to_numpy(zero_copy_only=False),
+            rank[coded.indices.to_numpy(zero_copy_only=False)])
 
 
 def components(k: int, linked) -> np.ndarray:  # type: ignore[no-untyped-def]

@@ -47,11 +47,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from distillguard.linking.campaigns import Campaign, campaign_id
-from distillguard.linking.coordination import NOUNS, WEAK_FACETS, components, jaccard
+from distillguard.linking.coordination import NOUNS, WEAK_FACETS, components, jaccard, value_ids
 
 # Facets many operators share when they rent one proxy pool or egress: they never make two parts of a
 # campaign one operator (they still count in its signature, with everything else).
@@ -116,15 +115,7 @@ class _Values:
 def shared_values(facets: pa.Table, n: int) -> _Values:
     """Rows of `facets` (account, facet, value) whose value two or more of the `n` accounts hold."""
     acc = facets["account"].to_numpy() if facets.num_rows else np.empty(0, np.int64)
-    # value ids in the keys' sorted order (UTF-8 byte order is code point order): encode, then sort
-    # the distinct keys only
-    coded = pc.binary_join_element_wise(facets["facet"], facets["value"], "\x1f").combine_chunks() \
-        .dictionary_encode() if facets.num_rows else pa.array([], pa.string()).dictionary_encode()
-    order = pc.sort_indices(coded.dictionary).to_numpy()
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    uniq = coded.dictionary.take(pa.array(order)).to_numpy(zero_copy_only=False)
-    inv = rank[coded.indices.to_numpy(zero_copy_only=False)] if len(coded) else np.empty(0, np.int64)
+    uniq, inv = value_ids(facets)
     holders = np.bincount(inv, minlength=len(uniq))
     keep_value = holders >= 2
     new_id = np.cumsum(keep_value) - 1
