@@ -155,3 +155,21 @@ def test_partner_weights_live_in_the_settings_file(tmp_path):
         f.write_text(text)
         with pytest.raises(ConfigError, match=re.escape(words)):
             load_settings(f)
+
+
+def test_the_flagged_tier_counts_with_the_partner_campaigns_an_account_also_carries():
+    """Version 4: a tier card (0.45) and a campaign's address add up in one group; version 3 kept the
+    best group alone (the tier card's 0.405), so an account carrying both stayed below the flag."""
+    rows = [{"account_id": "a", "partner_campaign": "indicator--f", "partner_operator": "", "kind": "payment",
+             "values_matched": 1, "tier": "flagged"},
+            {"account_id": "a", "partner_campaign": "campaign--1", "partner_operator": "", "kind": "ip",
+             "values_matched": 1, "tier": "campaign"},
+            {"account_id": "b", "partner_campaign": "indicator--f", "partner_operator": "", "kind": "payment",
+             "values_matched": 1, "tier": "flagged"}]
+    ids = np.array(["a", "b"], dtype=object)
+    on, why = PartnerIndicator().risk_prior(rows, ids)
+    off, _ = PartnerIndicator(PartnerSettings(tier_joins_campaigns=False)).risk_prior(rows, ids)
+    assert on[0] == pytest.approx(0.9 * (0.75 * 0.6 + 0.45 / 3)) and on[0] >= 0.5 > off[0]
+    assert on[1] == off[1] < 0.5                       # the tier alone: unchanged, below the flag
+    assert "campaign indicators (ip)" in why[0] and "accounts it flagged (payment)" in why[0]
+    assert PartnerIndicator().tokens(rows).num_rows == 0   # the tier still gives no graph token

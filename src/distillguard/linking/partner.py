@@ -72,6 +72,11 @@ class PartnerSettings:
     # local accounts it matched for that partner group that a strong kind of the same group also
     # matched (version 3): the null model is our own population. False: at its full weight.
     corroborate: bool = True
+    # The lower-confidence tier's values also count with each partner campaign the account carries
+    # indicators of (version 4): a card of the tier and an address of a campaign are, together, the
+    # card and address the tier's factor was derived for. False: the tier is a group of its own
+    # (version 3), and an account's best group alone makes its prior.
+    tier_joins_campaigns: bool = True
 
     def __post_init__(self) -> None:
         if self.combine not in ("noisy_or", "max"):
@@ -88,8 +93,9 @@ class PartnerIndicator:
     """Accounts carrying indicators of one partner campaign: tokens for the graph and a risk prior."""
 
     id = "DG-EVD-0100"
+    # 4: the flagged tier's values count with each partner campaign the account also carries
     # 3: a weak kind's weight in the prior is the share of its local matches a strong kind corroborates
-    version = 3  # 2: noisy-or with own risk; the partner's lower-confidence "flagged" tier
+    version = 4  # 2: noisy-or with own risk; the partner's lower-confidence "flagged" tier
     name = EVIDENCE_KIND
     role = "join"  # may join accounts to a group and raise their risk; never forms a campaign alone
     description = "carries indicators a partner provider shared for one campaign"
@@ -162,9 +168,37 @@ class PartnerIndicator:
         return {(g, kind): len(accts & backed.get(g, set())) / len(accts)
                 for (g, kind), accts in carriers.items() if kind not in strong}
 
+    def with_tier_in_campaigns(self, sightings: list[dict]) -> list[dict]:
+        """`sightings` plus, per account, a copy of each of its flagged-tier rows in each partner
+        campaign (or operator) group it carries (version 4).
+
+        The tier lists values of accounts the partner flagged outside any campaign; an account on a
+        card of the tier that also exits through one of a campaign's addresses carries both, and
+        its prior should say so (the tier's factor was derived for a card and an address together).
+        Each copy keeps its tier, so it counts at the tier's factor; kinds still cap within a group.
+        """
+        tier: dict[str, list[dict]] = {}
+        groups: dict[str, set[str]] = {}
+        for r in sightings:
+            if (r.get("tier") or "campaign") == "flagged":
+                tier.setdefault(r["account_id"], []).append(r)
+            else:
+                groups.setdefault(r["account_id"], set()).add(r.get("partner_operator") or r["partner_campaign"])
+        extra = [{**r, "partner_campaign": g, "partner_operator": ""}
+                 for a, rows in tier.items() for g in sorted(groups.get(a, ())) for r in rows]
+        return sightings + extra
+
     def risk_prior(self, sightings: list[dict], accounts: np.ndarray) -> tuple[np.ndarray, list[str]]:
         """Per account of `accounts` (in order): the prior and a reason ('' when none)."""
         flagged_groups = {r["partner_campaign"] for r in sightings if (r.get("tier") or "campaign") == "flagged"}
+        own_kinds: dict[tuple[str, str], set[str]] = {}   # (account, group) -> kinds of the group's own rows
+        tier_kinds: dict[str, set[str]] = {}              # account -> kinds of its flagged-tier rows
+        for r in sightings:
+            own_kinds.setdefault((r["account_id"], r.get("partner_operator") or r["partner_campaign"]), set()).add(r["kind"])
+            if (r.get("tier") or "campaign") == "flagged":
+                tier_kinds.setdefault(r["account_id"], set()).add(r["kind"])
+        if self.settings.tier_joins_campaigns:
+            sightings = self.with_tier_in_campaigns(sightings)
         best: dict[str, tuple[float, list[str], str]] = {}
         shares = self.corroboration(sightings) if self.settings.corroborate else None
         for (a, g), (score, kinds) in self.scores(sightings, shares).items():
@@ -176,8 +210,13 @@ class PartnerIndicator:
             if a in best:
                 score, kinds, g = best[a]
                 prior[i] = self.settings.lift * score
-                what = "indicators of accounts a partner flagged" if g in flagged_groups else "a partner's campaign indicators"
-                reasons[i] = f"carries {what} ({', '.join(kinds)})"
+                if g in flagged_groups:
+                    reasons[i] = f"carries indicators of accounts a partner flagged ({', '.join(kinds)})"
+                    continue
+                mine = sorted(own_kinds.get((a, g), set()))
+                tier = sorted(tier_kinds.get(a, set()))
+                reasons[i] = f"carries a partner's campaign indicators ({', '.join(mine)})" + (
+                    f" and indicators of accounts it flagged ({', '.join(tier)})" if tier and set(kinds) - set(mine) else "")
         return prior, reasons
 
 
