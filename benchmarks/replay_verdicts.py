@@ -32,6 +32,7 @@ from distillguard import pipeline as P
 from distillguard.decisions import Policy
 from distillguard.decisions.own_risk import is_supervised, policy_for_model
 from distillguard.decisions.policy import lone_harvesting
+from distillguard.evaluation import campaign_matching
 from distillguard.settings import load_settings
 
 REPLAYED = ("coordination", "operators", "verdicts")
@@ -84,7 +85,8 @@ def replay(folder: Path, config: Path | None) -> P.Run:
 
 
 def score(run: P.Run, labels: Path) -> dict:
-    """Recall, false positives per persona and per campaign of `run`'s verdicts against `labels`."""
+    """Recall, grouping coverage and purity, false positives per persona and per campaign of `run`'s
+    verdicts and campaigns against `labels`."""
     lab = {}
     with open(labels) as f:
         for line in f:
@@ -105,7 +107,10 @@ def score(run: P.Run, labels: Path) -> dict:
             fp[label["persona"]] += 1
             c = int(run.decision.campaign_of[i])  # type: ignore[union-attr]
             where[(run.campaigns[c].campaign_id if c >= 0 else "alone", label["persona"])] += 1  # type: ignore[index]
+    grouping = campaign_matching([{"accounts": [active[i] for i in c.members.tolist()]}
+                                  for c in run.campaigns], lab)  # type: ignore[union-attr]
     return {"recall": round(sum(hit.values()) / max(sum(truth.values()), 1), 4),
+            "coverage": round(grouping["completeness"], 4), "purity": round(grouping["purity"], 4),
             "recall_per_campaign": {k: round(hit[k] / v, 4) for k, v in sorted(truth.items())},
             "false_positives": sum(fp.values()), "fpr": round(sum(fp.values()) / max(benign, 1), 5),
             "false_positives_per_persona": dict(fp.most_common()),

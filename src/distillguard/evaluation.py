@@ -69,11 +69,14 @@ def score_outputs(out_dir: Path, labels: dict[str, dict[str, Any]]) -> dict[str,
             per_persona[lab.get("persona") or "unknown"].append(bool(f))
     res["recall_per_campaign"] = {k: {"accounts": len(v), "recall": float(np.mean(v))} for k, v in sorted(per_campaign.items())}
     res["fpr_per_persona"] = {k: {"accounts": len(v), "fpr": float(np.mean(v))} for k, v in sorted(per_persona.items())}
-    res.update(_campaign_matching(campaigns, labels))
+    res.update(campaign_matching(campaigns, labels))
     return res
 
 
-def _campaign_matching(campaigns: list[dict[str, Any]], labels: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def campaign_matching(campaigns: list[dict[str, Any]], labels: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Grouping against the truth: per true campaign the largest share of it one detected campaign
+    holds (completeness, "coverage"), and per detected campaign the share of its majority campaign
+    (purity; a mostly benign one scores its non-benign share), weighted by size."""
     truth: dict[str, set[str]] = defaultdict(set)
     for a, lab in labels.items():
         if lab.get("campaign"):

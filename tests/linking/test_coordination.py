@@ -416,8 +416,9 @@ def test_lead_cohorts_leave_grouped_accounts_and_organisations_seats_alone():
     taken = np.zeros(n, dtype=bool)
     taken[op] = True
     assert members_of(lead_cohorts(to_table(cols), risk, harvest, params, taken=taken, orgs=orgs)) == set(team.tolist())
-    # the team's seats declare one organisation: set aside for review, not a cohort
+    # the team's seats declare one organisation and pay with its card: set aside for review, not a cohort
     orgs[team] = "acme"
+    plant(cols, team, payment="acme-card")
     aside: list = []
     assert members_of(lead_cohorts(to_table(cols), risk, harvest, params, orgs=orgs, set_aside=aside)) == set(op.tolist())
     assert aside and all(set(g.members.tolist()) == set(team.tolist()) for g in aside)  # on its day and its shift
@@ -433,7 +434,7 @@ def test_rate_anchors_look_only_at_leads_the_values_left_ungrouped():
 
     cols, risk, harvest, orgs, op, team = _operator_and_team(
         23, 2000, dict(template="op-tool", volume="8", shift="00011110"),
-        dict(template="acme-tool", volume="8", signup_day="2026-03-01"), 25, 20)
+        dict(template="acme-tool", volume="8", signup_day="2026-03-01", payment="acme-card"), 25, 20)
     orgs[team] = "acme"
     aside: list = []
     groups = lead_cohorts(to_table(cols), risk, harvest, orgs=orgs, set_aside=aside)
@@ -684,3 +685,16 @@ def test_a_customer_in_the_operators_cloud_with_a_startups_traits_is_no_member(s
     found = members_of(coordinated_groups(to_table(cols), harvest))
     assert set(op.tolist()) <= found
     assert not found & set(apps.tolist())
+
+
+def test_an_organisation_is_one_customer_only_when_billed_as_one():
+    """DG-LNK-0001 version 10: seats that each pay with their own card lose their organisation's name
+    for the set-aside; a company paying with one card, and one whose logs carry no payment, keep it."""
+    from distillguard.linking.coordination import billed_as_one
+
+    orgs = np.array(["acme"] * 4 + ["shell"] * 4 + ["nolog"] * 3 + ["solo", ""], dtype=object)
+    cols = {"payment": ["acme-card"] * 3 + ["acme-2"] + [f"own{i}" for i in range(4)] + [None] * 3 + ["s", "x"]}
+    got = billed_as_one(orgs, to_table(cols), 0.5)
+    assert got.tolist() == ["acme"] * 4 + [""] * 4 + ["nolog"] * 3 + ["solo", ""]
+    assert billed_as_one(orgs, to_table(cols), 0.0) is orgs        # off: every organisation keeps its name
+    assert billed_as_one(orgs, to_table(cols), 0.8).tolist()[:4] == [""] * 4   # 3 of 4 on one card < 0.8

@@ -32,7 +32,10 @@ accounts share an organisation with another of its accounts. An account's organi
 one its exchanges declare (``org_id``) or, when they declare none, the one it pays as (a payment
 instrument whose declared holders all belong to one organisation: logs do not carry the org id
 on every seat). An organisation's seats share its card, office, sign-up days and tools because
-they are one customer, which says nothing about a hidden operator.
+they are one customer, which says nothing about a hidden operator. An organisation whose paying
+seats do not mostly share one card (``org_billed_share``) is not billed as one customer, and its
+seats are judged like anyone's (an operator that declares one organisation over accounts that
+each pay on their own card).
 
 An anchor's *core* is its accounts that hold uncommon coupled values of at least half of the
 coupled facets' weight (weak facets count half), of ``min_strong`` strong facets among them; a
@@ -123,7 +126,9 @@ class CoordinatedGroupFinding:
     # 8: a member holds a facet's values beyond chance only when at most max_common of the accounts
     #    outside the anchor hold as many of them (one ISP of a proxy pool's twenty is a home line).
     # 9: a member holds min_strong strong coupled facets (was one, with weak ones making up the weight).
-    version = 9
+    # 10: an organisation is one customer only when it is billed as one (org_billed_share): seats that
+    #     each pay with their own card are not set aside as its seats.
+    version = 10
     name = "coordinated_group"
     role = "form"  # forms a campaign by itself, whatever its members' own risk
     description = ("accounts that share a pipeline value and are coupled on operator facets far beyond "
@@ -141,7 +146,9 @@ class CoordinatedGroupFinding:
         "Organisations' seats are never a group (max_org_seat_share): an operator that buys "
         "one organisation's seats is not found by coordination, only by its accounts' own behaviour. "
         "An operator that declares an organisation on at least half of a group's accounts (or on one "
-        "account per card it shares) passes as one customer the same way. With the account model, a "
+        "account per card it shares) and bills them on one card passes as one customer the same way. "
+        "Conversely a company whose seats each pay with their own card (per-seat expense cards) is not "
+        "billed as one (org_billed_share) and its seats are judged like anyone's. With the account model, a "
         "group at least half of which sits in two or more organisations whose seats are mostly leads "
         "is not set aside (one operator behind several organisations).",
     )
@@ -161,6 +168,7 @@ class CoordinationParams:
     min_coupled: int = 2             # coupled operator facets a group needs ...
     min_strong: int = 2              # ... of which this many strong (two independent coincidences), in each member too
     max_org_seat_share: float = 0.5  # a group this share of whose declared members are org seats is orgs
+    org_billed_share: float = 0.5    # ... seats of an organisation at least this share of whose paying seats share one card
     max_common: float = 0.05         # a value (or as many of a facet's values) held by more outside an anchor ties no one
     min_lift: float = 20.0           # a coupled value is this many times more common inside the anchor than outside
     min_member_weight: float = 1.5   # coupled-facet weight a member must hold (strong 1, weak 0.5)
@@ -586,11 +594,42 @@ def several_shells(orgs: np.ndarray, shell: np.ndarray) -> bool:
     return bool(shell.sum() >= 0.5 * len(orgs) and len(set(orgs[shell].tolist())) >= 2)
 
 
+def billed_as_one(orgs: np.ndarray, facets: pa.Table, min_share: float) -> np.ndarray:
+    """`orgs` with '' for each organisation that is not billed as one customer.
+
+    An organisation is one customer that declared itself, and a customer pays: its seats share its
+    card. One whose paying seats each pay with their own instrument (the instrument most of them
+    share covers less than `min_share` of them) is a name on accounts, not one bill, and its seats
+    are judged like anyone's. An organisation none of whose seats, or only one, carries an
+    instrument (logs without payment) keeps its name. `min_share` 0: every organisation keeps it.
+    """
+    if min_share <= 0 or not (orgs != "").any():
+        return orgs
+    pay = facets.filter(pc.equal(facets["facet"], "payment"))
+    if pay.num_rows == 0:
+        return orgs
+    con = duckdb.connect()
+    con.register("pay", pa.table({"account": pay["account"], "value": pay["value"],
+                                  "org": pa.array(orgs[pay["account"].to_numpy()].tolist(), pa.string())}))
+    rows = con.execute("""
+        WITH seats AS (SELECT org, count(DISTINCT account) AS paying FROM pay WHERE org <> '' GROUP BY org),
+             cards AS (SELECT org, value, count(DISTINCT account) AS n FROM pay WHERE org <> '' GROUP BY org, value)
+        SELECT s.org FROM seats s JOIN cards c USING (org) GROUP BY s.org, s.paying
+        HAVING s.paying >= 2 AND max(c.n) < ? * s.paying""", [min_share]).fetchall()
+    con.close()
+    if not rows:
+        return orgs
+    out = orgs.copy()
+    out[np.isin(orgs, np.asarray([r[0] for r in rows], dtype=object))] = ""
+    return out
+
+
 def seat_orgs(orgs: np.ndarray, facets: pa.Table, own_risk: np.ndarray | None,
               p: CoordinationParams) -> tuple[np.ndarray, np.ndarray]:
-    """(each account's organisation, declared or billed; whether that organisation is a shell): what
-    `seats_set_aside` reads, for `coordinated_groups` and `lead_cohorts` alike."""
-    orgs = billed_orgs(orgs, facets)
+    """(each account's organisation, declared or billed, where the organisation is billed as one
+    (`billed_as_one`); whether that organisation is a shell): what `seats_set_aside` reads, for
+    `coordinated_groups` and `lead_cohorts` alike."""
+    orgs = billed_as_one(billed_orgs(orgs, facets), facets, p.org_billed_share)
     return orgs, shell_orgs(orgs, own_risk, p)
 
 
