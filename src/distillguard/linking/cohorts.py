@@ -33,7 +33,8 @@ kind the model over-scores can be the anchor's only senders (issue 16, eleventh 
 researchers behind one rare target on the classic full world). Accounts already in a coordinated
 group or a campaign are left out of every count (a cohort is what the other findings did not find;
 an account beside a found group is judged by that group's member test), and a cohort of one
-organisation's seats is set aside like a coordinated group, unless at least half of it sits in two
+organisation's seats (an organisation billed as one: `coordination.billed_as_one`) is set aside like
+a coordinated group, unless at least half of it sits in two
 or more organisations whose seats are mostly leads beyond the run's lead rate
 (`coordination.shell_orgs`: one operator behind several organisations). The null model is the data
 at hand; the one absolute level is the lead bar on the model's probability.
@@ -66,8 +67,9 @@ class LeadCohortFinding:
     """Declaration of this finding (cases in cohorts.cases.yaml beside this file)."""
 
     id = "DG-LNK-0002"
+    # 7: one organisation's seats are set aside only when it is billed as one (DG-LNK-0001 v10)
     # 6: a pipeline value at one daily volume anchors a second family (lead_rate_anchors)
-    version = 6   # 5: a lead has sent two exchanges at least; 4: the harvest target is an anchor
+    version = 7   # 5: a lead has sent two exchanges at least; 4: the harvest target is an anchor
     name = "lead_cohort"
     role = "form"  # forms a campaign by itself; its members' own risk is each below the flag
     description = ("many accounts the account model finds mildly suspicious share one pipeline value (template, "

@@ -216,7 +216,8 @@ class PartnerIndicator:
                 mine = sorted(own_kinds.get((a, g), set()))
                 tier = sorted(tier_kinds.get(a, set()))
                 reasons[i] = f"carries a partner's campaign indicators ({', '.join(mine)})" + (
-                    f" and indicators of accounts it flagged ({', '.join(tier)})" if tier and set(kinds) - set(mine) else "")
+                    f" and indicators of accounts it flagged ({', '.join(tier)})"
+                    if tier and self.settings.tier_joins_campaigns else "")
         return prior, reasons
 
 
