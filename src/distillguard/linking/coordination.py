@@ -535,6 +535,13 @@ def org_seat_share(orgs: np.ndarray) -> float:
     return float((counts[inv] >= 2).sum() / len(orgs))
 
 
+def _org_payments(orgs: np.ndarray, facets: pa.Table) -> pa.Table:
+    """(account, value, org): each payment instrument an account uses, with the account's organisation."""
+    pay = facets.filter(pc.equal(facets["facet"], "payment"))
+    return pa.table({"account": pay["account"], "value": pay["value"],
+                     "org": pa.array(orgs[pay["account"].to_numpy()].tolist(), pa.string())})
+
+
 def billed_orgs(orgs: np.ndarray, facets: pa.Table) -> np.ndarray:
     """Declared organisations ('' = none), with an undeclared account given the organisation it pays as.
 
@@ -543,12 +550,11 @@ def billed_orgs(orgs: np.ndarray, facets: pa.Table) -> np.ndarray:
     holders all belong to one organisation is that organisation's seat. Accounts whose instruments
     point to no organisation, or to several, stay undeclared.
     """
-    pay = facets.filter(pc.equal(facets["facet"], "payment"))
+    pay = _org_payments(orgs, facets)
     if pay.num_rows == 0 or not (orgs == "").any():
         return orgs
     con = duckdb.connect()
-    con.register("pay", pa.table({"account": pay["account"], "value": pay["value"],
-                                  "org": pa.array(orgs[pay["account"].to_numpy()].tolist(), pa.string())}))
+    con.register("pay", pay)
     rows = con.sql("""
         WITH billed AS (SELECT value, min(org) AS org FROM pay WHERE org <> '' GROUP BY value
                         HAVING count(DISTINCT org) = 1)
@@ -605,12 +611,11 @@ def billed_as_one(orgs: np.ndarray, facets: pa.Table, min_share: float) -> np.nd
     """
     if min_share <= 0 or not (orgs != "").any():
         return orgs
-    pay = facets.filter(pc.equal(facets["facet"], "payment"))
+    pay = _org_payments(orgs, facets)
     if pay.num_rows == 0:
         return orgs
     con = duckdb.connect()
-    con.register("pay", pa.table({"account": pay["account"], "value": pay["value"],
-                                  "org": pa.array(orgs[pay["account"].to_numpy()].tolist(), pa.string())}))
+    con.register("pay", pay)
     rows = con.execute("""
         WITH seats AS (SELECT org, count(DISTINCT account) AS paying FROM pay WHERE org <> '' GROUP BY org),
              cards AS (SELECT org, value, count(DISTINCT account) AS n FROM pay WHERE org <> '' GROUP BY org, value)

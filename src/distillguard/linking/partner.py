@@ -126,10 +126,10 @@ class PartnerIndicator:
         s = self.settings
         acc: dict[tuple[str, str], tuple[float, list[str]]] = {}
         for r in sightings:
-            group = r.get("partner_operator") or r["partner_campaign"]
+            group = _group(r)
             kind = r["kind"]
             cap = s.caps.get(kind, 1)
-            factor = s.tier_factors.get(r.get("tier") or "campaign", 1.0)
+            factor = s.tier_factors.get(_tier(r), 1.0)
             if shares is not None:
                 factor *= shares.get((group, kind), 1.0)
             part = factor * s.weights.get(kind, 0.0) * min(int(r.get("values_matched") or 1), cap) / cap
@@ -139,7 +139,7 @@ class PartnerIndicator:
 
     def tokens(self, sightings: list[dict]) -> pa.Table:
         """(account_id, kind, value) rows: one token per partner group an account carries strongly enough."""
-        untiered = [r for r in sightings if (r.get("tier") or "campaign") == "campaign"]
+        untiered = [r for r in sightings if _tier(r) == "campaign"]
         rows = sorted((a, g) for (a, g), (score, _) in self.scores(untiered).items()
                       if score >= self.settings.token_min_score)
         return pa.table({"account_id": pa.array([a for a, _ in rows], pa.string()),
@@ -160,7 +160,7 @@ class PartnerIndicator:
         strong = {k for k, w in s.weights.items() if w >= s.token_min_score}
         carriers: dict[tuple[str, str], set[str]] = {}
         for r in sightings:
-            carriers.setdefault((r.get("partner_operator") or r["partner_campaign"], r["kind"]), set()).add(r["account_id"])
+            carriers.setdefault((_group(r), r["kind"]), set()).add(r["account_id"])
         backed: dict[str, set[str]] = {}   # per partner group: the accounts a strong kind matched
         for (g, kind), accts in carriers.items():
             if kind in strong:
@@ -180,22 +180,22 @@ class PartnerIndicator:
         tier: dict[str, list[dict]] = {}
         groups: dict[str, set[str]] = {}
         for r in sightings:
-            if (r.get("tier") or "campaign") == "flagged":
+            if _tier(r) == "flagged":
                 tier.setdefault(r["account_id"], []).append(r)
             else:
-                groups.setdefault(r["account_id"], set()).add(r.get("partner_operator") or r["partner_campaign"])
+                groups.setdefault(r["account_id"], set()).add(_group(r))
         extra = [{**r, "partner_campaign": g, "partner_operator": ""}
                  for a, rows in tier.items() for g in sorted(groups.get(a, ())) for r in rows]
         return sightings + extra
 
     def risk_prior(self, sightings: list[dict], accounts: np.ndarray) -> tuple[np.ndarray, list[str]]:
         """Per account of `accounts` (in order): the prior and a reason ('' when none)."""
-        flagged_groups = {r["partner_campaign"] for r in sightings if (r.get("tier") or "campaign") == "flagged"}
+        flagged_groups = {r["partner_campaign"] for r in sightings if _tier(r) == "flagged"}
         own_kinds: dict[tuple[str, str], set[str]] = {}   # (account, group) -> kinds of the group's own rows
         tier_kinds: dict[str, set[str]] = {}              # account -> kinds of its flagged-tier rows
         for r in sightings:
-            own_kinds.setdefault((r["account_id"], r.get("partner_operator") or r["partner_campaign"]), set()).add(r["kind"])
-            if (r.get("tier") or "campaign") == "flagged":
+            own_kinds.setdefault((r["account_id"], _group(r)), set()).add(r["kind"])
+            if _tier(r) == "flagged":
                 tier_kinds.setdefault(r["account_id"], set()).add(r["kind"])
         if self.settings.tier_joins_campaigns:
             sightings = self.with_tier_in_campaigns(sightings)
@@ -219,6 +219,16 @@ class PartnerIndicator:
                     f" and indicators of accounts it flagged ({', '.join(tier)})"
                     if tier and self.settings.tier_joins_campaigns else "")
         return prior, reasons
+
+
+def _group(r: dict) -> str:
+    """The partner group a sighting counts for: the partner's operator when it named one, else its campaign."""
+    return r.get("partner_operator") or r["partner_campaign"]
+
+
+def _tier(r: dict) -> str:
+    """A sighting's tier: "campaign", or "flagged" (the partner's lower-confidence set); older files have none."""
+    return r.get("tier") or "campaign"
 
 
 def read_sightings(path: Path) -> list[dict]:
