@@ -17,6 +17,7 @@ Labels are read only to score, as everywhere in benchmarks/.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import collections
 import json
 import pickle
@@ -76,6 +77,10 @@ def replay(folder: Path, config: Path | None) -> P.Run:
         setattr(run, name, np.load(path, allow_pickle=True) if path.exists() else None)
     for name in OBJECTS:
         setattr(run, name, objects[name])
+    for c in run.campaigns or []:   # dumped before a Campaign field existed: its default
+        for f in dataclasses.fields(c):
+            if not hasattr(c, f.name) and f.default_factory is not dataclasses.MISSING:
+                setattr(c, f.name, f.default_factory())
     run.policy = policy_for_model(run.policy, supervised=is_supervised(run.account_scores))
     run.settings = run.policy.stage_settings()
     if objects["classified"]:   # the lone-flag bar is a [policy] setting

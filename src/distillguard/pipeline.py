@@ -40,7 +40,7 @@ from distillguard.fingerprints.train import (  # noqa: F401  (re-exported: cli/t
 )
 from distillguard.ingest import IngestReport, ingest_paths
 from distillguard.linking.coordination import declared_orgs, extraction_shares, fingerprint_column, harvests
-from distillguard.linking.operators import resolve_operators
+from distillguard.linking.operators import made_together, resolve_operators
 from distillguard.linking.run import coordinate, facets_of, link_accounts, link_flagged_alone
 from distillguard.outputs.tables import organisations_table
 from distillguard.outputs.write import (  # noqa: F401  (re-exported)
@@ -275,6 +275,9 @@ def _operators(r: Run) -> None:
     judge = r.harvesting is not None and r.settings.operators.harvesting_parts   # needs the classifier
     r.campaigns = resolve_operators(r.campaigns, _facets(r), r.active, r.settings.operators,  # type: ignore[arg-type]
                                     r.policy.full_tie_strength, flagged, harvesting if judge else None)
+    # accounts made by the same hand as a campaign's join it (DG-LNK-0004)
+    r.campaigns = made_together(r.campaigns, _facets(r), r.active, r.settings.operators,  # type: ignore[arg-type]
+                                r.policy.full_tie_strength)
 
 
 def _write(r: Run) -> None:

@@ -29,6 +29,8 @@ class Campaign:
     stats: dict[str, object] = field(default_factory=dict)
     # members that joined on behaviour alone (`recruit_leads`), not on their own verdict
     recruited: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    # members that joined because they were made with its accounts (`linking.operators.made_together`)
+    made: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
 
 
 def campaign_id(account_ids: list[str]) -> str:

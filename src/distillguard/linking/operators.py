@@ -43,7 +43,7 @@ Only which accounts an analyst sees together changes, and each regrouped campaig
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pyarrow as pa
@@ -83,6 +83,32 @@ class OperatorFinding:
     )
 
 
+# The values an account gets when it is made: the day it signs up, the e-mail domain it signs up
+# with, the card it pays with. Whoever creates the accounts sets them; the values of its traffic
+# (addresses, ASNs, templates, configurations) are shared with everyone who rents the same proxy pool
+# or runs the same harness (`made_together`).
+CREATION_FACETS = ("signup_day", "email_domain", "payment")
+
+
+class MadeTogetherFinding:
+    """Declaration of `made_together` (cases in made_together.cases.yaml beside this file)."""
+
+    id = "DG-LNK-0004"
+    version = 1
+    name = "made_together"
+    role = "join"  # adds accounts to a campaign; they take its risk
+    description = ("an account in no campaign that holds two of a campaign's own creation values (the sign-up "
+                   "day, e-mail domain or card that the campaign's accounts are most of the holders of) was made "
+                   "by the same hand and joins the campaign, whatever its own traffic")
+    false_positives = (
+        "A customer that signs up on the day an operator made most of its accounts, with the e-mail domain "
+        "or card most of them use (a colleague at the company whose domain an operator borrowed): the "
+        "campaign holds at least half of each value's holders, so the customer is one of few.",
+        "An operator's benign-looking accounts are joined on purpose: they are its accounts, even when "
+        "their own traffic is mundane filler.",
+    )
+
+
 @dataclass(frozen=True)
 class OperatorParams:
     """Knobs of `resolve_operators` (documented in settings.toml `[operators]`)."""
@@ -96,6 +122,13 @@ class OperatorParams:
     join_min_jaccard: float = 0.5  # ... and campaigns whose signatures coincide this much join
     attach_min_share: float = 0.5  # an account flagged alone joins a campaign holding this share of its signature
     harvesting_parts: bool = True  # a split part must harvest (beside one that does) to stay a campaign
+    # DG-LNK-0004 (`made_together`): an account in no campaign joins one when it holds at least
+    # `made_min_values` of the campaign's own creation values (CREATION_FACETS) ...
+    made_together: bool = True
+    made_min_values: int = 2
+    # ... values at least `join_min_share` of the campaign holds, and whose holders are at least this
+    # share the campaign's accounts
+    made_own_share: float = 0.5
 
 
 @dataclass
@@ -398,3 +431,57 @@ def _attach(campaigns: list[Campaign], sigs: list[set[int]], alone: np.ndarray, 
                            [], stats, c.recruited)
     return out
 
+
+
+def made_together(campaigns: list[Campaign], facets: pa.Table, account_ids: np.ndarray,
+                  params: OperatorParams | None = None, full_tie_strength: float = 2.0) -> list[Campaign]:
+    """`campaigns` with the accounts made by the same hand as theirs (finding DG-LNK-0004).
+
+    A campaign's own creation values are the values of CREATION_FACETS that at least
+    `join_min_share` of its accounts (and `min_accounts`) hold and whose holders are at least
+    `made_own_share` the campaign's: its sign-up day, its e-mail domain, its card. An account in no
+    campaign that holds `made_min_values` of them, on as many facets, joins the campaign fully tied
+    (it takes the campaign's risk): one operator made it with the others, whatever its own traffic
+    (an operator's seats that send only filler are still its seats). Campaigns are taken in order
+    (largest first); an account joins the first that claims it. Values of traffic (addresses,
+    templates) never count: other customers of a proxy pool or a harness hold them too.
+    """
+    p = params or OperatorParams()
+    if not campaigns or not p.enabled or not p.made_together or facets.num_rows == 0:
+        return campaigns
+    n = len(account_ids)
+    keep = np.isin(facets["facet"].to_numpy(zero_copy_only=False), CREATION_FACETS)
+    acc = facets["account"].to_numpy()[keep]
+    uniq, inv = value_ids(facets.filter(pa.array(keep)))
+    holders = np.bincount(inv, minlength=len(uniq))
+    names = [tuple(str(k).split("\x1f", 1)) for k in uniq.tolist()]
+    owner = np.full(n, -1, dtype=np.int64)
+    for ci, c in enumerate(campaigns):
+        owner[c.members] = ci
+    free = owner < 0
+    out = []
+    for ci, c in enumerate(campaigns):
+        vals, held = np.unique(inv[owner[acc] == ci], return_counts=True)
+        own = vals[(held >= max(p.min_accounts, p.join_min_share * len(c.members)))
+                   & (held >= p.made_own_share * holders[vals])]
+        rows = np.flatnonzero(np.isin(inv, own) & free[acc])
+        facets_held: dict[int, set[str]] = {}
+        for a, v in zip(acc[rows].tolist(), inv[rows].tolist(), strict=True):
+            facets_held.setdefault(a, set()).add(names[v][0])
+        made = np.array(sorted(a for a, f in facets_held.items() if len(f) >= p.made_min_values), dtype=np.int64)
+        if len(made) == 0:
+            out.append(c)
+            continue
+        free[made] = False
+        members = np.concatenate([c.members, made])
+        strength = np.concatenate([c.strength, np.full(len(made), full_tie_strength)])
+        order = np.argsort(members, kind="stable")
+        shown = sorted(own.tolist(), key=lambda v: (-int((inv[rows] == v).sum()), names[v]))[:4]
+        text = "; ".join(f"{NOUNS.get(names[v][0], names[v][0])} {names[v][1]} ({int(held[vals == v][0])} of its "
+                         f"{int(holders[v])} holders are the campaign's)" for v in shown)
+        stats = dict(c.stats)
+        stats["made_together"] = {"accounts": len(made), "values": text}
+        out.append(replace(c, campaign_id=campaign_id(account_ids[members[order]].tolist()), members=members[order],
+                           strength=strength[order], stats=stats, made=made))
+    out.sort(key=lambda c: (-len(c.members), c.campaign_id))
+    return out

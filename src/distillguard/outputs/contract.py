@@ -65,6 +65,10 @@ def summary_paragraph(c: dict[str, Any], extra: dict[str, Any]) -> str:
     if extra.get("recruited"):
         parts.append(f"{extra['recruited']} of them were not flagged on their own: they joined because they send "
                      f"its request configuration and behave like its members.")
+    if extra.get("made_together"):
+        made = extra["made_together"]
+        parts.append(f"{made['accounts']} of them joined because they were made with its accounts: they hold its own "
+                     f"{made['values']}.")
     if extra.get("waves"):
         parts.append(extra["waves"])
     if extra.get("shares_network_with"):

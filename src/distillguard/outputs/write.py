@@ -77,11 +77,14 @@ def write_outputs(engine, out, all_accounts, active, graph, campaigns, decision,
                                                  "pivot": pivot_text, "waves": waves_sentence(doc["waves"]),
                                                  "shares_network_with": doc.get("shares_network_with"), "member_risk": c.member_risk,
                                                  "coordination": c.coordination, "recruited": len(c.recruited),
+                                                 "made_together": c.stats.get("made_together"),
                                                  "coordination_text": c.stats.get("coordination")})
         if c.stats.get("coordination"):
             doc["coordination"] = {"groups": c.stats.get("coordination_groups", 0), "evidence": c.stats["coordination"]}
         if c.stats.get("operator"):   # regrouped as one operator (linking/operators.py): why
             doc["operator"] = c.stats["operator"]
+        if c.stats.get("made_together"):   # accounts made with its accounts joined it (DG-LNK-0004)
+            doc["made_together"] = dict(c.stats["made_together"])
         doc["evidence"] = {k: round(v, 3) for k, v in c.evidence.items()}
         docs.append(doc)
     idx = {a: i for i, a in enumerate(active.tolist())}
