@@ -98,12 +98,17 @@ class MadeTogetherFinding:
     name = "made_together"
     role = "join"  # adds accounts to a campaign; they take its risk
     description = ("an account in no campaign that holds two of a campaign's own creation values (the sign-up "
-                   "day, e-mail domain or card that the campaign's accounts are most of the holders of) was made "
-                   "by the same hand and joins the campaign, whatever its own traffic")
+                   "day, e-mail domain or card whose holders are mostly the campaign's accounts and the accounts "
+                   "that hold two of its values) was made by the same hand and joins the campaign, whatever its "
+                   "own traffic")
     false_positives = (
         "A customer that signs up on the day an operator made most of its accounts, with the e-mail domain "
         "or card most of them use (a colleague at the company whose domain an operator borrowed): the "
-        "campaign holds at least half of each value's holders, so the customer is one of few.",
+        "operator's accounts are at least half of each value's holders, so the customer is one of few.",
+        "A campaign found in part grows to all its operator's accounts made that way (seen sharing world "
+        "7762: 11 found accounts took 100 more seats of one sign-up day and company domain); a false "
+        "campaign of a few customers would grow the same way, to the others who signed up that day with "
+        "that domain.",
         "An operator's benign-looking accounts are joined on purpose: they are its accounts, even when "
         "their own traffic is mundane filler.",
     )
@@ -437,14 +442,18 @@ def made_together(campaigns: list[Campaign], facets: pa.Table, account_ids: np.n
                   params: OperatorParams | None = None, full_tie_strength: float = 2.0) -> list[Campaign]:
     """`campaigns` with the accounts made by the same hand as theirs (finding DG-LNK-0004).
 
-    A campaign's own creation values are the values of CREATION_FACETS that at least
-    `join_min_share` of its accounts (and `min_accounts`) hold and whose holders are at least
-    `made_own_share` the campaign's: its sign-up day, its e-mail domain, its card. An account in no
-    campaign that holds `made_min_values` of them, on as many facets, joins the campaign fully tied
-    (it takes the campaign's risk): one operator made it with the others, whatever its own traffic
-    (an operator's seats that send only filler are still its seats). Campaigns are taken in order
-    (largest first); an account joins the first that claims it. Values of traffic (addresses,
-    templates) never count: other customers of a proxy pool or a harness hold them too.
+    A campaign's creation values are the values of CREATION_FACETS (sign-up day, e-mail domain,
+    card) that at least `join_min_share` of its accounts (and `min_accounts`) hold. Its candidates
+    are the accounts in no campaign that hold `made_min_values` of them, on as many facets. A value
+    is the campaign's *own* when the campaign's accounts and its candidates are at least
+    `made_own_share` of all its holders: one operator made most of the accounts that signed up that
+    day with that domain, found or not (a campaign found in part holds a third of its operator's
+    day; with the operator's other seats it holds nearly all). A candidate that holds
+    `made_min_values` own values, on as many facets, joins the campaign fully tied (it takes the
+    campaign's risk), whatever its own traffic: an operator's seats that send only filler are still
+    its seats. Campaigns are taken in order (largest first); an account joins the first that claims
+    it. Values of traffic (addresses, templates) never count: other customers of a proxy pool or a
+    harness hold them too.
     """
     p = params or OperatorParams()
     if not campaigns or not p.enabled or not p.made_together or facets.num_rows == 0:
@@ -459,16 +468,25 @@ def made_together(campaigns: list[Campaign], facets: pa.Table, account_ids: np.n
     for ci, c in enumerate(campaigns):
         owner[c.members] = ci
     free = owner < 0
+
+    def holding(values: np.ndarray) -> dict[int, set[int]]:
+        """Free accounts that hold `made_min_values` of `values` on as many facets, and which they hold."""
+        rows = np.flatnonzero(np.isin(inv, values) & free[acc])
+        held: dict[int, set[int]] = {}
+        for a, v in zip(acc[rows].tolist(), inv[rows].tolist(), strict=True):
+            held.setdefault(a, set()).add(v)
+        return {a: vs for a, vs in held.items() if len({names[v][0] for v in vs}) >= p.made_min_values}
+
     out = []
     for ci, c in enumerate(campaigns):
-        vals, held = np.unique(inv[owner[acc] == ci], return_counts=True)
-        own = vals[(held >= max(p.min_accounts, p.join_min_share * len(c.members)))
-                   & (held >= p.made_own_share * holders[vals])]
-        rows = np.flatnonzero(np.isin(inv, own) & free[acc])
-        facets_held: dict[int, set[str]] = {}
-        for a, v in zip(acc[rows].tolist(), inv[rows].tolist(), strict=True):
-            facets_held.setdefault(a, set()).add(names[v][0])
-        made = np.array(sorted(a for a, f in facets_held.items() if len(f) >= p.made_min_values), dtype=np.int64)
+        vals, inside = np.unique(inv[owner[acc] == ci], return_counts=True)
+        wide = inside >= max(p.min_accounts, p.join_min_share * len(c.members))
+        vals, inside = vals[wide], inside[wide]
+        candidates = holding(vals)
+        with_them = np.bincount([v for vs in candidates.values() for v in vs], minlength=len(uniq))[vals]
+        own = vals[inside + with_them >= p.made_own_share * holders[vals]]
+        made_by = holding(own)
+        made = np.array(sorted(made_by), dtype=np.int64)
         if len(made) == 0:
             out.append(c)
             continue
@@ -476,9 +494,10 @@ def made_together(campaigns: list[Campaign], facets: pa.Table, account_ids: np.n
         members = np.concatenate([c.members, made])
         strength = np.concatenate([c.strength, np.full(len(made), full_tie_strength)])
         order = np.argsort(members, kind="stable")
-        shown = sorted(own.tolist(), key=lambda v: (-int((inv[rows] == v).sum()), names[v]))[:4]
-        text = "; ".join(f"{NOUNS.get(names[v][0], names[v][0])} {names[v][1]} ({int(held[vals == v][0])} of its "
-                         f"{int(holders[v])} holders are the campaign's)" for v in shown)
+        count = dict(zip(vals.tolist(), inside.tolist(), strict=True))
+        shown = sorted(own.tolist(), key=lambda v: (-count[v], names[v]))[:4]
+        text = "; ".join(f"{NOUNS.get(names[v][0], names[v][0])} {names[v][1]} ({count[v]} of its {int(holders[v])} "
+                         f"holders were in the campaign)" for v in shown)
         stats = dict(c.stats)
         stats["made_together"] = {"accounts": len(made), "values": text}
         out.append(replace(c, campaign_id=campaign_id(account_ids[members[order]].tolist()), members=members[order],
