@@ -495,9 +495,10 @@ def made_together(campaigns: list[Campaign], facets: pa.Table, account_ids: np.n
         strength = np.concatenate([c.strength, np.full(len(made), full_tie_strength)])
         order = np.argsort(members, kind="stable")
         count = dict(zip(vals.tolist(), inside.tolist(), strict=True))
+        joining = np.bincount([v for vs in made_by.values() for v in vs], minlength=len(uniq))
         shown = sorted(own.tolist(), key=lambda v: (-count[v], names[v]))[:4]
-        text = "; ".join(f"{NOUNS.get(names[v][0], names[v][0])} {names[v][1]} ({count[v]} of its {int(holders[v])} "
-                         f"holders were in the campaign)" for v in shown)
+        text = "; ".join(f"{NOUNS.get(names[v][0], names[v][0])} {names[v][1]} (of its {int(holders[v])} holders, "
+                         f"{count[v]} were in the campaign and {int(joining[v])} join it)" for v in shown)
         stats = dict(c.stats)
         stats["made_together"] = {"accounts": len(made), "values": text}
         out.append(replace(c, campaign_id=campaign_id(account_ids[members[order]].tolist()), members=members[order],
