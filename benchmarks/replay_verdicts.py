@@ -17,8 +17,8 @@ Labels are read only to score, as everywhere in benchmarks/.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import collections
+import dataclasses
 import json
 import pickle
 import sys

@@ -27,17 +27,21 @@ null model is the data at hand).
 * **Attach**: an account flagged on its own, in no campaign, joins the campaign whose signature
   (networks aside: operators rent one pool) it holds the largest share of, when that share is at
   least `attach_min_share`: it runs that campaign's pipeline.
+* **Made together** (`made_together`, finding DG-LNK-0004, after the three above): an account in no
+  campaign that holds two of a campaign's own creation values (sign-up day, e-mail domain, card)
+  joins it fully tied. Unlike the rest of this module, it flags: the joined account takes the
+  campaign's risk.
 
-It flags no one: a split part keeps its campaign's risk and each member's tie; a joined campaign
-takes the highest risk of its parts and each member's tie is scaled so that its final risk stays
-what it was (`_joined`); an attached account has tie 0 and keeps its own risk. It clears only a
+Split, join and attach flag no one: a split part keeps its campaign's risk and each member's tie; a
+joined campaign takes the highest risk of its parts and each member's tie is scaled so that its final
+risk stays what it was (`_joined`); an attached account has tie 0 and keeps its own risk. They clear only a
 split part that does not harvest beside one that does (`harvesting_parts`, version 3): a part is its
 own operator, and one that harvests nothing is no distillation campaign; what linked it was the
 other part's evidence (found on a fresh seed-scale world, seed 53: 268 end-user accounts of one
 PaaS app, 98% mundane traffic, behind the cloud an agentic operator's proxies used). Its accounts
 keep their own verdicts.
-Only which accounts an analyst sees together changes, and each regrouped campaign says why
-(`campaigns.json` `operator`).
+Otherwise only which accounts an analyst sees together changes, and each regrouped campaign says why
+(`campaigns.json` `operator`; `made_together` for the accounts that joined it).
 """
 
 from __future__ import annotations
@@ -131,8 +135,8 @@ class OperatorParams:
     # `made_min_values` of the campaign's own creation values (CREATION_FACETS) ...
     made_together: bool = True
     made_min_values: int = 2
-    # ... values at least `join_min_share` of the campaign holds, and whose holders are at least this
-    # share the campaign's accounts
+    # ... values at least `join_min_share` of the campaign holds, whose holders are at least this share
+    # the campaign's accounts and the accounts that would join it
     made_own_share: float = 0.5
 
 
@@ -435,7 +439,6 @@ def _attach(campaigns: list[Campaign], sigs: list[set[int]], alone: np.ndarray, 
                            c.member_risk, dict(c.evidence), np.concatenate([c.strength, np.zeros(len(new))])[order],
                            [], stats, c.recruited)
     return out
-
 
 
 def made_together(campaigns: list[Campaign], facets: pa.Table, account_ids: np.ndarray,
