@@ -102,10 +102,9 @@ def decide(own_risk: np.ndarray, own_reasons: list[str], campaigns: list[Campaig
                            for k in kinds) or "coordinated behaviour"
         for m in c.members.tolist():
             campaign_reason[m] = f"linked to {len(c.members) - 1} other accounts in campaign {c.campaign_id} ({shared})"
-        made = c.stats.get("made_together")
-        for m in c.made.tolist():
+        for m in c.made.tolist():   # made_together says on which values in the campaign's stats
             campaign_reason[m] = (f"made with the accounts of campaign {c.campaign_id}: it holds its own "
-                                  f"{made['values'] if made else 'creation values'} (joined on how it was made, "
+                                  f"{c.stats['made_together']['values']} (joined on how it was made, "
                                   f"not on its own risk)")
         for m in c.recruited.tolist():
             campaign_reason[m] = (f"works like the accounts of campaign {c.campaign_id}: its request configuration "

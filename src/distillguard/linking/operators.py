@@ -51,6 +51,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from distillguard.linking.campaigns import Campaign, campaign_id
@@ -462,11 +463,9 @@ def made_together(campaigns: list[Campaign], facets: pa.Table, account_ids: np.n
     if not campaigns or not p.enabled or not p.made_together or facets.num_rows == 0:
         return campaigns
     n = len(account_ids)
-    keep = np.isin(facets["facet"].to_numpy(zero_copy_only=False), CREATION_FACETS)
-    acc = facets["account"].to_numpy()[keep]
-    uniq, inv = value_ids(facets.filter(pa.array(keep)))
-    holders = np.bincount(inv, minlength=len(uniq))
-    names = [tuple(str(k).split("\x1f", 1)) for k in uniq.tolist()]
+    # values one account holds are nobody's own (a campaign's hold min_accounts)
+    vals_all = shared_values(facets.filter(pc.is_in(facets["facet"], pa.array(CREATION_FACETS))), n)
+    acc, inv, holders, names = vals_all.account, vals_all.value, vals_all.holders, vals_all.names
     owner = np.full(n, -1, dtype=np.int64)
     for ci, c in enumerate(campaigns):
         owner[c.members] = ci
@@ -486,7 +485,7 @@ def made_together(campaigns: list[Campaign], facets: pa.Table, account_ids: np.n
         wide = inside >= max(p.min_accounts, p.join_min_share * len(c.members))
         vals, inside = vals[wide], inside[wide]
         candidates = holding(vals)
-        with_them = np.bincount([v for vs in candidates.values() for v in vs], minlength=len(uniq))[vals]
+        with_them = np.bincount([v for vs in candidates.values() for v in vs], minlength=len(names))[vals]
         own = vals[inside + with_them >= p.made_own_share * holders[vals]]
         made_by = holding(own)
         made = np.array(sorted(made_by), dtype=np.int64)
@@ -498,7 +497,7 @@ def made_together(campaigns: list[Campaign], facets: pa.Table, account_ids: np.n
         strength = np.concatenate([c.strength, np.full(len(made), full_tie_strength)])
         order = np.argsort(members, kind="stable")
         count = dict(zip(vals.tolist(), inside.tolist(), strict=True))
-        joining = np.bincount([v for vs in made_by.values() for v in vs], minlength=len(uniq))
+        joining = np.bincount([v for vs in made_by.values() for v in vs], minlength=len(names))
         shown = sorted(own.tolist(), key=lambda v: (-count[v], names[v]))[:4]
         text = "; ".join(f"{NOUNS.get(names[v][0], names[v][0])} {names[v][1]} (of its {int(holders[v])} holders, "
                          f"{count[v]} were in the campaign and {int(joining[v])} join it)" for v in shown)
