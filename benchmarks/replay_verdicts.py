@@ -37,7 +37,7 @@ from distillguard.evaluation import campaign_matching
 from distillguard.settings import load_settings
 
 REPLAYED = ("coordination", "operators", "verdicts")
-TABLES = ("fingerprints", "templates", "account_scores", "facets")
+TABLES = ("fingerprints", "templates", "account_scores", "facets", "resent")
 ARRAYS = ("active", "own_risk", "our_risk", "extraction", "harvest", "harvesting", "orgs")
 OBJECTS = ("own_reasons", "campaigns", "decision", "config_keys", "alone")
 
@@ -53,8 +53,10 @@ def dump(store: Path, folder: Path) -> None:
         P.run_stages(before, run)
         P._facets(run)   # noqa: SLF001  (the facets and organisations need the engine; the replay has none)
         P._orgs(run)     # noqa: SLF001
+        P._resent(run)   # noqa: SLF001
     for name in TABLES:
-        pq.write_table(getattr(run, name), folder / f"{name}.parquet")
+        if getattr(run, name) is not None:
+            pq.write_table(getattr(run, name), folder / f"{name}.parquet")
     for name in ARRAYS:
         value = getattr(run, name)
         if value is not None:
@@ -70,8 +72,9 @@ def replay(folder: Path, config: Path | None) -> P.Run:
         objects = pickle.load(f)
     settings = load_settings(config)
     run = P.Run(Policy.from_settings(settings), lambda s: None, P.StageTimes())
-    for name in TABLES:
-        setattr(run, name, pq.read_table(folder / f"{name}.parquet"))
+    for name in TABLES:   # a table a dump of older code lacks stays None
+        path = folder / f"{name}.parquet"
+        setattr(run, name, pq.read_table(path) if path.exists() else None)
     for name in ARRAYS:
         path = folder / f"{name}.npy"
         setattr(run, name, np.load(path, allow_pickle=True) if path.exists() else None)

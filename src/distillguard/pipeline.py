@@ -41,6 +41,7 @@ from distillguard.fingerprints.train import (  # noqa: F401  (re-exported: cli/t
 from distillguard.ingest import IngestReport, ingest_paths
 from distillguard.linking.coordination import declared_orgs, extraction_shares, fingerprint_column, harvests
 from distillguard.linking.operators import made_together, resolve_operators
+from distillguard.linking.resends import Resends, resent_requests
 from distillguard.linking.run import coordinate, facets_of, link_accounts, link_flagged_alone
 from distillguard.outputs.tables import organisations_table
 from distillguard.outputs.write import (  # noqa: F401  (re-exported)
@@ -144,6 +145,7 @@ class Run:
     organisations: pa.Table | None = None  # groups coordination set aside as organisations' seats
     facets: pa.Table | None = None  # every judged account's facets (coordination, operators)
     orgs: np.ndarray | None = None  # each judged account's declared organisation ('' when none), for coordination
+    resent: pa.Table | None = None  # requests that several accounts send, per account (linking/resends.py)
 
 
 @dataclass(frozen=True)
@@ -252,12 +254,27 @@ def _orgs(r: Run) -> np.ndarray | None:
     return r.orgs
 
 
+def _resent(r: Run) -> pa.Table | None:
+    if r.resent is None and r.settings.coordination.resends and r.engine is not None:
+        r.resent = resent_requests(r.engine, r.active, r.settings.coordination.min_accounts)  # type: ignore[arg-type]
+    return r.resent
+
+
+def _resends(r: Run) -> Resends | None:
+    """The run's resent requests, indexed (None: turned off, or a replayed run saved without them)."""
+    cp = r.settings.coordination
+    if not cp.resends or (table := _resent(r)) is None:
+        return None
+    sent = fingerprint_column(r.fingerprints, r.active, "exchanges")
+    return Resends.of(table, sent, cp.min_accounts, cp.min_lift, cp.max_common)
+
+
 def _coordination(r: Run) -> None:
     supervised = is_supervised(r.account_scores)  # lead cohorts rest on the model's probability
     aside: list = []
     r.campaigns = coordinate(r.engine, r.fingerprints, r.active, _facets(r), r.campaigns, r.templates,
                              r.settings, r.policy.full_tie_strength, r.our_risk if supervised else None, aside,
-                             harvest=r.harvest, extraction=r.extraction, orgs=_orgs(r))
+                             harvest=r.harvest, extraction=r.extraction, orgs=_orgs(r), resends=_resends(r))
     r.organisations = organisations_table(aside, r.active)  # type: ignore[arg-type]
 
 
@@ -266,11 +283,12 @@ def _operators(r: Run) -> None:
         return
     # the first verdicts' flagged accounts: resolve_operators attaches those that no campaign holds
     flagged = np.flatnonzero(r.decision.flagged)  # type: ignore[union-attr]
-    cp, harvest, extraction = r.settings.coordination, r.harvest, r.extraction
+    cp, harvest, extraction, resends = r.settings.coordination, r.harvest, r.extraction, _resends(r)
 
     def harvesting(members: np.ndarray) -> bool:   # the coordinated groups' bars
         ext = extraction[members] if extraction is not None else None
-        return harvests(harvest[members], ext, cp)  # type: ignore[index]
+        return harvests(harvest[members], ext, cp,  # type: ignore[index]
+                        resends.shares(members) if resends is not None else None)
 
     judge = r.harvesting is not None and r.settings.operators.harvesting_parts   # needs the classifier
     r.campaigns = resolve_operators(r.campaigns, _facets(r), r.active, r.settings.operators,  # type: ignore[arg-type]
@@ -310,11 +328,13 @@ VERDICTS = (
           timed=False),
     Stage("coordination", _coordination, reads=("exchanges", "accounts", "tokens", "fingerprints", "active",
                                                 "config_keys", "alone", "templates", "campaigns", "account_scores",
-                                                "own_risk", "extraction", "harvest"),
-          writes=("campaigns", "organisations", "facets", "orgs"), when=lambda r: r.settings.coordination.enabled),
+                                                "own_risk", "extraction", "harvest", "exchange_templates"),
+          writes=("campaigns", "organisations", "facets", "orgs", "resent"),
+          when=lambda r: r.settings.coordination.enabled),
     Stage("operators", _operators, reads=("exchanges", "accounts", "tokens", "fingerprints", "active", "config_keys",
-                                          "alone", "campaigns", "facets", "decision", "harvest", "extraction"),
-          writes=("campaigns", "facets"),
+                                          "alone", "campaigns", "facets", "decision", "harvest", "extraction",
+                                          "exchange_templates", "resent"),
+          writes=("campaigns", "facets", "resent"),
           when=lambda r: r.settings.operators.enabled),
     Stage("verdicts", _decide, reads=("own_risk", "own_reasons", "campaigns", "harvesting"), writes=("decision",),
           timed=False),

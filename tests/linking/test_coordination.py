@@ -209,6 +209,32 @@ def _cases(module: str = "coordination", finding: str = "CoordinatedGroupFinding
     return doc["cases"]
 
 
+def case_resends(rng: np.random.Generator, planted: list[dict], where: dict[str, np.ndarray], n: int, n_bg: int):
+    """The resent requests of a case's groups (None when no group resends).
+
+    `resend: {requests, share, outside}`: each member spends `share` of its 50 exchanges on a closed
+    set of `requests` requests, which that share of the background accounts also send.
+    """
+    from distillguard.linking.resends import Resends
+
+    rows: list[tuple[int, int, int]] = []
+    for k, p in enumerate(planted):
+        if "resend" not in p:
+            continue
+        r = p["resend"]
+        senders = np.concatenate([where[p["name"]], np.flatnonzero(rng.random(n_bg) < r.get("outside", 0.0))])
+        for a in senders.tolist():
+            counts = np.bincount(rng.integers(0, r["requests"], int(50 * r["share"])), minlength=r["requests"])
+            rows += [(a, 1000 * (k + 1) + q, int(c)) for q, c in enumerate(counts.tolist()) if c]
+    if not rows:
+        return None
+    acc, req, cnt = zip(*rows, strict=True)
+    table = pa.table({"account": pa.array(acc, pa.int64()), "request": pa.array(req, pa.uint64()),
+                      "n": pa.array(cnt, pa.int64())})
+    p = CoordinationParams()
+    return Resends.of(table, np.full(n, 50), p.min_accounts, p.min_lift, p.max_common)
+
+
 @pytest.mark.parametrize("case", _cases(), ids=lambda c: c["name"])
 def test_declared_cases(case):
     rng = np.random.default_rng(case["background"]["seed"])
@@ -225,7 +251,8 @@ def test_declared_cases(case):
     extraction = harvest.copy()
     orgs = np.array([f"org{i}" for i in range(n)], dtype=object)   # everyone their own organisation
     where = plant_case(rng, cols, harvest, n_bg, planted, extraction, orgs)
-    found = members_of(coordinated_groups(to_table(cols), harvest, extraction=extraction, orgs=orgs))
+    found = members_of(coordinated_groups(to_table(cols), harvest, extraction=extraction, orgs=orgs,
+                                          resends=case_resends(rng, planted, where, n, n_bg)))
     target = set(where[case["target"]].tolist())
     if case["expect"] == "hit":
         assert len(found & target) >= 0.9 * len(target)

@@ -61,15 +61,17 @@ from distillguard.linking.coordination import (
     seat_orgs,
     seats_set_aside,
 )
+from distillguard.linking.resends import Resends
 
 
 class LeadCohortFinding:
     """Declaration of this finding (cases in cohorts.cases.yaml beside this file)."""
 
     id = "DG-LNK-0002"
+    # 8: a cohort whose members resend its own requests harvests (resends.py; DG-LNK-0001 v11)
     # 7: one organisation's seats are set aside only when it is billed as one (DG-LNK-0001 v10)
     # 6: a pipeline value at one daily volume anchors a second family (lead_rate_anchors)
-    version = 7   # 5: a lead has sent two exchanges at least; 4: the harvest target is an anchor
+    version = 8   # 5: a lead has sent two exchanges at least; 4: the harvest target is an anchor
     name = "lead_cohort"
     role = "form"  # forms a campaign by itself; its members' own risk is each below the flag
     description = ("many accounts the account model finds mildly suspicious share one pipeline value (template, "
@@ -175,7 +177,7 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
                  params: CoordinationParams | None = None, extraction: np.ndarray | None = None,
                  taken: np.ndarray | None = None, orgs: np.ndarray | None = None,
                  set_aside: list[CoordinatedGroup] | None = None,
-                 exchanges: np.ndarray | None = None) -> list[CoordinatedGroup]:
+                 exchanges: np.ndarray | None = None, resends: Resends | None = None) -> list[CoordinatedGroup]:
     """Groups of leads behind one value, beyond the run's lead rate, tied twice, that harvest.
 
     `taken`: accounts already in a coordinated group or a campaign (a boolean mask). They are left
@@ -183,7 +185,7 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
     group's member test, not by the lead bar, and a cohort is what the other findings did not find.
     `orgs`, `set_aside`: as for `coordinated_groups` (a cohort of organisations' seats is set aside).
     `exchanges`: each account's exchange count; an account with fewer than `lead_min_exchanges` is
-    no lead (None: every account counts).
+    no lead (None: every account counts). `resends`: as for `coordinated_groups`.
     """
     p = params or CoordinationParams()
     n = len(own_risk)
@@ -220,7 +222,7 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
     # the bar counts every anchor that could have been tested (those held by enough accounts)
     threshold = math.log10(p.alpha / max(plain.num_rows, 1))
     aside_before = len(set_aside) if set_aside is not None else 0
-    groups = _cohorts(con, plain, threshold, total, n, harvest, extraction, p, orgs, shell, set_aside)
+    groups = _cohorts(con, plain, threshold, total, n, harvest, extraction, p, orgs, shell, set_aside, resends)
     if p.lead_rate_anchors and anchors.num_rows > plain.num_rows:
         # A second family, looked at among the accounts the values alone did not group: the rate
         # finds an operator inside a public harness's customers, it does not re-cut a cohort. Its
@@ -235,7 +237,8 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
                                         "lead": pa.array(lead[free & ~claimed])}))
         rated = con.sql(ANCHOR_SQL.format(min_k=p.min_accounts, max_k=max_k)).to_arrow_table()
         rated = rated.filter(pc.invert(pc.is_null(rated["rate"])))
-        groups += _cohorts(con, rated, threshold, total, n, harvest, extraction, p, orgs, shell, set_aside)
+        groups += _cohorts(con, rated, threshold, total, n, harvest, extraction, p, orgs, shell, set_aside,
+                           resends)
     con.close()
     return groups
 
@@ -243,7 +246,7 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
 def _cohorts(con: duckdb.DuckDBPyConnection, anchors: pa.Table, threshold: float, total: int, n: int,
              harvest: np.ndarray, extraction: np.ndarray | None, p: CoordinationParams,
              orgs: np.ndarray | None, shell: np.ndarray | None,
-             set_aside: list[CoordinatedGroup] | None) -> list[CoordinatedGroup]:
+             set_aside: list[CoordinatedGroup] | None, resends: Resends | None = None) -> list[CoordinatedGroup]:
     """The cohorts behind `anchors` (rows of ANCHOR_SQL over the `leads` table) that pass the bars."""
     k = anchors["k"].to_numpy().astype(np.float64)
     c = anchors["c"].to_numpy().astype(np.float64)
@@ -260,8 +263,10 @@ def _cohorts(con: duckdb.DuckDBPyConnection, anchors: pa.Table, threshold: float
                           params=[facet[i], value[i], rate[i]]).fetchnumpy()["account"].astype(np.int64)
         held = [(facet[i], value[i])] + ([("volume", rate[i])] if rate[i] is not None else [])
         members = _tied(con, members, held, p.min_tie_weight)
-        if len(members) < p.min_accounts or not harvests(
-                harvest[members], extraction[members] if extraction is not None else None, p):
+        if len(members) < p.min_accounts:
+            continue
+        resent = resends.shares(members) if resends is not None else None
+        if not harvests(harvest[members], extraction[members] if extraction is not None else None, p, resent):
             continue
         h = float(np.mean(harvest[members]))
         coupled = [{"facet": "leads", "value": f"own risk >= {p.lead_min_risk:g}", "count": int(c[i]),
@@ -271,7 +276,8 @@ def _cohorts(con: duckdb.DuckDBPyConnection, anchors: pa.Table, threshold: float
         if rate[i] is not None:   # the value at one rate: its holders in all, and how common that rate is among them
             holders = _holders(con, facet[i], value[i])
             coupled.append(_rate_coupling(con, rate[i], int(k[i]), holders, n))
-        group = CoordinatedGroup(members, (facet[i], value[i]), coupled, float(log10p[i]), h, threshold, holders)
+        group = CoordinatedGroup(members, (facet[i], value[i]), coupled, float(log10p[i]), h, threshold, holders,
+                                 resent=float(np.mean(resent)) if resent is not None else None)
         if orgs is not None and seats_set_aside(group, orgs, shell, p, set_aside):
             continue   # organisations' seats, as in coordinated_groups
         groups.append(group)

@@ -60,6 +60,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from distillguard.linking.partner import EVIDENCE_KIND as PARTNER_KIND
+from distillguard.linking.resends import Resends
 
 PIPELINE_FACETS = ("template", "wrapper", "config", "client", "target", "partner")
 # Anchors that are themselves operator evidence seen outside this run: a partner provider linked
@@ -128,12 +129,17 @@ class CoordinatedGroupFinding:
     # 9: a member holds min_strong strong coupled facets (was one, with weak ones making up the weight).
     # 10: an organisation is one customer only when it is billed as one (org_billed_share): seats that
     #     each pay with their own card are not set aside as its seats.
-    version = 10
+    # 11: a group whose members resend its own requests harvests (resends.py), whatever the classifier says.
+    version = 11
     name = "coordinated_group"
     role = "form"  # forms a campaign by itself, whatever its members' own risk
     description = ("accounts that share a pipeline value and are coupled on operator facets far beyond "
                    "chance, and that harvest")
     false_positives = (
+        "A team that sends one fixed set of prompts again and again from many accounts (a regression suite "
+        "run from each engineer's own account, undeclared) resends its own requests and passes the harvest "
+        "bar without the classifier; it must still be coupled on two strong operator facets beyond chance, "
+        "and one declared organisation's seats stay set aside.",
         "A lab or a company running one harvesting-like job from many seats on shared infrastructure "
         "(one NAT, one card, one sign-up day) without declaring them one organisation: coupled and "
         "harvesting; the evidence names the facets.",
@@ -185,6 +191,7 @@ class CoordinationParams:
     lead_rate_anchors: bool = True   # ... and behind a pipeline value sent at one daily volume
     lead_orgs: bool = True           # a group over several organisations of mostly leads is not set aside
     target_min_share: float = 0.1    # a category is part of an account's harvest target at this share (> 1: no facet)
+    resends: bool = True             # a group whose members resend its own requests harvests (resends.py)
 
 
 @dataclass
@@ -200,6 +207,7 @@ class CoordinatedGroup:
     # ones that also send its anchor (None: not counted)
     outside: np.ndarray | None = None
     outside_anchor: np.ndarray | None = None
+    resent: float | None = None          # members' mean resend share (resends.py; None: not looked at)
 
     def outside_counts(self, campaign: np.ndarray | None = None) -> tuple[int, int] | None:
         """(accounts outside `campaign` - default the group - that match it on every coupled facet,
@@ -376,7 +384,7 @@ def lift_outside(c: np.ndarray, k: np.ndarray, holders: np.ndarray | float, n: i
 def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: CoordinationParams | None = None,
                        extraction: np.ndarray | None = None, orgs: np.ndarray | None = None,
                        set_aside: list[CoordinatedGroup] | None = None,
-                       own_risk: np.ndarray | None = None) -> list[CoordinatedGroup]:
+                       own_risk: np.ndarray | None = None, resends: Resends | None = None) -> list[CoordinatedGroup]:
     """Anchors whose accounts are coupled on operator facets beyond chance, and that harvest.
 
     `harvest` is each account's share of exchanges the classifier scores as harvesting and
@@ -385,6 +393,8 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
     ('' when none); groups made of organisations' seats are not returned but appended to
     `set_aside` (when given), for review, unless they tie several organisations whose seats are
     mostly leads together (`shell_orgs`, `several_shells`; needs `own_risk`, the account model's).
+    `resends`: the run's resent requests (a group that resends its own requests harvests; None: not
+    looked at).
     """
     p = params or CoordinationParams()
     n = len(harvest)
@@ -507,11 +517,13 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
                 continue
             core = accounts[part]
             h = float(np.mean(harvest[core]))
-            if not harvests(harvest[core], extraction[core] if extraction is not None else None, p):
+            resent = resends.shares(core) if resends is not None else None
+            if not harvests(harvest[core], extraction[core] if extraction is not None else None, p, resent):
                 continue
             part_coupled.sort(key=lambda x: x["log10p"])
             group = CoordinatedGroup(core, (a_facet[a], a_value[a]), part_coupled,
-                                     float(sum(x["log10p"] for x in part_coupled)), h, threshold, len(accounts))
+                                     float(sum(x["log10p"] for x in part_coupled)), h, threshold, len(accounts),
+                                     resent=float(np.mean(resent)) if resent is not None else None)
             group.outside, group.outside_anchor = _combination_outside(
                 core, accounts, [facet_vids.get(x["facet"], []) for x in part_coupled], holds)
             if orgs is not None and seats_set_aside(group, orgs, shell, p, set_aside):
@@ -665,7 +677,8 @@ def declared_orgs(engine, account_ids: np.ndarray) -> np.ndarray:  # type: ignor
     return out
 
 
-def harvests(harvest: np.ndarray, extraction: np.ndarray | None, p: CoordinationParams) -> bool:
+def harvests(harvest: np.ndarray, extraction: np.ndarray | None, p: CoordinationParams,
+             resent: np.ndarray | None = None) -> bool:
     """Whether a group's members harvest: the bars on their traffic, and on it without the mundane filler.
 
     `harvest` and `extraction` are the members' shares of exchanges scored as harvesting and in
@@ -675,7 +688,13 @@ def harvests(harvest: np.ndarray, extraction: np.ndarray | None, p: Coordination
     their extraction traffic* reaches `min_harvest`. Mundane filler is camouflage (FRAUDAR): an
     operator who mixes 60% ordinary requests into every account lowers the first two means below
     their bars but not the third, which looks only at what the accounts extract.
+
+    `resent`: the members' resend shares (`resends.Resends.shares`): a group whose members' mean
+    share of exchanges that resend the group's own requests reaches `min_harvest` harvests too,
+    whatever the classifier calls those requests (None: not looked at).
     """
+    if resent is not None and len(resent) and float(np.mean(resent)) >= p.min_harvest:
+        return True
     h = float(np.mean(harvest)) if len(harvest) else 0.0
     if extraction is None:
         return h >= p.min_harvest
@@ -980,8 +999,18 @@ def explain(parts: list[CoordinatedGroup], account_ids: np.ndarray, skeletons: d
                 for x in g.coupled[:3]]
         held = f", {_sent(facet)} by {g.anchor_holders} accounts in all" if g.anchor_holders else ""
         out.append(f"{len(g.members)} accounts share one {NOUNS[facet]} "
-                   f"({shown}{held}); coupled beyond chance: " + ", ".join(bits) + _combination_text(g, campaign))
+                   f"({shown}{held}); coupled beyond chance: " + ", ".join(bits) + _combination_text(g, campaign)
+                   + _resent_text(g))
     return "; ".join(out)
+
+
+def _resent_text(g: CoordinatedGroup) -> str:
+    """'; 43% of their exchanges resend requests of their own (...)' when resending is more of their
+    traffic than what the classifier scores as harvesting: what made the group pass the harvest bar."""
+    if g.resent is None or g.resent <= g.harvest:
+        return ""
+    return (f"; {g.resent:.0%} of their exchanges resend requests of their own (each sent by at least 5 of "
+            f"them, 20x as commonly as by other accounts; harvest-shaped by the classifier: {g.harvest:.0%})")
 
 
 def _combination_text(g: CoordinatedGroup, campaign: np.ndarray | None = None) -> str:

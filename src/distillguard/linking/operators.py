@@ -71,8 +71,9 @@ class OperatorFinding:
     """Declaration of this finding (cases in operators.cases.yaml beside this file)."""
 
     id = "DG-LNK-0003"
+    # 4: a part that resends its own requests harvests (resends.py; DG-LNK-0001 v11)
     # 3: a split part that does not harvest, beside one that does, is no campaign (harvesting_parts)
-    version = 3   # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
+    version = 4   # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
     name = "one_operator"
     role = "group"  # regroups campaigns already found; flags no one, clears only a non-harvesting split part
     description = ("a campaign whose accounts fall into parts that each hold uncommon values of their own (cards, "

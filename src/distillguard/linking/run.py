@@ -24,6 +24,7 @@ from distillguard.fingerprints.signature import similarity as signature_similari
 from distillguard.linking.behaviour import behaviour_edges, behaviour_profiles
 from distillguard.linking.cohorts import lead_cohorts
 from distillguard.linking.campaigns import Campaign, CampaignParams, content_campaigns, find_campaigns, recruit_leads
+from distillguard.linking.resends import Resends
 from distillguard.linking.coordination import (
     account_facets,
     coordinated_groups,
@@ -109,7 +110,8 @@ def coordinate(engine, fp: pa.Table, active: np.ndarray, facets: pa.Table,  # ty
                campaigns: list[Campaign], templates: pa.Table,
                settings, full_tie_strength: float, own_risk: np.ndarray | None = None,
                set_aside: list | None = None, harvest: np.ndarray | None = None,
-               extraction: np.ndarray | None = None, orgs: np.ndarray | None = None) -> list[Campaign]:
+               extraction: np.ndarray | None = None, orgs: np.ndarray | None = None,
+               resends: Resends | None = None) -> list[Campaign]:
     """`campaigns` with the coordinated groups among `active` found, merged and joined in.
 
     Groups that act as one beyond chance, whatever their members' own risk (no gate).
@@ -121,7 +123,8 @@ def coordinate(engine, fp: pa.Table, active: np.ndarray, facets: pa.Table,  # ty
     `set_aside`: receives the groups that were organisations' seats (`outputs.tables.organisations_table`),
     for review; `harvest`, `extraction`: each account's harvest and extraction shares when the caller
     already has them (None: read from `fp` here); `orgs`: each account's declared organisation when
-    the caller already has it (None: read from `engine`).
+    the caller already has it (None: read from `engine`); `resends`: the run's resent requests
+    (`resends.Resends`; None: not looked at).
     """
     cp = settings.coordination
     harvest = fingerprint_column(fp, active, "harvest_share") if harvest is None else harvest
@@ -131,7 +134,7 @@ def coordinate(engine, fp: pa.Table, active: np.ndarray, facets: pa.Table,  # ty
     elif orgs is None:
         orgs = declared_orgs(engine, active)
     groups = coordinated_groups(facets, harvest, cp, extraction=extraction, orgs=orgs, set_aside=set_aside,
-                                own_risk=own_risk)
+                                own_risk=own_risk, resends=resends)
     if own_risk is not None and cp.leads:
         taken = np.zeros(len(active), dtype=bool)   # what a cohort may not claim: accounts already grouped
         for members in [g.members for g in groups] + [c.members for c in campaigns]:
@@ -139,7 +142,7 @@ def coordinate(engine, fp: pa.Table, active: np.ndarray, facets: pa.Table,  # ty
         # exchanges per account (a lead has sent lead_min_exchanges); without the column, every account counts
         sent = fingerprint_column(fp, active, "exchanges") if "exchanges" in fp.column_names else None
         groups += lead_cohorts(facets, own_risk, harvest, cp, extraction=extraction, taken=taken,
-                               orgs=orgs, set_aside=set_aside, exchanges=sent)
+                               orgs=orgs, set_aside=set_aside, exchanges=sent, resends=resends)
     units = merge_groups(groups, len(active), cp.merge_min_jaccard, cp.min_accounts)
     groups = join_units(units, facets, len(active), cp.join_min_share, cp.max_common, cp.join_min_jaccard)
     skeletons = dict(zip(templates["template_id"].to_pylist(), templates["skeleton"].to_pylist(), strict=True)) \

@@ -52,6 +52,9 @@ COORDINATION = pa.schema([
         "description": "accounts outside the campaign that match the group on every coupled facet (null: not counted)"}),
     pa.field("outside_with_anchor", pa.int64(), metadata={
         "description": "of those, the accounts that also send its anchor value"}),
+    pa.field("harvest", pa.float64(), metadata={"description": "the group's mean harvest share (classifier)"}),
+    pa.field("resent", pa.float64(), metadata={
+        "description": "the group's mean share of exchanges that resend its own requests (null: not looked at)"}),
 ])
 
 
@@ -115,6 +118,8 @@ def coordination_table(campaigns: list) -> pa.Table:
                                 ("facet", x["facet"]), ("values", x["value"]), ("holders", x["count"]),
                                 ("expected", x["expected"]), ("log10_p", x["log10p"]), ("lift", x.get("lift")),
                                 ("outside_combination", outside[0] if outside else None),
-                                ("outside_with_anchor", outside[1] if outside else None)):
+                                ("outside_with_anchor", outside[1] if outside else None),
+                                ("harvest", round(g.harvest, 4)),
+                                ("resent", round(g.resent, 4) if g.resent is not None else None)):
                     rows[name].append(v)
     return pa.table({f.name: pa.array(rows[f.name], f.type) for f in COORDINATION}, schema=COORDINATION)

@@ -1,0 +1,99 @@
+"""Requests a group sends again and again: harvest evidence that needs no classifier.
+
+Distillation collects a model's outputs on a prompt set. An operator that samples the answers to
+one closed set of questions sends the same requests over and over, from many accounts, and hardly
+anyone else sends them; a classifier that reads one exchange sees an ordinary question (a raw
+sensitive question is `other`). A *request* here is an exchange's mined template with its slot
+content (`exchange_templates`: template id and slot hash), so a question resent with other
+numbers or a harness around other content is another request.
+
+A group's own requests are those at least `min_accounts` of its members send, at least `min_lift`
+times as common among its members as among the accounts outside it, and sent by at most
+`max_common` of those accounts (the coupling tests' effect size and commonness bars): a public
+prompt many customers send is not the group's, and a part of an operator's accounts owns its
+operator's prompts as much as the whole does. A
+member's *resend share* is the share of its exchanges that are the group's own requests. The
+coordinated groups, lead cohorts and operator parts (`harvests`) pass the harvest bar when their
+members' mean resend share reaches `min_harvest`, like their mean harvest share.
+
+Only requests sent by at least `min_accounts` accounts in all are kept (no group could own the
+rest), one row per (account, request) with its exchange count: a small table at any scale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+RESENT_SQL = """
+WITH r AS (SELECT account_id, template_id, slot_hash, count(*) AS n FROM exchange_templates GROUP BY ALL),
+     h AS (SELECT template_id, slot_hash FROM r GROUP BY ALL HAVING count(*) >= {min_accounts})
+SELECT r.account_id, hash(r.template_id, r.slot_hash) AS request, r.n FROM r JOIN h USING (template_id, slot_hash)
+"""
+
+
+def resent_requests(engine, active: np.ndarray, min_accounts: int) -> pa.Table:  # type: ignore[no-untyped-def]
+    """(account, request, n): each judged account's exchanges per request that `min_accounts` accounts send.
+
+    `engine` has `exchange_templates` registered; `active`: the judged accounts' ids, sorted.
+    """
+    from distillguard.linking.graph import account_index
+
+    t = engine.sql(RESENT_SQL.format(min_accounts=int(min_accounts)))
+    acc = account_index(t["account_id"], active)
+    keep = acc >= 0
+    return pa.table({"account": pa.array(acc[keep], pa.int64()),
+                     "request": pa.array(t["request"].to_numpy()[keep], pa.uint64()),
+                     "n": pa.array(t["n"].to_numpy()[keep], pa.int64())})
+
+
+@dataclass(frozen=True)
+class Resends:
+    """The resent-requests table indexed for group look-ups (rows sorted by account)."""
+
+    offsets: np.ndarray   # rows of account i: offsets[i]:offsets[i + 1]
+    request: np.ndarray   # request code per row (0..len(holders) - 1)
+    n: np.ndarray         # exchanges per row
+    holders: np.ndarray   # accounts that send each request, in all
+    exchanges: np.ndarray  # each account's exchanges in all
+    min_accounts: int
+    min_lift: float
+    max_common: float
+
+    @classmethod
+    def of(cls, table: pa.Table, exchanges: np.ndarray, min_accounts: int, min_lift: float,
+           max_common: float) -> Resends:
+        """From `resent_requests`' table; `exchanges`: every judged account's exchange count."""
+        acc = table["account"].to_numpy()
+        order = np.argsort(acc, kind="stable")
+        acc = acc[order]
+        _, code = np.unique(table["request"].to_numpy()[order], return_inverse=True)
+        code = code.astype(np.int64)
+        n_acc = len(exchanges)
+        offsets = np.zeros(n_acc + 1, dtype=np.int64)
+        offsets[1:] = np.cumsum(np.bincount(acc, minlength=n_acc))
+        return cls(offsets, code, table["n"].to_numpy()[order].astype(np.float64),
+                   np.bincount(code, minlength=int(code.max()) + 1 if len(code) else 0),
+                   np.asarray(exchanges, dtype=np.float64), int(min_accounts), float(min_lift), float(max_common))
+
+    def shares(self, members: np.ndarray) -> np.ndarray:
+        """Each member's share of its exchanges that are the group's own requests (see the module)."""
+        members = np.asarray(members, dtype=np.int64)
+        if len(members) == 0 or len(self.request) == 0:
+            return np.zeros(len(members))
+        starts, ends = self.offsets[members], self.offsets[members + 1]
+        rows = np.concatenate([np.arange(s, e) for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]) \
+            if (ends > starts).any() else np.zeros(0, dtype=np.int64)
+        if len(rows) == 0:
+            return np.zeros(len(members))
+        who = np.repeat(np.arange(len(members)), ends - starts)
+        codes = self.request[rows]
+        held = np.bincount(codes, minlength=len(self.holders))
+        outside = self.holders - held
+        rest = max(len(self.exchanges) - len(members), 1)
+        own = ((held >= self.min_accounts) & (outside <= self.max_common * rest)
+               & (held / len(members) >= self.min_lift * outside / rest))
+        sent = np.bincount(who, weights=np.where(own[codes], self.n[rows], 0.0), minlength=len(members))
+        return sent / np.maximum(self.exchanges[members], 1.0)
