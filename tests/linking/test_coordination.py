@@ -378,7 +378,8 @@ def test_declared_lead_cohort_cases(case):
         taken[members] = bool(p.get("grouped", False))  # already in a coordinated group or campaign
         exchanges[members] = p.get("exchanges", exchanges[members])
     params = CoordinationParams(lead_operator_anchors=case.get("operator_anchors", True),
-                                lead_rate_anchors=case.get("rate_anchors", True))
+                                lead_rate_anchors=case.get("rate_anchors", True),
+                                lead_rate_tied=case.get("rate_tied", CoordinationParams.lead_rate_tied))
     found = members_of(lead_cohorts(to_table(cols), risk, harvest, params, taken=taken, orgs=orgs,
                                     exchanges=exchanges))
     target = set(where[case["target"]].tolist())

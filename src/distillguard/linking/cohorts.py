@@ -25,8 +25,10 @@ ratio to the share outside the anchor, cannot apply here: where campaigns make u
 accounts, leads outside any one anchor are common and the ratio can never exceed ``1 / q``. The
 lift is still reported.) The group is the anchor's leads that also share uncommon values worth
 ``min_tie_weight`` with another of them (a second coincidence: an ordinary customer who is a lead
-and sends a value some operator's leads send too shares nothing else with them), and it must harvest
-(the same bars as coordinated groups). The tie stays even where almost only leads send the anchor:
+and sends a value some operator's leads send too shares nothing else with them) - except behind a
+value at one rate, which is two coincidences already (``lead_rate_tied`` false: one operator's
+software pushed at one rate through aged accounts on their own lines and cards shares nothing else) -
+and it must harvest (the same bars as coordinated groups). The tie stays even where almost only leads send the anchor:
 the account model reads an account's category mix and request parameters, so on a harvest target or
 a configuration lead status and the anchor are not independent, and a handful of customers of one
 kind the model over-scores can be the anchor's only senders (issue 16, eleventh step: five
@@ -68,7 +70,8 @@ class LeadCohortFinding:
     """Declaration of this finding (cases in cohorts.cases.yaml beside this file)."""
 
     id = "DG-LNK-0002"
-    # 8: a cohort whose members resend its own requests harvests (resends.py; DG-LNK-0001 v11)
+    # 8: a cohort whose members resend its own requests harvests (resends.py; DG-LNK-0001 v11); the leads
+    #    behind a value at one rate need no further tie (lead_rate_tied false)
     # 7: one organisation's seats are set aside only when it is billed as one (DG-LNK-0001 v10)
     # 6: a pipeline value at one daily volume anchors a second family (lead_rate_anchors)
     version = 8   # 5: a lead has sent two exchanges at least; 4: the harvest target is an anchor
@@ -262,7 +265,8 @@ def _cohorts(con: duckdb.DuckDBPyConnection, anchors: pa.Table, threshold: float
                           "AND value = ? AND rate IS NOT DISTINCT FROM ? ORDER BY account",
                           params=[facet[i], value[i], rate[i]]).fetchnumpy()["account"].astype(np.int64)
         held = [(facet[i], value[i])] + ([("volume", rate[i])] if rate[i] is not None else [])
-        members = _tied(con, members, held, p.min_tie_weight)
+        if rate[i] is None or p.lead_rate_tied:   # a value at one rate is two coincidences already
+            members = _tied(con, members, held, p.min_tie_weight)
         if len(members) < p.min_accounts:
             continue
         resent = resends.shares(members) if resends is not None else None
