@@ -39,7 +39,7 @@ from distillguard.fingerprints.train import (  # noqa: F401  (re-exported: cli/t
     train_account_model,
 )
 from distillguard.ingest import IngestReport, ingest_paths
-from distillguard.linking.coordination import declared_orgs, extraction_shares, fingerprint_column, harvests
+from distillguard.linking.coordination import declared_orgs, extraction_shares, fingerprint_column, group_harvests
 from distillguard.linking.operators import made_together, resolve_operators
 from distillguard.linking.resends import Resends, resent_requests
 from distillguard.linking.run import coordinate, facets_of, link_accounts, link_flagged_alone
@@ -286,9 +286,7 @@ def _operators(r: Run) -> None:
     cp, harvest, extraction, resends = r.settings.coordination, r.harvest, r.extraction, _resends(r)
 
     def harvesting(members: np.ndarray) -> bool:   # the coordinated groups' bars
-        ext = extraction[members] if extraction is not None else None
-        return harvests(harvest[members], ext, cp,  # type: ignore[index]
-                        resends.shares(members) if resends is not None else None)
+        return group_harvests(members, harvest, extraction, cp, resends)[0]  # type: ignore[arg-type]
 
     judge = r.harvesting is not None and r.settings.operators.harvesting_parts   # needs the classifier
     r.campaigns = resolve_operators(r.campaigns, _facets(r), r.active, r.settings.operators,  # type: ignore[arg-type]

@@ -58,7 +58,7 @@ from distillguard.linking.coordination import (
     CoordinatedGroup,
     CoordinationParams,
     _log10_binom_sf,
-    harvests,
+    group_harvests,
     lift_outside,
     seat_orgs,
     seats_set_aside,
@@ -269,8 +269,8 @@ def _cohorts(con: duckdb.DuckDBPyConnection, anchors: pa.Table, threshold: float
             members = _tied(con, members, held, p.min_tie_weight)
         if len(members) < p.min_accounts:
             continue
-        resent = resends.shares(members) if resends is not None else None
-        if not harvests(harvest[members], extraction[members] if extraction is not None else None, p, resent):
+        passes, resent = group_harvests(members, harvest, extraction, p, resends)
+        if not passes:
             continue
         h = float(np.mean(harvest[members]))
         coupled = [{"facet": "leads", "value": f"own risk >= {p.lead_min_risk:g}", "count": int(c[i]),
@@ -281,7 +281,7 @@ def _cohorts(con: duckdb.DuckDBPyConnection, anchors: pa.Table, threshold: float
             holders = _holders(con, facet[i], value[i])
             coupled.append(_rate_coupling(con, rate[i], int(k[i]), holders, n))
         group = CoordinatedGroup(members, (facet[i], value[i]), coupled, float(log10p[i]), h, threshold, holders,
-                                 resent=float(np.mean(resent)) if resent is not None else None)
+                                 resent=resent)
         if orgs is not None and seats_set_aside(group, orgs, shell, p, set_aside):
             continue   # organisations' seats, as in coordinated_groups
         groups.append(group)

@@ -518,13 +518,13 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
                 continue
             core = accounts[part]
             h = float(np.mean(harvest[core]))
-            resent = resends.shares(core) if resends is not None else None
-            if not harvests(harvest[core], extraction[core] if extraction is not None else None, p, resent):
+            passes, resent = group_harvests(core, harvest, extraction, p, resends)
+            if not passes:
                 continue
             part_coupled.sort(key=lambda x: x["log10p"])
             group = CoordinatedGroup(core, (a_facet[a], a_value[a]), part_coupled,
                                      float(sum(x["log10p"] for x in part_coupled)), h, threshold, len(accounts),
-                                     resent=float(np.mean(resent)) if resent is not None else None)
+                                     resent=resent)
             group.outside, group.outside_anchor = _combination_outside(
                 core, accounts, [facet_vids.get(x["facet"], []) for x in part_coupled], holds)
             if orgs is not None and seats_set_aside(group, orgs, shell, p, set_aside):
@@ -676,6 +676,20 @@ def declared_orgs(engine, account_ids: np.ndarray) -> np.ndarray:  # type: ignor
     rows = account_index(t["account_id"], account_ids)
     out[rows[rows >= 0]] = np.asarray(t["org"].to_pylist(), dtype=object)[rows >= 0]
     return out
+
+
+def group_harvests(members: np.ndarray, harvest: np.ndarray, extraction: np.ndarray | None,
+                   p: CoordinationParams, resends: Resends | None) -> tuple[bool, float | None]:
+    """Whether the accounts `members` harvest (`harvests` on their shares of the run's arrays), and
+    their mean resend share when it was looked at: only when the classifier's shares fall short (None
+    otherwise, or without `resends`)."""
+    ext = extraction[members] if extraction is not None else None
+    if harvests(harvest[members], ext, p):
+        return True, None
+    if resends is None or not p.resends:
+        return False, None
+    resent = resends.shares(members)
+    return harvests(harvest[members], ext, p, resent), float(np.mean(resent)) if len(resent) else 0.0
 
 
 def harvests(harvest: np.ndarray, extraction: np.ndarray | None, p: CoordinationParams,

@@ -83,12 +83,11 @@ class Resends:
         members = np.asarray(members, dtype=np.int64)
         if len(members) == 0 or len(self.request) == 0:
             return np.zeros(len(members))
-        starts, ends = self.offsets[members], self.offsets[members + 1]
-        rows = np.concatenate([np.arange(s, e) for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]) \
-            if (ends > starts).any() else np.zeros(0, dtype=np.int64)
-        if len(rows) == 0:
+        starts, lengths = self.offsets[members], self.offsets[members + 1] - self.offsets[members]
+        if lengths.sum() == 0:
             return np.zeros(len(members))
-        who = np.repeat(np.arange(len(members)), ends - starts)
+        who = np.repeat(np.arange(len(members)), lengths)
+        rows = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
         codes = self.request[rows]
         held = np.bincount(codes, minlength=len(self.holders))
         outside = self.holders - held
