@@ -146,6 +146,7 @@ class Run:
     facets: pa.Table | None = None  # every judged account's facets (coordination, operators)
     orgs: np.ndarray | None = None  # each judged account's declared organisation ('' when none), for coordination
     resent: pa.Table | None = None  # requests that several accounts send, per account (linking/resends.py)
+    resends: Resends | None = None  # the same, indexed for group look-ups (coordination, operators)
 
 
 @dataclass(frozen=True)
@@ -261,12 +262,14 @@ def _resent(r: Run) -> pa.Table | None:
 
 
 def _resends(r: Run) -> Resends | None:
-    """The run's resent requests, indexed (None: turned off, or a replayed run saved without them)."""
+    """The run's resent requests, indexed once (None: turned off, or a replayed run saved without them)."""
     cp = r.settings.coordination
     if not cp.resends or (table := _resent(r)) is None:
         return None
-    sent = fingerprint_column(r.fingerprints, r.active, "exchanges")
-    return Resends.of(table, sent, cp.min_accounts, cp.min_lift, cp.max_common)
+    if r.resends is None:
+        sent = fingerprint_column(r.fingerprints, r.active, "exchanges")
+        r.resends = Resends.of(table, sent, cp.min_accounts, cp.min_lift, cp.max_common)
+    return r.resends
 
 
 def _coordination(r: Run) -> None:
@@ -327,12 +330,12 @@ VERDICTS = (
     Stage("coordination", _coordination, reads=("exchanges", "accounts", "tokens", "fingerprints", "active",
                                                 "config_keys", "alone", "templates", "campaigns", "account_scores",
                                                 "own_risk", "extraction", "harvest", "exchange_templates"),
-          writes=("campaigns", "organisations", "facets", "orgs", "resent"),
+          writes=("campaigns", "organisations", "facets", "orgs", "resent", "resends"),
           when=lambda r: r.settings.coordination.enabled),
     Stage("operators", _operators, reads=("exchanges", "accounts", "tokens", "fingerprints", "active", "config_keys",
                                           "alone", "campaigns", "facets", "decision", "harvest", "extraction",
-                                          "exchange_templates", "resent"),
-          writes=("campaigns", "facets", "resent"),
+                                          "exchange_templates", "resent", "resends"),
+          writes=("campaigns", "facets", "resent", "resends"),
           when=lambda r: r.settings.operators.enabled),
     Stage("verdicts", _decide, reads=("own_risk", "own_reasons", "campaigns", "harvesting"), writes=("decision",),
           timed=False),
