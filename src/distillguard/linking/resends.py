@@ -27,6 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from distillguard._arrays import unique_inverse
+from distillguard.linking.graph import account_index
+
 RESENT_SQL = """
 WITH r AS (SELECT account_id, template_id, slot_hash, count(*) AS n FROM exchange_templates GROUP BY ALL),
      h AS (SELECT template_id, slot_hash FROM r GROUP BY ALL HAVING count(*) >= {min_accounts})
@@ -39,8 +42,6 @@ def resent_requests(engine, active: np.ndarray, min_accounts: int) -> pa.Table: 
 
     `engine` has `exchange_templates` registered; `active`: the judged accounts' ids, sorted.
     """
-    from distillguard.linking.graph import account_index
-
     t = engine.sql(RESENT_SQL.format(min_accounts=int(min_accounts)))
     acc = account_index(t["account_id"], active)
     keep = acc >= 0
@@ -68,14 +69,11 @@ class Resends:
         """From `resent_requests`' table; `exchanges`: every judged account's exchange count."""
         acc = table["account"].to_numpy()
         order = np.argsort(acc, kind="stable")
-        acc = acc[order]
-        _, code = np.unique(table["request"].to_numpy()[order], return_inverse=True)
-        code = code.astype(np.int64)
-        n_acc = len(exchanges)
-        offsets = np.zeros(n_acc + 1, dtype=np.int64)
-        offsets[1:] = np.cumsum(np.bincount(acc, minlength=n_acc))
-        return cls(offsets, code, table["n"].to_numpy()[order].astype(np.float64),
-                   np.bincount(code, minlength=int(code.max()) + 1 if len(code) else 0),
+        # one row per (account, request): a request's count of rows is its count of senders
+        _, code, holders = unique_inverse(table["request"].to_numpy()[order])
+        offsets = np.zeros(len(exchanges) + 1, dtype=np.int64)
+        offsets[1:] = np.cumsum(np.bincount(acc, minlength=len(exchanges)))
+        return cls(offsets, code, table["n"].to_numpy()[order].astype(np.float64), holders,
                    np.asarray(exchanges, dtype=np.float64), int(min_accounts), float(min_lift), float(max_common))
 
     def shares(self, members: np.ndarray) -> np.ndarray:
