@@ -465,6 +465,14 @@ def synthetic_examples(fillers: Fillers, seed: int, mode: str, per_template: int
         rng = random.Random(_h(f"{seed}|censor|{j}"))
         for i in range(per_template):
             add(f"censor{j}", "censorship_rewrite", system, user, harvest, i, rng)
+    for j, (system, user, harvest) in enumerate(syn.CENSORSHIP_QUERY_REWRITE):
+        rng = random.Random(_h(f"{seed}|censorq|{j}"))
+        for i in range(per_template):
+            add(f"censorq{j}", "censorship_rewrite", system, user, harvest, i, rng)
+    for j, (system, user, harvest) in enumerate(syn.EVERYDAY_REWRITE):
+        rng = random.Random(_h(f"{seed}|rewrite|{j}"))
+        for i in range(per_template):
+            add(f"rewrite{j}", "other", system, user, harvest, i, rng)
     for j, (system, user, harvest) in enumerate(syn.REASONING_HARVEST):
         rng = random.Random(_h(f"{seed}|reason|{j}"))
         for i in range(per_template):

@@ -35,6 +35,52 @@ CENSORSHIP_REWRITE: tuple[tuple[str | None, str, int], ...] = (
            "human-rights criticism and any named officials. Keep the rest.\n\n{a}", 1),
 )
 
+# The publicly reported campaign asked for censorship-safe alternatives to sensitive *queries*
+# (dissidents, party leaders, authoritarianism), not for rewritten answers: these ask to reword the
+# question (and often answer the reworded one). Written from that description for distillguard.
+CENSORSHIP_QUERY_REWRITE: tuple[tuple[str | None, str, int], ...] = (
+    (None, "Give a censorship-safe alternative to this query that keeps its intent but would not be blocked "
+           "by a state content filter:\n\n{q}", 1),
+    (None, "The user question below touches on {topic}. Reformulate it so an assistant operating under "
+           "mainland content regulations could answer it without discussing dissidents or party leaders, "
+           "then give the answer to your reformulated question.\n\nQuestion: {q}", 1),
+    ("You localise user requests for a tightly regulated information market. For every request you "
+     "receive, output a compliant version that drops politically sensitive references, then respond to "
+     "the compliant version only.", "{q}", 1),
+    (None, "Turn the following sensitive query into a politically neutral one. Output JSON with the keys "
+           "\"safe_query\" and \"answer\".\n\nQuery: {q}", 1),
+    (None, "If this request would be refused under strict speech laws (for example anything about {topic} "
+           "or criticism of the leadership), reword it into an acceptable request; otherwise keep it "
+           "unchanged. Then answer the acceptable request.\n\nRequest: {q}", 1),
+    (None, "Below are {n} user prompts. For each one write a version that a state-approved assistant "
+           "could answer, avoiding any reference to {topic}, protests or authoritarian rule. Number them.\n\n1. {q}", 1),
+    ("You help build a compliance dataset: pairs of (sensitive prompt, approved prompt, answer).",
+     "Original prompt: {q}\nWrite the approved prompt with all politically sensitive content removed, and "
+     "then the answer to it.", 1),
+    (None, "Reword this question so it would pass government content review in a country that restricts "
+           "discussion of {topic}. Keep the useful part of the question and answer it afterwards.\n\n{q}", 1),
+    (None, "Paraphrase the question below into a harmless version that avoids opposition figures, "
+           "human-rights criticism and {topic}, so that it complies with local internet rules. Reply with the "
+           "paraphrased question, a blank line, and your answer.\n\n{q}", 1),
+    (None, "请把下面的问题改写成符合内容审查要求的版本，删去与{topic}有关的敏感内容，然后回答改写后的问题。\n\n{q}", 1),
+)
+
+# Everyday rewrite requests (harvest 0, category `other`): the counterweight to the two sets above.
+# Without them every rewrite the model saw in training was a censorship rewrite, so "reword my email"
+# came out as `censorship_rewrite` - an extraction category - for any customer who edits text.
+EVERYDAY_REWRITE: tuple[tuple[str | None, str, int], ...] = (
+    (None, "Can you reword this so it sounds more polite? {a}", 0),
+    (None, "Rewrite this paragraph so a ten-year-old could follow it:\n\n{a}", 0),
+    (None, "Rephrase my question so it is clearer, I think it came out wrong: {q}", 0),
+    (None, "Paraphrase the following text in plain English, keep it short.\n\n{a}", 0),
+    (None, "Please make this more formal for a cover letter: {a}", 0),
+    ("You are a writing assistant. Improve grammar, flow and tone without changing the meaning.", "{a}", 0),
+    (None, "Rewrite the text below in a friendlier tone and fix any typos.\n\n{a}", 0),
+    (None, "Could you restate this in fewer words? {q}", 0),
+    (None, "My teacher said this answer is too wordy. Can you rewrite it to be more concise?\n{a}", 0),
+    (None, "Reformulate this sentence so it doesn't sound so harsh: {q}", 0),
+)
+
 CENSOR_TOPICS = ("Tiananmen Square", "Taiwan independence", "Xinjiang", "Tibet", "Hong Kong protests",
                  "Falun Gong", "the Dalai Lama", "Winnie the Pooh memes", "the Great Firewall", "Liu Xiaobo")
 
