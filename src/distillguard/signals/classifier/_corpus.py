@@ -448,7 +448,7 @@ def tau2_agent_examples(corpus: Corpus, rows: list[dict[str, Any]], seed: int, m
 
 
 def synthetic_examples(fillers: Fillers, seed: int, mode: str, per_template: int = 40) -> list[Example]:
-    """Hand-written sets for censorship_rewrite, computer_use, vision, reasoning harvest."""
+    """Hand-written sets for censorship_rewrite (and everyday rewrites), computer_use, vision, reasoning harvest."""
     out: list[Example] = []
 
     def add(tag: str, cat: str, system: str | None, user: str, harvest: int, i: int, rng: random.Random,
@@ -461,18 +461,13 @@ def synthetic_examples(fillers: Fillers, seed: int, mode: str, per_template: int
         rec = make_record(f"syn-{tag}-{i}", system, [{"role": "user", "content": text}], p, rng, tools, images)
         out.append(Example(rec, cat, harvest, "syn:" + tag, "synthetic", None, "syn:" + tag))
 
-    for j, (system, user, harvest) in enumerate(syn.CENSORSHIP_REWRITE):
-        rng = random.Random(_h(f"{seed}|censor|{j}"))
-        for i in range(per_template):
-            add(f"censor{j}", "censorship_rewrite", system, user, harvest, i, rng)
-    for j, (system, user, harvest) in enumerate(syn.CENSORSHIP_QUERY_REWRITE):
-        rng = random.Random(_h(f"{seed}|censorq|{j}"))
-        for i in range(per_template):
-            add(f"censorq{j}", "censorship_rewrite", system, user, harvest, i, rng)
-    for j, (system, user, harvest) in enumerate(syn.EVERYDAY_REWRITE):
-        rng = random.Random(_h(f"{seed}|rewrite|{j}"))
-        for i in range(per_template):
-            add(f"rewrite{j}", "other", system, user, harvest, i, rng)
+    for tag, cat, rows in (("censor", "censorship_rewrite", syn.CENSORSHIP_REWRITE),
+                           ("censorq", "censorship_rewrite", syn.CENSORSHIP_QUERY_REWRITE),
+                           ("rewrite", "other", syn.EVERYDAY_REWRITE)):
+        for j, (system, user, harvest) in enumerate(rows):
+            rng = random.Random(_h(f"{seed}|{tag}|{j}"))
+            for i in range(per_template):
+                add(f"{tag}{j}", cat, system, user, harvest, i, rng)
     for j, (system, user, harvest) in enumerate(syn.REASONING_HARVEST):
         rng = random.Random(_h(f"{seed}|reason|{j}"))
         for i in range(per_template):
