@@ -196,6 +196,27 @@ def test_a_configuration_two_operators_share_does_not_merge_them():
     assert {len(u.parts) for u in units} == {1, 2}
 
 
+def test_lead_cohorts_behind_one_value_at_neighbouring_volumes_are_one_unit():
+    """A bucket's edge cuts one operator's rate, not its accounts; volumes far apart, or another value, do not merge."""
+    from distillguard.linking.coordination import CoordinatedGroup, merge_groups
+
+    def cohort(members, value, rate):
+        return CoordinatedGroup(np.array(members), ("template", value), [], -12.0, 0.8, -6.0, rate=rate)
+
+    at7, at8, at9, far = list(range(0, 12)), list(range(12, 20)), list(range(20, 26)), list(range(26, 34))
+    other = list(range(34, 40))
+    groups = [cohort(at7, "public", "7"), cohort(at8, "public", "8"), cohort(at9, "public", "9"),
+              cohort(far, "public", "3"), cohort(other, "elsewhere", "8")]
+    units = merge_groups(groups, 40)
+    assert sorted(sorted(u.members.tolist()) for u in units) == [at7 + at8 + at9, far, other]
+    assert max(len(u.parts) for u in units) == 3
+    # span 0: each volume its own unit, as before
+    assert len(merge_groups(groups, 40, rate_span=0)) == 5
+    # a plain cohort (no volume) on the same value is not merged by the volume rule
+    plain = CoordinatedGroup(np.array(far), ("template", "public"), [], -12.0, 0.8, -6.0)
+    assert len(merge_groups([cohort(at7, "public", "7"), plain], 40)) == 2
+
+
 def _cases(module: str = "coordination", finding: str = "CoordinatedGroupFinding") -> list[dict]:
     """The declared cases in `linking/<module>.cases.yaml`, checked to belong to that finding."""
     import importlib

@@ -70,11 +70,13 @@ class LeadCohortFinding:
     """Declaration of this finding (cases in cohorts.cases.yaml beside this file)."""
 
     id = "DG-LNK-0002"
+    # 9: cohorts behind one value at neighbouring daily volumes are one unit (coordination.merge_groups,
+    #    merge_rate_span)
     # 8: a cohort whose members resend its own requests harvests (resends.py; DG-LNK-0001 v11); the leads
     #    behind a value at one rate need no further tie (lead_rate_tied false)
     # 7: one organisation's seats are set aside only when it is billed as one (DG-LNK-0001 v10)
     # 6: a pipeline value at one daily volume anchors a second family (lead_rate_anchors)
-    version = 8   # 5: a lead has sent two exchanges at least; 4: the harvest target is an anchor
+    version = 9   # 5: a lead has sent two exchanges at least; 4: the harvest target is an anchor
     name = "lead_cohort"
     role = "form"  # forms a campaign by itself; its members' own risk is each below the flag
     description = ("many accounts the account model finds mildly suspicious share one pipeline value (template, "
@@ -281,7 +283,7 @@ def _cohorts(con: duckdb.DuckDBPyConnection, anchors: pa.Table, threshold: float
             holders = _holders(con, facet[i], value[i])
             coupled.append(_rate_coupling(con, rate[i], int(k[i]), holders, n))
         group = CoordinatedGroup(members, (facet[i], value[i]), coupled, float(log10p[i]), h, threshold, holders,
-                                 resent=resent)
+                                 resent=resent, rate=rate[i])
         if orgs is not None and seats_set_aside(group, orgs, shell, p, set_aside):
             continue   # organisations' seats, as in coordinated_groups
         groups.append(group)

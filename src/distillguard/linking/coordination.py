@@ -181,6 +181,7 @@ class CoordinationParams:
     min_tie_weight: float = 1.0      # uncommon values two core accounts share to stay in one group
     max_network_prefixes: int = 8    # an account's prefixes count as a facet only when it uses this few
     merge_min_jaccard: float = 0.6   # groups whose accounts coincide this much are one unit
+    merge_rate_span: int = 1         # ... and lead cohorts behind one value at daily volumes this close (0: no)
     join_min_share: float = 0.3      # a unit's signature: values at least this share of it holds ...
     join_min_jaccard: float = 0.5    # ... and units whose signatures coincide this much join
     leads: bool = True               # lead cohorts (cohorts.py): many leads behind one value
@@ -209,6 +210,7 @@ class CoordinatedGroup:
     outside: np.ndarray | None = None
     outside_anchor: np.ndarray | None = None
     resent: float | None = None          # members' mean resend share (resends.py; None: not looked at)
+    rate: str | None = None              # a lead cohort behind its anchor at one daily volume: that volume (log2 bucket)
 
     def outside_counts(self, campaign: np.ndarray | None = None) -> tuple[int, int] | None:
         """(accounts outside `campaign` - default the group - that match it on every coupled facet,
@@ -855,11 +857,16 @@ class Unit:
 
 
 def merge_groups(groups: list[CoordinatedGroup], n: int, min_jaccard: float = 0.6,
-                 min_accounts: int = CoordinationParams.min_accounts) -> list[Unit]:
+                 min_accounts: int = CoordinationParams.min_accounts,
+                 rate_span: int = CoordinationParams.merge_rate_span) -> list[Unit]:
     """Groups of one operator merge; an account belongs to the most specific unit that holds it.
 
     Groups whose accounts largely coincide (Jaccard >= `min_jaccard`: one operator's several
-    templates, or its template and its configuration) are one unit. A broad anchor (one
+    templates, or its template and its configuration) are one unit. So are lead cohorts behind one
+    value at daily volumes at most `rate_span` log2 buckets apart (0: never): a bucket's edge is where
+    the measure cuts, not where an operator's accounts stop - one operator driving one template at
+    100-300 exchanges a day falls on both sides of 256 (seen test world 8801: one operator's cohorts
+    behind two public templates at volumes 7, 8 and 9 came out as three campaigns). A broad anchor (one
     configuration that two operators both send) overlaps each of them only in part, so it does
     not merge them; each account then goes to the smallest unit that holds it, and a unit left
     with fewer than `min_accounts` accounts is dropped.
@@ -876,7 +883,10 @@ def merge_groups(groups: list[CoordinatedGroup], n: int, min_jaccard: float = 0.
     sizes = np.array([len(g.members) for g in groups], dtype=np.float64)
     jaccard = both.data / (sizes[both.row] + sizes[both.col] - both.data)
     keep = jaccard >= min_jaccard
-    adj = sp.csr_matrix((np.ones(int(keep.sum())), (both.row[keep], both.col[keep])), shape=(len(groups),) * 2)
+    ri, rj = _rate_neighbours(groups, rate_span)
+    adj = sp.csr_matrix((np.ones(int(keep.sum()) + len(ri)), (np.concatenate([both.row[keep], ri]),
+                                                             np.concatenate([both.col[keep], rj]))),
+                        shape=(len(groups),) * 2)
     _, labels = connected_components(adj, directed=False)
     units: dict[int, list[CoordinatedGroup]] = {}
     for gi, lab in enumerate(labels.tolist()):
@@ -893,6 +903,19 @@ def merge_groups(groups: list[CoordinatedGroup], n: int, min_jaccard: float = 0.
             out.append(Unit(free, parts))
     out.sort(key=lambda u: int(u.members[0]))
     return out
+
+
+def _rate_neighbours(groups: list[CoordinatedGroup], span: int) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs of the lead cohorts behind one anchor value at daily volumes at most `span` buckets apart."""
+    pairs: list[tuple[int, int]] = []
+    if span > 0:
+        by_anchor: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        for gi, g in enumerate(groups):
+            if g.rate is not None:
+                by_anchor.setdefault(g.anchor, []).append((int(g.rate), gi))
+        for cells in by_anchor.values():
+            pairs += [(a, b) for ra, a in cells for rb, b in cells if a < b and abs(ra - rb) <= span]
+    return (np.array([a for a, _ in pairs], dtype=np.int64), np.array([b for _, b in pairs], dtype=np.int64))
 
 
 def join_units(units: list[Unit], facets: pa.Table, n: int, min_share: float = 0.3, max_common: float = 0.05,

@@ -16,7 +16,7 @@ null model is the data at hand).
   Leiden cuts the campaign into communities of that similarity; communities of one pipeline join
   again (they share a value that at least `dominant_share` of each holds, or their signatures
   coincide, as below). The campaign splits only when at least two of the resulting parts each have a
-  value of their own that `dominant_share` of the part holds (a harvest target is none:
+  value of their own that `dominant_share` of the part holds (a harvest target or a daily volume is none:
   SAMPLED_FACETS), and such parts hold at least `min_cover` of the accounts: two operators behind
   one proxy pool differ in cards, sign-up days, configurations and templates; one evasive
   operator's accounts, which share almost nothing, make no parts with values of their own, and
@@ -62,18 +62,21 @@ from distillguard.linking.coordination import NOUNS, WEAK_FACETS, components, ja
 NETWORK_FACETS = ("network", "asn")
 # Facets whose value is a sample of what the operator does, not a choice it makes per account: one
 # operator's accounts harvest different subsets of its capability set (seen evasive world 9803: one
-# operator's 149 accounts split four ways by target alone). They hold parts together, but two parts
-# that differ in them are not two operators.
-SAMPLED_FACETS = ("target",)
+# operator's 149 accounts split four ways by target alone), and its accounts' daily volumes spread over
+# neighbouring log2 buckets (seen test world 8801: one operator's 41 accounts behind two public
+# templates split 36 / 5 at volumes 7 and 9, nothing else their own). They hold parts together, but two
+# parts that differ in them are not two operators.
+SAMPLED_FACETS = ("target", "volume")
 
 
 class OperatorFinding:
     """Declaration of this finding (cases in operators.cases.yaml beside this file)."""
 
     id = "DG-LNK-0003"
+    # 5: a daily volume is no value of a part's own either (SAMPLED_FACETS)
     # 4: a part that resends its own requests harvests (resends.py; DG-LNK-0001 v11)
     # 3: a split part that does not harvest, beside one that does, is no campaign (harvesting_parts)
-    version = 4   # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
+    version = 5   # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
     name = "one_operator"
     role = "group"  # regroups campaigns already found; flags no one, clears only a non-harvesting split part
     description = ("a campaign whose accounts fall into parts that each hold uncommon values of their own (cards, "

@@ -143,7 +143,7 @@ def coordinate(engine, fp: pa.Table, active: np.ndarray, facets: pa.Table,  # ty
         sent = fingerprint_column(fp, active, "exchanges") if "exchanges" in fp.column_names else None
         groups += lead_cohorts(facets, own_risk, harvest, cp, extraction=extraction, taken=taken,
                                orgs=orgs, set_aside=set_aside, exchanges=sent, resends=resends)
-    units = merge_groups(groups, len(active), cp.merge_min_jaccard, cp.min_accounts)
+    units = merge_groups(groups, len(active), cp.merge_min_jaccard, cp.min_accounts, cp.merge_rate_span)
     groups = join_units(units, facets, len(active), cp.join_min_share, cp.max_common, cp.join_min_jaccard)
     skeletons = dict(zip(templates["template_id"].to_pylist(), templates["skeleton"].to_pylist(), strict=True)) \
         if templates.num_rows else {}
