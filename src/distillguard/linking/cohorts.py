@@ -104,6 +104,9 @@ class LeadCohortFinding:
         "held-out evasive recall -1.4 points).",
         "Leads outside a group already found but on its anchor form a cohort of their own once there are "
         "min_accounts of them that also share a second uncommon value (a public template an operator also uses).",
+        "Two operators behind one public value at neighbouring daily volumes come out as one campaign "
+        "(merge_rate_span: cohorts at volumes one bucket apart are one unit). Grouping only: each cohort was "
+        "found on its own, and the operator split still parts them on cards, sign-up days or configurations.",
     )
 
 
