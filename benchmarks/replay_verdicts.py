@@ -88,6 +88,7 @@ def replay(folder: Path, config: Path | None) -> P.Run:
     run.settings = run.policy.stage_settings()
     if objects["classified"]:   # the lone-flag bar is a [policy] setting
         run.harvesting = lone_harvesting(run.extraction, run.harvest, run.policy)
+    run.few = P.lone_few(run.fingerprints, run.active, run.policy)   # a [policy] setting too
     P.run_stages(tuple(s for s in P.VERDICTS if s.name in REPLAYED), run)
     return run
 

@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from distillguard import progress
 from distillguard.decisions import Decision, Policy, decide
 from distillguard.decisions.own_risk import is_supervised, own_risk, policy_for_model
-from distillguard.decisions.policy import CLASSIFY_PER_ACCOUNT, lone_harvesting
+from distillguard.decisions.policy import CLASSIFY_PER_ACCOUNT, held_back, lone_harvesting, too_few
 from distillguard.engine import open_engine
 from distillguard.fingerprints.train import (  # noqa: F401  (re-exported: cli/train.py, tests)
     ACCOUNT_MODEL,
@@ -135,6 +135,7 @@ class Run:
     extraction: np.ndarray | None = None  # share of each account's classified traffic in extraction categories
     harvest: np.ndarray | None = None     # share of it scored as harvesting
     harvesting: np.ndarray | None = None  # extracts or harvests enough to be flagged on its own (None: not classified)
+    few: np.ndarray | None = None  # sent too few exchanges to be flagged on its own (None: counts not known)
     own_reasons: list[str] | None = None
     graph: Any = None
     campaigns: list | None = None
@@ -221,10 +222,22 @@ def _account_risk(r: Run) -> None:
     r.harvest = fingerprint_column(r.fingerprints, r.active, "harvest_share")
     if r.classified is not None:
         r.harvesting = lone_harvesting(r.extraction, r.harvest, r.policy)
+    r.few = lone_few(r.fingerprints, r.active, r.policy)
     if r.partner is not None:  # partner evidence (issue 19): a prior on own risk, see linking/partner.py
         r.own_risk, r.own_reasons = r.partner.apply_risk(r.active, r.our_risk, r.own_reasons)
-        if r.harvesting is not None:   # a partner's indicators are evidence beyond its own traffic, as a campaign is
-            r.harvesting = r.harvesting | (r.own_risk > r.our_risk)
+        # a partner's indicators are evidence beyond its own traffic, as a campaign is
+        raised = r.own_risk > r.our_risk
+        if r.harvesting is not None:
+            r.harvesting = r.harvesting | raised
+        if r.few is not None:
+            r.few = r.few & ~raised
+
+
+def lone_few(fp: pa.Table, active: np.ndarray, policy: Policy) -> np.ndarray | None:
+    """Per judged account: it sent too few exchanges to be flagged on its own (`decisions.policy.too_few`;
+    None when `fp` has no exchange counts)."""
+    sent = fingerprint_column(fp, active, "exchanges") if "exchanges" in fp.column_names else None
+    return too_few(sent, policy)
 
 
 def _linking(r: Run) -> None:
@@ -233,13 +246,13 @@ def _linking(r: Run) -> None:
 
 
 def _decide(r: Run) -> None:
-    r.decision = decide(r.own_risk, r.own_reasons, r.campaigns, r.policy, r.harvesting)  # type: ignore[arg-type]
+    r.decision = decide(r.own_risk, r.own_reasons, r.campaigns, r.policy, r.harvesting, r.few)  # type: ignore[arg-type]
 
 
 def _flagged_alone(r: Run) -> None:
     r.graph, r.campaigns, r.config_keys, r.alone = link_flagged_alone(
         r.fingerprints, r.active, r.graph, r.campaigns, r.decision, r.own_risk, r.settings.campaigns,
-        lead_risk=r.our_risk)
+        lead_risk=r.our_risk, held_back=held_back(r.own_risk, r.policy, r.harvesting, r.few))
 
 
 def _facets(r: Run) -> pa.Table:
@@ -320,12 +333,13 @@ VERDICTS = (
     Stage("spill", _spill, reads=("exchange_templates",), writes=("exchange_templates",), timed=False),
     Stage("account_risk", _account_risk, reads=("fingerprints", "classified"),
           writes=("account_scores", "active", "own_risk", "our_risk", "own_reasons", "extraction", "harvest",
-                  "harvesting")),
+                  "harvesting", "few")),
     Stage("linking", _linking, reads=("exchanges", "accounts", "exchange_templates", "fingerprints", "active",
                                       "own_risk"), writes=("graph", "campaigns", "tokens")),
-    Stage("decide", _decide, reads=("own_risk", "own_reasons", "campaigns", "harvesting"), writes=("decision",)),
+    Stage("decide", _decide, reads=("own_risk", "own_reasons", "campaigns", "harvesting", "few"), writes=("decision",)),
     Stage("flagged_alone", _flagged_alone, reads=("fingerprints", "active", "graph", "campaigns", "decision",
-                                                  "own_risk", "our_risk"), writes=("graph", "campaigns", "config_keys", "alone"),
+                                                  "own_risk", "our_risk", "harvesting", "few"),
+          writes=("graph", "campaigns", "config_keys", "alone"),
           timed=False),
     Stage("coordination", _coordination, reads=("exchanges", "accounts", "tokens", "fingerprints", "active",
                                                 "config_keys", "alone", "templates", "campaigns", "account_scores",
@@ -337,7 +351,8 @@ VERDICTS = (
                                           "exchange_templates", "resent", "resends"),
           writes=("campaigns", "facets", "resent", "resends"),
           when=lambda r: r.settings.operators.enabled),
-    Stage("verdicts", _decide, reads=("own_risk", "own_reasons", "campaigns", "harvesting"), writes=("decision",),
+    Stage("verdicts", _decide, reads=("own_risk", "own_reasons", "campaigns", "harvesting", "few"),
+          writes=("decision",),
           timed=False),
     Stage("write", _write, reads=("exchanges", "events", "exchange_templates", "templates", "classified",
                                   "fingerprints", "account_scores", "active", "own_risk", "graph", "campaigns",

@@ -37,6 +37,7 @@ class PolicySettings:
     full_tie_strength: float = 2.0
     classify_per_account: int = 64
     lone_min_extraction: float = 0.15
+    lone_min_exchanges: int = 2
 
 
 @dataclass(frozen=True)

@@ -207,3 +207,31 @@ def test_leads_are_chosen_by_our_own_risk_not_a_partner_prior():
     assert len(grown) == 1 and len(grown[0].recruited) == 0
     _, grown = recruit_leads(graph, campaigns, profiles, keys, unjudged, risk, behaviour, lead_risk=risk)
     assert sorted(grown[0].recruited.tolist()) == list(range(312, 324))
+
+
+def test_one_request_accounts_join_a_campaign_of_verdicts_and_never_form_or_bridge_one():
+    """Accounts held back for sending one request (`decisions.policy.held_back`) join the campaign of
+    accounts flagged alone they are tied to; tied only to each other, or between two campaigns through
+    one another, they form and bridge nothing."""
+    ids = np.array([f"a{i:02d}" for i in range(20)], dtype=object)
+    one, two = np.arange(0, 4), np.arange(4, 8)   # two groups of verdicts, each tied inside
+    joins_one, joins_two = 8, 9                  # held back, tied to a verdict of one group
+    chain = np.array([10, 11, 12])               # held back, tied only to each other
+    bridge = (13, 14)                            # held back, tied to one group each and to each other
+    pairs = [(a, b) for g in (one, two, chain) for a in g for b in g if a < b]
+    pairs += [(0, joins_one), (4, joins_two), (1, bridge[0]), (bridge[0], bridge[1]), (5, bridge[1])]
+    i, j = (np.array(x, dtype=np.int64) for x in zip(*pairs, strict=True))
+    graph = with_edges(build_graph(no_tokens(), ids), {"behaviour": (i, j, np.full(len(i), 0.9))})
+    risk = np.full(len(ids), 0.9)
+    verdicts = np.concatenate([one, two])
+    held = np.array([joins_one, joins_two, *chain, *bridge])
+    found = sorted(sorted(c.members.tolist()) for c in content_campaigns(graph, verdicts, risk, joiners=held))
+    assert found == [[0, 1, 2, 3, joins_one, bridge[0]], [4, 5, 6, 7, joins_two, bridge[1]]]
+    # the held-back accounts alone form nothing, and without joiners the groups are the verdicts
+    assert content_campaigns(graph, np.array([], dtype=np.int64), risk, joiners=held) == []
+    assert sorted(sorted(c.members.tolist()) for c in content_campaigns(graph, verdicts, risk)) == \
+        [one.tolist(), two.tolist()]
+    # a campaign's risk comes from the verdicts that formed it
+    risk[held] = 0.55
+    joined = {len(c.members): c for c in content_campaigns(graph, verdicts, risk, joiners=held)}
+    assert joined[6].member_risk == 0.9

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from distillguard.decisions import Policy, decide
-from distillguard.decisions.policy import lone_harvesting
+from distillguard.decisions.policy import lone_harvesting, too_few
 from distillguard.linking.campaigns import Campaign
 
 
@@ -37,3 +37,24 @@ def test_a_campaign_member_that_barely_extracts_keeps_its_campaign_verdict():
     assert d.flagged.tolist() == [True, True, True, False]
     assert d.risk[0] == pytest.approx(0.99)   # its own risk, not the cap: the campaign is the evidence
     assert "not flagged on its own" not in d.reasons[0]
+
+
+def test_a_lone_account_of_one_request_stays_a_lead_and_a_campaign_member_of_one_request_does_not():
+    # 0: two requests, flagged on its own; 1: one request, the same probability, outside every campaign;
+    # 2: one request, a member of a campaign (its campaign is the evidence, not the request)
+    own = np.array([0.9, 0.9, 0.9])
+    sent = np.array([2, 1, 1])
+    policy = Policy()
+    few = too_few(sent, policy)
+    assert few.tolist() == [False, True, True]
+    c = Campaign("c-1", np.array([2, 3]), risk=0.9, coordination=1.0, member_risk=0.8, evidence={"payment": 1.0},
+                 strength=np.full(2, 2.0))
+    d = decide(np.append(own, 0.9), [""] * 4, [c], policy, None, np.append(few, False))
+    assert d.flagged.tolist() == [True, False, True, True]
+    assert d.risk[1] == pytest.approx(policy.flag_threshold - 0.01)   # ranked just below the flag: a lead
+    assert "fewer than 2 exchanges: not flagged on its own" in d.reasons[1]
+    assert "not flagged on its own" not in d.reasons[0] + d.reasons[2]
+    # the bar at 1 (or counts not known) lets the model's probability stand
+    off = Policy(lone_min_exchanges=1)
+    assert decide(own, [""] * 3, [], off, None, too_few(sent, off)).flagged.all()
+    assert too_few(None, policy) is None

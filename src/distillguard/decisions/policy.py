@@ -45,6 +45,12 @@ class Policy:
     # `decide`); below it its risk is capped just under the flag: a lead for an analyst. The
     # pipeline exempts accounts a partner's indicators raised (evidence beyond their own traffic).
     lone_min_extraction: float = 0.15
+    # An account no campaign ties to others is flagged on its own only when it has sent at least this
+    # many exchanges (`too_few`); below it its risk is capped just under the flag, as above: one
+    # request's category, configuration and score describe that request, not how the account works
+    # (the lead bar's `[coordination] lead_min_exchanges`, for the same reason). The pipeline exempts
+    # accounts a partner's indicators raised. 0 or 1 turns it off.
+    lone_min_exchanges: int = 2
     # Every other stage's thresholds (campaigns, coordination, wrappers); None: the shipped settings.
     settings: Settings | None = None
 
@@ -56,7 +62,8 @@ class Policy:
             "flag_threshold": p.flag_threshold, "unlinked_weight": p.unlinked_weight,
             "unsupervised_unlinked_weight": p.unsupervised_unlinked_weight,
             "full_tie_strength": p.full_tie_strength, "classify_per_account": p.classify_per_account or None,
-            "lone_min_extraction": p.lone_min_extraction, "settings": settings}
+            "lone_min_extraction": p.lone_min_extraction, "lone_min_exchanges": p.lone_min_exchanges,
+            "settings": settings}
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
 
@@ -75,19 +82,22 @@ class Decision:
 
 
 def decide(own_risk: np.ndarray, own_reasons: list[str], campaigns: list[Campaign], policy: Policy,
-           harvesting: np.ndarray | None = None) -> Decision:
+           harvesting: np.ndarray | None = None, few: np.ndarray | None = None) -> Decision:
     """Final risk, flag, campaign and reasons per account.
 
     `harvesting` (optional, per account): whether its traffic extracts or harvests at least
     `policy.lone_min_extraction` (`lone_harvesting`). An account outside every campaign that does
     not is capped just below the flag: it harvests no capability, so it is no distillation
-    account on its own, whatever its other traits.
+    account on its own, whatever its other traits. `few` (optional, per account): it sent fewer
+    than `policy.lone_min_exchanges` exchanges (`too_few`); outside every campaign it is capped
+    the same way: one request is too little of an account's own traffic for a verdict.
     """
     n = len(own_risk)
     risk = own_risk.astype(np.float64) * policy.unlinked_weight
     barely = np.zeros(n, dtype=bool) if harvesting is None else ~np.asarray(harvesting, dtype=bool)
+    thin = np.zeros(n, dtype=bool) if few is None else np.asarray(few, dtype=bool)
     below = policy.flag_threshold - 0.01
-    capped = barely & (risk > below)
+    capped = (barely | thin) & (risk > below)
     risk[capped] = below
     campaign_of = np.full(n, -1, dtype=np.int64)
     campaign_reason = [""] * n
@@ -113,8 +123,10 @@ def decide(own_risk: np.ndarray, own_reasons: list[str], campaigns: list[Campaig
     flagged = risk >= policy.flag_threshold
     reasons = []
     for i in range(n):
-        lone = ("barely extracts or harvests: not flagged on its own"
-                if capped[i] and campaign_of[i] < 0 else "")
+        lone = ""
+        if capped[i] and campaign_of[i] < 0:
+            lone = ("barely extracts or harvests: not flagged on its own" if barely[i] else
+                    f"fewer than {policy.lone_min_exchanges} exchanges: not flagged on its own")
         parts = [p for p in (campaign_reason[i], own_reasons[i], lone) if p]
         reasons.append("; ".join(parts) if (flagged[i] or campaign_of[i] >= 0 or risk[i] >= 0.3) else "")
     return Decision(risk, flagged, campaign_of, reasons)
@@ -125,3 +137,19 @@ def lone_harvesting(extraction: np.ndarray, harvest: np.ndarray, policy: Policy)
     categories, or is scored as harvesting (0 turns the bar off: every account passes)."""
     floor = policy.lone_min_extraction
     return (np.asarray(extraction) >= floor) | (np.asarray(harvest) >= floor) | (floor <= 0)
+
+
+def held_back(own_risk: np.ndarray, policy: Policy, harvesting: np.ndarray | None, few: np.ndarray | None
+              ) -> np.ndarray | None:
+    """Per account: kept below the flag outside a campaign only because it sent too few exchanges
+    (`few`): its own risk reaches the flag and it harvests. Such an account may join a campaign of
+    accounts flagged alone that it is tied to (`linking.run.link_flagged_alone`), never form one."""
+    if few is None:
+        return None
+    ok = np.ones(len(own_risk), dtype=bool) if harvesting is None else np.asarray(harvesting, dtype=bool)
+    return np.asarray(few, dtype=bool) & ok & (own_risk * policy.unlinked_weight >= policy.flag_threshold)
+
+
+def too_few(exchanges: np.ndarray | None, policy: Policy) -> np.ndarray | None:
+    """Per account: it sent fewer than `policy.lone_min_exchanges` exchanges (None when the counts are not known)."""
+    return None if exchanges is None else np.asarray(exchanges) < policy.lone_min_exchanges

@@ -332,12 +332,17 @@ def campaign_tables(engine: Engine, graph: AccountGraph, campaigns: list[Campaig
 
 
 def content_campaigns(graph: AccountGraph, candidates: np.ndarray, own_risk: np.ndarray,
-                      params: CampaignParams | None = None, seed: int = 0) -> list[Campaign]:
+                      params: CampaignParams | None = None, seed: int = 0,
+                      joiners: np.ndarray | None = None) -> list[Campaign]:
     """Group accounts already flagged on their own behaviour by what they share (templates,
     behaviour, infrastructure; an edge needs evidence beyond CONTENT_WEAK_KINDS). A stealth
     campaign shares no infrastructure or card, but its accounts still run one harness; grouping them
     flags no one new, it tells the analyst these verdicts belong together (`recruit_leads` may then
     add the leads that work like them).
+
+    `joiners`: accounts the model scores above the flag that sent too few exchanges for a verdict of
+    their own (`decisions.policy.held_back`). Each joins the campaign it is tied to most, by the same
+    edges; none founds or bridges one: a campaign forms from the verdicts alone.
     """
     p = params or CampaignParams()
     if len(candidates) < p.min_accounts:
@@ -347,21 +352,47 @@ def content_campaigns(graph: AccountGraph, candidates: np.ndarray, own_risk: np.
     # (Leiden split the classic stealth campaign's 40 accounts into 21 + 11 + 8).
     from scipy.sparse.csgraph import connected_components
 
-    sub = graph.total[candidates][:, candidates].tocsr()
-    sub.data[sub.data < p.min_edge_weight] = 0
-    # an edge of customer-kind or signature evidence only joins no one: on an evasive world, groups of
-    # several operators' flagged accounts chained through mail providers, client stacks and harnesses
-    own = sum((graph.by_kind[k][candidates][:, candidates] for k in graph.by_kind
-               if k not in CONTENT_WEAK_KINDS), sp.csr_matrix(sub.shape)).tocsr()
-    sub = sub.multiply(own > 0).tocsr()
-    sub.eliminate_zeros()
+    sub = _content_edges(graph, candidates, candidates, p)
     _, labels = connected_components(sub, directed=False)
     out = []
     for lab in np.unique(labels):
         members = candidates[labels == lab]
         if len(members) >= p.min_accounts:
             out.append(_describe(graph, members, members, own_risk))
+    if joiners is not None and len(joiners) and out:
+        out = _joined(graph, out, np.asarray(joiners, dtype=np.int64), own_risk, p)
     out.sort(key=lambda c: (-len(c.members), c.campaign_id))
+    return out
+
+
+def _content_edges(graph: AccountGraph, rows: np.ndarray, cols: np.ndarray, p: CampaignParams) -> sp.csr_matrix:
+    """The edges between `rows` and `cols` that may join accounts flagged alone (`content_campaigns`)."""
+    sub = graph.total[rows][:, cols].tocsr()
+    sub.data[sub.data < p.min_edge_weight] = 0
+    # an edge of customer-kind or signature evidence only joins no one: on an evasive world, groups of
+    # several operators' flagged accounts chained through mail providers, client stacks and harnesses
+    own = sum((graph.by_kind[k][rows][:, cols] for k in graph.by_kind
+               if k not in CONTENT_WEAK_KINDS), sp.csr_matrix(sub.shape)).tocsr()
+    sub = sub.multiply(own > 0).tocsr()
+    sub.eliminate_zeros()
+    return sub
+
+
+def _joined(graph: AccountGraph, campaigns: list[Campaign], joiners: np.ndarray, own_risk: np.ndarray,
+            p: CampaignParams) -> list[Campaign]:
+    """`campaigns` with each of `joiners` added to the one it has the most edge weight to (none: stays out).
+    A campaign's risk still comes from the members that formed it."""
+    members = np.concatenate([c.members for c in campaigns])
+    owner = np.repeat(np.arange(len(campaigns)), [len(c.members) for c in campaigns])
+    to_campaign = sp.csr_matrix((np.ones(len(members)), (np.arange(len(members)), owner)),
+                                shape=(len(members), len(campaigns)))
+    weight = (_content_edges(graph, joiners, members, p) @ to_campaign).toarray()
+    best = weight.argmax(axis=1)   # ties: the first campaign (the order is by members, stable)
+    tied = weight.max(axis=1) > 0
+    out = []
+    for ci, c in enumerate(campaigns):
+        add = joiners[tied & (best == ci)]
+        out.append(_describe(graph, np.union1d(c.members, add), c.members, own_risk) if len(add) else c)
     return out
 
 

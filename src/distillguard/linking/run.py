@@ -69,7 +69,7 @@ def link_accounts(engine, fp: pa.Table, active: np.ndarray, own_risk: np.ndarray
 
 def link_flagged_alone(fp: pa.Table, active: np.ndarray, graph: AccountGraph, campaigns: list[Campaign],
                        decision: Any, own_risk: np.ndarray, params: CampaignParams,
-                       lead_risk: np.ndarray | None = None,
+                       lead_risk: np.ndarray | None = None, held_back: np.ndarray | None = None,
                        ) -> tuple[AccountGraph, list[Campaign], np.ndarray, np.ndarray]:
     """Campaigns of accounts that `decision` flagged outside any campaign, joined by behaviour.
 
@@ -78,16 +78,24 @@ def link_flagged_alone(fp: pa.Table, active: np.ndarray, graph: AccountGraph, ca
     Returns the graph (with its `behaviour` edges), every campaign so far, each account's
     request-configuration key ("" unless two or more were flagged alone) and the flagged-alone
     accounts. `lead_risk`: the risk leads are chosen by (`recruit_leads`; default `own_risk`).
+    `held_back` (a boolean mask): accounts kept below the flag only for sending too few exchanges
+    (`decisions.policy.held_back`); each joins the campaign it is tied to, none forms one.
     """
     alone = np.flatnonzero(decision.flagged & (decision.campaign_of < 0))
+    few = np.empty(0, dtype=np.int64) if held_back is None else \
+        np.flatnonzero(np.asarray(held_back, dtype=bool) & ~decision.flagged & (decision.campaign_of < 0))
     config_keys = np.full(len(active), "", dtype=object)
     extra_campaigns = []
     if len(alone) >= 2:
         profiles, config_keys = behaviour_profiles(fp, active)
-        behaviour = behaviour_edges(profiles, config_keys, alone, max_key_share=params.behaviour_max_key_share)
+        behaviour = behaviour_edges(profiles, config_keys, np.union1d(alone, few),
+                                    max_key_share=params.behaviour_max_key_share)
         graph = with_edges(graph, {"behaviour": behaviour})
-        extra_campaigns = content_campaigns(graph, alone, own_risk, params)
-        unjudged = np.flatnonzero(~decision.flagged & (decision.campaign_of < 0))
+        extra_campaigns = content_campaigns(graph, alone, own_risk, params, joiners=few)
+        grouped = np.zeros(len(active), dtype=bool)
+        for c in extra_campaigns:
+            grouped[c.members] = True
+        unjudged = np.flatnonzero(~decision.flagged & (decision.campaign_of < 0) & ~grouped)
         graph, extra_campaigns = recruit_leads(graph, extra_campaigns, profiles, config_keys, unjudged, own_risk,
                                                behaviour, params, lead_risk)
     if extra_campaigns:
