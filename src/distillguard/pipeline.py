@@ -39,7 +39,8 @@ from distillguard.fingerprints.train import (  # noqa: F401  (re-exported: cli/t
     train_account_model,
 )
 from distillguard.ingest import IngestReport, ingest_paths
-from distillguard.linking.coordination import declared_orgs, extraction_shares, fingerprint_column, group_harvests
+from distillguard.linking.coordination import (declared_orgs, exchange_counts, extraction_shares, fingerprint_column,
+                                               group_harvests)
 from distillguard.linking.operators import made_together, resolve_operators
 from distillguard.linking.resends import Resends, resent_requests
 from distillguard.linking.run import coordinate, facets_of, link_accounts, link_flagged_alone
@@ -236,8 +237,7 @@ def _account_risk(r: Run) -> None:
 def lone_few(fp: pa.Table, active: np.ndarray, policy: Policy) -> np.ndarray | None:
     """Per judged account: it sent too few exchanges to be flagged on its own (`decisions.policy.too_few`;
     None when `fp` has no exchange counts)."""
-    sent = fingerprint_column(fp, active, "exchanges") if "exchanges" in fp.column_names else None
-    return too_few(sent, policy)
+    return too_few(exchange_counts(fp, active), policy)
 
 
 def _linking(r: Run) -> None:

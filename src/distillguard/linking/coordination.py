@@ -1163,6 +1163,12 @@ def fingerprint_column(fingerprints: pa.Table, account_ids: np.ndarray, name: st
     return out
 
 
+def exchange_counts(fingerprints: pa.Table, account_ids: np.ndarray) -> np.ndarray | None:
+    """Each account's exchange count aligned with `account_ids`; None when `fingerprints` has no such column."""
+    return fingerprint_column(fingerprints, account_ids, "exchanges") if "exchanges" in fingerprints.column_names \
+        else None
+
+
 def extraction_shares(fingerprints: pa.Table, account_ids: np.ndarray) -> np.ndarray:
     """Per account (aligned with `account_ids`), the share of its classified traffic in extraction categories."""
     from distillguard.linking.graph import account_index

@@ -30,6 +30,7 @@ from distillguard.linking.coordination import (
     coordinated_groups,
     coordination_campaigns,
     declared_orgs,
+    exchange_counts,
     extraction_shares,
     fingerprint_column,
     join_units,
@@ -148,7 +149,7 @@ def coordinate(engine, fp: pa.Table, active: np.ndarray, facets: pa.Table,  # ty
         for members in [g.members for g in groups] + [c.members for c in campaigns]:
             taken[members] = True
         # exchanges per account (a lead has sent lead_min_exchanges); without the column, every account counts
-        sent = fingerprint_column(fp, active, "exchanges") if "exchanges" in fp.column_names else None
+        sent = exchange_counts(fp, active)
         groups += lead_cohorts(facets, own_risk, harvest, cp, extraction=extraction, taken=taken,
                                orgs=orgs, set_aside=set_aside, exchanges=sent, resends=resends)
     units = merge_groups(groups, len(active), cp.merge_min_jaccard, cp.min_accounts, cp.merge_rate_span)
