@@ -23,7 +23,13 @@ null model is the data at hand).
   stay one campaign.
 * **Join**: campaigns whose *signatures* (the uncommon values at least `join_min_share` of the
   campaign's accounts hold) coincide at least `join_min_jaccard` (Jaccard) are one operator's: its
-  three organisations' seats on one sign-up day, its second wave.
+  three organisations' seats on one sign-up day, its second wave. So are campaigns whose accounts
+  were *made together* (`made_together_values`): creation values (sign-up day, e-mail domain, card)
+  of at least `join_made_facets` facets that `join_min_share` of each holds and that are uncommon
+  outside the two together. A fragment's signature misses its operator's creation values when the
+  operator's other campaign holds them too (they are then common outside the fragment), so its
+  signature cannot coincide; one operator makes its accounts together, and two operators that sign
+  up on the same days do not share a domain or a card as well.
 * **Attach**: an account flagged on its own, in no campaign, joins the campaign whose signature
   (networks aside: operators rent one pool) it holds the largest share of, when that share is at
   least `attach_min_share`: it runs that campaign's pipeline.
@@ -73,10 +79,11 @@ class OperatorFinding:
     """Declaration of this finding (cases in operators.cases.yaml beside this file)."""
 
     id = "DG-LNK-0003"
+    # 6: campaigns whose accounts were made together join (made_together_values)
     # 5: a daily volume is no value of a part's own either (SAMPLED_FACETS)
     # 4: a part that resends its own requests harvests (resends.py; DG-LNK-0001 v11)
     # 3: a split part that does not harvest, beside one that does, is no campaign (harvesting_parts)
-    version = 5   # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
+    version = 6   # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
     name = "one_operator"
     role = "group"  # regroups campaigns already found; flags no one, clears only a non-harvesting split part
     description = ("a campaign whose accounts fall into parts that each hold uncommon values of their own (cards, "
@@ -135,6 +142,9 @@ class OperatorParams:
     join_min_share: float = 0.3    # a campaign's signature: uncommon values this share of it holds ...
     join_min_jaccard: float = 0.5  # ... and campaigns whose signatures coincide this much join
     attach_min_share: float = 0.5  # an account flagged alone joins a campaign holding this share of its signature
+    # ... or whose accounts were made together: creation values (CREATION_FACETS) of at least this many
+    # facets that `join_min_share` of each campaign holds, uncommon outside the two (0: off)
+    join_made_facets: int = 2
     harvesting_parts: bool = True  # a split part must harvest (beside one that does) to stay a campaign
     # DG-LNK-0004 (`made_together`): an account in no campaign joins one when it holds at least
     # `made_min_values` of the campaign's own creation values (CREATION_FACETS) ...
@@ -281,6 +291,33 @@ def _signature(vals: _Values, members: np.ndarray, p: OperatorParams) -> set[int
     return _held(_incidence(vals, members, p.max_common), [np.arange(len(members))], p.join_min_share)[0]
 
 
+def _held_counts(vals: _Values, members: np.ndarray, share: float) -> dict[int, int]:
+    """Value -> how many of `members` hold it, for the values at least `share` of them hold."""
+    counts = np.asarray(_incidence(vals, members).sum(axis=0)).ravel()
+    keep = np.flatnonzero(counts >= max(share * len(members), 1e-9))
+    return dict(zip(keep.tolist(), counts[keep].astype(np.int64).tolist(), strict=True))
+
+
+def made_together_values(a: dict[int, int], size_a: int, b: dict[int, int], size_b: int, vals: _Values,
+                         p: OperatorParams) -> set[int]:
+    """The creation values (CREATION_FACETS) two campaigns were made with: values each holds (`a`, `b`:
+    `_held_counts` at `join_min_share`) that are uncommon outside the two together (at most `max_common`
+    of the other accounts); empty unless they span `join_made_facets` facets or more.
+
+    Outside the two, not outside each: one operator's sign-up day is common outside one of its
+    campaigns when its other campaign holds it too (seen test world 8806: 27 of an operator's 129
+    accounts, a campaign of their own, whose sign-up day and e-mail domain the other 102 also hold).
+    Two facets, not two values: operators that sign up in the same days share days, not a domain or a
+    card as well (classic world 21).
+    """
+    if p.join_made_facets <= 0:
+        return set()
+    outside = max(vals.n - size_a - size_b, 1)
+    shared = {v for v in a.keys() & b.keys() if vals.names[v][0] in CREATION_FACETS
+              and vals.holders[v] - a[v] - b[v] <= p.max_common * outside}
+    return shared if len({vals.names[v][0] for v in shared}) >= p.join_made_facets else set()
+
+
 def _values_text(vals: _Values, ids: set[int], limit: int = 4) -> str:
     named = sorted((vals.names[v] for v in ids), key=lambda fv: (fv[0], fv[1]))[:limit]
     return ", ".join(f"{NOUNS.get(f, f)} {v}" for f, v in named)
@@ -368,7 +405,17 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
             for x in ids:
                 siblings[x] = set(ids) - {x}
     sigs = [_signature(vals, c.members, p) for c in split]
-    comp = components(len(split), lambda i, j: jaccard(sigs[i], sigs[j]) >= p.join_min_jaccard)
+    held = [_held_counts(vals, c.members, p.join_min_share) for c in split] if p.join_made_facets > 0 else []
+    made: dict[tuple[int, int], set[int]] = {}   # (i, j) -> the creation values campaigns i and j were made with
+
+    def one_operator(i: int, j: int) -> bool:
+        if jaccard(sigs[i], sigs[j]) >= p.join_min_jaccard:
+            return True
+        if held:
+            made[i, j] = made_together_values(held[i], len(split[i].members), held[j], len(split[j].members), vals, p)
+        return bool(made.get((i, j)))
+
+    comp = components(len(split), one_operator)
     out, out_sigs = [], []
     for lab in np.unique(comp):
         group = [split[i] for i in np.flatnonzero(comp == lab)]
@@ -376,11 +423,20 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
             out.append(group[0])
             out_sigs.append(sigs[int(np.flatnonzero(comp == lab)[0])])
             continue
-        shared = set.intersection(*(sigs[i] for i in np.flatnonzero(comp == lab)))
-        out.append(_joined(group, account_ids, full_tie_strength, (
-            f"one operator: {len(group)} campaigns of {', '.join(str(len(c.members)) for c in group)} accounts whose "
-            f"uncommon values coincide (each held by at most {p.max_common:.0%} of the other accounts): "
-            f"{_values_text(vals, shared) or 'most of their signature'}")))
+        at = np.flatnonzero(comp == lab).tolist()
+        shared = set.intersection(*(sigs[i] for i in at))
+        creation = set().union(*(made.get((i, j), set()) for i in at for j in at))
+        whys = []
+        if shared or not creation:
+            whys.append(f"their uncommon values coincide (each held by at most {p.max_common:.0%} of the other accounts): "
+                        f"{_values_text(vals, shared) or 'most of their signature'}")
+        if creation:
+            whys.append(f"their accounts were made together ({p.join_min_share:.0%} or more of each holds "
+                        f"{_values_text(vals, creation)}, uncommon outside them)")
+        why = "; ".join(whys)
+        out.append(_joined(group, account_ids, full_tie_strength,
+                           f"one operator: {len(group)} campaigns of {', '.join(str(len(c.members)) for c in group)} "
+                           f"accounts: {why}"))
         out_sigs.append(_signature(vals, out[-1].members, p))
     if flagged is not None and len(flagged):
         out = _attach(out, out_sigs, np.setdiff1d(flagged, np.concatenate([c.members for c in out])), vals,
