@@ -25,11 +25,12 @@ null model is the data at hand).
   campaign's accounts hold) coincide at least `join_min_jaccard` (Jaccard) are one operator's: its
   three organisations' seats on one sign-up day, its second wave. So are campaigns whose accounts
   were *made together* (`made_together_values`): creation values (sign-up day, e-mail domain, card)
-  of at least `join_made_facets` facets that `join_min_share` of each holds and that are uncommon
-  outside the two together. A fragment's signature misses its operator's creation values when the
-  operator's other campaign holds them too (they are then common outside the fragment), so its
-  signature cannot coincide; one operator makes its accounts together, and two operators that sign
-  up on the same days do not share a domain or a card as well.
+  of at least `join_made_facets` facets that `dominant_share` of each holds and that are uncommon
+  among the accounts in no campaign. A fragment's signature misses its operator's creation values
+  when the operator's other campaigns hold them too (they are then common outside the fragment), so
+  its signature cannot coincide; one operator makes its accounts together, and two operators that
+  sign up on the same days do not share a domain or a card as well; most of each, so that a campaign
+  that holds two operators' accounts does not bridge them.
 * **Attach**: an account flagged on its own, in no campaign, joins the campaign whose signature
   (networks aside: operators rent one pool) it holds the largest share of, when that share is at
   least `attach_min_share`: it runs that campaign's pipeline.
@@ -143,7 +144,7 @@ class OperatorParams:
     join_min_jaccard: float = 0.5  # ... and campaigns whose signatures coincide this much join
     attach_min_share: float = 0.5  # an account flagged alone joins a campaign holding this share of its signature
     # ... or whose accounts were made together: creation values (CREATION_FACETS) of at least this many
-    # facets that `join_min_share` of each campaign holds, uncommon outside the two (0: off)
+    # facets that `dominant_share` of each campaign holds, uncommon among accounts in no campaign (0: off)
     join_made_facets: int = 2
     harvesting_parts: bool = True  # a split part must harvest (beside one that does) to stay a campaign
     # DG-LNK-0004 (`made_together`): an account in no campaign joins one when it holds at least
@@ -298,23 +299,25 @@ def _held_counts(vals: _Values, members: np.ndarray, share: float) -> dict[int, 
     return dict(zip(keep.tolist(), counts[keep].astype(np.int64).tolist(), strict=True))
 
 
-def made_together_values(a: dict[int, int], size_a: int, b: dict[int, int], size_b: int, vals: _Values,
-                         p: OperatorParams) -> set[int]:
+def made_together_values(a: dict[int, int], b: dict[int, int], ordinary: np.ndarray, n_ordinary: int,
+                         p: OperatorParams, vals: _Values) -> set[int]:
     """The creation values (CREATION_FACETS) two campaigns were made with: values each holds (`a`, `b`:
-    `_held_counts` at `join_min_share`) that are uncommon outside the two together (at most `max_common`
-    of the other accounts); empty unless they span `join_made_facets` facets or more.
+    `_held_counts` at `dominant_share`) that are uncommon among ordinary accounts (`ordinary`: per value,
+    its holders in no campaign, of `n_ordinary` such accounts; at most `max_common` of them); empty
+    unless they span `join_made_facets` facets or more.
 
-    Outside the two, not outside each: one operator's sign-up day is common outside one of its
-    campaigns when its other campaign holds it too (seen test world 8806: 27 of an operator's 129
-    accounts, a campaign of their own, whose sign-up day and e-mail domain the other 102 also hold).
+    Among accounts in no campaign, not outside each campaign: one operator's sign-up day is common
+    outside one of its campaigns when its other campaigns hold it too (seen test world 8806: 27 of an
+    operator's 129 accounts, a campaign of their own, whose sign-up day and e-mail domain the other
+    102 also hold; seen 13801: an operator found as eight campaigns of 3 to 44 accounts).
     Two facets, not two values: operators that sign up in the same days share days, not a domain or a
-    card as well (classic world 21).
+    card as well (classic world 21). Most of each, not `join_min_share`: a campaign that holds two
+    operators' accounts holds each one's values at 30% and would bridge them (seen test world 14002).
     """
     if p.join_made_facets <= 0:
         return set()
-    outside = max(vals.n - size_a - size_b, 1)
     shared = {v for v in a.keys() & b.keys() if vals.names[v][0] in CREATION_FACETS
-              and vals.holders[v] - a[v] - b[v] <= p.max_common * outside}
+              and ordinary[v] <= p.max_common * max(n_ordinary, 1)}
     return shared if len({vals.names[v][0] for v in shared}) >= p.join_made_facets else set()
 
 
@@ -405,14 +408,17 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
             for x in ids:
                 siblings[x] = set(ids) - {x}
     sigs = [_signature(vals, c.members, p) for c in split]
-    held = [_held_counts(vals, c.members, p.join_min_share) for c in split] if p.join_made_facets > 0 else []
+    held = [_held_counts(vals, c.members, p.dominant_share) for c in split] if p.join_made_facets > 0 else []
     made: dict[tuple[int, int], set[int]] = {}   # (i, j) -> the creation values campaigns i and j were made with
+    if held:
+        grouped = np.unique(np.concatenate([c.members for c in split]))
+        ordinary = vals.holders - np.asarray(_incidence(vals, grouped).sum(axis=0)).ravel()   # holders in no campaign
 
     def one_operator(i: int, j: int) -> bool:
         if jaccard(sigs[i], sigs[j]) >= p.join_min_jaccard:
             return True
         if held:
-            made[i, j] = made_together_values(held[i], len(split[i].members), held[j], len(split[j].members), vals, p)
+            made[i, j] = made_together_values(held[i], held[j], ordinary, vals.n - len(grouped), p, vals)
         return bool(made.get((i, j)))
 
     comp = components(len(split), one_operator)
@@ -431,8 +437,8 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
             whys.append(f"their uncommon values coincide (each held by at most {p.max_common:.0%} of the other accounts): "
                         f"{_values_text(vals, shared) or 'most of their signature'}")
         if creation:
-            whys.append(f"their accounts were made together ({p.join_min_share:.0%} or more of each holds "
-                        f"{_values_text(vals, creation)}, uncommon outside them)")
+            whys.append(f"their accounts were made together ({p.dominant_share:.0%} or more of each holds "
+                        f"{_values_text(vals, creation)}, uncommon among accounts in no campaign)")
         why = "; ".join(whys)
         out.append(_joined(group, account_ids, full_tie_strength,
                            f"one operator: {len(group)} campaigns of {', '.join(str(len(c.members)) for c in group)} "
