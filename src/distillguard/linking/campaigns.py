@@ -360,7 +360,7 @@ def content_campaigns(graph: AccountGraph, candidates: np.ndarray, own_risk: np.
         if len(members) >= p.min_accounts:
             out.append(_describe(graph, members, members, own_risk))
     if joiners is not None and len(joiners) and out:
-        out = _joined(graph, out, np.asarray(joiners, dtype=np.int64), own_risk, p)
+        out = _add_joiners(graph, out, np.asarray(joiners, dtype=np.int64), own_risk, p)
     out.sort(key=lambda c: (-len(c.members), c.campaign_id))
     return out
 
@@ -378,7 +378,7 @@ def _content_edges(graph: AccountGraph, rows: np.ndarray, cols: np.ndarray, p: C
     return sub
 
 
-def _joined(graph: AccountGraph, campaigns: list[Campaign], joiners: np.ndarray, own_risk: np.ndarray,
+def _add_joiners(graph: AccountGraph, campaigns: list[Campaign], joiners: np.ndarray, own_risk: np.ndarray,
             p: CampaignParams) -> list[Campaign]:
     """`campaigns` with each of `joiners` added to the one it has the most edge weight to (none: stays out).
     A campaign's risk still comes from the members that formed it."""
