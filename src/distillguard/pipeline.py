@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from distillguard import progress
 from distillguard.decisions import Decision, Policy, decide
 from distillguard.decisions.own_risk import is_supervised, own_risk, policy_for_model
-from distillguard.decisions.policy import CLASSIFY_PER_ACCOUNT, held_back, lone_harvesting, too_few
+from distillguard.decisions.policy import CLASSIFY_PER_ACCOUNT, flagged_on_own, held_back, lone_harvesting, too_few
 from distillguard.engine import open_engine
 from distillguard.fingerprints.train import (  # noqa: F401  (re-exported: cli/train.py, tests)
     ACCOUNT_MODEL,
@@ -305,8 +305,10 @@ def _operators(r: Run) -> None:
         return group_harvests(members, harvest, extraction, cp, resends)[0]  # type: ignore[arg-type]
 
     judge = r.harvesting is not None and r.settings.operators.harvesting_parts   # needs the classifier
+    # a part most of whose accounts are flagged on their own traffic stays a campaign, harvesting or not
+    own = flagged_on_own(r.own_risk, r.policy, r.harvesting, r.few)  # type: ignore[arg-type]
     r.campaigns = resolve_operators(r.campaigns, _facets(r), r.active, r.settings.operators,  # type: ignore[arg-type]
-                                    r.policy.full_tie_strength, flagged, harvesting if judge else None)
+                                    r.policy.full_tie_strength, flagged, harvesting if judge else None, own)
     # accounts made by the same hand as a campaign's join it (DG-LNK-0004)
     r.campaigns = made_together(r.campaigns, _facets(r), r.active, r.settings.operators,  # type: ignore[arg-type]
                                 r.policy.full_tie_strength)

@@ -76,7 +76,10 @@ def test_declared_cases(case):
 
         def harvesting(members: np.ndarray) -> bool:
             return harvests(share[members], None, CoordinationParams())
-    out = resolve_operators(given, to_table(cols), ids, flagged=alone, harvesting=harvesting)
+    own = np.zeros(len(ids), dtype=bool)
+    for g in case["groups"]:
+        own[where[g["name"]][:round(g.get("own_flagged", 0.0) * g["accounts"])]] = True
+    out = resolve_operators(given, to_table(cols), ids, flagged=alone, harvesting=harvesting, own_flagged=own)
     got = sorted(sorted(c.members.tolist()) for c in out)
     want = sorted(sorted(np.concatenate([where[g] for g in names]).tolist()) for names in case["expect"])
     assert got == want

@@ -150,6 +150,18 @@ def held_back(own_risk: np.ndarray, policy: Policy, harvesting: np.ndarray | Non
     return np.asarray(few, dtype=bool) & ok & (own_risk * policy.unlinked_weight >= policy.flag_threshold)
 
 
+def flagged_on_own(own_risk: np.ndarray, policy: Policy, harvesting: np.ndarray | None, few: np.ndarray | None
+                   ) -> np.ndarray:
+    """Per account: the verdict `decide` gives it outside every campaign, on its own risk: the risk
+    reaches the flag, and it harvests (`harvesting`) and sent enough exchanges (not `few`)."""
+    ok = own_risk * policy.unlinked_weight >= policy.flag_threshold
+    if harvesting is not None:
+        ok &= np.asarray(harvesting, dtype=bool)
+    if few is not None:
+        ok &= ~np.asarray(few, dtype=bool)
+    return ok
+
+
 def too_few(exchanges: np.ndarray | None, policy: Policy) -> np.ndarray | None:
     """Per account: it sent fewer than `policy.lone_min_exchanges` exchanges (None when the counts are not known)."""
     return None if exchanges is None else np.asarray(exchanges) < policy.lone_min_exchanges

@@ -46,7 +46,8 @@ split part that does not harvest beside one that does (`harvesting_parts`, versi
 own operator, and one that harvests nothing is no distillation campaign; what linked it was the
 other part's evidence (found on a fresh seed-scale world, seed 53: 268 end-user accounts of one
 PaaS app, 98% mundane traffic, behind the cloud an agentic operator's proxies used). Its accounts
-keep their own verdicts.
+keep their own verdicts. A part half or more (`dominant_share`) of whose accounts are flagged on
+their own traffic stays (version 7): its own evidence makes it suspect, not the other part's.
 Otherwise only which accounts an analyst sees together changes, and each regrouped campaign says why
 (`campaigns.json` `operator`; `made_together` for the accounts that joined it).
 """
@@ -80,11 +81,12 @@ class OperatorFinding:
     """Declaration of this finding (cases in operators.cases.yaml beside this file)."""
 
     id = "DG-LNK-0003"
+    # 7: a split part half of whose accounts are flagged on their own stays a campaign (_suspect_alone)
     # 6: campaigns whose accounts were made together join (made_together_values)
     # 5: a daily volume is no value of a part's own either (SAMPLED_FACETS)
     # 4: a part that resends its own requests harvests (resends.py; DG-LNK-0001 v11)
     # 3: a split part that does not harvest, beside one that does, is no campaign (harvesting_parts)
-    version = 6   # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
+    version = 7   # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
     name = "one_operator"
     role = "group"  # regroups campaigns already found; flags no one, clears only a non-harvesting split part
     description = ("a campaign whose accounts fall into parts that each hold uncommon values of their own (cards, "
@@ -367,11 +369,14 @@ def _joined(cs: list[Campaign], account_ids: np.ndarray, full_tie_strength: floa
 def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: np.ndarray,
                       params: OperatorParams | None = None, full_tie_strength: float = 2.0,
                       flagged: np.ndarray | None = None,
-                      harvesting: Callable[[np.ndarray], bool] | None = None) -> list[Campaign]:
+                      harvesting: Callable[[np.ndarray], bool] | None = None,
+                      own_flagged: np.ndarray | None = None) -> list[Campaign]:
     """`campaigns` regrouped so that one campaign is one operator (module docstring): split, join, and
     the accounts of `flagged` that no campaign holds (flagged on their own) attached where they run a
     campaign's pipeline. `harvesting(members)` says whether a split part's accounts harvest (the
-    coordinated groups' bars); a part that does not is no campaign (None: every part is kept)."""
+    coordinated groups' bars); a part that does not is no campaign (None: every part is kept), unless
+    `dominant_share` of its accounts are flagged on their own traffic (`own_flagged`, a mask over all
+    accounts): its own evidence, not the other parts', makes it suspect."""
     p = params or OperatorParams()
     if not campaigns or not p.enabled:
         return campaigns
@@ -389,7 +394,7 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
         first = len(split)
         # a part that is its own operator and does not harvest, beside one that does, is no campaign:
         # what linked it was the other parts' (when none harvests, the campaign's own evidence stands)
-        keep = [harvesting is None or harvesting(part) for part in parts]
+        keep = [harvesting is None or harvesting(part) or _suspect_alone(part, own_flagged, p) for part in parts]
         if not any(keep):
             keep = [True] * len(parts)
         idle = [len(part) for part, k in zip(parts, keep, strict=True) if not k]
@@ -450,6 +455,11 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
     _network_neighbours(split, out, pieces, siblings)
     out.sort(key=lambda c: (-len(c.members), c.campaign_id))
     return out
+
+
+def _suspect_alone(part: np.ndarray, own_flagged: np.ndarray | None, p: OperatorParams) -> bool:
+    """At least `dominant_share` of `part`'s accounts are flagged on their own traffic (`own_flagged`)."""
+    return own_flagged is not None and len(part) > 0 and float(np.mean(own_flagged[part])) >= p.dominant_share
 
 
 def _network_neighbours(split: list[Campaign], out: list[Campaign], pieces: dict[str, list[str]],
