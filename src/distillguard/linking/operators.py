@@ -20,7 +20,14 @@ null model is the data at hand).
   SAMPLED_FACETS), and such parts hold at least `min_cover` of the accounts: two operators behind
   one proxy pool differ in cards, sign-up days, configurations and templates; one evasive
   operator's accounts, which share almost nothing, make no parts with values of their own, and
-  stay one campaign.
+  stay one campaign. When such parts cover less than `min_cover`, the parts among them that were
+  *set up apart* still split off (version 8, `peel_made_apart`): their own values include how their
+  accounts were made (sign-up day, e-mail domain, card) or the proxy pool they run on (an ASN), and
+  the rest of the campaign is one part (seen test world 14201: three operators on residential exits
+  came out as one campaign of 239 through public harvesting templates, one of them on autonomous
+  systems of its own, the other two holding no value of their own). What a part's accounts do
+  (templates, configurations, working hours) never splits it off that way: one operator's teams differ
+  in it.
 * **Join**: campaigns whose *signatures* (the uncommon values at least `join_min_share` of the
   campaign's accounts hold) coincide at least `join_min_jaccard` (Jaccard) are one operator's: its
   three organisations' seats on one sign-up day, its second wave. So are campaigns whose accounts
@@ -81,12 +88,13 @@ class OperatorFinding:
     """Declaration of this finding (cases in operators.cases.yaml beside this file)."""
 
     id = "DG-LNK-0003"
+    # 8: parts set up apart split off even below min_cover, the rest one part (_made_apart)
     # 7: a split part half of whose accounts are flagged on their own stays a campaign (_suspect_alone)
     # 6: campaigns whose accounts were made together join (made_together_values)
     # 5: a daily volume is no value of a part's own either (SAMPLED_FACETS)
     # 4: a part that resends its own requests harvests (resends.py; DG-LNK-0001 v11)
     # 3: a split part that does not harvest, beside one that does, is no campaign (harvesting_parts)
-    version = 7   # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
+    version = 8   # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
     name = "one_operator"
     role = "group"  # regroups campaigns already found; flags no one, clears only a non-harvesting split part
     description = ("a campaign whose accounts fall into parts that each hold uncommon values of their own (cards, "
@@ -107,6 +115,13 @@ class OperatorFinding:
 # (addresses, ASNs, templates, configurations) are shared with everyone who rents the same proxy pool
 # or runs the same harness (`made_together`).
 CREATION_FACETS = ("signup_day", "email_domain", "payment")
+# What an operator sets up for a batch of accounts: how they were made, and the proxy pool they run
+# on (its autonomous systems; a /24 or /48 is one sticky exit, which a few of one operator's accounts
+# share). A part of a campaign with a value of its own among these was set up apart from the rest
+# (`_made_apart`); what a part's accounts *do* (templates, configurations, working hours) varies between
+# one operator's teams, by design in an evasive operator (seen evasive world 9803: one operator's 67
+# accounts in parts by configuration and template; seen test world 8806: one operator's 27 by shift).
+SET_UP_FACETS = CREATION_FACETS + ("asn",)
 
 
 class MadeTogetherFinding:
@@ -149,6 +164,10 @@ class OperatorParams:
     # facets that `dominant_share` of each campaign holds, uncommon among accounts in no campaign (0: off)
     join_made_facets: int = 2
     harvesting_parts: bool = True  # a split part must harvest (beside one that does) to stay a campaign
+    # when parts with values of their own cover less than min_cover, those set up apart (SET_UP_FACETS)
+    # still split off and the rest is one part (`_made_apart`)
+    peel_made_apart: bool = True
+    alpha: float = 0.01   # ... when the campaign holds their set-up values beyond chance (Bonferroni)
     # DG-LNK-0004 (`made_together`): an account in no campaign joins one when it holds at least
     # `made_min_values` of the campaign's own creation values (CREATION_FACETS) ...
     made_together: bool = True
@@ -261,7 +280,7 @@ def pipeline_parts(members: np.ndarray, vals: _Values, p: OperatorParams,
     sim = _similarity(inc, vals.weight)
     labels = detect_communities(sim, min_weight=0.0, max_degree=None)
     big = [np.flatnonzero(labels == lab) for lab in np.unique(labels) if (labels == lab).sum() >= p.min_accounts]
-    if len(big) < 2:
+    if not big:
         return [members], []
     # communities of one pipeline join again: a value most of each holds (not a network: operators rent
     # one proxy pool), or coinciding signatures
@@ -276,7 +295,7 @@ def pipeline_parts(members: np.ndarray, vals: _Values, p: OperatorParams,
     parts = [(part, mine) for part, mine in zip(joined, own, strict=True) if mine]
     placed = sum(len(part) for part, _ in parts)
     if len(parts) < 2 or placed < p.min_cover * k:
-        return [members], []
+        return _made_apart(members, joined, inc, vals, p)
     parts.sort(key=lambda x: (-len(x[0]), int(x[0].min())))
     part_of = np.full(k, -1, dtype=np.int64)
     for pi, (part, _) in enumerate(parts):
@@ -287,6 +306,57 @@ def pipeline_parts(members: np.ndarray, vals: _Values, p: OperatorParams,
                                 shape=(k, len(parts)))
         part_of[rest] = np.asarray((sim[rest] @ to_part).todense()).argmax(axis=1)
     return [np.sort(members[part_of == pi]) for pi in range(len(parts))], [mine for _, mine in parts]
+
+
+def _made_apart(members: np.ndarray, communities: list[np.ndarray], inc: sp.csr_matrix, vals: _Values,
+                p: OperatorParams) -> tuple[list[np.ndarray], list[set[int]]]:
+    """When the parts with values of their own cover too little of the campaign to split it: the groups
+    of its `communities` (positions into `members`) that were set up apart split off, and the rest is
+    one part with no values of its own (`peel_made_apart`). ([members], []) when there is none, or a
+    part or the rest is smaller than `min_accounts`.
+
+    Set-up values are how accounts were made and the proxy pool they run on (`SET_UP_FACETS`), held by
+    at least `dominant_share` of a community. One counts only when the campaign holds it beyond chance
+    (binomial against its share among the other accounts, Bonferroni over the values looked at, at
+    `alpha`): communities are cut where accounts share values, so a community of five in which three
+    share an ordinary ASN holds it "of its own" by construction. Communities that share one are one
+    group (Leiden cuts one operator's pool into several communities; the pipeline rejoin above leaves
+    networks out), and with a single group nothing was set up apart. A group's own set-up values are
+    those most of it holds and no other group's most; it splits off as the accounts that hold them (an
+    account holding two groups' goes to the group whose it holds more of; a tie, the larger group).
+    The accounts of a group that hold none of them stay with the rest: nothing shows them set up apart."""
+    from distillguard.linking.coordination import _log10_binom_sf
+
+    if not p.peel_made_apart:
+        return [members], []
+    set_up = np.array([f in SET_UP_FACETS for f, _ in vals.names], dtype=bool)
+    dominant = [{v for v in held if set_up[v]} for held in _held(inc, communities, p.dominant_share)]
+    looked = sorted(set().union(*dominant))
+    if not looked:
+        return [members], []
+    k, idx = len(members), np.array(looked, dtype=np.int64)
+    inside = np.asarray(inc[:, idx].sum(axis=0)).ravel()
+    outside = (vals.holders[idx] - inside) / max(vals.n - k, 1)
+    log10p = _log10_binom_sf(inside, np.full(len(idx), float(k)), outside)
+    beyond = set(idx[log10p <= np.log10(p.alpha / len(idx))].tolist())
+    dominant = [d & beyond for d in dominant]
+    comp = components(len(communities), lambda i, j: bool(dominant[i] & dominant[j]))
+    groups = [np.concatenate([communities[i] for i in np.flatnonzero(comp == c)]) for c in np.unique(comp)]
+    if len(groups) < 2:   # one operator's pool and the accounts Leiden left loose: nothing set up apart
+        return [members], []
+    held = [h & beyond for h in _held(inc, groups, p.dominant_share)]
+    own = [mine - set().union(*(x for j, x in enumerate(held) if j != i)) for i, mine in enumerate(held)]
+    made = sorted(((g, mine) for g, mine in zip(groups, own, strict=True) if mine),
+                  key=lambda x: (-len(x[0]), int(x[0].min())))
+    if not made:
+        return [members], []
+    # members x groups: how many of each group's own set-up values a member holds
+    holds = np.column_stack([np.asarray(inc[:, sorted(s)].sum(axis=1)).ravel() for _, s in made])
+    part_of = np.where(holds.max(axis=1) > 0, holds.argmax(axis=1), -1)
+    if np.bincount(part_of + 1, minlength=len(made) + 1).min() < p.min_accounts:
+        return [members], []
+    return ([np.sort(members[part_of == i]) for i in range(len(made))] + [np.sort(members[part_of < 0])],
+            [s for _, s in made] + [set()])
 
 
 def _signature(vals: _Values, members: np.ndarray, p: OperatorParams) -> set[int]:
@@ -403,8 +473,10 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
                 continue
             split.append(_part(c, part, account_ids, (
                 f"one of {len(parts)} operators in {len(c.members)} accounts that other evidence linked "
-                f"({', '.join(sorted(c.evidence))}): these {len(part)} accounts share {_values_text(vals, mine)}, "
-                f"which the other parts do not" + (
+                f"({', '.join(sorted(c.evidence))}): " + (
+                    f"these {len(part)} accounts share {_values_text(vals, mine)}, which the other parts do not"
+                    if mine else f"these {len(part)} accounts are the rest, once the parts made or run apart "
+                    f"from them (their own sign-up day, e-mail domain, card or autonomous systems) split off") + (
                     f"; {len(idle)} other part(s) of {', '.join(map(str, idle))} accounts do not harvest and "
                     f"are no campaign" if idle else ""))))
         ids = [x.campaign_id for x in split[first:]]
