@@ -21,13 +21,16 @@ null model is the data at hand).
   one proxy pool differ in cards, sign-up days, configurations and templates; one evasive
   operator's accounts, which share almost nothing, make no parts with values of their own, and
   stay one campaign. When such parts cover less than `min_cover`, the parts among them that were
-  *set up apart* still split off (version 8, `peel_made_apart`): their own values include how their
+  *set up apart* still split off (version 8, `set_up_apart`): their own values include how their
   accounts were made (sign-up day, e-mail domain, card) or the proxy pool they run on (an ASN), and
   the rest of the campaign is one part (seen test world 14201: three operators on residential exits
   came out as one campaign of 239 through public harvesting templates, one of them on autonomous
   systems of its own, the other two holding no value of their own). What a part's accounts do
   (templates, configurations, working hours) never splits it off that way: one operator's teams differ
-  in it.
+  in it. Nor do communities set up apart join again (version 9): when each holds an e-mail domain, card
+  or ASN (beyond chance) that the other does not, and they share none, a public template or a sign-up
+  day both hold does not make them one pipeline (seen test world 14401: three operators, each its own
+  community, joined on one public computer-use template and a sign-up day two of them used).
 * **Join**: campaigns whose *signatures* (the uncommon values at least `join_min_share` of the
   campaign's accounts hold) coincide at least `join_min_jaccard` (Jaccard) are one operator's: its
   three organisations' seats on one sign-up day, its second wave. So are campaigns whose accounts
@@ -88,13 +91,14 @@ class OperatorFinding:
     """Declaration of this finding (cases in operators.cases.yaml beside this file)."""
 
     id = "DG-LNK-0003"
+    # 9: communities set up apart (own domains, cards, ASNs) never join again (_kept_apart)
     # 8: parts set up apart split off even below min_cover, the rest one part (_made_apart)
     # 7: a split part half of whose accounts are flagged on their own stays a campaign (_suspect_alone)
     # 6: campaigns whose accounts were made together join (made_together_values)
     # 5: a daily volume is no value of a part's own either (SAMPLED_FACETS)
     # 4: a part that resends its own requests harvests (resends.py; DG-LNK-0001 v11)
     # 3: a split part that does not harvest, beside one that does, is no campaign (harvesting_parts)
-    version = 8   # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
+    version = 9   # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
     name = "one_operator"
     role = "group"  # regroups campaigns already found; flags no one, clears only a non-harvesting split part
     description = ("a campaign whose accounts fall into parts that each hold uncommon values of their own (cards, "
@@ -122,6 +126,10 @@ CREATION_FACETS = ("signup_day", "email_domain", "payment")
 # one operator's teams, by design in an evasive operator (seen evasive world 9803: one operator's 67
 # accounts in parts by configuration and template; seen test world 8806: one operator's 27 by shift).
 SET_UP_FACETS = CREATION_FACETS + ("asn",)
+# The set-up values one operator keeps from one batch of accounts to the next: its domain, its cards,
+# its proxy pool; not the sign-up day (each wave signs up on its own). Communities of a campaign that
+# hold different ones, and share none, were set up apart and never join again (`_kept_apart`).
+KEPT_FACETS = ("email_domain", "payment", "asn")
 
 
 class MadeTogetherFinding:
@@ -164,10 +172,11 @@ class OperatorParams:
     # facets that `dominant_share` of each campaign holds, uncommon among accounts in no campaign (0: off)
     join_made_facets: int = 2
     harvesting_parts: bool = True  # a split part must harvest (beside one that does) to stay a campaign
-    # when parts with values of their own cover less than min_cover, those set up apart (SET_UP_FACETS)
-    # still split off and the rest is one part (`_made_apart`)
-    peel_made_apart: bool = True
-    alpha: float = 0.01   # ... when the campaign holds their set-up values beyond chance (Bonferroni)
+    # parts set up apart: communities that hold different domains, cards or ASNs (KEPT_FACETS) never
+    # join again (`_kept_apart`), and when parts with values of their own cover less than min_cover,
+    # those set up apart (SET_UP_FACETS) still split off, the rest one part (`_made_apart`)
+    set_up_apart: bool = True
+    alpha: float = 0.01   # ... set-up values the campaign holds beyond chance (Bonferroni)
     # DG-LNK-0004 (`made_together`): an account in no campaign joins one when it holds at least
     # `made_min_values` of the campaign's own creation values (CREATION_FACETS) ...
     made_together: bool = True
@@ -283,10 +292,11 @@ def pipeline_parts(members: np.ndarray, vals: _Values, p: OperatorParams,
     if not big:
         return [members], []
     # communities of one pipeline join again: a value most of each holds (not a network: operators rent
-    # one proxy pool), or coinciding signatures
+    # one proxy pool), or coinciding signatures; never two set up apart (_kept_apart)
     dominant, signature = _held(inc, big, p.dominant_share), _held(inc, big, p.join_min_share)
-    comp = components(len(big), lambda i, j: bool((dominant[i] & dominant[j]) - vals.network)
-                       or jaccard(signature[i], signature[j]) >= p.join_min_jaccard)
+    apart = _kept_apart(dominant, inc, vals, p)
+    comp = components(len(big), lambda i, j: not apart(i, j) and (
+        bool((dominant[i] & dominant[j]) - vals.network) or jaccard(signature[i], signature[j]) >= p.join_min_jaccard))
     joined = [np.concatenate([big[i] for i in np.flatnonzero(comp == c)]) for c in np.unique(comp)]
     held = _held(inc, joined, p.dominant_share)
     # a part's own values: held by half of it and by no other part's half; a harvest target is none (each
@@ -308,11 +318,38 @@ def pipeline_parts(members: np.ndarray, vals: _Values, p: OperatorParams,
     return [np.sort(members[part_of == pi]) for pi in range(len(parts))], [mine for _, mine in parts]
 
 
+def _beyond_chance(values: set[int], inc: sp.csr_matrix, vals: _Values, p: OperatorParams) -> set[int]:
+    """Those of `values` the campaign (`inc`: its members x values) holds beyond chance: binomial against
+    each value's share among the other accounts, Bonferroni over `values`, at `alpha`."""
+    from distillguard.linking.coordination import _log10_binom_sf
+
+    if not values:
+        return set()
+    k, idx = inc.shape[0], np.array(sorted(values), dtype=np.int64)
+    inside = np.asarray(inc[:, idx].sum(axis=0)).ravel()
+    outside = (vals.holders[idx] - inside) / max(vals.n - k, 1)
+    log10p = _log10_binom_sf(inside, np.full(len(idx), float(k)), outside)
+    return set(idx[log10p <= np.log10(p.alpha / len(idx))].tolist())
+
+
+def _kept_apart(dominant: list[set[int]], inc: sp.csr_matrix, vals: _Values, p: OperatorParams,
+                ) -> Callable[[int, int], bool]:
+    """Whether two communities (their `dominant` values: held by `dominant_share` of each) were set up
+    apart (`set_up_apart`): each holds an e-mail domain, card or ASN (`KEPT_FACETS`, beyond chance in
+    the campaign) that the other does not, and they share none. Such communities never join again on
+    another value (a public template, a sign-up day both operators used)."""
+    kept = np.array([f in KEPT_FACETS for f, _ in vals.names], dtype=bool)
+    own = [{v for v in d if kept[v]} for d in dominant]
+    beyond = _beyond_chance(set().union(*own), inc, vals, p) if p.set_up_apart else set()
+    own = [d & beyond for d in own]
+    return lambda i, j: bool(own[i] - own[j]) and bool(own[j] - own[i]) and not own[i] & own[j]
+
+
 def _made_apart(members: np.ndarray, communities: list[np.ndarray], inc: sp.csr_matrix, vals: _Values,
                 p: OperatorParams) -> tuple[list[np.ndarray], list[set[int]]]:
     """When the parts with values of their own cover too little of the campaign to split it: the groups
     of its `communities` (positions into `members`) that were set up apart split off, and the rest is
-    one part with no values of its own (`peel_made_apart`). ([members], []) when there is none, or a
+    one part with no values of its own (`set_up_apart`). ([members], []) when there is none, or a
     part or the rest is smaller than `min_accounts`.
 
     Set-up values are how accounts were made and the proxy pool they run on (`SET_UP_FACETS`), held by
@@ -325,20 +362,14 @@ def _made_apart(members: np.ndarray, communities: list[np.ndarray], inc: sp.csr_
     those most of it holds and no other group's most; it splits off as the accounts that hold them (an
     account holding two groups' goes to the group whose it holds more of; a tie, the larger group).
     The accounts of a group that hold none of them stay with the rest: nothing shows them set up apart."""
-    from distillguard.linking.coordination import _log10_binom_sf
-
-    if not p.peel_made_apart:
+    if not p.set_up_apart:
         return [members], []
     set_up = np.array([f in SET_UP_FACETS for f, _ in vals.names], dtype=bool)
     dominant = [{v for v in held if set_up[v]} for held in _held(inc, communities, p.dominant_share)]
-    looked = sorted(set().union(*dominant))
-    if not looked:
+    beyond = _beyond_chance(set().union(*dominant), inc, vals, p)
+    if not beyond:
         return [members], []
-    k, idx = len(members), np.array(looked, dtype=np.int64)
-    inside = np.asarray(inc[:, idx].sum(axis=0)).ravel()
-    outside = (vals.holders[idx] - inside) / max(vals.n - k, 1)
-    log10p = _log10_binom_sf(inside, np.full(len(idx), float(k)), outside)
-    beyond = set(idx[log10p <= np.log10(p.alpha / len(idx))].tolist())
+    k = len(members)
     dominant = [d & beyond for d in dominant]
     comp = components(len(communities), lambda i, j: bool(dominant[i] & dominant[j]))
     groups = [np.concatenate([communities[i] for i in np.flatnonzero(comp == c)]) for c in np.unique(comp)]
