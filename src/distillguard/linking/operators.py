@@ -108,7 +108,9 @@ class OperatorFinding:
     false_positives = (
         "One operator that gives each of its teams its own cards, sign-up day and configuration, and "
         "shares only a proxy pool between them, comes out as one campaign per team: each says which "
-        "campaign it was split from and names the others (shares_network_with).",
+        "campaign it was split from and names the others (shares_network_with). So does one that gives "
+        "each team its own e-mail domain or proxy pool (versions 8 and 9: teams set up apart), even when "
+        "they share its templates.",
         "Two operators that share most of their uncommon values (one reseller's cards, sign-up day and "
         "configuration) come out as one campaign; every member's verdict is unchanged either way.",
     )
@@ -279,7 +281,9 @@ def _similarity(inc: sp.csr_matrix, weight: np.ndarray, keep: int = 40, cells: i
 
 def pipeline_parts(members: np.ndarray, vals: _Values, p: OperatorParams,
                    ) -> tuple[list[np.ndarray], list[set[int]]]:
-    """`members` split into one part per operator, each with the values only it holds; ([members], []) when not."""
+    """`members` split into one part per operator, each with the values only it holds; ([members], []) when not.
+    A part with no values (an empty set) is the rest of a campaign whose parts set up apart split off
+    (`_made_apart`)."""
     from distillguard.linking.communities import detect_communities
 
     k = len(members)
