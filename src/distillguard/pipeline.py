@@ -40,7 +40,7 @@ from distillguard.fingerprints.train import (  # noqa: F401  (re-exported: cli/t
 )
 from distillguard.ingest import IngestReport, ingest_paths
 from distillguard.linking.coordination import (declared_orgs, exchange_counts, extraction_shares, fingerprint_column,
-                                               group_harvests)
+                                               group_harvests, org_seat_share, seat_orgs, several_shells)
 from distillguard.linking.operators import made_together, resolve_operators
 from distillguard.linking.resends import Resends, resent_requests
 from distillguard.linking.run import coordinate, facets_of, link_accounts, link_flagged_alone
@@ -307,8 +307,17 @@ def _operators(r: Run) -> None:
     judge = r.harvesting is not None and r.settings.operators.harvesting_parts   # needs the classifier
     # a part most of whose accounts are flagged on their own traffic stays a campaign, harvesting or not
     own = flagged_on_own(r.own_risk, r.policy, r.harvesting, r.few)  # type: ignore[arg-type]
+    orgs = _orgs(r)
+    customers = None
+    if orgs is not None and judge:   # organisations' seats, as coordination sets them aside
+        seats, shell = seat_orgs(orgs, _facets(r), r.own_risk, cp)
+
+        def customers(members: np.ndarray) -> bool:
+            return org_seat_share(seats[members]) >= cp.max_org_seat_share and not several_shells(
+                seats[members], shell[members])
     r.campaigns = resolve_operators(r.campaigns, _facets(r), r.active, r.settings.operators,  # type: ignore[arg-type]
-                                    r.policy.full_tie_strength, flagged, harvesting if judge else None, own)
+                                    r.policy.full_tie_strength, flagged, harvesting if judge else None, own,
+                                    customers)
     # accounts made by the same hand as a campaign's join it (DG-LNK-0004)
     r.campaigns = made_together(r.campaigns, _facets(r), r.active, r.settings.operators,  # type: ignore[arg-type]
                                 r.policy.full_tie_strength)

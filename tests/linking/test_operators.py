@@ -12,6 +12,7 @@ import yaml
 from distillguard.decisions.policy import Policy, decide
 from distillguard.linking import operators
 from distillguard.linking.campaigns import Campaign, campaign_id
+from distillguard.linking.coordination import org_seat_share
 from distillguard.linking.operators import OperatorParams, resolve_operators
 from tests.linking.test_coordination import plant, population, to_table
 
@@ -77,9 +78,15 @@ def test_declared_cases(case):
         def harvesting(members: np.ndarray) -> bool:
             return harvests(share[members], None, CoordinationParams())
     own = np.zeros(len(ids), dtype=bool)
+    orgs = np.full(len(ids), "", dtype=object)
     for g in case["groups"]:
         own[where[g["name"]][:round(g.get("own_flagged", 0.0) * g["accounts"])]] = True
-    out = resolve_operators(given, to_table(cols), ids, flagged=alone, harvesting=harvesting, own_flagged=own)
+        orgs[where[g["name"]]] = g.get("org", "")
+
+    def customers(members: np.ndarray) -> bool:
+        return org_seat_share(orgs[members]) >= 0.5
+    out = resolve_operators(given, to_table(cols), ids, flagged=alone, harvesting=harvesting, own_flagged=own,
+                            customers=customers)
     got = sorted(sorted(c.members.tolist()) for c in out)
     want = sorted(sorted(np.concatenate([where[g] for g in names]).tolist()) for names in case["expect"])
     assert got == want

@@ -56,8 +56,13 @@ split part that does not harvest beside one that does (`harvesting_parts`, versi
 own operator, and one that harvests nothing is no distillation campaign; what linked it was the
 other part's evidence (found on a fresh seed-scale world, seed 53: 268 end-user accounts of one
 PaaS app, 98% mundane traffic, behind the cloud an agentic operator's proxies used). Its accounts
-keep their own verdicts. A part half or more (`dominant_share`) of whose accounts are flagged on
-their own traffic stays (version 7): its own evidence makes it suspect, not the other part's.
+keep their own verdicts. So is a split part of organisations' seats (version 10, as coordination sets
+such a group aside: half or more of it seats of organisations billed as one, and not several shells):
+a company's team on its card, domain and sign-up day is one customer, and what linked it to the
+campaign was the other part's evidence (seen test world 14701: an engineering team of 19 seats behind
+the ASN an operator's proxies also used, flagged as a campaign of its own). A part half or more
+(`dominant_share`) of whose accounts are flagged on their own traffic stays (version 7): its own
+evidence makes it suspect, not the other part's.
 Otherwise only which accounts an analyst sees together changes, and each regrouped campaign says why
 (`campaigns.json` `operator`; `made_together` for the accounts that joined it).
 """
@@ -91,6 +96,7 @@ class OperatorFinding:
     """Declaration of this finding (cases in operators.cases.yaml beside this file)."""
 
     id = "DG-LNK-0003"
+    # 10: a split part of organisations' seats is no campaign (resolve_operators `customers`)
     # 9: communities set up apart (own domains, cards, ASNs) never join again (_kept_apart)
     # 8: parts set up apart split off even below min_cover, the rest one part (_made_apart)
     # 7: a split part half of whose accounts are flagged on their own stays a campaign (_suspect_alone)
@@ -98,7 +104,7 @@ class OperatorFinding:
     # 5: a daily volume is no value of a part's own either (SAMPLED_FACETS)
     # 4: a part that resends its own requests harvests (resends.py; DG-LNK-0001 v11)
     # 3: a split part that does not harvest, beside one that does, is no campaign (harvesting_parts)
-    version = 9   # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
+    version = 10  # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
     name = "one_operator"
     role = "group"  # regroups campaigns already found; flags no one, clears only a non-harvesting split part
     description = ("a campaign whose accounts fall into parts that each hold uncommon values of their own (cards, "
@@ -475,13 +481,16 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
                       params: OperatorParams | None = None, full_tie_strength: float = 2.0,
                       flagged: np.ndarray | None = None,
                       harvesting: Callable[[np.ndarray], bool] | None = None,
-                      own_flagged: np.ndarray | None = None) -> list[Campaign]:
+                      own_flagged: np.ndarray | None = None,
+                      customers: Callable[[np.ndarray], bool] | None = None) -> list[Campaign]:
     """`campaigns` regrouped so that one campaign is one operator (module docstring): split, join, and
     the accounts of `flagged` that no campaign holds (flagged on their own) attached where they run a
     campaign's pipeline. `harvesting(members)` says whether a split part's accounts harvest (the
     coordinated groups' bars); a part that does not is no campaign (None: every part is kept), unless
     `dominant_share` of its accounts are flagged on their own traffic (`own_flagged`, a mask over all
-    accounts): its own evidence, not the other parts', makes it suspect."""
+    accounts): its own evidence, not the other parts', makes it suspect. Nor is a part that
+    `customers(members)` says is organisations' seats, unless so flagged: a company's team on its card,
+    domain and sign-up day is one customer, set apart by coordination's rule (None: not looked at)."""
     p = params or OperatorParams()
     if not campaigns or not p.enabled:
         return campaigns
@@ -499,7 +508,8 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
         first = len(split)
         # a part that is its own operator and does not harvest, beside one that does, is no campaign:
         # what linked it was the other parts' (when none harvests, the campaign's own evidence stands)
-        keep = [harvesting is None or harvesting(part) or _suspect_alone(part, own_flagged, p) for part in parts]
+        keep = [((harvesting is None or harvesting(part)) and not (customers is not None and customers(part)))
+                or _suspect_alone(part, own_flagged, p) for part in parts]
         if not any(keep):
             keep = [True] * len(parts)
         idle = [len(part) for part, k in zip(parts, keep, strict=True) if not k]
@@ -512,8 +522,8 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
                     f"these {len(part)} accounts share {_values_text(vals, mine)}, which the other parts do not"
                     if mine else f"these {len(part)} accounts are the rest, once the parts made or run apart "
                     f"from them (their own sign-up day, e-mail domain, card or autonomous systems) split off") + (
-                    f"; {len(idle)} other part(s) of {', '.join(map(str, idle))} accounts do not harvest and "
-                    f"are no campaign" if idle else ""))))
+                    f"; {len(idle)} other part(s) of {', '.join(map(str, idle))} accounts do not harvest or "
+                    f"are organisations' seats, and are no campaign" if idle else ""))))
         ids = [x.campaign_id for x in split[first:]]
         pieces[c.campaign_id] = ids
         if {"ip", "ip_prefix"} & set(c.evidence):
