@@ -106,7 +106,8 @@ class OperatorFinding:
     # 3: a split part that does not harvest, beside one that does, is no campaign (harvesting_parts)
     version = 10  # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
     name = "one_operator"
-    role = "group"  # regroups campaigns already found; flags no one, clears only a non-harvesting split part
+    role = "group"  # regroups campaigns already found; flags no one, clears only a split part that does not
+    # harvest or is organisations' seats
     description = ("a campaign whose accounts fall into parts that each hold uncommon values of their own (cards, "
                    "sign-up days, configurations, templates) is one campaign per part; campaigns whose uncommon "
                    "values coincide are one campaign; an account flagged alone that holds half of a campaign's "
@@ -119,6 +120,9 @@ class OperatorFinding:
         "they share its templates.",
         "Two operators that share most of their uncommon values (one reseller's cards, sign-up day and "
         "configuration) come out as one campaign; every member's verdict is unchanged either way.",
+        "Missed on purpose: an operator that declares its accounts one organisation's seats (billed as one) "
+        "and runs them beside another group is dropped as a customer's team when the operators stage splits "
+        "them off, unless half of them are flagged on their own (version 10); they keep their own verdicts.",
     )
 
 
