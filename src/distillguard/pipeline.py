@@ -310,11 +310,14 @@ def _operators(r: Run) -> None:
     orgs = _orgs(r)
     customers = None
     if orgs is not None and judge:   # organisations' seats, as coordination sets them aside
-        seats, shell = seat_orgs(orgs, _facets(r), r.own_risk, cp)
+        seats: list = []   # billed organisations and shells, worked out at the first split part only
 
         def customers(members: np.ndarray) -> bool:
-            return org_seat_share(seats[members]) >= cp.max_org_seat_share and not several_shells(
-                seats[members], shell[members])
+            if not seats:
+                seats.extend(seat_orgs(orgs, _facets(r), r.own_risk, cp))
+            billed, shell = seats
+            return org_seat_share(billed[members]) >= cp.max_org_seat_share and not several_shells(
+                billed[members], shell[members])
     r.campaigns = resolve_operators(r.campaigns, _facets(r), r.active, r.settings.operators,  # type: ignore[arg-type]
                                     r.policy.full_tie_strength, flagged, harvesting if judge else None, own,
                                     customers)

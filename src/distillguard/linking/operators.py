@@ -319,7 +319,7 @@ def pipeline_parts(members: np.ndarray, vals: _Values, p: OperatorParams,
     parts = [(part, mine) for part, mine in zip(joined, own, strict=True) if mine]
     placed = sum(len(part) for part, _ in parts)
     if len(parts) < 2 or placed < p.min_cover * k:
-        return _made_apart(members, joined, inc, vals, p)
+        return _made_apart(members, joined, held, inc, vals, p)
     parts.sort(key=lambda x: (-len(x[0]), int(x[0].min())))
     part_of = np.full(k, -1, dtype=np.int64)
     for pi, (part, _) in enumerate(parts):
@@ -359,15 +359,15 @@ def _kept_apart(dominant: list[set[int]], inc: sp.csr_matrix, vals: _Values, p: 
     return lambda i, j: bool(own[i] - own[j]) and bool(own[j] - own[i]) and not own[i] & own[j]
 
 
-def _made_apart(members: np.ndarray, communities: list[np.ndarray], inc: sp.csr_matrix, vals: _Values,
-                p: OperatorParams) -> tuple[list[np.ndarray], list[set[int]]]:
+def _made_apart(members: np.ndarray, communities: list[np.ndarray], held: list[set[int]], inc: sp.csr_matrix,
+                vals: _Values, p: OperatorParams) -> tuple[list[np.ndarray], list[set[int]]]:
     """When the parts with values of their own cover too little of the campaign to split it: the groups
     of its `communities` (positions into `members`) that were set up apart split off, and the rest is
     one part with no values of its own (`set_up_apart`). ([members], []) when there is none, or a
     part or the rest is smaller than `min_accounts`.
 
     Set-up values are how accounts were made and the proxy pool they run on (`SET_UP_FACETS`), held by
-    at least `dominant_share` of a community. One counts only when the campaign holds it beyond chance
+    at least `dominant_share` of a community (`held`: per community, the values that share holds). One counts only when the campaign holds it beyond chance
     (binomial against its share among the other accounts, Bonferroni over the values looked at, at
     `alpha`): communities are cut where accounts share values, so a community of five in which three
     share an ordinary ASN holds it "of its own" by construction. Communities that share one are one
@@ -379,7 +379,7 @@ def _made_apart(members: np.ndarray, communities: list[np.ndarray], inc: sp.csr_
     if not p.set_up_apart:
         return [members], []
     set_up = np.array([f in SET_UP_FACETS for f, _ in vals.names], dtype=bool)
-    dominant = [{v for v in held if set_up[v]} for held in _held(inc, communities, p.dominant_share)]
+    dominant = [{v for v in values if set_up[v]} for values in held]
     beyond = _beyond_chance(set().union(*dominant), inc, vals, p)
     if not beyond:
         return [members], []
@@ -389,8 +389,8 @@ def _made_apart(members: np.ndarray, communities: list[np.ndarray], inc: sp.csr_
     groups = [np.concatenate([communities[i] for i in np.flatnonzero(comp == c)]) for c in np.unique(comp)]
     if len(groups) < 2:   # one operator's pool and the accounts Leiden left loose: nothing set up apart
         return [members], []
-    held = [h & beyond for h in _held(inc, groups, p.dominant_share)]
-    own = [mine - set().union(*(x for j, x in enumerate(held) if j != i)) for i, mine in enumerate(held)]
+    in_groups = [h & beyond for h in _held(inc, groups, p.dominant_share)]
+    own = [mine - set().union(*(x for j, x in enumerate(in_groups) if j != i)) for i, mine in enumerate(in_groups)]
     made = sorted(((g, mine) for g, mine in zip(groups, own, strict=True) if mine),
                   key=lambda x: (-len(x[0]), int(x[0].min())))
     if not made:
@@ -409,17 +409,10 @@ def _signature(vals: _Values, members: np.ndarray, p: OperatorParams) -> set[int
     return _held(_incidence(vals, members, p.max_common), [np.arange(len(members))], p.join_min_share)[0]
 
 
-def _held_counts(vals: _Values, members: np.ndarray, share: float) -> dict[int, int]:
-    """Value -> how many of `members` hold it, for the values at least `share` of them hold."""
-    counts = np.asarray(_incidence(vals, members).sum(axis=0)).ravel()
-    keep = np.flatnonzero(counts >= max(share * len(members), 1e-9))
-    return dict(zip(keep.tolist(), counts[keep].astype(np.int64).tolist(), strict=True))
-
-
-def made_together_values(a: dict[int, int], b: dict[int, int], ordinary: np.ndarray, n_ordinary: int,
+def made_together_values(a: set[int], b: set[int], ordinary: np.ndarray, n_ordinary: int,
                          p: OperatorParams, vals: _Values) -> set[int]:
     """The creation values (CREATION_FACETS) two campaigns were made with: values each holds (`a`, `b`:
-    `_held_counts` at `dominant_share`) that are uncommon among ordinary accounts (`ordinary`: per value,
+    those `dominant_share` of its accounts hold, uncommon or not) that are uncommon among ordinary accounts (`ordinary`: per value,
     its holders in no campaign, of `n_ordinary` such accounts; at most `max_common` of them); empty
     unless they span `join_made_facets` facets or more.
 
@@ -433,7 +426,7 @@ def made_together_values(a: dict[int, int], b: dict[int, int], ordinary: np.ndar
     """
     if p.join_made_facets <= 0:
         return set()
-    shared = {v for v in a.keys() & b.keys() if vals.names[v][0] in CREATION_FACETS
+    shared = {v for v in a & b if vals.names[v][0] in CREATION_FACETS
               and ordinary[v] <= p.max_common * max(n_ordinary, 1)}
     return shared if len({vals.names[v][0] for v in shared}) >= p.join_made_facets else set()
 
@@ -512,8 +505,7 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
         first = len(split)
         # a part that is its own operator and does not harvest, beside one that does, is no campaign:
         # what linked it was the other parts' (when none harvests, the campaign's own evidence stands)
-        keep = [((harvesting is None or harvesting(part)) and not (customers is not None and customers(part)))
-                or _suspect_alone(part, own_flagged, p) for part in parts]
+        keep = [_kept(part, harvesting, customers) or _suspect_alone(part, own_flagged, p) for part in parts]
         if not any(keep):
             keep = [True] * len(parts)
         idle = [len(part) for part, k in zip(parts, keep, strict=True) if not k]
@@ -534,7 +526,8 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
             for x in ids:
                 siblings[x] = set(ids) - {x}
     sigs = [_signature(vals, c.members, p) for c in split]
-    held = [_held_counts(vals, c.members, p.dominant_share) for c in split] if p.join_made_facets > 0 else []
+    held = [_held(_incidence(vals, c.members), [np.arange(len(c.members))], p.dominant_share)[0]
+            for c in split] if p.join_made_facets > 0 else []
     made: dict[tuple[int, int], set[int]] = {}   # (i, j) -> the creation values campaigns i and j were made with
     if held:
         grouped = np.unique(np.concatenate([c.members for c in split]))
@@ -576,6 +569,13 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
     _network_neighbours(split, out, pieces, siblings)
     out.sort(key=lambda c: (-len(c.members), c.campaign_id))
     return out
+
+
+def _kept(part: np.ndarray, harvesting: Callable[[np.ndarray], bool] | None,
+          customers: Callable[[np.ndarray], bool] | None) -> bool:
+    """A split part stays a campaign on the other parts' evidence: it harvests (`harvesting`, None: not
+    judged) and is not organisations' seats (`customers`, None: not judged)."""
+    return (harvesting is None or harvesting(part)) and (customers is None or not customers(part))
 
 
 def _suspect_alone(part: np.ndarray, own_flagged: np.ndarray | None, p: OperatorParams) -> bool:
