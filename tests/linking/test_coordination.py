@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from distillguard.decisions.policy import Policy, decide
 from distillguard.linking.coordination import (
     CoordinationParams,
     _tied_parts,
@@ -173,6 +174,11 @@ def test_groups_absorb_overlapping_campaigns_and_ids_follow_members():
     assert merged.campaign_id == campaign_id([f"a{i}" for i in range(7)])
     assert merged.risk == max(0.7, g.risk) and "coordination" in merged.evidence and "ip" in merged.evidence
     assert merged.strength.tolist()[:3] == [1.0, 2.0, 2.0]  # account 0 is tied only by the old evidence
+    # ... and its evidence is the old campaign's alone: shares and reasons count each member's own ties
+    assert merged.evidence == {"coordination": round(6 / 7, 4), "ip": round(3 / 7, 4)}
+    d = decide(np.full(12, 0.9), [""] * 12, [merged], Policy())
+    assert "(same source IP address)" in d.reasons[0] and "acts as one" not in d.reasons[0]
+    assert "acts as one with them" in d.reasons[4] and "IP" not in d.reasons[4]
     # one shared account out of three is not the same operator: that account stays where it was
     g2 = CoordinatedGroup(np.array([3, 4, 5, 6, 7, 10, 11]), ("template", "u"), g.coupled, -20.0, 0.8, -10.0)
     out2 = coordination_campaigns([old, other], [Unit(g2.members, [g2])], ids)

@@ -115,7 +115,12 @@ def test_regrouping_moves_no_verdict_and_says_why():
     np.testing.assert_allclose(after.risk, before.risk, atol=1e-12)
     assert (after.flagged == before.flagged).all()
     joined = next(c for c in out if len(c.members) == 30)
-    assert joined.risk == 0.95 and joined.evidence == {"ip": 1.0, "payment": 1.0}
+    # each kind's share counts the members it ties: the proxies tie one campaign's 15, the card the other's
+    assert joined.risk == 0.95 and joined.evidence == {"ip": 0.5, "payment": 0.5}
+    # and each account's reason names what ties it, not what ties the others
+    c1, c2 = int(where["c1"][0]), int(where["c2"][0])
+    assert "(same source IP address)" in after.reasons[c1] and "payment" not in after.reasons[c1]
+    assert "(same payment instrument)" in after.reasons[c2] and "IP" not in after.reasons[c2]
     assert "one operator: 2 campaigns of 15, 15 accounts" in joined.stats["operator"]
     assert "sign-up day 2025-12-17" in joined.stats["operator"]
     part = next(c for c in out if len(c.members) == 25)
@@ -158,6 +163,10 @@ def test_accounts_flagged_alone_join_the_campaign_whose_pipeline_they_run_and_ke
     np.testing.assert_allclose(after.risk, before.risk, atol=1e-12)
     assert (after.flagged == before.flagged).all()
     assert "5 accounts flagged on their own joined" in out[0].stats["operator"]
+    # they joined holding its signature, not on a link of the campaign's kinds: their reasons say so
+    assert out[0].evidence == {"ip": round(30 / 35, 4)}
+    assert all(after.reasons[a].startswith(f"joined campaign {out[0].campaign_id}") for a in where["late"].tolist())
+    assert "same source IP address" in after.reasons[int(where["op"][0])]
     assert resolve_operators(given, to_table(cols), ids, OperatorParams(attach_min_share=1.1), flagged=alone)[0] \
         .members.tolist() == where["op"].tolist()
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from distillguard.linking.campaigns import Campaign
+from distillguard.linking.campaigns import Campaign, ties
 from distillguard.linking.coordination import explain_short
 from distillguard.linking.evidence import KINDS
 
@@ -106,12 +106,8 @@ def decide(own_risk: np.ndarray, own_reasons: list[str], campaigns: list[Campaig
         lifted = np.maximum(own_risk[c.members], c.risk * tie)
         risk[c.members] = lifted
         campaign_of[c.members] = ci
-        kinds = sorted(c.evidence, key=lambda k: -c.evidence[k])[:3]
-        parts = c.stats.get("coordination_parts")
-        shared = ", ".join(explain_short(parts) if k == "coordination" and parts else KINDS[k].description
-                           for k in kinds) or "coordinated behaviour"
-        for m in c.members.tolist():
-            campaign_reason[m] = f"linked to {len(c.members) - 1} other accounts in campaign {c.campaign_id} ({shared})"
+        for m, text in zip(c.members.tolist(), _member_reasons(c), strict=True):
+            campaign_reason[m] = text
         for m in c.made.tolist():   # made_together says on which values in the campaign's stats
             campaign_reason[m] = (f"made with the accounts of campaign {c.campaign_id}: it holds its own "
                                   f"{c.stats['made_together']['values']} (joined on how it was made, "
@@ -130,6 +126,35 @@ def decide(own_risk: np.ndarray, own_reasons: list[str], campaigns: list[Campaig
         parts = [p for p in (campaign_reason[i], own_reasons[i], lone) if p]
         reasons.append("; ".join(parts) if (flagged[i] or campaign_of[i] >= 0 or risk[i] >= 0.3) else "")
     return Decision(risk, flagged, campaign_of, reasons)
+
+
+def _member_reasons(c: Campaign) -> list[str]:
+    """Per member of `c`: what links it to the others, its own ties only (up to three kinds, the
+    campaign's most common first; a coordinated group's coupling, the strongest group that holds it)."""
+    kinds = sorted(c.evidence, key=lambda k: -c.evidence[k])
+    tied = ties(c)
+    held = {k: np.isin(c.members, tied[k]) for k in kinds if k in tied}
+    parts = sorted(c.stats.get("coordination_parts") or [], key=lambda g: g.log10p)
+    group = np.full(len(c.members), -1)   # per member: the strongest coordinated group that holds it
+    for gi, g in enumerate(parts):
+        group[(group < 0) & np.isin(c.members, g.members)] = gi
+    attached = np.isin(c.members, c.attached)
+    others = len(c.members) - 1
+    out = []
+    for i in range(len(c.members)):
+        mine = [k for k in kinds if k in held and held[k][i]][:3]
+        if mine:
+            shared = ", ".join(explain_short([parts[group[i]]]) if k == "coordination" and group[i] >= 0
+                               else KINDS[k].description for k in mine)
+            out.append(f"linked to {others} other accounts in campaign {c.campaign_id} ({shared})")
+        elif attached[i]:
+            out.append(f"joined campaign {c.campaign_id} ({others} other accounts): it holds most of the uncommon "
+                       f"values its accounts share (judged on its own risk)")
+        else:
+            out.append(f"in campaign {c.campaign_id} with {others} other accounts, which are linked by "
+                       f"{', '.join(KINDS[k].description for k in kinds[:3]) or 'coordinated behaviour'}; "
+                       f"no link of these ties this account itself")
+    return out
 
 
 def lone_harvesting(extraction: np.ndarray, harvest: np.ndarray, policy: Policy) -> np.ndarray:

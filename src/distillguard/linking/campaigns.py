@@ -31,6 +31,39 @@ class Campaign:
     recruited: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     # members that joined because they were made with its accounts (`linking.operators.made_together`)
     made: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    # kind -> the members (account indices, sorted) that kind ties: an internal edge of it, or for
+    # "coordination" a place in a coordinated group; `evidence` holds the shares. Empty: not known per
+    # member (a campaign built by hand, a run state saved before it existed): see `ties`.
+    tied: dict[str, np.ndarray] = field(default_factory=dict)
+    # members that joined holding its operator's signature (`linking.operators`, attach), tie 0
+    attached: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+
+
+def ties(c: Campaign) -> dict[str, np.ndarray]:
+    """Per evidence kind, the members of `c` it ties; when not known per member, every member for each
+    kind of `c.evidence`."""
+    return c.tied if c.tied else {k: c.members for k, share in c.evidence.items() if share > 0}
+
+
+def tie_shares(members: np.ndarray, tied: dict[str, np.ndarray]) -> dict[str, float]:
+    """`evidence` of a campaign of `members`: per kind, the share of them it ties (kinds tying none left out)."""
+    out = {}
+    for kind, held in tied.items():
+        share = float(np.isin(members, held).mean()) if len(members) else 0.0
+        if share > 0:
+            out[kind] = round(share, 4)
+    return out
+
+
+def joined_ties(cs: list[Campaign], members: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """The ties of campaigns `cs` taken together (kept within `members` when given)."""
+    out: dict[str, np.ndarray] = {}
+    for c in cs:
+        for kind, held in ties(c).items():
+            out[kind] = np.union1d(out.get(kind, np.empty(0, np.int64)), held).astype(np.int64)
+    if members is not None:
+        out = {k: np.intersect1d(v, members) for k, v in out.items()}
+    return {k: v for k, v in out.items() if len(v)}
 
 
 def campaign_id(account_ids: list[str]) -> str:
@@ -228,16 +261,16 @@ def _describe(graph: AccountGraph, members: np.ndarray, core: np.ndarray, own_ri
     sub = graph.total[members][:, members]
     strength = np.asarray(sub.sum(axis=1)).ravel()
     coordination = float(1 - np.exp(-np.median(strength) / 2))
-    evidence = {}
+    tied = {}
     for kind, m in graph.by_kind.items():
         deg = np.diff(m[members][:, members].tocsr().indptr)
-        share = float((deg > 0).mean())
-        if share > 0:
-            evidence[kind] = round(share, 4)
+        if (deg > 0).any():
+            tied[kind] = np.sort(members[deg > 0]).astype(np.int64)
     member_risk = float(np.mean(own_risk[core]))
     risk = member_risk * (0.6 + 0.4 * coordination)
     ids = graph.account_ids[members].tolist()
-    return Campaign(campaign_id(ids), members, round(risk, 4), coordination, member_risk, evidence, strength)
+    return Campaign(campaign_id(ids), members, round(risk, 4), coordination, member_risk,
+                    tie_shares(members, tied), strength, tied=tied)
 
 
 def score_communities(

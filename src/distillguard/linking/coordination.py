@@ -1103,7 +1103,7 @@ def coordination_campaigns(campaigns: list, units: list[Unit], account_ids: np.n
     evidence are kept; campaign ids follow the new member list); a group that shares none is a new
     campaign. Every member of a coordinated group counts as fully tied to it.
     """
-    from distillguard.linking.campaigns import Campaign, campaign_id
+    from distillguard.linking.campaigns import Campaign, campaign_id, joined_ties, tie_shares
 
     n = len(account_ids)
     owner = np.full(n, -1, dtype=np.int64)
@@ -1123,7 +1123,6 @@ def coordination_campaigns(campaigns: list, units: list[Unit], account_ids: np.n
             continue
         strength = {int(m): full_tie_strength for m in members.tolist()}
         risk = max(g.risk for g in parts)
-        evidence = {"coordination": 1.0}
         recruited: list[np.ndarray] = []
         member_risk = risk
         for ci in touched:
@@ -1132,13 +1131,15 @@ def coordination_campaigns(campaigns: list, units: list[Unit], account_ids: np.n
             for m, st in zip(c.members.tolist(), c.strength.tolist(), strict=True):
                 strength[m] = max(strength.get(m, 0.0), float(st))
             risk = max(risk, c.risk)
-            for k, v in c.evidence.items():
-                evidence[k] = max(evidence.get(k, 0.0), v)
             recruited.append(c.recruited)
             member_risk = max(member_risk, c.member_risk)
         order = np.array(sorted(strength), dtype=np.int64)
+        # each member's ties: its coordinated groups' coupling, and what tied it in the campaign it came from
+        tied = {"coordination": np.intersect1d(np.concatenate([g.members for g in parts]), members)}
+        tied.update(joined_ties([campaigns[ci] for ci in touched]))
         camp = Campaign(campaign_id(account_ids[order].tolist()), order, round(float(risk), 4), 1.0,
-                        member_risk, evidence, np.array([strength[m] for m in order.tolist()]))
+                        member_risk, tie_shares(order, tied), np.array([strength[m] for m in order.tolist()]),
+                        tied=tied)
         camp.recruited = np.concatenate(recruited) if recruited else camp.recruited
         camp.stats["coordination"] = explain(parts, account_ids, skeletons, campaign=order)
         camp.stats["coordination_parts"] = parts

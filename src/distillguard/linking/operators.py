@@ -77,7 +77,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
-from distillguard.linking.campaigns import Campaign, campaign_id
+from distillguard.linking.campaigns import Campaign, campaign_id, joined_ties, tie_shares, ties
 from distillguard.linking.coordination import NOUNS, WEAK_FACETS, components, jaccard, value_ids
 
 # Facets many operators share when they rent one proxy pool or egress: they never make two parts of a
@@ -440,8 +440,10 @@ def _part(c: Campaign, members: np.ndarray, account_ids: np.ndarray, text: str) 
     """The part `members` of campaign `c`: its risk and each member's tie, new id, a note of the split."""
     order = np.argsort(c.members, kind="stable")
     at = order[np.searchsorted(c.members[order], members)]
+    tied = joined_ties([c], members)
     part = Campaign(campaign_id(account_ids[members].tolist()), members, c.risk, c.coordination, c.member_risk,
-                    dict(c.evidence), c.strength[at].copy(), [], dict(c.stats), np.intersect1d(c.recruited, members))
+                    tie_shares(members, tied), c.strength[at].copy(), [], dict(c.stats),
+                    np.intersect1d(c.recruited, members), tied=tied, attached=np.intersect1d(c.attached, members))
     part.stats["operator"] = text
     return part
 
@@ -458,10 +460,7 @@ def _joined(cs: list[Campaign], account_ids: np.ndarray, full_tie_strength: floa
                                for c in cs])
     order = np.argsort(members, kind="stable")
     members, strength = members[order], strength[order]
-    evidence: dict[str, float] = {}
-    for c in cs:
-        for kind, share in c.evidence.items():
-            evidence[kind] = max(evidence.get(kind, 0.0), share)
+    tied = joined_ties(cs)
     stats: dict[str, object] = {}
     parts = [g for c in cs for g in c.stats.get("coordination_parts", [])]
     if parts:
@@ -470,8 +469,9 @@ def _joined(cs: list[Campaign], account_ids: np.ndarray, full_tie_strength: floa
         stats["coordination"] = "; ".join(str(c.stats["coordination"]) for c in cs if c.stats.get("coordination"))
     stats["operator"] = text
     return Campaign(campaign_id(account_ids[members].tolist()), members, risk, max(c.coordination for c in cs),
-                    max(c.member_risk for c in cs), evidence, strength, [], stats,
-                    np.sort(np.concatenate([c.recruited for c in cs])))
+                    max(c.member_risk for c in cs), tie_shares(members, tied), strength, [], stats,
+                    np.sort(np.concatenate([c.recruited for c in cs])), tied=tied,
+                    attached=np.sort(np.concatenate([c.attached for c in cs])))
 
 
 def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: np.ndarray,
@@ -633,9 +633,11 @@ def _attach(campaigns: list[Campaign], sigs: list[set[int]], alone: np.ndarray, 
                 f"accounts hold")
         stats = dict(c.stats)
         stats["operator"] = f"{c.stats['operator']}; {note}" if c.stats.get("operator") else note
+        tied = ties(c)
         out[ci] = Campaign(campaign_id(account_ids[members].tolist()), members[order], c.risk, c.coordination,
-                           c.member_risk, dict(c.evidence), np.concatenate([c.strength, np.zeros(len(new))])[order],
-                           [], stats, c.recruited)
+                           c.member_risk, tie_shares(members[order], tied),
+                           np.concatenate([c.strength, np.zeros(len(new))])[order], [], stats, c.recruited,
+                           tied=tied, attached=np.sort(np.concatenate([c.attached, new])))
     return out
 
 
@@ -700,7 +702,9 @@ def made_together(campaigns: list[Campaign], facets: pa.Table, account_ids: np.n
                          f"{count[v]} were in the campaign and {int(joining[v])} join it)" for v in shown)
         stats = dict(c.stats)
         stats["made_together"] = {"accounts": len(made), "values": text}
+        tied = ties(c)
         out.append(replace(c, campaign_id=campaign_id(account_ids[members[order]].tolist()), members=members[order],
-                           strength=strength[order], stats=stats, made=made))
+                           strength=strength[order], stats=stats, made=made, tied=tied,
+                           evidence=tie_shares(members[order], tied)))
     out.sort(key=lambda c: (-len(c.members), c.campaign_id))
     return out
