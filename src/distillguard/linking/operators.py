@@ -30,7 +30,17 @@ null model is the data at hand).
   in it. Nor do communities set up apart join again (version 9): when each holds an e-mail domain, card
   or ASN (beyond chance) that the other does not, and they share none, a public template or a sign-up
   day both hold does not make them one pipeline (seen test world 14401: three operators, each its own
-  community, joined on one public computer-use template and a sign-up day two of them used).
+  community, joined on one public computer-use template and a sign-up day two of them used). Nor do
+  accounts that *run apart* from a batch made together (version 11, `rest_apart`; what two operators
+  harvesting one capability through one rented pool share - a harvest target, a daily volume, a
+  network - is no pipeline): a community made together (a sign-up day, e-mail domain or card, beyond
+  chance) and one that was not never join again on sampled values alone; the accounts left over once
+  parts split off that hold no value of any part's signature but sampled ones and networks are a part
+  of their own (at least `min_accounts`) rather than joining the most similar part; and when all of a
+  campaign's set-up values are one group's, made together, the accounts that hold none of them split
+  off when the two signatures share nothing but such values (seen test world 14902: another operator's
+  11 aged accounts, tied by a coordinated group on a harvest target to an operator's batch of 27 made
+  on one sign-up day with one domain).
 * **Join**: campaigns whose *signatures* (the uncommon values at least `join_min_share` of the
   campaign's accounts hold) coincide at least `join_min_jaccard` (Jaccard) are one operator's: its
   three organisations' seats on one sign-up day, its second wave. So are campaigns whose accounts
@@ -96,6 +106,7 @@ class OperatorFinding:
     """Declaration of this finding (cases in operators.cases.yaml beside this file)."""
 
     id = "DG-LNK-0003"
+    # 11: accounts that run apart from a batch made together (share only sampled values and networks) split off
     # 10: a split part of organisations' seats is no campaign (resolve_operators `customers`)
     # 9: communities set up apart (own domains, cards, ASNs) never join again (_kept_apart)
     # 8: parts set up apart split off even below min_cover, the rest one part (_made_apart)
@@ -104,7 +115,7 @@ class OperatorFinding:
     # 5: a daily volume is no value of a part's own either (SAMPLED_FACETS)
     # 4: a part that resends its own requests harvests (resends.py; DG-LNK-0001 v11)
     # 3: a split part that does not harvest, beside one that does, is no campaign (harvesting_parts)
-    version = 10  # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
+    version = 11  # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
     name = "one_operator"
     role = "group"  # regroups campaigns already found; flags no one, clears only a split part that does not
     # harvest or is organisations' seats
@@ -120,6 +131,9 @@ class OperatorFinding:
         "they share its templates.",
         "Two operators that share most of their uncommon values (one reseller's cards, sign-up day and "
         "configuration) come out as one campaign; every member's verdict is unchanged either way.",
+        "One operator whose accounts made apart from its batch (bought, aged ones) run none of the batch's "
+        "templates, configurations or clients comes out as two campaigns, the batch and the rest (version 11; "
+        "seen test world 8801: 6 of one operator's 41 accounts); the verdicts stay.",
         "Missed on purpose: an operator that declares its accounts one organisation's seats (billed as one) "
         "and runs them beside another group is dropped as a customer's team when the operators stage splits "
         "them off, unless half of them are flagged on their own (version 10); they keep their own verdicts.",
@@ -189,6 +203,9 @@ class OperatorParams:
     # those set up apart (SET_UP_FACETS) still split off, the rest one part (`_made_apart`)
     set_up_apart: bool = True
     alpha: float = 0.01   # ... set-up values the campaign holds beyond chance (Bonferroni)
+    # ... and accounts that run apart from a batch made together split off: sampled values never rejoin the
+    # two, the rest in no part's pipeline is a part, one group's non-holders split (version 11)
+    rest_apart: bool = True
     # DG-LNK-0004 (`made_together`): an account in no campaign joins one when it holds at least
     # `made_min_values` of the campaign's own creation values (CREATION_FACETS) ...
     made_together: bool = True
@@ -309,8 +326,14 @@ def pipeline_parts(members: np.ndarray, vals: _Values, p: OperatorParams,
     # one proxy pool), or coinciding signatures; never two set up apart (_kept_apart)
     dominant, signature = _held(inc, big, p.dominant_share), _held(inc, big, p.join_min_share)
     apart = _kept_apart(dominant, inc, vals, p)
-    comp = components(len(big), lambda i, j: not apart(i, j) and (
-        bool((dominant[i] & dominant[j]) - vals.network) or jaccard(signature[i], signature[j]) >= p.join_min_jaccard))
+    made = [_made_together(v, vals) for v in _set_up(dominant, inc, vals, p)] if p.rest_apart else [False] * len(big)
+
+    def one_pipeline(i: int, j: int) -> bool:
+        shared = (dominant[i] & dominant[j]) - vals.network
+        if shared <= vals.sampled and made[i] != made[j]:
+            shared = set()   # version 11: a harvest target or a volume joins no batch made together to others
+        return bool(shared) or jaccard(signature[i], signature[j]) >= p.join_min_jaccard
+    comp = components(len(big), lambda i, j: not apart(i, j) and one_pipeline(i, j))
     joined = [np.concatenate([big[i] for i in np.flatnonzero(comp == c)]) for c in np.unique(comp)]
     held = _held(inc, joined, p.dominant_share)
     # a part's own values: held by half of it and by no other part's half; a harvest target is none (each
@@ -325,11 +348,17 @@ def pipeline_parts(members: np.ndarray, vals: _Values, p: OperatorParams,
     for pi, (part, _) in enumerate(parts):
         part_of[part] = pi
     rest = np.flatnonzero(part_of < 0)
+    loose = np.zeros(0, dtype=np.int64)
+    if len(rest) and p.rest_apart:   # version 11: those that run no part's pipeline are a part of their own
+        loose = rest[~_runs_any(inc[rest], _held(inc, [part for part, _ in parts], p.join_min_share), vals)]
+        loose = loose if len(loose) >= p.min_accounts else loose[:0]
+        rest = np.setdiff1d(rest, loose)
     if len(rest):   # the rest join the part they are most similar to (a tie: the larger part)
-        to_part = sp.csr_matrix((np.ones(k - len(rest)), (np.flatnonzero(part_of >= 0), part_of[part_of >= 0])),
-                                shape=(k, len(parts)))
+        placed_at = np.flatnonzero(part_of >= 0)
+        to_part = sp.csr_matrix((np.ones(len(placed_at)), (placed_at, part_of[placed_at])), shape=(k, len(parts)))
         part_of[rest] = np.asarray((sim[rest] @ to_part).todense()).argmax(axis=1)
-    return [np.sort(members[part_of == pi]) for pi in range(len(parts))], [mine for _, mine in parts]
+    split = [np.sort(members[part_of == pi]) for pi in range(len(parts))] + ([np.sort(members[loose])] if len(loose) else [])
+    return split, [mine for _, mine in parts] + ([set()] if len(loose) else [])
 
 
 def _beyond_chance(values: set[int], inc: sp.csr_matrix, vals: _Values, p: OperatorParams) -> set[int]:
@@ -359,6 +388,15 @@ def _kept_apart(dominant: list[set[int]], inc: sp.csr_matrix, vals: _Values, p: 
     return lambda i, j: bool(own[i] - own[j]) and bool(own[j] - own[i]) and not own[i] & own[j]
 
 
+def _set_up(dominant: list[set[int]], inc: sp.csr_matrix, vals: _Values, p: OperatorParams) -> list[set[int]]:
+    """Per community (its `dominant` values), the set-up values (`SET_UP_FACETS`) among them that the
+    campaign holds beyond chance."""
+    set_up = np.array([f in SET_UP_FACETS for f, _ in vals.names], dtype=bool)
+    own = [{v for v in d if set_up[v]} for d in dominant]
+    beyond = _beyond_chance(set().union(*own), inc, vals, p)
+    return [d & beyond for d in own]
+
+
 def _made_apart(members: np.ndarray, communities: list[np.ndarray], held: list[set[int]], inc: sp.csr_matrix,
                 vals: _Values, p: OperatorParams) -> tuple[list[np.ndarray], list[set[int]]]:
     """When the parts with values of their own cover too little of the campaign to split it: the groups
@@ -378,16 +416,16 @@ def _made_apart(members: np.ndarray, communities: list[np.ndarray], held: list[s
     The accounts of a group that hold none of them stay with the rest: nothing shows them set up apart."""
     if not p.set_up_apart:
         return [members], []
-    set_up = np.array([f in SET_UP_FACETS for f, _ in vals.names], dtype=bool)
-    dominant = [{v for v in values if set_up[v]} for values in held]
-    beyond = _beyond_chance(set().union(*dominant), inc, vals, p)
+    dominant = _set_up(held, inc, vals, p)
+    beyond = set().union(*dominant)
     if not beyond:
         return [members], []
-    k = len(members)
-    dominant = [d & beyond for d in dominant]
     comp = components(len(communities), lambda i, j: bool(dominant[i] & dominant[j]))
     groups = [np.concatenate([communities[i] for i in np.flatnonzero(comp == c)]) for c in np.unique(comp)]
-    if len(groups) < 2:   # one operator's pool and the accounts Leiden left loose: nothing set up apart
+    # one group: one operator's pool and the accounts Leiden left loose, nothing set up apart; unless
+    # those that hold none of its set-up values run none of its pipeline either (`_runs_apart`)
+    single = len(groups) < 2
+    if single and not p.rest_apart:
         return [members], []
     in_groups = [h & beyond for h in _held(inc, groups, p.dominant_share)]
     own = [mine - set().union(*(x for j, x in enumerate(in_groups) if j != i)) for i, mine in enumerate(in_groups)]
@@ -400,8 +438,36 @@ def _made_apart(members: np.ndarray, communities: list[np.ndarray], held: list[s
     part_of = np.where(holds.max(axis=1) > 0, holds.argmax(axis=1), -1)
     if np.bincount(part_of + 1, minlength=len(made) + 1).min() < p.min_accounts:
         return [members], []
+    if single and not (_made_together(made[0][1], vals)
+                       and _runs_apart(inc, np.flatnonzero(part_of == 0), np.flatnonzero(part_of < 0), vals, p)):
+        return [members], []
     return ([np.sort(members[part_of == i]) for i in range(len(made))] + [np.sort(members[part_of < 0])],
             [s for _, s in made] + [set()])
+
+
+def _made_together(values: set[int], vals: _Values) -> bool:
+    """Whether `values` include how accounts were made (`CREATION_FACETS`: a sign-up day, e-mail domain or
+    card), not only the proxy pool they run on (a few of an evasive operator's accounts on home lines
+    share their ISP's autonomous system)."""
+    return any(vals.names[v][0] in CREATION_FACETS for v in values)
+
+
+def _runs_apart(inc: sp.csr_matrix, made: np.ndarray, rest: np.ndarray, vals: _Values, p: OperatorParams) -> bool:
+    """Whether the accounts `rest` (positions into `inc`'s rows) run none of the pipeline of the accounts
+    `made`, which hold a set-up group's own values and they none: of the uncommon values at least
+    `join_min_share` of each holds (their signatures), they share none but sampled ones and networks (a
+    harvest target, a daily volume, a proxy pool; what two operators harvesting one capability through
+    one rented pool share). The rest of one operator's pool sends its templates or configuration."""
+    sig_made, sig_rest = _held(inc, [made, rest], p.join_min_share)
+    return not (sig_made & sig_rest) - vals.sampled - vals.network
+
+
+def _runs_any(rows: sp.csr_matrix, signatures: list[set[int]], vals: _Values) -> np.ndarray:
+    """Per row of `rows` (accounts x values): whether it holds a value of one of the parts' `signatures`
+    that is neither sampled nor a network, i.e. runs that part's pipeline."""
+    pipeline = np.zeros(rows.shape[1], dtype=np.float64)
+    pipeline[sorted(set().union(*signatures) - vals.sampled - vals.network)] = 1.0
+    return np.asarray(rows @ pipeline).ravel() > 0
 
 
 def _signature(vals: _Values, members: np.ndarray, p: OperatorParams) -> set[int]:
