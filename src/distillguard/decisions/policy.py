@@ -138,13 +138,14 @@ def _member_reasons(c: Campaign) -> list[str]:
     group = np.full(len(c.members), -1)   # per member: the strongest coordinated group that holds it
     for gi, g in enumerate(parts):
         group[(group < 0) & np.isin(c.members, g.members)] = gi
+    coupling = [explain_short([g]) for g in parts]
     attached = np.isin(c.members, c.attached)
     others = len(c.members) - 1
     out = []
     for i in range(len(c.members)):
         mine = [k for k in kinds if k in held and held[k][i]][:3]
         if mine:
-            shared = ", ".join(explain_short([parts[group[i]]]) if k == "coordination" and group[i] >= 0
+            shared = ", ".join(coupling[group[i]] if k == "coordination" and group[i] >= 0
                                else KINDS[k].description for k in mine)
             out.append(f"linked to {others} other accounts in campaign {c.campaign_id} ({shared})")
         elif attached[i]:
@@ -153,7 +154,7 @@ def _member_reasons(c: Campaign) -> list[str]:
         else:
             out.append(f"in campaign {c.campaign_id} with {others} other accounts, which are linked by "
                        f"{', '.join(KINDS[k].description for k in kinds[:3]) or 'coordinated behaviour'}; "
-                       f"no link of these ties this account itself")
+                       f"none of these links reaches this account itself")
     return out
 
 
