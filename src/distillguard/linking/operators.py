@@ -381,18 +381,16 @@ def _kept_apart(dominant: list[set[int]], inc: sp.csr_matrix, vals: _Values, p: 
     apart (`set_up_apart`): each holds an e-mail domain, card or ASN (`KEPT_FACETS`, beyond chance in
     the campaign) that the other does not, and they share none. Such communities never join again on
     another value (a public template, a sign-up day both operators used)."""
-    kept = np.array([f in KEPT_FACETS for f, _ in vals.names], dtype=bool)
-    own = [{v for v in d if kept[v]} for d in dominant]
-    beyond = _beyond_chance(set().union(*own), inc, vals, p) if p.set_up_apart else set()
-    own = [d & beyond for d in own]
+    own = _set_up(dominant, inc, vals, p, KEPT_FACETS) if p.set_up_apart else [set() for _ in dominant]
     return lambda i, j: bool(own[i] - own[j]) and bool(own[j] - own[i]) and not own[i] & own[j]
 
 
-def _set_up(dominant: list[set[int]], inc: sp.csr_matrix, vals: _Values, p: OperatorParams) -> list[set[int]]:
-    """Per community (its `dominant` values), the set-up values (`SET_UP_FACETS`) among them that the
+def _set_up(dominant: list[set[int]], inc: sp.csr_matrix, vals: _Values, p: OperatorParams,
+            facets: tuple[str, ...] = SET_UP_FACETS) -> list[set[int]]:
+    """Per community (its `dominant` values), its values of `facets` (the set-up values) that the
     campaign holds beyond chance."""
-    set_up = np.array([f in SET_UP_FACETS for f, _ in vals.names], dtype=bool)
-    own = [{v for v in d if set_up[v]} for d in dominant]
+    of = np.array([f in facets for f, _ in vals.names], dtype=bool)
+    own = [{v for v in d if of[v]} for d in dominant]
     beyond = _beyond_chance(set().union(*own), inc, vals, p)
     return [d & beyond for d in own]
 
