@@ -181,6 +181,8 @@ def one_world(split: str, seed: int, work: Path, corpus: Path | None, with_early
             "roc_auc": score.get("roc_auc"), "false_positives": score["false_positives"],
             "fpr_per_persona": {k: v["fpr"] for k, v in score["fpr_per_persona"].items()},
             "coverage": score["completeness"], "purity": score["purity"], "account_model": cal,
+            "coverage_with_dormant": score["completeness_with_dormant"], "dormant_listed": score["dormant_listed"],
+            "dormant_benign": score["dormant_benign"],
             "detected_campaigns": score["detected_campaigns"], "campaigns": camps,
             "benign_p90_per_day": vol["benign_p90_per_day"], "benign_p50_per_day": vol["benign_p50_per_day"],
             "seconds": {"simulate": round(t_sim, 1), "detect": round(t_det, 1), "early": round(t_early, 1),
@@ -222,7 +224,8 @@ def print_world(w: dict) -> None:
         print(f"WARNING: ingest quarantined {w['quarantined']} exchanges of this world (a simulator bug)")
     print(f"recall {_f(w['recall'])}  benign FPR {_f(w['fpr'], 4)} ({w['false_positives']} accounts)  "
           f"precision {_f(w['precision'])}  ROC-AUC {_f(w['roc_auc'])}  coverage {_f(w['coverage'])}  "
-          f"purity {_f(w['purity'])}  detected campaigns {w['detected_campaigns']}  "
+          f"(with dormant accounts {_f(w['coverage_with_dormant'])}: {w['dormant_listed']} listed, "
+          f"{w['dormant_benign']} benign)  purity {_f(w['purity'])}  detected campaigns {w['detected_campaigns']}  "
           f"benign exchanges/account/active day p50 {_f(w['benign_p50_per_day'], 1)} "
           f"p90 {_f(w['benign_p90_per_day'], 1)}")
     m = w.get("account_model")
@@ -250,6 +253,9 @@ def aggregate(worlds: list[dict]) -> dict:
         out[split] = {"worlds": len(ws), "recall": _mean([w["recall"] for w in ws]),
                       "fpr": _mean([w["fpr"] for w in ws]), "roc_auc": _mean([w["roc_auc"] for w in ws]),
                       "coverage": _mean([w["coverage"] for w in ws]), "purity": _mean([w["purity"] for w in ws]),
+                      "coverage_with_dormant": _mean([w.get("coverage_with_dormant") for w in ws]),
+                      "dormant_listed": sum(w.get("dormant_listed", 0) for w in ws),
+                      "dormant_benign": sum(w.get("dormant_benign", 0) for w in ws),
                       "worst_campaign_recall": min((c["recall"] for c in camps), default=None),
                       "campaigns_at_zero": sum(1 for c in camps if c["recall"] == 0), "campaigns": len(camps),
                       "recall_24h": _mean(r24), "seconds": round(sum(w["seconds"]["total"] for w in ws), 1),
@@ -331,6 +337,9 @@ def main() -> int:
               f"{_f(a['coverage'], 2):>5} {_f(a['purity'], 2):>6} {_f(a['recall_24h'], 2):>5} "
               f"{_f(a['worst_campaign_recall'], 2):>5} {a['campaigns_at_zero']:>3}/{a['campaigns']:<3} "
               f"{a['seconds']:7.0f} {_f(a['model_roc_auc'], 3):>9} {_f(a['model_brier'], 4):>6}")
+    for split, a in agg.items():
+        print(f"{split}: coverage with dormant accounts {_f(a['coverage_with_dormant'], 2)} "
+              f"({a['dormant_listed']} dormant accounts listed, {a['dormant_benign']} of them benign)")
     for split, a in agg.items():
         over = {p: v for p, v in a["persona_fpr_max"].items() if v > PERSONA_FPR_BAR}
         print(f"{split}: benign personas above {PERSONA_FPR_BAR:.1%} FPR in some world: "

@@ -34,6 +34,7 @@ from distillguard.decisions import Policy
 from distillguard.decisions.own_risk import is_supervised, policy_for_model
 from distillguard.decisions.policy import lone_harvesting
 from distillguard.evaluation import campaign_matching
+from distillguard.linking.run import unused_accounts
 from distillguard.settings import load_settings
 
 REPLAYED = ("coordination", "operators", "verdicts")
@@ -62,12 +63,15 @@ def dump(store: Path, folder: Path) -> None:
         if value is not None:
             np.save(folder / f"{name}.npy", np.asarray(value, dtype=object if name in ("active", "orgs") else None),
                     allow_pickle=True)
+    pq.write_table(unused_accounts(run.engine, run.active), folder / "unused.parquet")
     with open(folder / "objects.pkl", "wb") as f:
         pickle.dump({name: getattr(run, name) for name in OBJECTS} | {"classified": run.classified is not None}, f)
 
 
-def replay(folder: Path, config: Path | None) -> P.Run:
-    """The replayed stages on the saved state, with `config`'s settings."""
+def replay(folder: Path, config: Path | None, accounts: Path | None = None) -> P.Run:
+    """The replayed stages on the saved state, with `config`'s settings. The registered accounts that
+    sent nothing (for DG-LNK-0005's dormant accounts) are the dump's, or read from `accounts` (the
+    world's accounts file, for a dump made before dumps kept them); neither: none are listed."""
     with open(folder / "objects.pkl", "rb") as f:
         objects = pickle.load(f)
     settings = load_settings(config)
@@ -80,6 +84,7 @@ def replay(folder: Path, config: Path | None) -> P.Run:
         setattr(run, name, np.load(path, allow_pickle=True) if path.exists() else None)
     for name in OBJECTS:
         setattr(run, name, objects[name])
+    run.unused = _unused(folder, accounts, run.active)
     for c in run.campaigns or []:   # dumped before a Campaign field existed: its default
         for f in dataclasses.fields(c):
             if not hasattr(c, f.name) and f.default_factory is not dataclasses.MISSING:
@@ -91,6 +96,23 @@ def replay(folder: Path, config: Path | None) -> P.Run:
     run.few = P.lone_few(run.fingerprints, run.active, run.policy)   # a [policy] setting too
     P.run_stages(tuple(s for s in P.VERDICTS if s.name in REPLAYED), run)
     return run
+
+
+def _unused(folder: Path, accounts: Path | None, active: np.ndarray):  # type: ignore[no-untyped-def]
+    """The dump's registered accounts that sent nothing, else those of the file `accounts`, else None."""
+    if (folder / "unused.parquet").exists():
+        return pq.read_table(folder / "unused.parquet")
+    if accounts is None:
+        return None
+    from distillguard.engine.duckdb import DuckDBEngine
+
+    engine = DuckDBEngine()
+    reader = "read_parquet" if accounts.suffix == ".parquet" else (
+        "read_csv_auto" if accounts.suffix == ".csv" else "read_json_auto")
+    engine.sql(f"""CREATE VIEW accounts AS SELECT CAST(account_id AS VARCHAR) AS account_id,
+        CAST(created_at AS TIMESTAMPTZ) AS created_at, lower(CAST(email_domain AS VARCHAR)) AS email_domain,
+        CAST(payment_fingerprint AS VARCHAR) AS payment_fingerprint FROM {reader}('{accounts}')""")
+    return unused_accounts(engine, active)
 
 
 def score(run: P.Run, labels: Path) -> dict:
@@ -116,10 +138,12 @@ def score(run: P.Run, labels: Path) -> dict:
             fp[label["persona"]] += 1
             c = int(run.decision.campaign_of[i])  # type: ignore[union-attr]
             where[(run.campaigns[c].campaign_id if c >= 0 else "alone", label["persona"])] += 1  # type: ignore[index]
-    grouping = campaign_matching([{"accounts": [active[i] for i in c.members.tolist()]}
-                                  for c in run.campaigns], lab)  # type: ignore[union-attr]
+    grouping = campaign_matching([{"accounts": [active[i] for i in c.members.tolist()],
+                                   "dormant_accounts": c.dormant} for c in run.campaigns], lab)  # type: ignore[union-attr]
     return {"recall": round(sum(hit.values()) / max(sum(truth.values()), 1), 4),
             "coverage": round(grouping["completeness"], 4), "purity": round(grouping["purity"], 4),
+            "coverage_with_dormant": round(grouping["completeness_with_dormant"], 4),
+            "dormant_listed": grouping["dormant_listed"], "dormant_benign": grouping["dormant_benign"],
             "recall_per_campaign": {k: round(hit[k] / v, 4) for k, v in sorted(truth.items())},
             "false_positives": sum(fp.values()), "fpr": round(sum(fp.values()) / max(benign, 1), 5),
             "false_positives_per_persona": dict(fp.most_common()),
@@ -136,6 +160,8 @@ def main() -> int:
     r.add_argument("folder", type=Path)
     r.add_argument("--config", type=Path, help="detection settings (the shape of settings.toml)")
     r.add_argument("--labels", type=Path, help="the world's labels.jsonl, to score")
+    r.add_argument("--accounts", type=Path, help="the world's accounts file, for a dump without the registered "
+                   "accounts that sent nothing (dumps made before 2026-12-06)")
     args = ap.parse_args()
     if args.cmd == "dump":
         if not (args.store / "exchanges").is_dir():
@@ -149,7 +175,7 @@ def main() -> int:
         print(f"error: {args.folder} holds no dump (run `dump` first)", file=sys.stderr)
         return 2
     start = time.perf_counter()
-    run = replay(args.folder, args.config)
+    run = replay(args.folder, args.config, args.accounts)
     out = {"seconds": round(time.perf_counter() - start, 1), "flagged": int(run.decision.flagged.sum()),  # type: ignore[union-attr]
            "campaigns": len(run.campaigns)}  # type: ignore[arg-type]
     if args.labels:

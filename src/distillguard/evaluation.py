@@ -76,16 +76,21 @@ def score_outputs(out_dir: Path, labels: dict[str, dict[str, Any]]) -> dict[str,
 def campaign_matching(campaigns: list[dict[str, Any]], labels: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Grouping against the truth: per true campaign the largest share of it one detected campaign
     holds (completeness, "coverage"), and per detected campaign the share of its majority campaign
-    (purity; a mostly benign one scores its non-benign share), weighted by size."""
+    (purity; a mostly benign one scores its non-benign share), weighted by size. Every labelled
+    account counts, those that sent nothing too; `completeness_with_dormant` counts a detected
+    campaign's `dormant_accounts` (registered, unused, listed with it) as held by it, and
+    `dormant_listed` / `dormant_benign` say how many were listed and how many of those are benign."""
     truth: dict[str, set[str]] = defaultdict(set)
     for a, lab in labels.items():
         if lab.get("campaign"):
             truth[lab["campaign"]].add(a)
     detected = [set(c["accounts"]) for c in campaigns]
-    completeness = {}
+    dormant = [set(c.get("dormant_accounts") or []) for c in campaigns]
+    completeness, with_dormant = {}, {}
     for name, members in sorted(truth.items()):
-        best = max((len(members & d) for d in detected), default=0)
-        completeness[name] = best / len(members)
+        completeness[name] = max((len(members & d) for d in detected), default=0) / len(members)
+        with_dormant[name] = max((len(members & (d | z)) for d, z in zip(detected, dormant, strict=True)),
+                                 default=0) / len(members)
     purity = []
     for d in detected:
         counts = Counter(labels.get(a, {}).get("campaign") or "__benign__" for a in d)
@@ -94,10 +99,14 @@ def campaign_matching(campaigns: list[dict[str, Any]], labels: dict[str, dict[st
                        1 - counts["__benign__"] / len(d), "majority": top_name})
     sizes = np.array([p["size"] for p in purity]) if purity else np.array([1])
     pur = np.array([p["purity"] for p in purity]) if purity else np.array([float("nan")])
+    listed = set().union(*dormant) if dormant else set()
     return {
         "detected_campaigns": len(detected),
         "completeness_per_campaign": completeness,
         "completeness": float(np.mean(list(completeness.values()))) if completeness else float("nan"),
+        "completeness_with_dormant": float(np.mean(list(with_dormant.values()))) if with_dormant else float("nan"),
+        "dormant_listed": len(listed),
+        "dormant_benign": sum(1 for a in listed if not labels.get(a, {}).get("campaign")),
         "purity": float(np.sum(pur * sizes) / np.sum(sizes)) if purity else float("nan"),
         "purity_per_detected": purity,
     }

@@ -41,9 +41,9 @@ from distillguard.fingerprints.train import (  # noqa: F401  (re-exported: cli/t
 from distillguard.ingest import IngestReport, ingest_paths
 from distillguard.linking.coordination import (declared_orgs, exchange_counts, extraction_shares, fingerprint_column,
                                                group_harvests, org_seat_share, seat_orgs, several_shells)
-from distillguard.linking.operators import made_together, resolve_operators
+from distillguard.linking.operators import dormant_accounts, made_together, resolve_operators
 from distillguard.linking.resends import Resends, resent_requests
-from distillguard.linking.run import coordinate, facets_of, link_accounts, link_flagged_alone
+from distillguard.linking.run import coordinate, facets_of, link_accounts, link_flagged_alone, unused_accounts
 from distillguard.outputs.tables import organisations_table
 from distillguard.outputs.write import (  # noqa: F401  (re-exported)
     CAMPAIGN_TEMPLATES_SQL,
@@ -124,6 +124,7 @@ class Run:
     ingest: Callable[[], IngestReport] | None = None  # ingest_paths with the run's inputs
     report: IngestReport | None = None
     all_accounts: pa.ChunkedArray | None = None  # every account in the store, judged or not
+    until_us: int | None = None  # detect --until: what the run sees ends there
     classification: Classification | None = None
     classified: pa.Table | None = None
     exchange_templates: pa.Table | None = None
@@ -148,6 +149,7 @@ class Run:
     facets: pa.Table | None = None  # every judged account's facets (coordination, operators)
     orgs: np.ndarray | None = None  # each judged account's declared organisation ('' when none), for coordination
     resent: pa.Table | None = None  # requests that several accounts send, per account (linking/resends.py)
+    unused: pa.Table | None = None  # registered accounts that sent nothing (linking.run.unused_accounts)
     resends: Resends | None = None  # the same, indexed for group look-ups (coordination, operators)
 
 
@@ -324,6 +326,12 @@ def _operators(r: Run) -> None:
     # accounts made by the same hand as a campaign's join it (DG-LNK-0004)
     r.campaigns = made_together(r.campaigns, _facets(r), r.active, r.settings.operators,  # type: ignore[arg-type]
                                 r.policy.full_tie_strength)
+    # registered accounts that sent nothing, made with a campaign's accounts, are listed with it (DG-LNK-0005)
+    if r.unused is None and r.engine is not None:   # a replayed run state brings its own (or none)
+        r.unused = unused_accounts(r.engine, r.active, r.until_us)  # type: ignore[arg-type]
+    if r.unused is not None:
+        r.campaigns = dormant_accounts(r.campaigns, _facets(r), r.active, r.unused,  # type: ignore[arg-type]
+                                       r.settings.operators)
 
 
 def _write(r: Run) -> None:
@@ -478,6 +486,7 @@ def open_run(store: Path, run: Run, until_us: int | None = None) -> None:
     """Point `run` at `store` for the stages after ingest: its engine, accounts and settings."""
     run.engine = open_engine(store)
     run.all_accounts = run.engine.sql("SELECT DISTINCT account_id FROM exchanges ORDER BY account_id")["account_id"]
+    run.until_us = until_us
     if until_us is not None:
         run.engine.restrict_until(until_us)
     run.settings = run.policy.stage_settings()

@@ -271,3 +271,53 @@ def test_regrouping_campaigns_into_operators_moves_no_verdict(tiny_world, detect
             return {r["account_id"]: (r["risk"], r["flagged"]) for r in csv.DictReader(fh)}
 
     assert verdicts(tmp_path) == verdicts(detected)
+
+
+def with_sleepers(world: Path, campaigns: list[dict], dest: Path) -> tuple[list[str], dict]:
+    """A copy of `world` at `dest` whose accounts file also registers six unused accounts on the card and
+    sign-up day of a campaign of `campaigns` that pays with one card (and two decoys: that day on another
+    card, that card on another day); the sleepers' ids and the campaign."""
+    import collections
+    import shutil
+
+    records = [json.loads(line) for line in (world / "accounts.jsonl").read_text().splitlines() if line.strip()]
+    by_id = {r["account_id"]: r for r in records}
+    chosen = None
+    for c in campaigns:
+        card, k = collections.Counter(by_id[a]["payment_fingerprint"] for a in c["accounts"]).most_common(1)[0]
+        if k >= 3 and 2 * k >= len(c["accounts"]):
+            chosen = c, card
+            break
+    assert chosen, "the tiny world has a campaign paying with one card"
+    c, card = chosen
+    day = collections.Counter(by_id[a]["created_at"][:10] for a in c["accounts"]
+                              if by_id[a]["payment_fingerprint"] == card).most_common(1)[0][0]
+    model = next(by_id[a] for a in c["accounts"] if by_id[a]["payment_fingerprint"] == card
+                 and by_id[a]["created_at"][:10] == day)
+    sleepers = [{**model, "account_id": f"acct_sleeper_{i}"} for i in range(6)]
+    decoys = [{**model, "account_id": "acct_decoy_day", "payment_fingerprint": "pm_decoy_only_the_day"},
+              {**model, "account_id": "acct_decoy_card", "created_at": "2019-01-01T00:00:00Z"}]
+    shutil.copytree(world, dest)
+    (dest / "accounts.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records + sleepers + decoys))
+    return sorted(s["account_id"] for s in sleepers), c
+
+
+def test_unused_accounts_made_with_a_campaign_are_listed_as_its_dormant_accounts(tiny_world, detected, tmp_path):
+    # DG-LNK-0005: registered accounts that sent nothing, on a campaign's card and sign-up day, are listed
+    # with it in campaigns.json and get no row in accounts.csv; one value of the two lists no one
+    world = tmp_path / "world"
+    sleepers, c = with_sleepers(tiny_world, json.loads((detected / "campaigns.json").read_text()), world)
+    out = tmp_path / "out"
+    proc = run_detect(world, out)
+    assert proc.returncode == 0, proc.stderr
+    campaigns = json.loads((out / "campaigns.json").read_text())
+    holder = max(campaigns, key=lambda d: len(set(d["accounts"]) & set(c["accounts"])))
+    assert holder.get("dormant_accounts") == sleepers
+    assert "registered account(s) that have sent nothing" in holder["summary"]
+    listed = {a for d in campaigns for a in d.get("dormant_accounts", [])}
+    assert not listed & {"acct_decoy_day", "acct_decoy_card"}
+    with (out / "accounts.csv").open() as fh:
+        assert not listed & {r["account_id"] for r in csv.DictReader(fh)}
+    from contract_check import check
+
+    assert check(out, [world / "exchanges"], tmp_path / "scratch") == []

@@ -57,3 +57,32 @@ def test_a_replay_gives_the_verdicts_and_campaigns_detect_gives_with_the_same_se
         assert len(want) < len(default)
     scored = tool.score(run, world / "labels.jsonl")
     assert 0 < scored["recall"] <= 1 and scored["false_positives"] >= 0
+
+
+def test_a_replay_lists_the_dormant_accounts_detect_lists(tmp_path):
+    import json
+
+    from distillguard.pipeline import detect
+    from distillguard.simulate import simulate_world
+    from tests.pipeline.test_detect import with_sleepers
+
+    tiny = tmp_path / "tiny"
+    simulate_world(tiny, scale="tiny", seed=11)
+    detect([tiny / "exchanges"], tmp_path / "first", accounts=[tiny / "accounts.jsonl"], events=[tiny / "events.jsonl"])
+    world = tmp_path / "w"
+    sleepers, _ = with_sleepers(tiny, json.loads((tmp_path / "first" / "campaigns.json").read_text()), world)
+    store = tmp_path / "store"
+    detect([world / "exchanges"], tmp_path / "out", store=store, accounts=[world / "accounts.jsonl"],
+           events=[world / "events.jsonl"])
+    want = {c["campaign_id"]: c.get("dormant_accounts", [])
+            for c in json.loads((tmp_path / "out" / "campaigns.json").read_text())}
+    assert sleepers in want.values()
+    tool = _tool()
+    tool.dump(store, tmp_path / "dump")
+    assert {c.campaign_id: c.dormant for c in tool.replay(tmp_path / "dump", None).campaigns} == want
+    (tmp_path / "dump" / "unused.parquet").unlink()   # a dump made before dumps kept them: none, or the file's
+    assert not any(c.dormant for c in tool.replay(tmp_path / "dump", None).campaigns)
+    again = tool.replay(tmp_path / "dump", None, world / "accounts.jsonl")
+    assert {c.campaign_id: c.dormant for c in again.campaigns} == want
+    scored = tool.score(again, world / "labels.jsonl")
+    assert scored["dormant_listed"] == len(sleepers) and scored["coverage_with_dormant"] >= scored["coverage"]

@@ -37,6 +37,8 @@ class Campaign:
     tied: dict[str, np.ndarray] = field(default_factory=dict)
     # members that joined holding its operator's signature (`linking.operators`, attach), tie 0
     attached: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    # registered accounts (ids) that sent nothing, made with its accounts (`linking.operators.dormant_accounts`)
+    dormant: list[str] = field(default_factory=list)
 
 
 def ties(c: Campaign) -> dict[str, np.ndarray]:

@@ -58,6 +58,9 @@ null model is the data at hand).
   campaign that holds two of a campaign's own creation values (sign-up day, e-mail domain, card)
   joins it fully tied. Unlike the rest of this module, it flags: the joined account takes the
   campaign's risk.
+* **Dormant** (`dormant_accounts`, finding DG-LNK-0005, last): the same rule over every registered
+  account, the candidates being those that sent nothing; they are listed with the campaign
+  (`Campaign.dormant`, `campaigns.json` `dormant_accounts`), not judged.
 
 Split, join and attach flag no one: a split part keeps its campaign's risk and each member's tie; a
 joined campaign takes the highest risk of its parts and each member's tie is scaled so that its final
@@ -74,12 +77,12 @@ the ASN an operator's proxies also used, flagged as a campaign of its own). A pa
 (`dominant_share`) of whose accounts are flagged on their own traffic stays (version 7): its own
 evidence makes it suspect, not the other part's.
 Otherwise only which accounts an analyst sees together changes, and each regrouped campaign says why
-(`campaigns.json` `operator`; `made_together` for the accounts that joined it).
+(`campaigns.json` `operator`; `made_together` for the accounts that joined it; `dormant` for those listed).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -182,6 +185,26 @@ class MadeTogetherFinding:
     )
 
 
+class DormantFinding:
+    """Declaration of `dormant_accounts` (cases in dormant.cases.yaml beside this file)."""
+
+    id = "DG-LNK-0005"
+    version = 1
+    name = "dormant"
+    role = "list"  # names registered accounts that sent nothing beside a campaign; flags no one
+    description = ("a registered account that has sent no request and holds two of a campaign's own creation "
+                   "values (made_together's rule, over every registered account) was made by the campaign's "
+                   "operator and is listed with it as dormant: an account the operator has not used yet")
+    false_positives = (
+        "A customer who signed up on the day an operator made most of its accounts, with the e-mail domain or "
+        "card most of them use, and has not used the account yet: the operator's accounts, used or not, are "
+        "at least half of each value's holders, so such customers are few; a dormant account is listed, "
+        "never flagged, and has no row in accounts.csv.",
+        "Missed on purpose: an operator that gives each account its own card, domain and sign-up day leaves "
+        "nothing to list; neither do values of traffic (an unused account has none).",
+    )
+
+
 @dataclass(frozen=True)
 class OperatorParams:
     """Knobs of `resolve_operators` (documented in settings.toml `[operators]`)."""
@@ -213,6 +236,9 @@ class OperatorParams:
     # ... values at least `join_min_share` of the campaign holds, whose holders are at least this share
     # the campaign's accounts and the accounts that would join it
     made_own_share: float = 0.5
+    # DG-LNK-0005 (`dormant_accounts`): registered accounts that sent nothing, made by a campaign's operator
+    # (made_together's rule over every registered account), are listed with it
+    dormant: bool = True
 
 
 @dataclass
@@ -728,11 +754,33 @@ def made_together(campaigns: list[Campaign], facets: pa.Table, account_ids: np.n
     n = len(account_ids)
     # values one account holds are nobody's own (a campaign's hold min_accounts)
     vals_all = shared_values(facets.filter(pc.is_in(facets["facet"], pa.array(CREATION_FACETS))), n)
-    acc, inv, holders, names = vals_all.account, vals_all.value, vals_all.holders, vals_all.names
     owner = np.full(n, -1, dtype=np.int64)
     for ci, c in enumerate(campaigns):
         owner[c.members] = ci
-    free = owner < 0
+    out = []
+    for c, made, text in _made_by(campaigns, vals_all, owner, owner < 0, p):
+        if len(made) == 0:
+            out.append(c)
+            continue
+        members = np.concatenate([c.members, made])
+        strength = np.concatenate([c.strength, np.full(len(made), full_tie_strength)])
+        order = np.argsort(members, kind="stable")
+        stats = dict(c.stats)
+        stats["made_together"] = {"accounts": len(made), "values": text}
+        tied = ties(c)
+        out.append(replace(c, campaign_id=campaign_id(account_ids[members[order]].tolist()), members=members[order],
+                           strength=strength[order], stats=stats, made=made, tied=tied,
+                           evidence=tie_shares(members[order], tied)))
+    out.sort(key=lambda c: (-len(c.members), c.campaign_id))
+    return out
+
+
+def _made_by(campaigns: list[Campaign], vals_all: _Values, owner: np.ndarray, free: np.ndarray,
+             p: OperatorParams) -> Iterator[tuple[Campaign, np.ndarray, str]]:
+    """Per campaign (in order): the accounts of `free` (a mask; those taken by an earlier campaign are
+    cleared in it) made by its hand (`made_together`'s rule on `vals_all`, the creation values of every
+    account `owner` numbers: the campaign index of each, -1 for none), and the values that say so."""
+    acc, inv, holders, names = vals_all.account, vals_all.value, vals_all.holders, vals_all.names
 
     def holding(values: np.ndarray) -> dict[int, set[int]]:
         """Free accounts that hold `made_min_values` of `values` on as many facets, and which they hold."""
@@ -742,7 +790,6 @@ def made_together(campaigns: list[Campaign], facets: pa.Table, account_ids: np.n
             held.setdefault(a, set()).add(v)
         return {a: vs for a, vs in held.items() if len({names[v][0] for v in vs}) >= p.made_min_values}
 
-    out = []
     for ci, c in enumerate(campaigns):
         vals, inside = np.unique(inv[owner[acc] == ci], return_counts=True)
         wide = inside >= max(p.min_accounts, p.join_min_share * len(c.members))
@@ -753,22 +800,53 @@ def made_together(campaigns: list[Campaign], facets: pa.Table, account_ids: np.n
         made_by = holding(own)
         made = np.array(sorted(made_by), dtype=np.int64)
         if len(made) == 0:
-            out.append(c)
+            yield c, made, ""
             continue
         free[made] = False
-        members = np.concatenate([c.members, made])
-        strength = np.concatenate([c.strength, np.full(len(made), full_tie_strength)])
-        order = np.argsort(members, kind="stable")
         count = dict(zip(vals.tolist(), inside.tolist(), strict=True))
         joining = np.bincount([v for vs in made_by.values() for v in vs], minlength=len(names))
         shown = sorted(own.tolist(), key=lambda v: (-count[v], names[v]))[:4]
-        text = "; ".join(f"{NOUNS.get(names[v][0], names[v][0])} {names[v][1]} (of its {int(holders[v])} holders, "
-                         f"{count[v]} were in the campaign and {int(joining[v])} join it)" for v in shown)
+        yield c, made, "; ".join(f"{NOUNS.get(names[v][0], names[v][0])} {names[v][1]} (of its {int(holders[v])} "
+                                 f"holders, {count[v]} were in the campaign and {int(joining[v])} join it)" for v in shown)
+
+
+def dormant_accounts(campaigns: list[Campaign], facets: pa.Table, account_ids: np.ndarray, unused: pa.Table,
+                     params: OperatorParams | None = None) -> list[Campaign]:
+    """`campaigns` with the registered accounts that sent nothing made by their operators (DG-LNK-0005).
+
+    `unused` (account_id, signup_day, email_domain, payment): the registered accounts that sent no
+    exchange (`linking.run.unused_accounts`). They are the candidates of `made_together`'s rule, taken
+    with every account's creation values (`facets`' CREATION_FACETS of the `account_ids` that sent
+    some): a value is a campaign's own when its accounts and the unused accounts holding two of its
+    creation values are at least `made_own_share` of all its holders, used or not; an unused account
+    holding `made_min_values` own values, on as many facets, is the campaign's dormant account
+    (`Campaign.dormant`, its id; `stats["dormant"]` says on which values). Nothing else changes:
+    dormant accounts are listed, not judged (no traffic, no row in accounts.csv).
+    """
+    p = params or OperatorParams()
+    if not campaigns or not p.enabled or not p.dormant or unused.num_rows == 0:
+        return campaigns
+    n = len(account_ids)
+    ids = np.asarray(unused["account_id"].to_pylist(), dtype=object)
+    rows = [facets.filter(pc.is_in(facets["facet"], pa.array(CREATION_FACETS))).select(["account", "facet", "value"])]
+    for facet in CREATION_FACETS:
+        col = unused[facet].combine_chunks()
+        keep = pc.invert(pc.is_null(col))
+        at = np.flatnonzero(np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool))
+        rows.append(pa.table({"account": pa.array(n + at, pa.int64()), "facet": pa.array([facet] * len(at), pa.string()),
+                              "value": col.filter(keep).cast(pa.string())}))
+    vals_all = shared_values(pa.concat_tables([r.cast(rows[-1].schema) for r in rows]), n + len(ids))
+    owner = np.full(n + len(ids), -1, dtype=np.int64)
+    for ci, c in enumerate(campaigns):
+        owner[c.members] = ci
+    free = np.zeros(n + len(ids), dtype=bool)
+    free[n:] = True
+    out = []
+    for c, made, text in _made_by(campaigns, vals_all, owner, free, p):
+        if len(made) == 0:
+            out.append(c)
+            continue
         stats = dict(c.stats)
-        stats["made_together"] = {"accounts": len(made), "values": text}
-        tied = ties(c)
-        out.append(replace(c, campaign_id=campaign_id(account_ids[members[order]].tolist()), members=members[order],
-                           strength=strength[order], stats=stats, made=made, tied=tied,
-                           evidence=tie_shares(members[order], tied)))
-    out.sort(key=lambda c: (-len(c.members), c.campaign_id))
+        stats["dormant"] = {"accounts": len(made), "values": text}
+        out.append(replace(c, dormant=sorted(ids[made - n].tolist()), stats=stats))
     return out

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from distillguard.fingerprints import signatures
 from distillguard.fingerprints.signature import similarity as signature_similarity
@@ -102,6 +103,34 @@ def link_flagged_alone(fp: pa.Table, active: np.ndarray, graph: AccountGraph, ca
     if extra_campaigns:
         campaigns = campaigns + extra_campaigns
     return graph, campaigns, config_keys, alone
+
+
+def unused_accounts(engine, active: np.ndarray, until_us: int | None = None) -> pa.Table:  # type: ignore[no-untyped-def]
+    """(account_id, signup_day, email_domain, payment) of the registered accounts (the accounts table)
+    that sent no exchange the run sees (`active` are those that did), signed up before `until_us` when
+    given; the first record of each, as the fingerprints read it. Empty without an accounts table."""
+    empty = pa.table({"account_id": pa.array([], pa.string()), "signup_day": pa.array([], pa.string()),
+                      "email_domain": pa.array([], pa.string()), "payment": pa.array([], pa.string())})
+    cols = set(engine.sql("SELECT * FROM accounts LIMIT 0").schema.names)   # the store always has the view
+    if not {"account_id", "created_at", "email_domain", "payment_fingerprint"} <= cols:
+        return empty
+    engine.register("_unused_active", pa.table({"account_id": pa.array(active.tolist(), pa.string())}))
+    try:
+        before = "" if until_us is None else f"AND (created_at IS NULL OR epoch_us(created_at) < {int(until_us)})"
+        order = "created_at, source_row" if "source_row" in cols else "created_at"
+        t = engine.sql(f"""SELECT account_id, created_at, email_domain, payment_fingerprint FROM (
+              SELECT *, row_number() OVER (PARTITION BY account_id ORDER BY {order}) AS rk FROM accounts
+              WHERE account_id IS NOT NULL) a
+            WHERE rk = 1 {before} AND account_id NOT IN (SELECT account_id FROM _unused_active)
+            ORDER BY account_id""")
+    finally:
+        engine.unregister("_unused_active")
+    created = t["created_at"]
+    day = pc.strftime(created, "%Y-%m-%d").combine_chunks() if created.null_count < len(created) \
+        else pa.nulls(len(created), pa.string())
+    return pa.table({"account_id": t["account_id"].cast(pa.string()), "signup_day": day,
+                     "email_domain": t["email_domain"].cast(pa.string()),
+                     "payment": t["payment_fingerprint"].cast(pa.string())})
 
 
 def facets_of(engine, fp: pa.Table, active: np.ndarray, tokens: pa.Table,  # type: ignore[no-untyped-def]

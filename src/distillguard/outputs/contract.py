@@ -69,6 +69,10 @@ def summary_paragraph(c: dict[str, Any], extra: dict[str, Any]) -> str:
         made = extra["made_together"]
         parts.append(f"{made['accounts']} of them joined because they were made with its accounts: they hold its own "
                      f"{made['values']}.")
+    if extra.get("dormant"):
+        dormant = extra["dormant"]
+        parts.append(f"{dormant['accounts']} registered account(s) that have sent nothing were made with its accounts "
+                     f"(dormant_accounts): they hold its own {dormant['values']}.")
     if extra.get("waves"):
         parts.append(extra["waves"])
     if extra.get("shares_network_with"):

@@ -78,6 +78,7 @@ def write_outputs(engine, out, all_accounts, active, graph, campaigns, decision,
                                                  "shares_network_with": doc.get("shares_network_with"), "member_risk": c.member_risk,
                                                  "coordination": c.coordination, "recruited": len(c.recruited),
                                                  "made_together": c.stats.get("made_together"),
+                                                 "dormant": c.stats.get("dormant"),
                                                  "coordination_text": c.stats.get("coordination")})
         if c.stats.get("coordination"):
             doc["coordination"] = {"groups": c.stats.get("coordination_groups", 0), "evidence": c.stats["coordination"]}
@@ -85,6 +86,9 @@ def write_outputs(engine, out, all_accounts, active, graph, campaigns, decision,
             doc["operator"] = c.stats["operator"]
         if c.stats.get("made_together"):   # accounts made with its accounts joined it (DG-LNK-0004)
             doc["made_together"] = dict(c.stats["made_together"])
+        if c.dormant:   # registered accounts that sent nothing, made by its operator (DG-LNK-0005)
+            doc["dormant_accounts"] = list(c.dormant)
+            doc["dormant"] = dict(c.stats["dormant"])
         doc["evidence"] = {k: round(v, 3) for k, v in c.evidence.items()}
         docs.append(doc)
     idx = {a: i for i, a in enumerate(active.tolist())}
