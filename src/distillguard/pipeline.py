@@ -327,6 +327,8 @@ def _operators(r: Run) -> None:
     r.campaigns = made_together(r.campaigns, _facets(r), r.active, r.settings.operators,  # type: ignore[arg-type]
                                 r.policy.full_tie_strength)
     # registered accounts that sent nothing, made with a campaign's accounts, are listed with it (DG-LNK-0005)
+    if not r.settings.operators.dormant:
+        return
     if r.unused is None and r.engine is not None:   # a replayed run state brings its own (or none)
         r.unused = unused_accounts(r.engine, r.active, r.until_us)  # type: ignore[arg-type]
     if r.unused is not None:

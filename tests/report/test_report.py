@@ -246,3 +246,22 @@ def test_overview_lists_organisations_set_aside_for_review(report_world: dict[st
     build_report(res, report_world["store"], tmp_path / "out3")
     idx3 = (tmp_path / "out3" / "index.html").read_text()
     assert 'id="organisations"' not in idx3 and "organisations.parquet not available" in idx3
+
+
+def test_campaign_page_lists_its_dormant_accounts(report_world: dict[str, Path], tmp_path: Path) -> None:
+    # DG-LNK-0005: registered accounts that sent nothing, listed with the campaign, with their sign-up records
+    res = tmp_path / "res"
+    shutil.copytree(report_world["results"], res)
+    doc = json.loads((res / "campaigns.json").read_text())
+    doc[0]["dormant_accounts"] = ["user-023", "<b>never-seen</b>"]
+    doc[0]["dormant"] = {"accounts": 2, "values": "sign-up day 2026-03-01 (of its 9 holders, 7 were in the campaign "
+                                                  "and 2 are listed with it)"}
+    doc[1]["dormant_accounts"] = "not a list"
+    (res / "campaigns.json").write_text(json.dumps(doc))
+    build_report(res, report_world["store"], tmp_path / "out")
+    page = next((tmp_path / "out").glob(f"campaign-{doc[0]['campaign_id']}*.html")).read_text()
+    assert 'id="dormant"' in page and "Registered, never used (2)" in page and 'href="#dormant"' in page
+    assert "<code>user-023</code>" in page and "pf-user-23" in page and "&lt;b&gt;never-seen&lt;/b&gt;" in page
+    assert "sign-up day 2026-03-01 (of its 9 holders" in page
+    other = next((tmp_path / "out").glob(f"campaign-{doc[1]['campaign_id']}*.html")).read_text()
+    assert 'id="dormant"' not in other

@@ -776,10 +776,11 @@ def made_together(campaigns: list[Campaign], facets: pa.Table, account_ids: np.n
 
 
 def _made_by(campaigns: list[Campaign], vals_all: _Values, owner: np.ndarray, free: np.ndarray,
-             p: OperatorParams) -> Iterator[tuple[Campaign, np.ndarray, str]]:
+             p: OperatorParams, verb: str = "join it") -> Iterator[tuple[Campaign, np.ndarray, str]]:
     """Per campaign (in order): the accounts of `free` (a mask; those taken by an earlier campaign are
     cleared in it) made by its hand (`made_together`'s rule on `vals_all`, the creation values of every
-    account `owner` numbers: the campaign index of each, -1 for none), and the values that say so."""
+    account `owner` numbers: the campaign index of each, -1 for none), and the values that say so (how
+many of their holders were in the campaign and how many `verb`)."""
     acc, inv, holders, names = vals_all.account, vals_all.value, vals_all.holders, vals_all.names
 
     def holding(values: np.ndarray) -> dict[int, set[int]]:
@@ -807,7 +808,7 @@ def _made_by(campaigns: list[Campaign], vals_all: _Values, owner: np.ndarray, fr
         joining = np.bincount([v for vs in made_by.values() for v in vs], minlength=len(names))
         shown = sorted(own.tolist(), key=lambda v: (-count[v], names[v]))[:4]
         yield c, made, "; ".join(f"{NOUNS.get(names[v][0], names[v][0])} {names[v][1]} (of its {int(holders[v])} "
-                                 f"holders, {count[v]} were in the campaign and {int(joining[v])} join it)" for v in shown)
+                                 f"holders, {count[v]} were in the campaign and {int(joining[v])} {verb})" for v in shown)
 
 
 def dormant_accounts(campaigns: list[Campaign], facets: pa.Table, account_ids: np.ndarray, unused: pa.Table,
@@ -842,7 +843,7 @@ def dormant_accounts(campaigns: list[Campaign], facets: pa.Table, account_ids: n
     free = np.zeros(n + len(ids), dtype=bool)
     free[n:] = True
     out = []
-    for c, made, text in _made_by(campaigns, vals_all, owner, free, p):
+    for c, made, text in _made_by(campaigns, vals_all, owner, free, p, "are listed with it"):
         if len(made) == 0:
             out.append(c)
             continue

@@ -220,7 +220,8 @@ class _Builder:
             self.overall.append({"bucket": _utc(x["bucket"]), "model": label, "n": int(x["n"])})
         self.infra = _infra(st)
         # accounts: members of campaigns and flagged accounts
-        wanted = sorted(set(self.campaign_of) | {a["account_id"] for a in self.flagged})
+        wanted = sorted(set(self.campaign_of) | {a["account_id"] for a in self.flagged}
+                        | {str(d) for c in self.campaigns for d in _dormant(c)})
         st.register_accounts("report_accounts", wanted)
         self.signups = {x["account_id"]: x for x in _rows(st.sql("""
                 SELECT a.account_id, a.created_at, a.email_domain, a.payment_fingerprint, a.country, a.signup_path,
@@ -408,13 +409,17 @@ class _Builder:
                 "verified": sum(1 for r in su_rows if r.get("verified")) / len(su_rows),
             }
         reason_counts = group_reasons(r for m in member_rows for r in unique(m["reasons"]))
+        dormant = [{"id": str(a), **{k: self.signups.get(str(a), {}).get(k) for k in
+                                    ("created_at", "email_domain", "payment_fingerprint", "signup_path")}}
+                   for a in _dormant(c)]
         self.render("campaign.html", self.campaign_page[cid], title=f"Campaign {cid}", c=c,
                     share=c["exchanges"] / total if total else None, figs=figs, graph_note=graph_note,
                     edges_available=self.res.edges is not None, templates=templates,
                     templates_total=templates_total, indicators=dict(indicators),
                     infra=self.infra.get(cid, {}), store_available=self.store.available, members=member_rows,
                     signup=signup, reason_counts=reason_counts, pivot=c.get("release_pivot") or None,
-                    markers=TEMPLATE_MARKERS)
+                    markers=TEMPLATE_MARKERS, dormant=dormant,
+                    dormant_why=(c.get("dormant") or {}).get("values") if isinstance(c.get("dormant"), dict) else None)
 
     def account(self, a: dict[str, Any]) -> None:
         aid = a["account_id"]
@@ -470,3 +475,9 @@ def build_report(results: Path, store: Path | None, out: Path, *,
         raise ExportError(f"could not write the report into {out}: {exc}") from exc
     finally:
         st.close()
+
+
+def _dormant(c: dict[str, Any]) -> list[Any]:
+    """A campaign's `dormant_accounts` (registered, never used; DG-LNK-0005), [] when absent or malformed."""
+    d = c.get("dormant_accounts")
+    return d if isinstance(d, list) else []
