@@ -406,7 +406,8 @@ def test_declared_lead_cohort_cases(case):
         exchanges[members] = p.get("exchanges", exchanges[members])
     params = CoordinationParams(lead_operator_anchors=case.get("operator_anchors", True),
                                 lead_rate_anchors=case.get("rate_anchors", True),
-                                lead_rate_tied=case.get("rate_tied", CoordinationParams.lead_rate_tied))
+                                lead_rate_tied=case.get("rate_tied", CoordinationParams.lead_rate_tied),
+                                lead_rate_coupled=case.get("rate_coupled", CoordinationParams.lead_rate_coupled))
     found = members_of(lead_cohorts(to_table(cols), risk, harvest, params, taken=taken, orgs=orgs,
                                     exchanges=exchanges))
     target = set(where[case["target"]].tolist())

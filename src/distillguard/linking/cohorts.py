@@ -18,7 +18,9 @@ values (template, wrapper cluster, request configuration, client, harvest target
 ASN, payment; not the weak facets, which describe a kind of customer), and, with
 ``lead_rate_anchors``, in a second family looked at among the leads the first left ungrouped, a
 pipeline value at one daily volume (log2 bucket): a public harness's customers send it at every
-rate, one operator pushes it through every account at one. The effect size is the
+rate, one operator pushes it through every account at one; with ``lead_rate_coupled`` only where that
+rate is beyond chance among the value's holders (version 10: customers of one kind at the rate the
+value's holders often use share the value alone). The effect size is the
 anchor's lead share: most of it must be leads (``lead_min_share``), since a public harness or SDK
 is mostly ordinary customers, whatever a few of them do. (`coordination.py`'s ``min_lift``, a
 ratio to the share outside the anchor, cannot apply here: where campaigns make up a tenth of the
@@ -76,7 +78,8 @@ class LeadCohortFinding:
     #    behind a value at one rate need no further tie (lead_rate_tied false)
     # 7: one organisation's seats are set aside only when it is billed as one (DG-LNK-0001 v10)
     # 6: a pipeline value at one daily volume anchors a second family (lead_rate_anchors)
-    version = 9   # 5: a lead has sent two exchanges at least; 4: the harvest target is an anchor
+    # 10: a value at one rate anchors only where the rate is beyond chance among its holders (lead_rate_coupled)
+    version = 10  # 5: a lead has sent two exchanges at least; 4: the harvest target is an anchor
     name = "lead_cohort"
     role = "form"  # forms a campaign by itself; its members' own risk is each below the flag
     description = ("many accounts the account model finds mildly suspicious share one pipeline value (template, "
@@ -96,12 +99,12 @@ class LeadCohortFinding:
         "Heavy users of one public harness at one volume (a team's nightly jobs through a common SDK) "
         "that the model over-scores: mostly leads at that rate. A tie beyond the harness and the volume "
         "is still needed, and one organisation's seats are set aside.",
-        "Customers of one kind behind a public prompt (researchers sending a public dataset-building "
-        "prompt) that the model over-scores, at an ordinary volume: mostly leads in that cell although "
-        "the volume is not the prompt's own (found on a fresh seed-scale world, seed 53: three cohorts "
-        "of 12-18 researchers among 196k accounts). Requiring the volume to be the prompt's own beyond "
-        "chance removed them but also evasive operators' cohorts of the same shape (tried, not kept: "
-        "held-out evasive recall -1.4 points).",
+        "Missed on purpose (version 10): an operator that pushes a public prompt through its leads at the rate "
+        "the prompt's ordinary senders often use is no cohort on that pair; the rate is no coincidence there. "
+        "It is kept out because customers of one kind behind a public prompt (researchers sending a public "
+        "dataset-building prompt) that the model over-scores are mostly leads in such a cell (seed-scale "
+        "worlds 53, 101 and 103: cohorts of 12-37 researchers). Seen dumps: evasive recall -0.6 points, test "
+        "grouping coverage -1.7 points; fresh base 14400: recall equal.",
         "Leads outside a group already found but on its anchor form a cohort of their own once there are "
         "min_accounts of them that also share a second uncommon value (a public template an operator also uses).",
         "Two operators behind one public value at neighbouring daily volumes come out as one campaign "
@@ -270,6 +273,14 @@ def _cohorts(con: duckdb.DuckDBPyConnection, anchors: pa.Table, threshold: float
                           "AND value = ? AND rate IS NOT DISTINCT FROM ? ORDER BY account",
                           params=[facet[i], value[i], rate[i]]).fetchnumpy()["account"].astype(np.int64)
         held = [(facet[i], value[i])] + ([("volume", rate[i])] if rate[i] is not None else [])
+        rated = None
+        if rate[i] is not None:   # the value at one rate: its holders in all, and how common that rate is among them
+            rated, rate_log10p = _rate_coupling(con, rate[i], int(k[i]), _holders(con, facet[i], value[i]), n,
+                                                tested=p.lead_rate_coupled)
+            # the rate is a coincidence only beyond chance among the value's holders: a public harness's
+            # customers at its ordinary rate share the harness alone, which the values' own family tested
+            if p.lead_rate_coupled and rate_log10p > threshold:
+                continue
         if rate[i] is None or p.lead_rate_tied:   # a value at one rate is two coincidences already
             members = _tied(con, members, held, p.min_tie_weight)
         if len(members) < p.min_accounts:
@@ -282,9 +293,9 @@ def _cohorts(con: duckdb.DuckDBPyConnection, anchors: pa.Table, threshold: float
                     "expected": round(float(k[i] * total / n), 2), "log10p": round(float(log10p[i]), 1),
                     "lift": round(float(lift[i]), 1)}]
         holders = int(k[i])
-        if rate[i] is not None:   # the value at one rate: its holders in all, and how common that rate is among them
+        if rated is not None:
             holders = _holders(con, facet[i], value[i])
-            coupled.append(_rate_coupling(con, rate[i], int(k[i]), holders, n))
+            coupled.append(rated)
         group = CoordinatedGroup(members, (facet[i], value[i]), coupled, float(log10p[i]), h, threshold, holders,
                                  resent=resent, rate=rate[i])
         if orgs is not None and seats_set_aside(group, orgs, shell, p, set_aside):
@@ -299,12 +310,14 @@ def _holders(con: duckdb.DuckDBPyConnection, facet: str, value: str) -> int:
     return int(rows[0][0]) if rows else 0
 
 
-def _rate_coupling(con: duckdb.DuckDBPyConnection, rate: str, count: int, holders: int, n: int) -> dict:
-    """The evidence entry of a rate anchor: `count` of the value's `holders` send it at daily volume
-    bucket `rate`, against the share of all `n` accounts at that volume (reported, not a bar: the
-    cohort's test is its lead count)."""
+def _rate_coupling(con: duckdb.DuckDBPyConnection, rate: str, count: int, holders: int, n: int,
+                   tested: bool = False) -> tuple[dict, float]:
+    """The evidence entry of a rate anchor and its log10 p: `count` of the value's `holders` send it at
+    daily volume bucket `rate`, against the share of all `n` accounts at that volume. `tested`: whether
+    the cohort's test used it (`lead_rate_coupled`: the rate is a second tie only beyond chance); the
+    cohort's test is its lead count either way."""
     at_rate = _holders(con, "volume", rate)
     lp = float(_log10_binom_sf(np.array([float(count)]), np.array([float(holders)]), np.array([at_rate / n]))[0])
-    return {"facet": "volume", "value": rate, "count": count, "expected": round(holders * at_rate / n, 2), "tested": False,
+    return {"facet": "volume", "value": rate, "count": count, "expected": round(holders * at_rate / n, 2), "tested": tested,
             "log10p": round(lp, 1), "lift": round(float(lift_outside(np.array([float(count)]), np.array([float(holders)]),
-                                                                     float(at_rate), n)[1][0]), 1)}
+                                                                     float(at_rate), n)[1][0]), 1)}, lp

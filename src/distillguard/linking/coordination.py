@@ -191,6 +191,7 @@ class CoordinationParams:
     lead_operator_anchors: bool = True  # lead cohorts may also gather behind a strong operator value
     lead_rate_anchors: bool = True   # ... and behind a pipeline value sent at one daily volume
     lead_rate_tied: bool = False     # ... whose leads must also share an uncommon value (False: the rate is the second tie)
+    lead_rate_coupled: bool = True   # ... and the rate must be beyond chance among the value's holders
     lead_orgs: bool = True           # a group over several organisations of mostly leads is not set aside
     target_min_share: float = 0.1    # a category is part of an account's harvest target at this share (> 1: no facet)
     resends: bool = True             # a group whose members resend its own requests harvests (resends.py)
