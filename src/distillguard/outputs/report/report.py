@@ -419,7 +419,7 @@ class _Builder:
                     infra=self.infra.get(cid, {}), store_available=self.store.available, members=member_rows,
                     signup=signup, reason_counts=reason_counts, pivot=c.get("release_pivot") or None,
                     markers=TEMPLATE_MARKERS, dormant=dormant,
-                    dormant_why=(c.get("dormant") or {}).get("values") if isinstance(c.get("dormant"), dict) else None)
+                    dormant_why=c["dormant"].get("values") if isinstance(c.get("dormant"), dict) else None)
 
     def account(self, a: dict[str, Any]) -> None:
         aid = a["account_id"]
