@@ -92,3 +92,26 @@ def test_unused_accounts_without_creation_values_are_listed_nowhere():
     blank = pa.table({"account_id": unused_table["account_id"],
                       **{f: pa.nulls(unused_table.num_rows, pa.string()) for f in CREATION_FACETS}})
     assert dormant_accounts(given, table, used_ids, blank)[0].dormant == []
+
+
+def test_unused_accounts_are_those_that_sent_nothing_and_had_signed_up_by_until():
+    from distillguard.engine.duckdb import DuckDBEngine
+    from distillguard.linking.run import unused_accounts
+
+    engine = DuckDBEngine()
+    engine.sql("""CREATE VIEW accounts AS SELECT * FROM (VALUES
+        ('a-used', TIMESTAMPTZ '2026-03-01 10:00:00+00', 'x.example', 'card-1', 0),
+        ('a-idle', TIMESTAMPTZ '2026-03-01 23:30:00+00', 'x.example', 'card-1', 1),
+        ('a-idle', TIMESTAMPTZ '2026-03-05 10:00:00+00', 'y.example', 'card-9', 2),
+        ('a-late', TIMESTAMPTZ '2026-03-09 10:00:00+00', 'x.example', 'card-1', 3),
+        ('a-bare', NULL, NULL, NULL, 4))
+        AS t(account_id, created_at, email_domain, payment_fingerprint, source_row)""")
+    active = np.array(["a-used"], dtype=object)
+    got = unused_accounts(engine, active).to_pylist()
+    assert [r["account_id"] for r in got] == ["a-bare", "a-idle", "a-late"]
+    idle = next(r for r in got if r["account_id"] == "a-idle")   # its first record, its UTC day
+    assert (idle["signup_day"], idle["email_domain"], idle["payment"]) == ("2026-03-01", "x.example", "card-1")
+    until = int(np.datetime64("2026-03-08T00:00:00", "us").astype(np.int64))
+    assert [r["account_id"] for r in unused_accounts(engine, active, until).to_pylist()] == ["a-bare", "a-idle"]
+    engine.sql("CREATE OR REPLACE VIEW accounts AS SELECT 'a' AS account_id")   # no sign-up columns: none
+    assert unused_accounts(engine, active).num_rows == 0
