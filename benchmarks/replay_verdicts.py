@@ -105,13 +105,14 @@ def _unused(folder: Path, accounts: Path | None, active: np.ndarray):  # type: i
     if accounts is None:
         return None
     from distillguard.engine.duckdb import DuckDBEngine
+    from distillguard.ingest.readers import iter_rows
+    from distillguard.ingest.run import normalise_batch, rows_to_table
+    from distillguard.schema.accounts import ACCOUNTS
 
+    # the file read and normalised as ingest does (records it would quarantine are left out)
+    good = [row for batch in iter_rows(accounts) for row in normalise_batch("account", str(accounts), batch).small_rows]
     engine = DuckDBEngine()
-    reader = "read_parquet" if accounts.suffix == ".parquet" else (
-        "read_csv_auto" if accounts.suffix == ".csv" else "read_json_auto")
-    engine.sql(f"""CREATE VIEW accounts AS SELECT CAST(account_id AS VARCHAR) AS account_id,
-        CAST(created_at AS TIMESTAMPTZ) AS created_at, lower(CAST(email_domain AS VARCHAR)) AS email_domain,
-        CAST(payment_fingerprint AS VARCHAR) AS payment_fingerprint FROM {reader}('{accounts}')""")
+    engine.register("accounts", rows_to_table(good, ACCOUNTS.schema))
     return unused_accounts(engine, active)
 
 

@@ -273,10 +273,10 @@ def _cohorts(con: duckdb.DuckDBPyConnection, anchors: pa.Table, threshold: float
                           "AND value = ? AND rate IS NOT DISTINCT FROM ? ORDER BY account",
                           params=[facet[i], value[i], rate[i]]).fetchnumpy()["account"].astype(np.int64)
         held = [(facet[i], value[i])] + ([("volume", rate[i])] if rate[i] is not None else [])
-        rated = None
+        rated, holders = None, int(k[i])
         if rate[i] is not None:   # the value at one rate: its holders in all, and how common that rate is among them
-            rated, rate_log10p = _rate_coupling(con, rate[i], int(k[i]), _holders(con, facet[i], value[i]), n,
-                                                tested=p.lead_rate_coupled)
+            holders = _holders(con, facet[i], value[i])
+            rated, rate_log10p = _rate_coupling(con, rate[i], int(k[i]), holders, n, tested=p.lead_rate_coupled)
             # the rate is a coincidence only beyond chance among the value's holders: a public harness's
             # customers at its ordinary rate share the harness alone, which the values' own family tested
             if p.lead_rate_coupled and rate_log10p > threshold:
@@ -292,9 +292,7 @@ def _cohorts(con: duckdb.DuckDBPyConnection, anchors: pa.Table, threshold: float
         coupled = [{"facet": "leads", "value": f"own risk >= {p.lead_min_risk:g}", "count": int(c[i]),
                     "expected": round(float(k[i] * total / n), 2), "log10p": round(float(log10p[i]), 1),
                     "lift": round(float(lift[i]), 1)}]
-        holders = int(k[i])
         if rated is not None:
-            holders = _holders(con, facet[i], value[i])
             coupled.append(rated)
         group = CoordinatedGroup(members, (facet[i], value[i]), coupled, float(log10p[i]), h, threshold, holders,
                                  resent=resent, rate=rate[i])
