@@ -85,8 +85,8 @@ def test_declared_cases(case):
 
     def customers(members: np.ndarray) -> bool:
         return org_seat_share(orgs[members]) >= 0.5
-    out = resolve_operators(given, to_table(cols), ids, flagged=alone, harvesting=harvesting, own_flagged=own,
-                            customers=customers)
+    out = resolve_operators(given, to_table(cols), ids, OperatorParams(**case.get("params", {})), flagged=alone,
+                            harvesting=harvesting, own_flagged=own, customers=customers)
     got = sorted(sorted(c.members.tolist()) for c in out)
     want = sorted(sorted(np.concatenate([where[g] for g in names]).tolist()) for names in case["expect"])
     assert got == want

@@ -40,7 +40,12 @@ null model is the data at hand).
   campaign's set-up values are one group's, made together, the accounts that hold none of them split
   off when the two signatures share nothing but such values (seen test world 14902: another operator's
   11 aged accounts, tied by a coordinated group on a harvest target to an operator's batch of 27 made
-  on one sign-up day with one domain).
+  on one sign-up day with one domain). Nor does a batch made together join, on any value, a community
+  that was not made with it (version 12, `batch_apart`): only coinciding signatures join them (seen
+  test world 8804: three operators' accounts glued by one harvesting template, one of them a batch of
+  65 made on one sign-up day with one domain). Each part is then split again the same way until none
+  splits (version 13, `split_again`, `operator_parts`): Leiden's first cut can leave two operators in
+  one part (the rest of 8804 held two more, each on autonomous systems of its own).
 * **Join**: campaigns whose *signatures* (the uncommon values at least `join_min_share` of the
   campaign's accounts hold) coincide at least `join_min_jaccard` (Jaccard) are one operator's: its
   three organisations' seats on one sign-up day, its second wave. So are campaigns whose accounts
@@ -109,6 +114,8 @@ class OperatorFinding:
     """Declaration of this finding (cases in operators.cases.yaml beside this file)."""
 
     id = "DG-LNK-0003"
+    # 13: each part is split again the same way until none splits (split_again, operator_parts)
+    # 12: a batch made together joins no community not made with it on any shared value (batch_apart)
     # 11: accounts that run apart from a batch made together (share only sampled values and networks) split off
     # 10: a split part of organisations' seats is no campaign (resolve_operators `customers`)
     # 9: communities set up apart (own domains, cards, ASNs) never join again (_kept_apart)
@@ -118,7 +125,7 @@ class OperatorFinding:
     # 5: a daily volume is no value of a part's own either (SAMPLED_FACETS)
     # 4: a part that resends its own requests harvests (resends.py; DG-LNK-0001 v11)
     # 3: a split part that does not harvest, beside one that does, is no campaign (harvesting_parts)
-    version = 11  # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
+    version = 13  # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
     name = "one_operator"
     role = "group"  # regroups campaigns already found; flags no one, clears only a split part that does not
     # harvest or is organisations' seats
@@ -137,6 +144,10 @@ class OperatorFinding:
         "One operator whose accounts made apart from its batch (bought, aged ones) run none of the batch's "
         "templates, configurations or clients comes out as two campaigns, the batch and the rest (version 11; "
         "seen test world 8801: 6 of one operator's 41 accounts); the verdicts stay.",
+        "One operator that made one batch of accounts together and runs others it did not make (bought, aged "
+        "ones) through the same harvesting template comes out as two campaigns, the batch and the rest, unless "
+        "their signatures coincide (version 12); the verdicts stay, except that a part that does not harvest "
+        "beside one that does is no campaign (its accounts keep their own verdicts).",
         "Missed on purpose: an operator that declares its accounts one organisation's seats (billed as one) "
         "and runs them beside another group is dropped as a customer's team when the operators stage splits "
         "them off, unless half of them are flagged on their own (version 10); they keep their own verdicts.",
@@ -229,6 +240,11 @@ class OperatorParams:
     # ... and accounts that run apart from a batch made together split off: sampled values never rejoin the
     # two, the rest in no part's pipeline is a part, one group's non-holders split (version 11)
     rest_apart: bool = True
+    # version 12: a batch made together never joins, on shared values, a community that was not made with
+    # it (version 11 held this for sampled values only); only coinciding signatures join them
+    batch_apart: bool = True
+    # version 13: each part a campaign splits into is looked at again the same way, until none splits
+    split_again: bool = True
     # DG-LNK-0004 (`made_together`): an account in no campaign joins one when it holds at least
     # `made_min_values` of the campaign's own creation values (CREATION_FACETS) ...
     made_together: bool = True
@@ -352,12 +368,15 @@ def pipeline_parts(members: np.ndarray, vals: _Values, p: OperatorParams,
     # one proxy pool), or coinciding signatures; never two set up apart (_kept_apart)
     dominant, signature = _held(inc, big, p.dominant_share), _held(inc, big, p.join_min_share)
     apart = _kept_apart(dominant, inc, vals, p)
-    made = [_made_together(v, vals) for v in _set_up(dominant, inc, vals, p)] if p.rest_apart else [False] * len(big)
+    made = [_made_together(v, vals) for v in _set_up(dominant, inc, vals, p)] if p.rest_apart or p.batch_apart \
+        else [False] * len(big)
 
     def one_pipeline(i: int, j: int) -> bool:
         shared = (dominant[i] & dominant[j]) - vals.network
-        if shared <= vals.sampled and made[i] != made[j]:
-            shared = set()   # version 11: a harvest target or a volume joins no batch made together to others
+        if made[i] != made[j] and (p.batch_apart or shared <= vals.sampled):
+            # version 11: a harvest target or a volume joins no batch made together to others; version 12:
+            # nor does any shared value (two operators behind one harvesting template)
+            shared = set()
         return bool(shared) or jaccard(signature[i], signature[j]) >= p.join_min_jaccard
     comp = components(len(big), lambda i, j: not apart(i, j) and one_pipeline(i, j))
     joined = [np.concatenate([big[i] for i in np.flatnonzero(comp == c)]) for c in np.unique(comp)]
@@ -385,6 +404,31 @@ def pipeline_parts(members: np.ndarray, vals: _Values, p: OperatorParams,
         part_of[rest] = np.asarray((sim[rest] @ to_part).todense()).argmax(axis=1)
     split = [np.sort(members[part_of == pi]) for pi in range(len(parts))] + ([np.sort(members[loose])] if len(loose) else [])
     return split, [mine for _, mine in parts] + ([set()] if len(loose) else [])
+
+
+def operator_parts(members: np.ndarray, vals: _Values, p: OperatorParams,
+                   ) -> tuple[list[np.ndarray], list[set[int]]]:
+    """`pipeline_parts`, and with `split_again` (version 13) each part split again the same way until none
+    splits: Leiden cuts a campaign of several operators where the similarity is weakest, and a part may
+    still hold two operators that only the first cut's larger communities hid (seen test world 8804: five
+    operators glued by one harvesting template; the first split took one batch made together off, and two
+    operators on their own autonomous systems stayed in the rest). A part's own values are then those half
+    of it holds and half of no other final part holds (sampled values aside), so that what the evidence
+    says of it stays true; a part with none is the rest."""
+    parts, own = pipeline_parts(members, vals, p)
+    if len(parts) < 2 or not p.split_again:
+        return parts, own
+    final: list[np.ndarray] = []
+    for part in parts:
+        final.extend(operator_parts(part, vals, p)[0])
+    if len(final) == len(parts):
+        return parts, own
+    final.sort(key=lambda x: (-len(x), int(x.min())))
+    order = np.argsort(members, kind="stable")
+    pos = [order[np.searchsorted(members[order], part)] for part in final]
+    held = _held(_incidence(vals, members, p.max_common), pos, p.dominant_share)
+    return final, [mine - vals.sampled - set().union(*(x for j, x in enumerate(held) if j != i))
+                   for i, mine in enumerate(held)]
 
 
 def _beyond_chance(values: set[int], inc: sp.csr_matrix, vals: _Values, p: OperatorParams) -> set[int]:
@@ -587,7 +631,7 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
     pieces: dict[str, list[str]] = {}   # input campaign id -> the ids of its parts (itself when whole)
     siblings: dict[str, set[str]] = {}  # part id -> the other parts of a campaign that shared addresses
     for c in campaigns:
-        parts, own = pipeline_parts(c.members, vals, p)
+        parts, own = operator_parts(c.members, vals, p)
         if len(parts) < 2:
             split.append(c)
             pieces[c.campaign_id] = [c.campaign_id]
