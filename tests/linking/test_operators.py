@@ -221,3 +221,19 @@ def test_shared_values_number_values_in_sorted_order_and_drop_those_one_account_
     assert vals.names == [("asn", "7"), ("shift", "0110")]
     assert vals.value.tolist() == [1, 1, 0, 0] and vals.account.tolist() == [0, 1, 2, 0]
     assert vals.holders.tolist() == [2, 2]
+
+
+def test_parts_split_again_name_values_no_other_final_part_holds():
+    # version 13: the two small operators the first cut left together come apart, and what each part's
+    # evidence says it holds "which the other parts do not" is true of the final parts
+    case = next(c for c in CASES["cases"] if "looked at again (version 13)" in c["name"])
+    cols, where, ids = planted(case["background"]["seed"], case["groups"], case["background"]["accounts"])
+    given = [campaign(np.concatenate([where[g] for g in names]), ids) for names in case["campaigns"]]
+    out = resolve_operators(given, to_table(cols), ids)
+    text = {next(g for g, m in where.items() if c.members[0] in m): c.stats["operator"] for c in out}
+    assert "one of 4 operators in 152 accounts" in text["b"]
+    assert "AS4837" in text["b"] and "AS4766" not in text["b"]
+    assert "AS4766" in text["c"] and "AS4837" not in text["c"]
+    assert "helio.example" in text["a"] and "the rest" in text["d"]
+    once = resolve_operators(given, to_table(cols), ids, OperatorParams(split_again=False))
+    assert sorted(len(c.members) for c in once) == [12, 60, 80]
