@@ -410,9 +410,9 @@ def operator_parts(members: np.ndarray, vals: _Values, p: OperatorParams,
                    ) -> tuple[list[np.ndarray], list[set[int]]]:
     """`pipeline_parts`, and with `split_again` (version 13) each part split again the same way until none
     splits: Leiden cuts a campaign of several operators where the similarity is weakest, and a part may
-    still hold two operators that only the first cut's larger communities hid (seen test world 8804: five
-    operators glued by one harvesting template; the first split took one batch made together off, and two
-    operators on their own autonomous systems stayed in the rest). A part's own values are then those half
+    still hold two operators that only the first cut's larger communities hid (seen test world 8804: a
+    campaign of five operators, three of them behind one harvesting template; the first split took one
+    batch made together off, and two operators on their own autonomous systems stayed in the rest). A part's own values are then those half
     of it holds and half of no other final part holds (sampled values aside), so that what the evidence
     says of it stays true; a part with none is the rest."""
     parts, own = pipeline_parts(members, vals, p)
