@@ -412,15 +412,13 @@ def operator_parts(members: np.ndarray, vals: _Values, p: OperatorParams,
     splits: Leiden cuts a campaign of several operators where the similarity is weakest, and a part may
     still hold two operators that only the first cut's larger communities hid (seen test world 8804: a
     campaign of five operators, three of them behind one harvesting template; the first split took one
-    batch made together off, and two operators on their own autonomous systems stayed in the rest). A part's own values are then those half
-    of it holds and half of no other final part holds (sampled values aside), so that what the evidence
-    says of it stays true; a part with none is the rest."""
+    batch made together off, and two operators on their own autonomous systems stayed in the rest). A
+    part's own values are then those half of it holds and half of no other final part holds (sampled
+    values aside), so that what the evidence says of it stays true; a part with none is the rest."""
     parts, own = pipeline_parts(members, vals, p)
     if len(parts) < 2 or not p.split_again:
         return parts, own
-    final: list[np.ndarray] = []
-    for part in parts:
-        final.extend(operator_parts(part, vals, p)[0])
+    final = [q for part in parts for q in _split_again(part, vals, p)]
     if len(final) == len(parts):
         return parts, own
     final.sort(key=lambda x: (-len(x), int(x.min())))
@@ -429,6 +427,14 @@ def operator_parts(members: np.ndarray, vals: _Values, p: OperatorParams,
     held = _held(_incidence(vals, members, p.max_common), pos, p.dominant_share)
     return final, [mine - vals.sampled - set().union(*(x for j, x in enumerate(held) if j != i))
                    for i, mine in enumerate(held)]
+
+
+def _split_again(members: np.ndarray, vals: _Values, p: OperatorParams) -> list[np.ndarray]:
+    """`members` as `pipeline_parts` splits it, each part split again until none splits (parts only: the
+    own values are `operator_parts`' to work out once, over the final parts). Every split gives two or
+    more non-empty, strictly smaller parts, so it ends."""
+    parts, _ = pipeline_parts(members, vals, p)
+    return parts if len(parts) < 2 else [q for part in parts for q in _split_again(part, vals, p)]
 
 
 def _beyond_chance(values: set[int], inc: sp.csr_matrix, vals: _Values, p: OperatorParams) -> set[int]:
