@@ -41,6 +41,7 @@ from distillguard.fingerprints.train import (  # noqa: F401  (re-exported: cli/t
 from distillguard.ingest import IngestReport, ingest_paths
 from distillguard.linking.coordination import (declared_orgs, exchange_counts, extraction_shares, fingerprint_column,
                                                group_harvests, org_seat_share, seat_orgs, several_shells)
+from distillguard.linking.alike import harvest_alike
 from distillguard.linking.operators import dormant_accounts, made_together, resolve_operators
 from distillguard.linking.resends import Resends, resent_requests
 from distillguard.linking.run import coordinate, facets_of, link_accounts, link_flagged_alone, unused_accounts
@@ -297,8 +298,18 @@ def _coordination(r: Run) -> None:
 
 
 def _operators(r: Run) -> None:
-    if not r.campaigns:
-        return
+    # a part most of whose accounts are flagged on their own traffic stays a campaign, harvesting or not
+    own = flagged_on_own(r.own_risk, r.policy, r.harvesting, r.few)  # type: ignore[arg-type]
+    if r.campaigns:
+        _one_operator(r, own)
+    # accounts flagged on their own, in no campaign, that harvest alike are listed as a group (DG-LNK-0006)
+    op = r.settings.operators
+    if op.enabled and op.alike:
+        r.campaigns = harvest_alike(r.campaigns or [], _facets(r), r.active, own, r.own_risk,  # type: ignore[arg-type]
+                                    op.alike_min_accounts, op.alike_own_share)
+
+
+def _one_operator(r: Run, own: np.ndarray) -> None:
     # the first verdicts' flagged accounts: resolve_operators attaches those that no campaign holds
     flagged = np.flatnonzero(r.decision.flagged)  # type: ignore[union-attr]
     cp, harvest, extraction, resends = r.settings.coordination, r.harvest, r.extraction, _resends(r)
@@ -307,8 +318,6 @@ def _operators(r: Run) -> None:
         return group_harvests(members, harvest, extraction, cp, resends)[0]  # type: ignore[arg-type]
 
     judge = r.harvesting is not None and r.settings.operators.harvesting_parts   # needs the classifier
-    # a part most of whose accounts are flagged on their own traffic stays a campaign, harvesting or not
-    own = flagged_on_own(r.own_risk, r.policy, r.harvesting, r.few)  # type: ignore[arg-type]
     orgs = _orgs(r)
     customers = None
     if orgs is not None and judge:   # organisations' seats, as coordination sets them aside

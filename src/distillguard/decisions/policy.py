@@ -112,6 +112,13 @@ def decide(own_risk: np.ndarray, own_reasons: list[str], campaigns: list[Campaig
             campaign_reason[m] = (f"made with the accounts of campaign {c.campaign_id}: it holds its own "
                                   f"{c.stats['made_together']['values']} (joined on how it was made, "
                                   f"not on its own risk)")
+        if c.stats.get("alike"):   # a group of accounts flagged alone (DG-LNK-0006): each judged on its own
+            alike = c.stats["alike"]
+            for m in c.members.tolist():
+                campaign_reason[m] = (f"one of {alike['accounts']} accounts flagged on their own traffic that harvest "
+                                      f"alike ({alike['target'].replace('+', ', ')}, request configuration "
+                                      f"{alike['config']}), listed as group {c.campaign_id}; no operator evidence "
+                                      f"links them (judged on its own risk)")
         for m in c.recruited.tolist():
             campaign_reason[m] = (f"works like the accounts of campaign {c.campaign_id}: its request configuration "
                                   f"and a near-identical behaviour profile (joined on behaviour, not on its own risk)")

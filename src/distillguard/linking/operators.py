@@ -255,6 +255,13 @@ class OperatorParams:
     # DG-LNK-0005 (`dormant_accounts`): registered accounts that sent nothing, made by a campaign's operator
     # (made_together's rule over every registered account), are listed with it
     dormant: bool = True
+    # DG-LNK-0006 (`linking.alike.harvest_alike`): accounts flagged on their own and in no campaign that
+    # harvest the same capabilities with the same request configuration are listed as one group, when they
+    # are at least `alike_min_accounts` and at least `alike_own_share` of the accounts in no campaign that
+    # harvest that way
+    alike: bool = True
+    alike_min_accounts: int = 5
+    alike_own_share: float = 0.5
 
 
 @dataclass

@@ -73,6 +73,10 @@ def summary_paragraph(c: dict[str, Any], extra: dict[str, Any]) -> str:
         dormant = extra["dormant"]
         parts.append(f"{dormant['accounts']} registered account(s) that have sent nothing were made with its accounts "
                      f"(dormant_accounts): they hold its own {dormant['values']}.")
+    if extra.get("alike"):
+        parts.append(f"No operator evidence links them: each was flagged on its own traffic, and they are listed "
+                     f"together because they harvest alike: {extra['alike']['text']} (DG-LNK-0006). Review them as "
+                     f"one group; that they are one operator is not shown.")
     if extra.get("waves"):
         parts.append(extra["waves"])
     if extra.get("shares_network_with"):

@@ -23,7 +23,9 @@ DECISIONS = pa.schema([
     pa.field("campaign_id", pa.string(), metadata={"description": "campaign judged with; null when alone"}),
     pa.field("formed_by", pa.string(), metadata={"description": "how that campaign was found: coordination "
                                                  "(a coupled group), linking (shared tokens among risky accounts), "
-                                                 "content (flagged look-alikes); null when alone"}),
+                                                 "content (flagged look-alikes), alike (accounts "
+                                                 "flagged on their own that harvest alike, DG-LNK-0006); null "
+                                                 "when alone"}),
     pa.field("campaign_risk", pa.float64()),
     pa.field("risk", pa.float64(), metadata={"description": "final risk (accounts.csv)"}),
     pa.field("flagged", pa.bool_()),
@@ -85,6 +87,8 @@ def organisations_table(set_aside: list, account_ids: np.ndarray) -> pa.Table:
 
 
 def formed_by(campaign: Any) -> str:
+    if campaign.stats.get("alike"):
+        return "alike"
     if "coordination" in campaign.evidence:
         return "coordination"
     if "behaviour" in campaign.evidence:

@@ -79,6 +79,7 @@ def write_outputs(engine, out, all_accounts, active, graph, campaigns, decision,
                                                  "coordination": c.coordination, "recruited": len(c.recruited),
                                                  "made_together": c.stats.get("made_together"),
                                                  "dormant": c.stats.get("dormant"),
+                                                 "alike": c.stats.get("alike"),
                                                  "coordination_text": c.stats.get("coordination")})
         if c.stats.get("coordination"):
             doc["coordination"] = {"groups": c.stats.get("coordination_groups", 0), "evidence": c.stats["coordination"]}
@@ -86,6 +87,8 @@ def write_outputs(engine, out, all_accounts, active, graph, campaigns, decision,
             doc["operator"] = c.stats["operator"]
         if c.stats.get("made_together"):   # accounts made with its accounts joined it (DG-LNK-0004)
             doc["made_together"] = dict(c.stats["made_together"])
+        if c.stats.get("alike"):   # accounts flagged alone that harvest alike (DG-LNK-0006)
+            doc["alike"] = {k: c.stats["alike"][k] for k in ("target", "config", "accounts", "holders")}
         if c.dormant:   # registered accounts that sent nothing, made by its operator (DG-LNK-0005)
             doc["dormant_accounts"] = list(c.dormant)
             doc["dormant"] = dict(c.stats["dormant"])
