@@ -329,9 +329,11 @@ def _one_operator(r: Run, own: np.ndarray) -> None:
             billed, shell = seats
             return org_seat_share(billed[members]) >= cp.max_org_seat_share and not several_shells(
                 billed[members], shell[members])
+    # accounts whose own risk reaches the flag, held below it outside campaigns by the harvest or exchange floor
+    held = np.flatnonzero((r.own_risk * r.policy.unlinked_weight >= r.policy.flag_threshold) & ~own)  # type: ignore[operator]
     r.campaigns = resolve_operators(r.campaigns, _facets(r), r.active, r.settings.operators,  # type: ignore[arg-type]
                                     r.policy.full_tie_strength, flagged, harvesting if judge else None, own,
-                                    customers)
+                                    customers, held)
     # accounts made by the same hand as a campaign's join it (DG-LNK-0004)
     r.campaigns = made_together(r.campaigns, _facets(r), r.active, r.settings.operators,  # type: ignore[arg-type]
                                 r.policy.full_tie_strength)

@@ -85,8 +85,9 @@ def test_declared_cases(case):
 
     def customers(members: np.ndarray) -> bool:
         return org_seat_share(orgs[members]) >= 0.5
+    below = np.concatenate([where[g] for g in case.get("below_flag", [])] + [np.empty(0, np.int64)])
     out = resolve_operators(given, to_table(cols), ids, OperatorParams(**case.get("params", {})), flagged=alone,
-                            harvesting=harvesting, own_flagged=own, customers=customers)
+                            harvesting=harvesting, own_flagged=own, customers=customers, below_flag=below)
     got = sorted(sorted(c.members.tolist()) for c in out)
     want = sorted(sorted(np.concatenate([where[g] for g in names]).tolist()) for names in case["expect"])
     assert got == want
@@ -237,3 +238,30 @@ def test_parts_split_again_name_values_no_other_final_part_holds():
     assert "helio.example" in text["a"] and "the rest" in text["d"]
     once = resolve_operators(given, to_table(cols), ids, OperatorParams(split_again=False))
     assert sorted(len(c.members) for c in once) == [12, 60, 80]
+
+
+def test_an_account_held_below_the_flag_that_runs_a_campaigns_pipeline_joins_and_is_flagged_on_its_own_risk():
+    cols, where, ids = planted(52, [
+        {"name": "op", "accounts": 30, "facets": {"template": "op-t", "config": "16000|0.6", "asn": "AS9"}},
+        {"name": "filler", "accounts": 4, "facets": {"template": "op-t", "config": "16000|0.6"}},
+        {"name": "customers", "accounts": 4, "facets": {"asn": "AS9"}},   # only the proxy pool: networks aside
+    ])
+    n = len(ids)
+    given = [campaign(where["op"], ids, 0.9)]
+    below = np.concatenate([where["filler"], where["customers"]])
+    own = np.zeros(n)
+    own[below] = 0.8
+    harvesting = np.ones(n, dtype=bool)
+    harvesting[below] = False          # mostly filler: capped below the flag outside every campaign
+    before = decide(own, [""] * n, given, Policy(), harvesting)
+    assert not before.flagged[below].any()
+    out = resolve_operators(given, to_table(cols), ids, flagged=np.empty(0, np.int64), below_flag=below)
+    assert len(out) == 1 and set(out[0].members.tolist()) == set(where["op"].tolist()) | set(where["filler"].tolist())
+    assert "4 of them held below the flag" in out[0].stats["operator"]
+    after = decide(own, [""] * n, out, Policy(), harvesting)
+    assert after.flagged[where["filler"]].all() and np.allclose(after.risk[where["filler"]], 0.8)
+    assert not after.flagged[where["customers"]].any()
+    assert all(after.reasons[a].startswith(f"joined campaign {out[0].campaign_id}") for a in where["filler"].tolist())
+    off = resolve_operators(given, to_table(cols), ids, OperatorParams(attach_held_back=False),
+                            flagged=np.empty(0, np.int64), below_flag=below)
+    assert off[0].members.tolist() == where["op"].tolist()

@@ -114,6 +114,7 @@ class OperatorFinding:
     """Declaration of this finding (cases in operators.cases.yaml beside this file)."""
 
     id = "DG-LNK-0003"
+    # 14: an account held below the flag only by the harvest or exchange floor attaches too (attach_held_back)
     # 13: each part is split again the same way until none splits (split_again, operator_parts)
     # 12: a batch made together joins no community not made with it on any shared value (batch_apart)
     # 11: accounts that run apart from a batch made together (share only sampled values and networks) split off
@@ -125,14 +126,16 @@ class OperatorFinding:
     # 5: a daily volume is no value of a part's own either (SAMPLED_FACETS)
     # 4: a part that resends its own requests harvests (resends.py; DG-LNK-0001 v11)
     # 3: a split part that does not harvest, beside one that does, is no campaign (harvesting_parts)
-    version = 13  # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
+    version = 14  # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
     name = "one_operator"
-    role = "group"  # regroups campaigns already found; flags no one, clears only a split part that does not
-    # harvest or is organisations' seats
+    role = "group"  # regroups campaigns already found; clears only a split part that does not harvest or is
+    # organisations' seats, flags only an account held below the flag by the harvest or exchange floor that
+    # attaches (version 14)
     description = ("a campaign whose accounts fall into parts that each hold uncommon values of their own (cards, "
                    "sign-up days, configurations, templates) is one campaign per part; campaigns whose uncommon "
-                   "values coincide are one campaign; an account flagged alone that holds half of a campaign's "
-                   "uncommon values joins it")
+                   "values coincide are one campaign; an account flagged alone, or whose own risk reaches the flag "
+                   "but that barely harvests or sent too few exchanges, that holds half of a campaign's uncommon "
+                   "values joins it")
     false_positives = (
         "One operator that gives each of its teams its own cards, sign-up day and configuration, and "
         "shares only a proxy pool between them, comes out as one campaign per team: each says which "
@@ -148,6 +151,9 @@ class OperatorFinding:
         "ones) through the same harvesting template comes out as two campaigns, the batch and the rest, unless "
         "their signatures coincide (version 12); the verdicts stay, except that a part that does not harvest "
         "beside one that does is no campaign (its accounts keep their own verdicts).",
+        "A customer whose own risk reaches the flag but that barely harvests (held below the flag alone) and "
+        "holds half of a campaign's uncommon values (networks aside: its configuration and a harness template, "
+        "say) joins the campaign and is flagged on its own risk (version 14).",
         "Missed on purpose: an operator that declares its accounts one organisation's seats (billed as one) "
         "and runs them beside another group is dropped as a customer's team when the operators stage splits "
         "them off, unless half of them are flagged on their own (version 10); they keep their own verdicts.",
@@ -228,6 +234,9 @@ class OperatorParams:
     join_min_share: float = 0.3    # a campaign's signature: uncommon values this share of it holds ...
     join_min_jaccard: float = 0.5  # ... and campaigns whose signatures coincide this much join
     attach_min_share: float = 0.5  # an account flagged alone joins a campaign holding this share of its signature
+    # version 14: ... and so does one held below the flag only because it barely harvests or sent too few
+    # exchanges (its own risk reaches the flag): inside its operator's pipeline filler is camouflage
+    attach_held_back: bool = True
     # ... or whose accounts were made together: creation values (CREATION_FACETS) of at least this many
     # facets that `dominant_share` of each campaign holds, uncommon among accounts in no campaign (0: off)
     join_made_facets: int = 2
@@ -626,7 +635,8 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
                       flagged: np.ndarray | None = None,
                       harvesting: Callable[[np.ndarray], bool] | None = None,
                       own_flagged: np.ndarray | None = None,
-                      customers: Callable[[np.ndarray], bool] | None = None) -> list[Campaign]:
+                      customers: Callable[[np.ndarray], bool] | None = None,
+                      below_flag: np.ndarray | None = None) -> list[Campaign]:
     """`campaigns` regrouped so that one campaign is one operator (module docstring): split, join, and
     the accounts of `flagged` that no campaign holds (flagged on their own) attached where they run a
     campaign's pipeline. `harvesting(members)` says whether a split part's accounts harvest (the
@@ -634,7 +644,10 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
     `dominant_share` of its accounts are flagged on their own traffic (`own_flagged`, a mask over all
     accounts): its own evidence, not the other parts', makes it suspect. Nor is a part that
     `customers(members)` says is organisations' seats, unless so flagged: a company's team on its card,
-    domain and sign-up day is one customer, set apart by coordination's rule (None: not looked at)."""
+    domain and sign-up day is one customer, set apart by coordination's rule (None: not looked at).
+    `below_flag` (account indices): accounts whose own risk reaches the flag but that are held below it
+    outside every campaign (they barely harvest, or sent too few exchanges); with `attach_held_back`
+    they attach like the flagged ones, and inside the campaign their own risk flags them (version 14)."""
     p = params or OperatorParams()
     if not campaigns or not p.enabled:
         return campaigns
@@ -710,9 +723,14 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
                            f"one operator: {len(group)} campaigns of {', '.join(str(len(c.members)) for c in group)} "
                            f"accounts: {why}"))
         out_sigs.append(_signature(vals, out[-1].members, p))
-    if flagged is not None and len(flagged):
-        out = _attach(out, out_sigs, np.setdiff1d(flagged, np.concatenate([c.members for c in out])), vals,
-                      account_ids, p)
+    alone = np.empty(0, np.int64) if flagged is None else np.asarray(flagged, dtype=np.int64)
+    held_back = np.empty(0, np.int64)
+    if p.attach_held_back and below_flag is not None:
+        held_back = np.setdiff1d(np.asarray(below_flag, dtype=np.int64), alone)
+        alone = np.union1d(alone, held_back)
+    if len(alone):
+        out = _attach(out, out_sigs, np.setdiff1d(alone, np.concatenate([c.members for c in out])), vals,
+                      account_ids, p, held_back)
     _network_neighbours(split, out, pieces, siblings)
     out.sort(key=lambda c: (-len(c.members), c.campaign_id))
     return out
@@ -752,10 +770,11 @@ def _network_neighbours(split: list[Campaign], out: list[Campaign], pieces: dict
 
 
 def _attach(campaigns: list[Campaign], sigs: list[set[int]], alone: np.ndarray, vals: _Values,
-            account_ids: np.ndarray, p: OperatorParams) -> list[Campaign]:
+            account_ids: np.ndarray, p: OperatorParams, held_back: np.ndarray | None = None) -> list[Campaign]:
     """Accounts flagged alone join the campaign whose signature (`sigs`, one per campaign; network
     aside) they hold most of, at least `attach_min_share` of it; tie strength 0, so each keeps its own
-    risk and verdict."""
+    risk (and a flagged one its verdict; one of `held_back`, held below the flag outside every campaign
+    only by the harvest or exchange floor, is judged on its own risk inside the campaign: flagged)."""
     if not len(alone) or not campaigns:
         return campaigns
     rows, cols = [], []
@@ -775,9 +794,12 @@ def _attach(campaigns: list[Campaign], sigs: list[set[int]], alone: np.ndarray, 
         c, new = out[ci], alone[ok & (best == ci)]
         members = np.concatenate([c.members, new])
         order = np.argsort(members, kind="stable")
-        note = (f"{len(new)} accounts flagged on their own joined: each holds at least {p.attach_min_share:.0%} of "
-                f"the campaign's signature (networks aside), the uncommon values {p.join_min_share:.0%} of its "
-                f"accounts hold")
+        n_held = int(np.isin(new, held_back).sum()) if held_back is not None else 0
+        held_text = (f" ({n_held} of them held below the flag outside a campaign only because they barely harvest "
+                     f"or sent too few exchanges; their own risk reaches it)" if n_held else "")
+        note = (f"{len(new)} accounts flagged on their own joined{held_text}: each holds at least "
+                f"{p.attach_min_share:.0%} of the campaign's signature (networks aside), the uncommon values "
+                f"{p.join_min_share:.0%} of its accounts hold")
         stats = dict(c.stats)
         stats["operator"] = f"{c.stats['operator']}; {note}" if c.stats.get("operator") else note
         tied = ties(c)
