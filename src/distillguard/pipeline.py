@@ -39,9 +39,9 @@ from distillguard.fingerprints.train import (  # noqa: F401  (re-exported: cli/t
     train_account_model,
 )
 from distillguard.ingest import IngestReport, ingest_paths
+from distillguard.linking.alike import harvest_alike
 from distillguard.linking.coordination import (declared_orgs, exchange_counts, extraction_shares, fingerprint_column,
                                                group_harvests, org_seat_share, seat_orgs, several_shells)
-from distillguard.linking.alike import harvest_alike
 from distillguard.linking.operators import dormant_accounts, made_together, resolve_operators
 from distillguard.linking.resends import Resends, resent_requests
 from distillguard.linking.run import coordinate, facets_of, link_accounts, link_flagged_alone, unused_accounts
@@ -329,8 +329,12 @@ def _one_operator(r: Run, own: np.ndarray) -> None:
             billed, shell = seats
             return org_seat_share(billed[members]) >= cp.max_org_seat_share and not several_shells(
                 billed[members], shell[members])
-    # accounts whose own risk reaches the flag, held below it outside campaigns by the harvest or exchange floor
-    held = np.flatnonzero((r.own_risk * r.policy.unlinked_weight >= r.policy.flag_threshold) & ~own)  # type: ignore[operator]
+    # accounts whose own risk reaches the flag, held below it outside campaigns only because they barely harvest
+    # (one that sent too few exchanges is not: one request is too little of its own traffic for a verdict)
+    held = (r.own_risk * r.policy.unlinked_weight >= r.policy.flag_threshold) & ~own  # type: ignore[operator]
+    if r.few is not None:
+        held &= ~np.asarray(r.few, dtype=bool)
+    held = np.flatnonzero(held)
     r.campaigns = resolve_operators(r.campaigns, _facets(r), r.active, r.settings.operators,  # type: ignore[arg-type]
                                     r.policy.full_tie_strength, flagged, harvesting if judge else None, own,
                                     customers, held)

@@ -255,13 +255,13 @@ def test_an_account_held_below_the_flag_that_runs_a_campaigns_pipeline_joins_and
     harvesting[below] = False          # mostly filler: capped below the flag outside every campaign
     before = decide(own, [""] * n, given, Policy(), harvesting)
     assert not before.flagged[below].any()
-    out = resolve_operators(given, to_table(cols), ids, flagged=np.empty(0, np.int64), below_flag=below)
+    on = OperatorParams(attach_held_back=True)
+    out = resolve_operators(given, to_table(cols), ids, on, flagged=np.empty(0, np.int64), below_flag=below)
     assert len(out) == 1 and set(out[0].members.tolist()) == set(where["op"].tolist()) | set(where["filler"].tolist())
     assert "4 of them held below the flag" in out[0].stats["operator"]
     after = decide(own, [""] * n, out, Policy(), harvesting)
     assert after.flagged[where["filler"]].all() and np.allclose(after.risk[where["filler"]], 0.8)
     assert not after.flagged[where["customers"]].any()
     assert all(after.reasons[a].startswith(f"joined campaign {out[0].campaign_id}") for a in where["filler"].tolist())
-    off = resolve_operators(given, to_table(cols), ids, OperatorParams(attach_held_back=False),
-                            flagged=np.empty(0, np.int64), below_flag=below)
+    off = resolve_operators(given, to_table(cols), ids, flagged=np.empty(0, np.int64), below_flag=below)
     assert off[0].members.tolist() == where["op"].tolist()

@@ -114,7 +114,7 @@ class OperatorFinding:
     """Declaration of this finding (cases in operators.cases.yaml beside this file)."""
 
     id = "DG-LNK-0003"
-    # 14: an account held below the flag only by the harvest or exchange floor attaches too (attach_held_back)
+    # 14: an account held below the flag only by the harvest floor attaches too (attach_held_back; off by default)
     # 13: each part is split again the same way until none splits (split_again, operator_parts)
     # 12: a batch made together joins no community not made with it on any shared value (batch_apart)
     # 11: accounts that run apart from a batch made together (share only sampled values and networks) split off
@@ -129,13 +129,12 @@ class OperatorFinding:
     version = 14  # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
     name = "one_operator"
     role = "group"  # regroups campaigns already found; clears only a split part that does not harvest or is
-    # organisations' seats, flags only an account held below the flag by the harvest or exchange floor that
-    # attaches (version 14)
+    # organisations' seats, flags only an account held below the flag by the harvest floor that attaches
+    # (version 14)
     description = ("a campaign whose accounts fall into parts that each hold uncommon values of their own (cards, "
                    "sign-up days, configurations, templates) is one campaign per part; campaigns whose uncommon "
                    "values coincide are one campaign; an account flagged alone, or whose own risk reaches the flag "
-                   "but that barely harvests or sent too few exchanges, that holds half of a campaign's uncommon "
-                   "values joins it")
+                   "but that barely harvests, that holds half of a campaign's uncommon values joins it")
     false_positives = (
         "One operator that gives each of its teams its own cards, sign-up day and configuration, and "
         "shares only a proxy pool between them, comes out as one campaign per team: each says which "
@@ -234,9 +233,10 @@ class OperatorParams:
     join_min_share: float = 0.3    # a campaign's signature: uncommon values this share of it holds ...
     join_min_jaccard: float = 0.5  # ... and campaigns whose signatures coincide this much join
     attach_min_share: float = 0.5  # an account flagged alone joins a campaign holding this share of its signature
-    # version 14: ... and so does one held below the flag only because it barely harvests or sent too few
-    # exchanges (its own risk reaches the flag): inside its operator's pipeline filler is camouflage
-    attach_held_back: bool = True
+    # version 14: ... and so does one held below the flag only because it barely harvests (its own risk
+    # reaches the flag): inside its operator's pipeline filler is camouflage. Off: on fresh base 15100 it
+    # flagged a PaaS app's account for +0.2 points of evasive recall (docs/benchmarks.md)
+    attach_held_back: bool = False
     # ... or whose accounts were made together: creation values (CREATION_FACETS) of at least this many
     # facets that `dominant_share` of each campaign holds, uncommon among accounts in no campaign (0: off)
     join_made_facets: int = 2
@@ -646,8 +646,8 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
     `customers(members)` says is organisations' seats, unless so flagged: a company's team on its card,
     domain and sign-up day is one customer, set apart by coordination's rule (None: not looked at).
     `below_flag` (account indices): accounts whose own risk reaches the flag but that are held below it
-    outside every campaign (they barely harvest, or sent too few exchanges); with `attach_held_back`
-    they attach like the flagged ones, and inside the campaign their own risk flags them (version 14)."""
+    outside every campaign because they barely harvest; with `attach_held_back` they attach like the
+    flagged ones, and inside the campaign their own risk flags them (version 14)."""
     p = params or OperatorParams()
     if not campaigns or not p.enabled:
         return campaigns
@@ -774,7 +774,7 @@ def _attach(campaigns: list[Campaign], sigs: list[set[int]], alone: np.ndarray, 
     """Accounts flagged alone join the campaign whose signature (`sigs`, one per campaign; network
     aside) they hold most of, at least `attach_min_share` of it; tie strength 0, so each keeps its own
     risk (and a flagged one its verdict; one of `held_back`, held below the flag outside every campaign
-    only by the harvest or exchange floor, is judged on its own risk inside the campaign: flagged)."""
+    only by the harvest floor, is judged on its own risk inside the campaign: flagged)."""
     if not len(alone) or not campaigns:
         return campaigns
     rows, cols = [], []
@@ -795,8 +795,8 @@ def _attach(campaigns: list[Campaign], sigs: list[set[int]], alone: np.ndarray, 
         members = np.concatenate([c.members, new])
         order = np.argsort(members, kind="stable")
         n_held = int(np.isin(new, held_back).sum()) if held_back is not None else 0
-        held_text = (f" ({n_held} of them held below the flag outside a campaign only because they barely harvest "
-                     f"or sent too few exchanges; their own risk reaches it)" if n_held else "")
+        held_text = (f" ({n_held} of them held below the flag outside a campaign only because they barely "
+                     f"harvest; their own risk reaches it)" if n_held else "")
         note = (f"{len(new)} accounts flagged on their own joined{held_text}: each holds at least "
                 f"{p.attach_min_share:.0%} of the campaign's signature (networks aside), the uncommon values "
                 f"{p.join_min_share:.0%} of its accounts hold")
