@@ -30,7 +30,8 @@ import pyarrow.parquet as pq
 from distillguard import progress
 from distillguard.decisions import Decision, Policy, decide
 from distillguard.decisions.own_risk import is_supervised, own_risk, policy_for_model
-from distillguard.decisions.policy import CLASSIFY_PER_ACCOUNT, flagged_on_own, held_back, lone_harvesting, too_few
+from distillguard.decisions.policy import (CLASSIFY_PER_ACCOUNT, below_harvest_floor, flagged_on_own, held_back,
+                                          lone_harvesting, too_few)
 from distillguard.engine import open_engine
 from distillguard.fingerprints.train import (  # noqa: F401  (re-exported: cli/train.py, tests)
     ACCOUNT_MODEL,
@@ -329,12 +330,9 @@ def _one_operator(r: Run, own: np.ndarray) -> None:
             billed, shell = seats
             return org_seat_share(billed[members]) >= cp.max_org_seat_share and not several_shells(
                 billed[members], shell[members])
-    # accounts whose own risk reaches the flag, held below it outside campaigns only because they barely harvest
-    # (one that sent too few exchanges is not: one request is too little of its own traffic for a verdict)
-    held = (r.own_risk * r.policy.unlinked_weight >= r.policy.flag_threshold) & ~own  # type: ignore[operator]
-    if r.few is not None:
-        held &= ~np.asarray(r.few, dtype=bool)
-    held = np.flatnonzero(held)
+    # accounts held below the flag outside campaigns only because they barely harvest (version 14, off by default)
+    held = np.flatnonzero(below_harvest_floor(r.own_risk, r.policy, r.harvesting, r.few)) \
+        if r.settings.operators.attach_held_back else None  # type: ignore[arg-type]
     r.campaigns = resolve_operators(r.campaigns, _facets(r), r.active, r.settings.operators,  # type: ignore[arg-type]
                                     r.policy.full_tie_strength, flagged, harvesting if judge else None, own,
                                     customers, held)

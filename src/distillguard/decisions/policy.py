@@ -183,6 +183,19 @@ def held_back(own_risk: np.ndarray, policy: Policy, harvesting: np.ndarray | Non
     return np.asarray(few, dtype=bool) & ok & (own_risk * policy.unlinked_weight >= policy.flag_threshold)
 
 
+def below_harvest_floor(own_risk: np.ndarray, policy: Policy, harvesting: np.ndarray | None,
+                        few: np.ndarray | None) -> np.ndarray:
+    """Per account: kept below the flag outside a campaign only because it barely harvests (`harvesting`
+    false): its own risk reaches the flag and it sent enough exchanges (not `few`). Such an account may
+    attach to a campaign whose pipeline it runs (`linking.operators`, `attach_held_back`)."""
+    if harvesting is None:   # no classifier: no harvest floor
+        return np.zeros(len(own_risk), dtype=bool)
+    out = (own_risk * policy.unlinked_weight >= policy.flag_threshold) & ~np.asarray(harvesting, dtype=bool)
+    if few is not None:
+        out &= ~np.asarray(few, dtype=bool)
+    return out
+
+
 def flagged_on_own(own_risk: np.ndarray, policy: Policy, harvesting: np.ndarray | None, few: np.ndarray | None
                    ) -> np.ndarray:
     """Per account: the verdict `decide` gives it outside every campaign, on its own risk: the risk

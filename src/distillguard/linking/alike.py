@@ -63,14 +63,15 @@ def alike_groups(facets: pa.Table, n: int, in_campaign: np.ndarray, alone: np.nd
                  own_share: float) -> list[AlikeGroup]:
     """The groups of `harvest_alike` (largest first, then by key): `in_campaign` and `alone` are masks over
     the `n` accounts (in some campaign; flagged on its own)."""
-    keyed = {}
-    for facet in KEY_FACETS:
+    keyed, free = {}, ~in_campaign
+    for facet in KEY_FACETS:   # an account holds at most one value of each (facets_of)
         t = facets.filter(pc.equal(facets["facet"], facet))
-        col = np.full(n, None, dtype=object)
-        col[t["account"].to_numpy()] = np.asarray(t["value"].to_pylist(), dtype=object)
-        keyed[facet] = col
-    free = ~in_campaign & np.array([t is not None for t in keyed["target"]]) \
-        & np.array([c is not None for c in keyed["config"]])
+        at = t["account"].to_numpy()
+        keyed[facet] = np.full(n, None, dtype=object)
+        keyed[facet][at] = np.asarray(t["value"].to_pylist(), dtype=object)
+        held = np.zeros(n, dtype=bool)
+        held[at] = True
+        free = free & held
     idx = np.flatnonzero(free)
     holders: dict[tuple[str, str], int] = {}
     members: dict[tuple[str, str], list[int]] = {}
