@@ -235,3 +235,21 @@ def test_one_request_accounts_join_a_campaign_of_verdicts_and_never_form_or_brid
     risk[held] = 0.55
     joined = {len(c.members): c for c in content_campaigns(graph, verdicts, risk, joiners=held)}
     assert joined[6].member_risk == 0.9
+
+
+def test_a_group_forms_only_when_enough_members_sent_enough_to_show_how_they_work():
+    """`profiled` (`found_min_exchanges`): a group of verdicts tied inside forms a campaign only when
+    `min_accounts` of its members sent enough exchanges; the members that sent fewer stay in it."""
+    ids = np.array([f"a{i:02d}" for i in range(12)], dtype=object)
+    group = np.arange(0, 6)
+    pairs = [(a, b) for a in group for b in group if a < b]
+    i, j = (np.array(x, dtype=np.int64) for x in zip(*pairs, strict=True))
+    graph = with_edges(build_graph(no_tokens(), ids), {"behaviour": (i, j, np.full(len(i), 0.9))})
+    risk = np.full(len(ids), 0.9)
+    profiled = np.zeros(len(ids), dtype=bool)
+    profiled[[0, 1]] = True   # two of the six sent enough: below min_accounts (3)
+    assert content_campaigns(graph, group, risk, profiled=profiled) == []
+    profiled[2] = True        # three did: the whole group forms, the three others included
+    found = content_campaigns(graph, group, risk, profiled=profiled)
+    assert [sorted(c.members.tolist()) for c in found] == [group.tolist()]
+    assert [sorted(c.members.tolist()) for c in content_campaigns(graph, group, risk)] == [group.tolist()]

@@ -119,6 +119,9 @@ class CampaignParams:
     # Accounts flagged alone are behaviour-linked only within a request configuration at most this
     # share of all accounts send (an SDK default links several operators' bots alike).
     behaviour_max_key_share: float = 0.05
+    # A campaign of accounts flagged alone needs `min_accounts` members that each sent at least this
+    # many exchanges: over one or two requests every account looks alike, and shows no pipeline.
+    found_min_exchanges: int = 5
     # A campaign's timeline (`linking.waves`): a new wave starts after this many hours with no
     # member's first exchange; pieces under `min_accounts` join the wave before them.
     wave_gap_hours: float = 12.0
@@ -368,7 +371,7 @@ def campaign_tables(engine: Engine, graph: AccountGraph, campaigns: list[Campaig
 
 def content_campaigns(graph: AccountGraph, candidates: np.ndarray, own_risk: np.ndarray,
                       params: CampaignParams | None = None, seed: int = 0,
-                      joiners: np.ndarray | None = None) -> list[Campaign]:
+                      joiners: np.ndarray | None = None, profiled: np.ndarray | None = None) -> list[Campaign]:
     """Group accounts already flagged on their own behaviour by what they share (templates,
     behaviour, infrastructure; an edge needs evidence beyond CONTENT_WEAK_KINDS). A stealth
     campaign shares no infrastructure or card, but its accounts still run one harness; grouping them
@@ -378,6 +381,10 @@ def content_campaigns(graph: AccountGraph, candidates: np.ndarray, own_risk: np.
     `joiners`: accounts the model scores above the flag that sent too few exchanges for a verdict of
     their own (`decisions.policy.held_back`). Each joins the campaign it is tied to most, by the same
     edges; none founds or bridges one: a campaign forms from the verdicts alone.
+
+    `profiled` (a boolean mask over all accounts): the accounts that sent enough exchanges to show
+    how they work (`found_min_exchanges`); a group forms only when `min_accounts` of its members are.
+    None: every account is.
     """
     p = params or CampaignParams()
     if len(candidates) < p.min_accounts:
@@ -392,7 +399,8 @@ def content_campaigns(graph: AccountGraph, candidates: np.ndarray, own_risk: np.
     out = []
     for lab in np.unique(labels):
         members = candidates[labels == lab]
-        if len(members) >= p.min_accounts:
+        shown = len(members) if profiled is None else int(np.count_nonzero(profiled[members]))
+        if len(members) >= p.min_accounts and shown >= p.min_accounts:
             out.append(_describe(graph, members, members, own_risk))
     if joiners is not None and len(joiners) and out:
         out = _add_joiners(graph, out, np.asarray(joiners, dtype=np.int64), own_risk, p)

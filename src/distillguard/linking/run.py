@@ -93,7 +93,8 @@ def link_flagged_alone(fp: pa.Table, active: np.ndarray, graph: AccountGraph, ca
         behaviour = behaviour_edges(profiles, config_keys, np.union1d(alone, few),
                                     max_key_share=params.behaviour_max_key_share)
         graph = with_edges(graph, {"behaviour": behaviour})
-        extra_campaigns = content_campaigns(graph, alone, own_risk, params, joiners=few)
+        extra_campaigns = content_campaigns(graph, alone, own_risk, params, joiners=few,
+                                            profiled=_sent_at_least(fp, active, params.found_min_exchanges))
         grouped = np.zeros(len(active), dtype=bool)
         for c in extra_campaigns:
             grouped[c.members] = True
@@ -103,6 +104,18 @@ def link_flagged_alone(fp: pa.Table, active: np.ndarray, graph: AccountGraph, ca
     if extra_campaigns:
         campaigns = campaigns + extra_campaigns
     return graph, campaigns, config_keys, alone
+
+
+def _sent_at_least(fp: pa.Table, active: np.ndarray, min_exchanges: int) -> np.ndarray | None:
+    """Per account of `active`: sent at least `min_exchanges` exchanges (None when every account counts)."""
+    if min_exchanges <= 1 or "exchanges" not in fp.column_names:
+        return None
+    rows = account_index(fp.column("account_id"), active)
+    out = np.zeros(len(active), dtype=bool)
+    have = rows >= 0
+    sent = np.nan_to_num(np.asarray(fp.column("exchanges").to_numpy(zero_copy_only=False), dtype=np.float64))
+    out[rows[have]] = sent[have] >= min_exchanges
+    return out
 
 
 def unused_accounts(engine, active: np.ndarray, until_us: int | None = None) -> pa.Table:  # type: ignore[no-untyped-def]
