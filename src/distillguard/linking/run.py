@@ -108,14 +108,8 @@ def link_flagged_alone(fp: pa.Table, active: np.ndarray, graph: AccountGraph, ca
 
 def _sent_at_least(fp: pa.Table, active: np.ndarray, min_exchanges: int) -> np.ndarray | None:
     """Per account of `active`: sent at least `min_exchanges` exchanges (None when every account counts)."""
-    if min_exchanges <= 1 or "exchanges" not in fp.column_names:
-        return None
-    rows = account_index(fp.column("account_id"), active)
-    out = np.zeros(len(active), dtype=bool)
-    have = rows >= 0
-    sent = np.nan_to_num(np.asarray(fp.column("exchanges").to_numpy(zero_copy_only=False), dtype=np.float64))
-    out[rows[have]] = sent[have] >= min_exchanges
-    return out
+    sent = exchange_counts(fp, active) if min_exchanges > 1 else None
+    return None if sent is None else sent >= min_exchanges
 
 
 def unused_accounts(engine, active: np.ndarray, until_us: int | None = None) -> pa.Table:  # type: ignore[no-untyped-def]
