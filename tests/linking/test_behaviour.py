@@ -264,3 +264,65 @@ def test_who_sent_enough_is_read_by_account_not_by_row():
     active = np.array(["a", "b", "c", "e"], dtype=object)
     assert _sent_at_least(fp, active, 5).tolist() == [True, True, False, False]
     assert _sent_at_least(fp, active, 1) is None
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_a_tie_every_outside_account_has_is_ordinary():
+    """`ordinary_ties`: a joiner's behaviour tie to a campaign says nothing when enough accounts outside
+    it (the null population), sending its configuration, are as near to the members; ties that few
+    outside accounts have, a configuration with too few outside senders to judge, and other
+    configurations stay ties."""
+    rng = np.random.default_rng(3)
+    harness = rng.normal(size=8)
+    members = np.arange(0, 20)
+    joiners = np.array([20, 21])
+    outside = np.arange(22, 62)                  # 40 accounts outside the campaign
+    prof = rng.normal(size=(62, 8))
+    prof[members] = harness + 0.05 * rng.normal(size=(20, 8))
+    prof[joiners] = harness + 0.05 * rng.normal(size=(2, 8))
+    keys = np.full(62, "4096|0.7", dtype=object)
+    near = outside[:30]                           # 30 of 40 outside accounts work like the members too
+    prof[near] = harness + 0.05 * rng.normal(size=(30, 8))
+    prof = _unit(prof)
+    from distillguard.linking.behaviour import ordinary_ties
+
+    assert ordinary_ties(prof, keys, members, joiners, outside).tolist() == [True, True]
+    # only 5 of 40 outside accounts are near: a tie is rare there, and counts
+    far = _unit(np.where(np.isin(np.arange(62), near[5:])[:, None], rng.normal(size=(62, 8)), prof))
+    assert ordinary_ties(far, keys, members, joiners, outside).tolist() == [False, False]
+    # fewer outside senders of the configuration than min_accounts: nothing to judge by, the tie counts
+    assert ordinary_ties(prof, keys, members, joiners, outside[:9]).tolist() == [False, False]
+    # a joiner in another configuration is judged among that configuration's senders (none near)
+    other = keys.copy()
+    other[[21, *outside[30:]]] = "512|0.0"
+    assert ordinary_ties(prof, other, members, joiners, outside).tolist() == [True, False]
+    assert not ordinary_ties(prof, keys, members, joiners, outside, min_accounts=0).any()
+
+
+def test_a_held_back_account_tied_only_by_an_ordinary_behaviour_tie_stays_out():
+    """`content_campaigns(..., ordinary=)`: a held-back joiner whose only tie is behaviour that is ordinary
+    among outside accounts stays out; one also tied by content (a shared template) joins whatever."""
+    ids = np.array([f"a{i:02d}" for i in range(10)], dtype=object)
+    group = np.arange(0, 4)
+    by_behaviour, by_template = 4, 5
+    pairs = [(a, b) for a in group for b in group if a < b] + [(0, by_behaviour), (1, by_template)]
+    i, j = (np.array(x, dtype=np.int64) for x in zip(*pairs, strict=True))
+    graph = with_edges(build_graph(no_tokens(), ids), {
+        "behaviour": (i, j, np.full(len(i), 0.9)),
+        "template": (np.array([1]), np.array([by_template]), np.array([1.0]))})
+    risk = np.full(len(ids), 0.9)
+    held = np.array([by_behaviour, by_template])
+    asked = []
+
+    def ordinary(joiners: np.ndarray, members: np.ndarray) -> np.ndarray:
+        asked.append(sorted(joiners.tolist()))
+        return np.ones(len(joiners), dtype=bool)
+
+    found = content_campaigns(graph, group, risk, joiners=held, ordinary=ordinary)
+    assert [sorted(c.members.tolist()) for c in found] == [[0, 1, 2, 3, by_template]]
+    assert asked == [[by_behaviour]]          # the template-tied joiner is never asked about
+    found = content_campaigns(graph, group, risk, joiners=held, ordinary=lambda j, m: np.zeros(len(j), bool))
+    assert [sorted(c.members.tolist()) for c in found] == [[0, 1, 2, 3, by_behaviour, by_template]]

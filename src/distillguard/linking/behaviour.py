@@ -170,6 +170,37 @@ def recruit_edges(profiles: np.ndarray, keys: np.ndarray, members: np.ndarray, l
     return src, own[nearest.ravel()], 0.5 + 0.5 * (best.ravel() - min_similarity) / (1 - min_similarity)
 
 
+def ordinary_ties(profiles: np.ndarray, keys: np.ndarray, members: np.ndarray, joiners: np.ndarray,
+                  outside: np.ndarray, *, min_similarity: float = 0.8, min_share: float = 0.5,
+                  min_accounts: int = 10, chunk: int = 2048) -> np.ndarray:
+    """Per joiner: whether a behaviour tie from it to `members` is ordinary among accounts outside.
+
+    `outside` is the null population (accounts no campaign holds, not flagged, that sent as few
+    exchanges as a joiner). A joiner's tie is ordinary when, among the accounts of `outside` that
+    send its request configuration, at least `min_accounts` and at least `min_share` of them have
+    a profile as near (cosine >= `min_similarity`) to one of the members sending it: then a tie to
+    the campaign is what such accounts have, and says nothing about who runs this one.
+    """
+    joiners = np.asarray(joiners, dtype=np.int64)
+    out = np.zeros(len(joiners), dtype=bool)
+    if min_accounts <= 0 or not len(joiners):
+        return out
+    members = np.asarray(members, dtype=np.int64)
+    outside = np.asarray(outside, dtype=np.int64)
+    for key in set(keys[joiners].tolist()):
+        if not key:
+            continue
+        own = members[keys[members] == key]
+        pool = outside[keys[outside] == key]
+        if len(pool) < min_accounts or not len(own):
+            continue
+        near = sum(int(((profiles[pool[s:s + chunk]] @ profiles[own].T) >= min_similarity).any(axis=1).sum())
+                   for s in range(0, len(pool), chunk))
+        if near >= max(min_accounts, min_share * len(pool)):
+            out[keys[joiners] == key] = True
+    return out
+
+
 def configuration_indicator(keys: np.ndarray, members: np.ndarray) -> dict | None:
     """The request configuration most members send, as an indicator an analyst can check.
 

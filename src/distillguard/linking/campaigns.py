@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import hashlib
 import math
 from dataclasses import dataclass, field
@@ -122,6 +124,12 @@ class CampaignParams:
     # A campaign of accounts flagged alone needs `min_accounts` members that each sent at least this
     # many exchanges: over one or two requests every account looks alike, and shows no pipeline.
     found_min_exchanges: int = 5
+    # An account held back for sending too few exchanges that is tied to a campaign by behaviour
+    # alone stays out when at least this many accounts outside every campaign (unflagged, its request
+    # configuration, fewer than found_min_exchanges exchanges) ...
+    joiner_ordinary_accounts: int = 10
+    # ... and at least this share of those match the campaign's members as closely (0 accounts: off).
+    joiner_ordinary_share: float = 0.5
     # A campaign's timeline (`linking.waves`): a new wave starts after this many hours with no
     # member's first exchange; pieces under `min_accounts` join the wave before them.
     wave_gap_hours: float = 12.0
@@ -371,7 +379,8 @@ def campaign_tables(engine: Engine, graph: AccountGraph, campaigns: list[Campaig
 
 def content_campaigns(graph: AccountGraph, candidates: np.ndarray, own_risk: np.ndarray,
                       params: CampaignParams | None = None, seed: int = 0,
-                      joiners: np.ndarray | None = None, profiled: np.ndarray | None = None) -> list[Campaign]:
+                      joiners: np.ndarray | None = None, profiled: np.ndarray | None = None,
+                      ordinary: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> list[Campaign]:
     """Group accounts already flagged on their own behaviour by what they share (templates,
     behaviour, infrastructure; an edge needs evidence beyond CONTENT_WEAK_KINDS). A stealth
     campaign shares no infrastructure or card, but its accounts still run one harness; grouping them
@@ -385,6 +394,9 @@ def content_campaigns(graph: AccountGraph, candidates: np.ndarray, own_risk: np.
     `profiled` (a boolean mask over all accounts): the accounts that sent enough exchanges to show
     how they work (`found_min_exchanges`); a group forms only when `min_accounts` of its members are.
     None: every account is.
+
+    `ordinary(joiners, members)`: per joiner, whether a behaviour tie to a campaign's members is
+    ordinary among accounts outside it (`_add_joiners`); None: every tie counts.
     """
     p = params or CampaignParams()
     if len(candidates) < p.min_accounts:
@@ -403,7 +415,7 @@ def content_campaigns(graph: AccountGraph, candidates: np.ndarray, own_risk: np.
         if len(members) >= p.min_accounts and shown >= p.min_accounts:
             out.append(_describe(graph, members, members, own_risk))
     if joiners is not None and len(joiners) and out:
-        out = _add_joiners(graph, out, np.asarray(joiners, dtype=np.int64), own_risk, p)
+        out = _add_joiners(graph, out, np.asarray(joiners, dtype=np.int64), own_risk, p, ordinary)
     out.sort(key=lambda c: (-len(c.members), c.campaign_id))
     return out
 
@@ -422,9 +434,12 @@ def _content_edges(graph: AccountGraph, rows: np.ndarray, cols: np.ndarray, p: C
 
 
 def _add_joiners(graph: AccountGraph, campaigns: list[Campaign], joiners: np.ndarray, own_risk: np.ndarray,
-            p: CampaignParams) -> list[Campaign]:
+                 p: CampaignParams, ordinary: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+                 ) -> list[Campaign]:
     """`campaigns` with each of `joiners` added to the one it has the most edge weight to (none: stays out).
-    A campaign's risk still comes from the members that formed it."""
+    A campaign's risk still comes from the members that formed it. `ordinary(joiners, members)`: per
+    joiner, whether a behaviour tie to those members is ordinary among accounts outside
+    (`behaviour.ordinary_ties`); a joiner tied by nothing else then stays out."""
     members = np.concatenate([c.members for c in campaigns])
     owner = np.repeat(np.arange(len(campaigns)), [len(c.members) for c in campaigns])
     to_campaign = sp.csr_matrix((np.ones(len(members)), (np.arange(len(members)), owner)),
@@ -432,6 +447,15 @@ def _add_joiners(graph: AccountGraph, campaigns: list[Campaign], joiners: np.nda
     weight = (_content_edges(graph, joiners, members, p) @ to_campaign).toarray()
     best = weight.argmax(axis=1)   # ties: the first campaign (the order is by members, stable)
     tied = weight.max(axis=1) > 0
+    if ordinary is not None and tied.any():
+        rows = np.flatnonzero(tied)
+        other = sum((graph.by_kind[k][joiners[rows]][:, members] for k in graph.by_kind
+                     if k not in CONTENT_WEAK_KINDS and k != "behaviour"), sp.csr_matrix((len(rows), len(members))))
+        by_other = (sp.csr_matrix(other) @ to_campaign).toarray()[np.arange(len(rows)), best[rows]] > 0
+        for ci, c in enumerate(campaigns):
+            ask = rows[(best[rows] == ci) & ~by_other]
+            if len(ask):
+                tied[ask[ordinary(joiners[ask], c.members)]] = False
     out = []
     for ci, c in enumerate(campaigns):
         add = joiners[tied & (best == ci)]

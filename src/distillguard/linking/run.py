@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from distillguard.fingerprints import signatures
 from distillguard.fingerprints.signature import similarity as signature_similarity
-from distillguard.linking.behaviour import behaviour_edges, behaviour_profiles
+from distillguard.linking.behaviour import behaviour_edges, behaviour_profiles, ordinary_ties
 from distillguard.linking.cohorts import lead_cohorts
 from distillguard.linking.campaigns import Campaign, CampaignParams, content_campaigns, find_campaigns, recruit_leads
 from distillguard.linking.resends import Resends
@@ -93,8 +93,10 @@ def link_flagged_alone(fp: pa.Table, active: np.ndarray, graph: AccountGraph, ca
         behaviour = behaviour_edges(profiles, config_keys, np.union1d(alone, few),
                                     max_key_share=params.behaviour_max_key_share)
         graph = with_edges(graph, {"behaviour": behaviour})
-        extra_campaigns = content_campaigns(graph, alone, own_risk, params, joiners=few,
-                                            profiled=_sent_at_least(fp, active, params.found_min_exchanges))
+        profiled = _sent_at_least(fp, active, params.found_min_exchanges)
+        extra_campaigns = content_campaigns(graph, alone, own_risk, params, joiners=few, profiled=profiled,
+                                            ordinary=_ordinary_ties(profiles, config_keys, decision, few, profiled,
+                                                                    params))
         grouped = np.zeros(len(active), dtype=bool)
         for c in extra_campaigns:
             grouped[c.members] = True
@@ -104,6 +106,22 @@ def link_flagged_alone(fp: pa.Table, active: np.ndarray, graph: AccountGraph, ca
     if extra_campaigns:
         campaigns = campaigns + extra_campaigns
     return graph, campaigns, config_keys, alone
+
+
+def _ordinary_ties(profiles: np.ndarray, keys: np.ndarray, decision: Any, few: np.ndarray,
+                   profiled: np.ndarray | None, params: CampaignParams):  # type: ignore[no-untyped-def]
+    """`ordinary(joiners, members)` for `content_campaigns`, None when off. The null population: accounts
+    no campaign holds, not flagged, not themselves joiners, that sent fewer than `found_min_exchanges`."""
+    if params.joiner_ordinary_accounts <= 0 or profiled is None:
+        return None
+    outside = ~decision.flagged & (decision.campaign_of < 0) & ~profiled
+    outside[few] = False
+    pool = np.flatnonzero(outside)
+
+    def ordinary(joiners: np.ndarray, members: np.ndarray) -> np.ndarray:
+        return ordinary_ties(profiles, keys, members, joiners, pool, min_share=params.joiner_ordinary_share,
+                             min_accounts=params.joiner_ordinary_accounts)
+    return ordinary
 
 
 def _sent_at_least(fp: pa.Table, active: np.ndarray, min_exchanges: int) -> np.ndarray | None:
