@@ -79,6 +79,7 @@ class PartitionedWriter:
         self._seq = 0
         self.files_written = 0
         self._pending: dict[object, list[pa.Table]] = {}
+        self._held: dict[object, int] = {}   # rows in each partition's buffer
         self._pending_rows = 0
 
     def _path(self, key: object) -> Path:
@@ -112,20 +113,19 @@ class PartitionedWriter:
 
     def _buffer(self, key: object, part: pa.Table) -> None:
         """Hold `part` until its partition has a row group's worth (`ROW_GROUP_ROWS`), then write."""
-        parts = self._pending.setdefault(key, [])
-        parts.append(part)
+        self._pending.setdefault(key, []).append(part)
+        self._held[key] = self._held.get(key, 0) + part.num_rows
         self._pending_rows += part.num_rows
-        if sum(p.num_rows for p in parts) >= ROW_GROUP_ROWS:
+        if self._held[key] >= ROW_GROUP_ROWS:
             self._flush(key)
         while self._pending_rows > BUFFER_ROWS:
-            self._flush(max(self._pending, key=lambda k: sum(p.num_rows for p in self._pending[k])))
+            self._flush(max(self._held, key=self._held.__getitem__))
 
     def _flush(self, key: object) -> None:
         parts = self._pending.pop(key, [])
         if parts:
-            table = pa.concat_tables(parts)
-            self._pending_rows -= table.num_rows
-            self._write_part(key, table)
+            self._pending_rows -= self._held.pop(key)
+            self._write_part(key, pa.concat_tables(parts))
 
     def _write_part(self, key: object, part: pa.Table) -> None:
         entry = self._open.get(key)

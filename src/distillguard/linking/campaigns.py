@@ -450,7 +450,7 @@ def _add_joiners(graph: AccountGraph, campaigns: list[Campaign], joiners: np.nda
         rows = np.flatnonzero(tied)
         other = sum((graph.by_kind[k][joiners[rows]][:, members] for k in graph.by_kind
                      if k not in CONTENT_WEAK_KINDS and k != "behaviour"), sp.csr_matrix((len(rows), len(members))))
-        by_other = (sp.csr_matrix(other) @ to_campaign).toarray()[np.arange(len(rows)), best[rows]] > 0
+        by_other = (other @ to_campaign).toarray()[np.arange(len(rows)), best[rows]] > 0
         for ci, c in enumerate(campaigns):
             ask = rows[(best[rows] == ci) & ~by_other]
             if len(ask):
