@@ -272,6 +272,7 @@ def test_declared_cases(case):
     cols.setdefault("first_day", ["2026-03-02"] * n)
     cols.setdefault("wrapper", [None] * n)
     cols.setdefault("partner", [None] * n)
+    cols.setdefault("asn", [None] * n)
     cols.setdefault("signup_path", ["self_serve"] * n)
     cols.setdefault("email_domain", [f"mail{rng.integers(0, 50)}.example" for _ in range(n)])
     harvest = rng.uniform(0, 0.25, n)
@@ -389,6 +390,7 @@ def test_declared_lead_cohort_cases(case):
     n = bg["accounts"] + sum(p["accounts"] for p in planted)
     cols = population(rng, n)
     cols["wrapper"] = [None] * n
+    cols["asn"] = [None] * n
     # harvest targets of ordinary customers: most harvest nothing, many code, a few grade or reason
     cols["target"] = rng.choice(np.array([None, "coding", "coding+tool_use", "rubric_grading", "reasoning_elicitation"],
                                          dtype=object), n, p=[0.6, 0.25, 0.05, 0.05, 0.05]).tolist()

@@ -62,6 +62,7 @@ from distillguard.linking.coordination import (
     _log10_binom_sf,
     group_harvests,
     lift_outside,
+    nested_facets,
     seat_orgs,
     seats_set_aside,
 )
@@ -158,10 +159,13 @@ def _tied(con: duckdb.DuckDBPyConnection, members: np.ndarray, anchor: list[tupl
     """
     if len(members) < 2:
         return members[:0]
+    # a facet that measures the anchor's dimension (a prefix inside the anchor's autonomous system) is
+    # the same coincidence again, not a second one (DIMENSIONS)
+    nested = sorted({f for a, _ in anchor for f in nested_facets(a)})
     con.register("_cohort", pa.table({"account": pa.array(members, pa.int64())}))
     rows = con.sql("SELECT DISTINCT account, facet, value FROM uncommon JOIN _cohort USING (account) WHERE NOT ("
-                   + " OR ".join(["(facet = ? AND value = ?)"] * len(anchor)) + ")",
-                   params=[x for pair in anchor for x in pair]).fetchnumpy()
+                   + " OR ".join(["(facet = ? AND value = ?)"] * len(anchor) + ["facet = ?"] * len(nested)) + ")",
+                   params=[x for pair in anchor for x in pair] + nested).fetchnumpy()
     con.unregister("_cohort")
     if len(rows["account"]) == 0:
         return members[:0]

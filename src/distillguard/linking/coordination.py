@@ -37,6 +37,9 @@ seats do not mostly share one card (``org_billed_share``) is not billed as one c
 seats are judged like anyone's (an operator that declares one organisation over accounts that
 each pay on their own card).
 
+A network prefix and its autonomous system measure one dimension (``DIMENSIONS``): coupled together
+they count as one facet, in the group and in each member.
+
 An anchor's *core* is its accounts that hold uncommon coupled values of at least half of the
 coupled facets' weight (weak facets count half), of ``min_strong`` strong facets among them; a
 facet's several values count for an account only when few accounts outside the anchor hold as
@@ -77,6 +80,25 @@ OPERATOR_FACETS = ("signup_day", "first_day", "last_day", "shift", "volume", "ne
 # cohort signs up through one path, from one university's e-mail domain, and sends similar volumes. They add to a group's evidence but
 # never make one: a group needs a coupled facet outside this list.
 WEAK_FACETS = ("volume", "signup_path", "email_domain")
+# Facets that measure one dimension twice: an account's network prefixes lie inside its autonomous
+# systems, so one proxy pool or one public VPN's exits couple both at once. Coupled together they are
+# one coincidence, not the two independent ones a group needs (DG-LNK-0001 version 12).
+DIMENSIONS = {"asn": "network"}
+
+
+def dimension(facet: str) -> str:
+    """The dimension of evidence a facet measures (DIMENSIONS; itself for most)."""
+    return DIMENSIONS.get(facet, facet)
+
+
+def nested_facets(facet: str) -> list[str]:
+    """The other facets that measure `facet`'s dimension (a prefix for an autonomous system, and back)."""
+    return [f for f in PIPELINE_FACETS + OPERATOR_FACETS if f != facet and dimension(f) == dimension(facet)]
+
+
+def facet_weight(facet: str) -> float:
+    """What a coupled facet adds to a member's weight: strong 1, weak 0.5."""
+    return 0.5 if facet in WEAK_FACETS else 1.0
 # Classifier categories that are not capability extraction (see signals/classifier).
 MUNDANE_CATEGORIES = ("other", "roleplay")
 
@@ -130,7 +152,8 @@ class CoordinatedGroupFinding:
     # 10: an organisation is one customer only when it is billed as one (org_billed_share): seats that
     #     each pay with their own card are not set aside as its seats.
     # 11: a group whose members resend its own requests harvests (resends.py), whatever the classifier says.
-    version = 11
+    # 12: facets that measure one dimension (a prefix and its autonomous system) count once (DIMENSIONS).
+    version = 12
     name = "coordinated_group"
     role = "form"  # forms a campaign by itself, whatever its members' own risk
     description = ("accounts that share a pipeline value and are coupled on operator facets far beyond "
@@ -467,8 +490,7 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
     groups = []
     for a, s, e in zip(passed, starts, ends, strict=True):
         accounts = m_acc[s:e]
-        held = np.zeros(len(accounts), dtype=np.float64)
-        strong = np.zeros(len(accounts), dtype=np.int64)
+        dims: dict[str, np.ndarray] = {}   # per dimension, the weight each account holds in it
         coupled, facet_has, values, facet_vids = [], {}, [], {}
         for name, tests in by_anchor[a].items():
             # sharing what many other accounts have ties no one: neither one value more than
@@ -479,13 +501,13 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
             has = _holds_enough(accounts, [holds[int(vid[i])] for i in uncommon], n, p.max_common)
             for i in uncommon:
                 v_has = np.isin(accounts, holds[int(vid[i])]) & has
-                values.append((0.5 if name in WEAK_FACETS else 1.0, v_has))
+                values.append((facet_weight(name), v_has))
                 facet_vids.setdefault(name, []).append(int(vid[i]))
             if has.sum() < p.min_accounts:
                 continue
             facet_has[name] = has
-            held += has * (0.5 if name in WEAK_FACETS else 1.0)
-            strong += has * (name not in WEAK_FACETS)
+            dim = dims.setdefault(dimension(name), np.zeros(len(accounts), dtype=np.float64))
+            np.maximum(dim, has * facet_weight(name), out=dim)
             tests = sorted(tests, key=lambda i: log10p[i])
             coupled.append({"facet": name, "value": ", ".join(value[i] for i in tests[:3])
                             + (f" and {len(tests) - 3} more" if len(tests) > 3 else ""),
@@ -500,14 +522,14 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
         outside_word = int(a_facet[a] in OUTSIDE_EVIDENCE_FACETS)
         if not _enough(coupled, p, outside_word):
             continue
-        held += outside_word
-        strong += outside_word
+        held = sum(dims.values(), np.zeros(len(accounts))) + outside_word
+        strong = sum((d >= 1.0 for d in dims.values()), np.zeros(len(accounts), dtype=np.int64)) + outside_word
         # The core holds at least half of the coupled facets' weight (weak facets count half), never
         # less than min_member_weight, and at least min_strong strong facets, as the group needs: one
         # operator shows in two independent dimensions in each of its accounts. One strong value and a
         # kind of customer's declared traits (a start-up programme, a start-up's e-mail domain) are
         # what a customer hosted in the cloud an operator's proxies also run in has (version 9).
-        total = sum(0.5 if x["facet"] in WEAK_FACETS else 1.0 for x in coupled) + outside_word
+        total = sum(_dimension_weights(coupled).values()) + outside_word
         in_core = (held >= max(p.min_member_weight, total / 2)) & (strong >= p.min_strong)
         # One operator, one group: two operators behind one anchor (a configuration both send)
         # share the anchor but not their cards, proxies or hours, so the core splits into the
@@ -754,9 +776,19 @@ def _enough(coupled: list[dict], p: CoordinationParams, outside_word: int = 0) -
     `outside_word`: strong dimensions the anchor itself brings (1 for a partner's campaign, see
     OUTSIDE_EVIDENCE_FACETS); at least one coupled facet of our own data is always needed.
     """
-    strong = sum(x["facet"] not in WEAK_FACETS for x in coupled)
-    return (len(coupled) >= max(1, p.min_coupled - outside_word)
+    weights = _dimension_weights(coupled)
+    strong = sum(w >= 1.0 for w in weights.values())
+    return (len(weights) >= max(1, p.min_coupled - outside_word)
             and strong >= max(1, p.min_strong - outside_word))
+
+
+def _dimension_weights(coupled: list[dict]) -> dict[str, float]:
+    """Each coupled dimension's weight (its heaviest facet's, DIMENSIONS): nested facets count once."""
+    weights: dict[str, float] = {}
+    for x in coupled:
+        d = dimension(x["facet"])
+        weights[d] = max(weights.get(d, 0.0), facet_weight(x["facet"]))
+    return weights
 
 
 def _tied_parts(idx: np.ndarray, values: list[tuple[float, np.ndarray]], min_weight: float) -> list[np.ndarray]:
