@@ -114,6 +114,7 @@ class OperatorFinding:
     """Declaration of this finding (cases in operators.cases.yaml beside this file)."""
 
     id = "DG-LNK-0003"
+    # 15: campaigns made together hold their creation values by a strict majority (more than dominant_share)
     # 14: an account held below the flag only by the harvest floor attaches too (attach_held_back; off by default)
     # 13: each part is split again the same way until none splits (split_again, operator_parts)
     # 12: a batch made together joins no community not made with it on any shared value (batch_apart)
@@ -126,7 +127,7 @@ class OperatorFinding:
     # 5: a daily volume is no value of a part's own either (SAMPLED_FACETS)
     # 4: a part that resends its own requests harvests (resends.py; DG-LNK-0001 v11)
     # 3: a split part that does not harvest, beside one that does, is no campaign (harvesting_parts)
-    version = 14  # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
+    version = 15  # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
     name = "one_operator"
     role = "group"  # regroups campaigns already found; clears only a split part that does not harvest or is
     # organisations' seats, flags only an account held below the flag by the harvest floor that attaches
@@ -238,7 +239,7 @@ class OperatorParams:
     # flagged a PaaS app's account for +0.2 points of evasive recall (docs/benchmarks.md)
     attach_held_back: bool = False
     # ... or whose accounts were made together: creation values (CREATION_FACETS) of at least this many
-    # facets that `dominant_share` of each campaign holds, uncommon among accounts in no campaign (0: off)
+    # facets that more than `dominant_share` of each campaign holds, uncommon among accounts in no campaign (0: off)
     join_made_facets: int = 2
     harvesting_parts: bool = True  # a split part must harvest (beside one that does) to stay a campaign
     # parts set up apart: communities that hold different domains, cards or ASNs (KEPT_FACETS) never
@@ -320,12 +321,13 @@ def _incidence(vals: _Values, members: np.ndarray, max_common: float | None = No
     return (inc @ sp.diags(uncommon.astype(np.float64))).tocsr()
 
 
-def _held(inc: sp.csr_matrix, parts: list[np.ndarray], share: float) -> list[set[int]]:
-    """Per part (positions into `inc`'s rows): the values at least `share` of it holds."""
+def _held(inc: sp.csr_matrix, parts: list[np.ndarray], share: float, more: bool = False) -> list[set[int]]:
+    """Per part (positions into `inc`'s rows): the values at least `share` of it holds (`more`: more than)."""
     out = []
     for part in parts:
         counts = np.asarray(inc[part].sum(axis=0)).ravel()
-        out.append(set(np.flatnonzero(counts >= max(share * len(part), 1e-9)).tolist()) if len(part) else set())
+        held = counts > share * len(part) if more else counts >= max(share * len(part), 1e-9)
+        out.append(set(np.flatnonzero(held).tolist()) if len(part) else set())
     return out
 
 
@@ -568,7 +570,7 @@ def _signature(vals: _Values, members: np.ndarray, p: OperatorParams) -> set[int
 def made_together_values(a: set[int], b: set[int], ordinary: np.ndarray, n_ordinary: int,
                          p: OperatorParams, vals: _Values) -> set[int]:
     """The creation values (CREATION_FACETS) two campaigns were made with: values each holds (`a`, `b`:
-    those `dominant_share` of its accounts hold, uncommon or not) that are uncommon among ordinary accounts (`ordinary`: per value,
+    those more than `dominant_share` of its accounts hold, uncommon or not) that are uncommon among ordinary accounts (`ordinary`: per value,
     its holders in no campaign, of `n_ordinary` such accounts; at most `max_common` of them); empty
     unless they span `join_made_facets` facets or more.
 
@@ -579,6 +581,8 @@ def made_together_values(a: set[int], b: set[int], ordinary: np.ndarray, n_ordin
     Two facets, not two values: operators that sign up in the same days share days, not a domain or a
     card as well (classic world 21). Most of each, not `join_min_share`: a campaign that holds two
     operators' accounts holds each one's values at 30% and would bridge them (seen test world 14002).
+    Strictly most (version 15): a split part of 4 + 4 accounts of two operators held both operators'
+    domain and sign-up day at exactly half and bridged their campaigns into one (fresh test world 16301).
     """
     if p.join_made_facets <= 0:
         return set()
@@ -686,7 +690,9 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
             for x in ids:
                 siblings[x] = set(ids) - {x}
     sigs = [_signature(vals, c.members, p) for c in split]
-    held = [_held(_incidence(vals, c.members), [np.arange(len(c.members))], p.dominant_share)[0]
+    # more than dominant_share (a strict majority at 0.5): of two values of one facet only one is held
+    # so, and a campaign that mixes two operators' accounts half and half bridges neither (version 15)
+    held = [_held(_incidence(vals, c.members), [np.arange(len(c.members))], p.dominant_share, more=True)[0]
             for c in split] if p.join_made_facets > 0 else []
     made: dict[tuple[int, int], set[int]] = {}   # (i, j) -> the creation values campaigns i and j were made with
     if held:
@@ -716,7 +722,7 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
             whys.append(f"their uncommon values coincide (each held by at most {p.max_common:.0%} of the other accounts): "
                         f"{_values_text(vals, shared) or 'most of their signature'}")
         if creation:
-            whys.append(f"their accounts were made together ({p.dominant_share:.0%} or more of each holds "
+            whys.append(f"their accounts were made together (more than {p.dominant_share:.0%} of each holds "
                         f"{_values_text(vals, creation)}, uncommon among accounts in no campaign)")
         why = "; ".join(whys)
         out.append(_joined(group, account_ids, full_tie_strength,
