@@ -84,6 +84,8 @@ WEAK_FACETS = ("volume", "signup_path", "email_domain")
 # systems, so one proxy pool or one public VPN's exits couple both at once. Coupled together they are
 # one coincidence, not the two independent ones a group needs (DG-LNK-0001 version 12).
 DIMENSIONS = {"asn": "network"}
+# Classifier categories that are not capability extraction (see signals/classifier).
+MUNDANE_CATEGORIES = ("other", "roleplay")
 
 
 def dimension(facet: str) -> str:
@@ -99,8 +101,7 @@ def nested_facets(facet: str) -> list[str]:
 def facet_weight(facet: str) -> float:
     """What a coupled facet adds to a member's weight: strong 1, weak 0.5."""
     return 0.5 if facet in WEAK_FACETS else 1.0
-# Classifier categories that are not capability extraction (see signals/classifier).
-MUNDANE_CATEGORIES = ("other", "roleplay")
+
 
 DESCRIPTIONS = {
     "template": "the same prompt template",
