@@ -7,7 +7,7 @@ its prompts are, how it spreads over the day. Two accounts are *behaviour-linked
 
 * they send the same request configuration (modal ``max_tokens`` and ``temperature``), and
 * their behaviour profiles (robustly standardised fingerprint columns, see `PROFILE_COLUMNS`)
-  have cosine similarity >= ``min_similarity``.
+  have cosine similarity >= ``min_similarity`` (``MIN_SIMILARITY``, 0.8).
 
 Among accounts flagged on their own these edges group verdicts for the analyst. They flag
 someone new only through `recruit_edges`: an account with a little suspicion of its own that
@@ -35,6 +35,9 @@ PROFILE_COLUMNS: tuple[str, ...] = (
 )
 CONFIG_COLUMNS: tuple[str, ...] = ("max_tokens_mode", "temperature_mode")
 _LOG_SCALE = ("mean_output_tokens",)
+# Cosine at which two profiles are near-identical: the bar of behaviour edges, of recruits and of the
+# null test that judges a joiner's tie (one bar, so the test asks what the edge asked).
+MIN_SIMILARITY = 0.8
 _CLIP = 5.0
 
 
@@ -97,7 +100,7 @@ def _robust_z(x: np.ndarray) -> np.ndarray:
 
 
 def behaviour_edges(profiles: np.ndarray, keys: np.ndarray, candidates: np.ndarray, *,
-                    min_similarity: float = 0.8, max_candidates: int = 20_000, max_key_share: float = 1.0
+                    min_similarity: float = MIN_SIMILARITY, max_candidates: int = 20_000, max_key_share: float = 1.0
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Edges (i, j, weight) among `candidates` with the same configuration key and near profiles.
 
@@ -134,7 +137,7 @@ def behaviour_edges(profiles: np.ndarray, keys: np.ndarray, candidates: np.ndarr
 
 
 def recruit_edges(profiles: np.ndarray, keys: np.ndarray, members: np.ndarray, leads: np.ndarray, *,
-                  min_similarity: float = 0.8, min_matches: int = 10, min_key_share: float = 0.5
+                  min_similarity: float = MIN_SIMILARITY, min_matches: int = 10, min_key_share: float = 0.5
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Edges (lead, member, weight) for the `leads` that work like a campaign's `members`.
 
@@ -171,7 +174,7 @@ def recruit_edges(profiles: np.ndarray, keys: np.ndarray, members: np.ndarray, l
 
 
 def ordinary_ties(profiles: np.ndarray, keys: np.ndarray, members: np.ndarray, joiners: np.ndarray,
-                  outside: np.ndarray, *, min_similarity: float = 0.8, min_share: float = 0.5,
+                  outside: np.ndarray, *, min_similarity: float = MIN_SIMILARITY, min_share: float = 0.5,
                   min_accounts: int = 10, chunk: int = 2048) -> np.ndarray:
     """Per joiner: whether a behaviour tie from it to `members` is ordinary among accounts outside.
 

@@ -570,8 +570,9 @@ def _signature(vals: _Values, members: np.ndarray, p: OperatorParams) -> set[int
 def made_together_values(a: set[int], b: set[int], ordinary: np.ndarray, n_ordinary: int,
                          p: OperatorParams, vals: _Values) -> set[int]:
     """The creation values (CREATION_FACETS) two campaigns were made with: values each holds (`a`, `b`:
-    those more than `dominant_share` of its accounts hold, uncommon or not) that are uncommon among ordinary accounts (`ordinary`: per value,
-    its holders in no campaign, of `n_ordinary` such accounts; at most `max_common` of them); empty
+    those more than `dominant_share` of its accounts hold, uncommon or not) that are uncommon among
+    ordinary accounts (`ordinary`: per value, its holders in no campaign, of `n_ordinary` such accounts;
+    at most `max_common` of them); empty
     unless they span `join_made_facets` facets or more.
 
     Among accounts in no campaign, not outside each campaign: one operator's sign-up day is common
