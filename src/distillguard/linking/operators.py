@@ -55,7 +55,13 @@ null model is the data at hand).
   when the operator's other campaigns hold them too (they are then common outside the fragment), so
   its signature cannot coincide; one operator makes its accounts together, and two operators that
   sign up on the same days do not share a domain or a card as well; most of each, so that a campaign
-  that holds two operators' accounts does not bridge them.
+  that holds two operators' accounts does not bridge them. Campaigns that were each made together but
+  share none of their creation values (each its own sign-up day, domain or card, uncommon among the
+  accounts in no campaign) never join (version 16, `separate_batches`): they are two batches made
+  apart, however their signatures coincide (fresh test world 16300: two operators' organisation seats,
+  each on its own domain and sign-up day, sending one public question set, joined on its templates).
+  One operator's second wave of seats on its own domain shares the domain, and its organisations
+  signed up on one day share the day.
 * **Attach**: an account flagged on its own, in no campaign, joins the campaign whose signature
   (networks aside: operators rent one pool) it holds the largest share of, when that share is at
   least `attach_min_share`: it runs that campaign's pipeline.
@@ -114,6 +120,7 @@ class OperatorFinding:
     """Declaration of this finding (cases in operators.cases.yaml beside this file)."""
 
     id = "DG-LNK-0003"
+    # 16: campaigns each made together that share no creation value never join (separate_batches)
     # 15: campaigns made together hold their creation values by a strict majority (more than dominant_share)
     # 14: an account held below the flag only by the harvest floor attaches too (attach_held_back; off by default)
     # 13: each part is split again the same way until none splits (split_again, operator_parts)
@@ -127,7 +134,7 @@ class OperatorFinding:
     # 5: a daily volume is no value of a part's own either (SAMPLED_FACETS)
     # 4: a part that resends its own requests harvests (resends.py; DG-LNK-0001 v11)
     # 3: a split part that does not harvest, beside one that does, is no campaign (harvesting_parts)
-    version = 15  # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
+    version = 16  # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
     name = "one_operator"
     role = "group"  # regroups campaigns already found; clears only a split part that does not harvest or is
     # organisations' seats, flags only an account held below the flag by the harvest floor that attaches
@@ -255,6 +262,10 @@ class OperatorParams:
     batch_apart: bool = True
     # version 13: each part a campaign splits into is looked at again the same way, until none splits
     split_again: bool = True
+    # version 16: campaigns each made together (more than dominant_share of each holds a sign-up day, e-mail
+    # domain or card uncommon among accounts in no campaign) that share none of those values are two
+    # operators' batches, and never join, however their signatures coincide
+    separate_batches: bool = True
     # DG-LNK-0004 (`made_together`): an account in no campaign joins one when it holds at least
     # `made_min_values` of the campaign's own creation values (CREATION_FACETS) ...
     made_together: bool = True
@@ -587,9 +598,17 @@ def made_together_values(a: set[int], b: set[int], ordinary: np.ndarray, n_ordin
     """
     if p.join_made_facets <= 0:
         return set()
-    shared = {v for v in a & b if vals.names[v][0] in CREATION_FACETS
-              and ordinary[v] <= p.max_common * max(n_ordinary, 1)}
+    shared = _creation_values(a & b, ordinary, n_ordinary, p, vals)
     return shared if len({vals.names[v][0] for v in shared}) >= p.join_made_facets else set()
+
+
+def _creation_values(held: set[int], ordinary: np.ndarray, n_ordinary: int, p: OperatorParams,
+                     vals: _Values) -> set[int]:
+    """The creation values (CREATION_FACETS) a campaign was made with: of `held` (those more than
+    `dominant_share` of its accounts hold), the ones uncommon among accounts in no campaign (`ordinary`:
+    per value its holders in no campaign, of `n_ordinary`; at most `max_common` of them). A public
+    webmail domain is none."""
+    return {v for v in held if vals.names[v][0] in CREATION_FACETS and ordinary[v] <= p.max_common * max(n_ordinary, 1)}
 
 
 def _values_text(vals: _Values, ids: set[int], limit: int = 4) -> str:
@@ -700,7 +719,12 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
         grouped = np.unique(np.concatenate([c.members for c in split]))
         ordinary = vals.holders - np.asarray(_incidence(vals, grouped).sum(axis=0)).ravel()   # holders in no campaign
 
+    made_with = [_creation_values(h, ordinary, vals.n - len(grouped), p, vals) for h in held] \
+        if held and p.separate_batches else []
+
     def one_operator(i: int, j: int) -> bool:
+        if made_with and made_with[i] and made_with[j] and not made_with[i] & made_with[j]:
+            return False   # version 16: made apart (each its own sign-up day, domain or card; none shared)
         if jaccard(sigs[i], sigs[j]) >= p.join_min_jaccard:
             return True
         if held:
