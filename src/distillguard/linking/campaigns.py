@@ -111,6 +111,16 @@ class CampaignParams:
     min_operator_kinds: int = 2      # distinct operator kinds tying the median core member inside
     attach_min_weight: float = 1.5   # capped operator tie an account needs to join or stay in a campaign
     min_campaign_risk: float = 0.5
+    # The account graph (`linking.graph.build_graph`): a token held by more than `token_max_share` of
+    # the accounts (and more than `token_min_cap`) adds no edges; a token's holders are linked as a
+    # sparse random graph, each to `fanout` others; each kind keeps per account its `max_degree`
+    # strongest ties (0: all). Signature and lock-step edges are computed only for pairs touching the
+    # accounts whose own risk is at or above the `pair_quantile` quantile.
+    token_max_share: float = 0.1
+    token_min_cap: int = 50
+    fanout: int = 12
+    max_degree: int = 32
+    pair_quantile: float = 0.8
     # A content-linked campaign recruits unflagged accounts that work like its members
     # (`linking.behaviour.recruit_edges`): own risk at least `lead_min_risk` (a lead, not a
     # verdict), its request configuration, and a near-identical profile to this many members.

@@ -48,20 +48,25 @@ def link_accounts(engine, fp: pa.Table, active: np.ndarray, own_risk: np.ndarray
     """The graph over the judged accounts `active`, the campaigns found in it, and the tokens behind it.
 
     Signature and lock-step edges are computed only for pairs that touch the most suspicious
-    fifth of accounts (own risk at or above its 80th percentile). `partner`: partner evidence
+    accounts (own risk at or above `params.pair_quantile` of all; the shipped 0.8: a fifth). The
+    graph's token cap, fan-out and degree cap are `params`' too. `partner`: partner evidence
     (issue 19) adds its `partner_indicator` tokens (`linking/partner.py`).
     """
     active_ids = pa.array(active.tolist(), pa.string())
     tokens = account_tokens(engine, active_ids)
     if partner is not None:  # partner evidence (issue 19): partner_indicator tokens
         tokens = partner.with_tokens(tokens)
-    suspicious = np.flatnonzero(own_risk >= np.quantile(own_risk, 0.8)) if len(own_risk) else np.empty(0, int)
+    suspicious = np.flatnonzero(own_risk >= np.quantile(own_risk, params.pair_quantile)) if len(own_risk) \
+        else np.empty(0, int)
     sig_ids, sig_matrix = signatures(fp, engine.sql("SELECT account_id, template_id FROM exchange_templates"))
     aligned = np.zeros((len(active), sig_matrix.shape[1]), dtype=sig_matrix.dtype)
     rows = account_index(active_ids, np.asarray(sig_ids.to_pylist(), dtype=object))
     aligned[rows >= 0] = sig_matrix[rows[rows >= 0]]
     extra = {"signature": signature_edges(aligned, suspicious, signature_similarity)}
-    base = build_graph(tokens, active)  # token evidence once; its pairs are the lock-step candidates
+    # token evidence once; its pairs are the lock-step candidates
+    cap = max(params.token_min_cap, int(params.token_max_share * len(active)))
+    base = build_graph(tokens, active, max_token_accounts=cap, fanout=params.fanout,
+                       max_degree=params.max_degree or None)
     ci, cj = base.total.nonzero()
     activity = activity_matrix(engine, active)
     extra["lockstep"] = lockstep_edges(activity, ci, cj, suspicious)
