@@ -7,7 +7,8 @@ its prompts are, how it spreads over the day. Two accounts are *behaviour-linked
 
 * they send the same request configuration (modal ``max_tokens`` and ``temperature``), and
 * their behaviour profiles (robustly standardised fingerprint columns, see `PROFILE_COLUMNS`)
-  have cosine similarity >= ``min_similarity`` (``MIN_SIMILARITY``, 0.8).
+  have cosine similarity >= ``min_similarity`` (detect: ``[campaigns] behaviour_min_similarity``, 0.8;
+  ``MIN_SIMILARITY`` is the functions' default).
 
 Among accounts flagged on their own these edges group verdicts for the analyst. They flag
 someone new only through `recruit_edges`: an account with a little suspicion of its own that
@@ -36,7 +37,8 @@ PROFILE_COLUMNS: tuple[str, ...] = (
 CONFIG_COLUMNS: tuple[str, ...] = ("max_tokens_mode", "temperature_mode")
 _LOG_SCALE = ("mean_output_tokens",)
 # Cosine at which two profiles are near-identical: the bar of behaviour edges, of recruits and of the
-# null test that judges a joiner's tie (one bar, so the test asks what the edge asked).
+# null test that judges a joiner's tie (one bar, so the test asks what the edge asked). Detect passes
+# `[campaigns] behaviour_min_similarity` to all three; this is the functions' default.
 MIN_SIMILARITY = 0.8
 _CLIP = 5.0
 

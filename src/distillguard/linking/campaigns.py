@@ -130,6 +130,9 @@ class CampaignParams:
     # Accounts flagged alone are behaviour-linked only within a request configuration at most this
     # share of all accounts send (an SDK default links several operators' bots alike).
     behaviour_max_key_share: float = 0.05
+    # Two accounts' behaviour profiles are near-identical at this cosine similarity or more (behaviour
+    # edges, recruitment, the joiners' null test: `linking.behaviour`).
+    behaviour_min_similarity: float = 0.8
     # A campaign of accounts flagged alone needs `min_accounts` members that each sent at least this
     # many exchanges: over one or two requests every account looks alike, and shows no pipeline.
     found_min_exchanges: int = 5
@@ -499,7 +502,7 @@ def recruit_leads(graph: AccountGraph, campaigns: list[Campaign], profiles: np.n
     pairs, grown = [behaviour], {}
     for ci, c in enumerate(campaigns):
         i, j, w = recruit_edges(profiles, keys, c.members, leads[free[leads]], min_matches=p.recruit_min_matches,
-                                min_key_share=p.recruit_min_key_share)
+                                min_key_share=p.recruit_min_key_share, min_similarity=p.behaviour_min_similarity)
         if len(i):
             grown[ci] = np.unique(i)
             free[grown[ci]] = False

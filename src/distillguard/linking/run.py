@@ -96,7 +96,8 @@ def link_flagged_alone(fp: pa.Table, active: np.ndarray, graph: AccountGraph, ca
     if len(alone) >= 2:
         profiles, config_keys = behaviour_profiles(fp, active)
         behaviour = behaviour_edges(profiles, config_keys, np.union1d(alone, few),
-                                    max_key_share=params.behaviour_max_key_share)
+                                    max_key_share=params.behaviour_max_key_share,
+                                    min_similarity=params.behaviour_min_similarity)
         graph = with_edges(graph, {"behaviour": behaviour})
         profiled = _sent_at_least(fp, active, params.found_min_exchanges)
         extra_campaigns = content_campaigns(graph, alone, own_risk, params, joiners=few, profiled=profiled,
@@ -125,7 +126,8 @@ def _ordinary_ties(profiles: np.ndarray, keys: np.ndarray, decision: Any, few: n
 
     def ordinary(joiners: np.ndarray, members: np.ndarray) -> np.ndarray:
         return ordinary_ties(profiles, keys, members, joiners, pool, min_share=params.joiner_ordinary_share,
-                             min_accounts=params.joiner_ordinary_accounts)
+                             min_accounts=params.joiner_ordinary_accounts,
+                             min_similarity=params.behaviour_min_similarity)
     return ordinary
 
 
