@@ -2,10 +2,10 @@
 
 Each token's contribution is weighted by how rare it is among all accounts (an inverse
 document frequency): a /24 used by thousands of customers says little, a template shared
-by 150 accounts says a lot. Tokens shared by more than `max_token_accounts` accounts (detect: `[campaigns]
-token_max_share` of them, 10%, and at least `token_min_cap`) add no edges at all. Large groups are linked as sparse random graphs (each member to `fanout`
-others) instead of full cliques, so a 6,000-account campaign costs 60k edges, not 18M, and
-stays connected.
+by 150 accounts says a lot. Tokens shared by more than `max_token_accounts` accounts (detect:
+`[campaigns] token_max_share` of them, 10%, and at least `token_min_cap`) add no edges at all.
+Large groups are linked as sparse random graphs (each member to `fanout` others) instead of full
+cliques, so a 6,000-account campaign costs 60k edges, not 18M, and stays connected.
 """
 
 from __future__ import annotations

@@ -608,7 +608,8 @@ def _creation_values(held: set[int], ordinary: np.ndarray, n_ordinary: int, p: O
     `dominant_share` of its accounts hold), the ones uncommon among accounts in no campaign (`ordinary`:
     per value its holders in no campaign, of `n_ordinary`; at most `max_common` of them). A public
     webmail domain is none."""
-    return {v for v in held if vals.names[v][0] in CREATION_FACETS and ordinary[v] <= p.max_common * max(n_ordinary, 1)}
+    bar = p.max_common * max(n_ordinary, 1)
+    return {v for v in held if vals.names[v][0] in CREATION_FACETS and ordinary[v] <= bar}
 
 
 def _values_text(vals: _Values, ids: set[int], limit: int = 4) -> str:
