@@ -578,13 +578,10 @@ def _signature(vals: _Values, members: np.ndarray, p: OperatorParams) -> set[int
     return _held(_incidence(vals, members, p.max_common), [np.arange(len(members))], p.join_min_share)[0]
 
 
-def made_together_values(a: set[int], b: set[int], ordinary: np.ndarray, n_ordinary: int,
-                         p: OperatorParams, vals: _Values) -> set[int]:
-    """The creation values (CREATION_FACETS) two campaigns were made with: values each holds (`a`, `b`:
-    those more than `dominant_share` of its accounts hold, uncommon or not) that are uncommon among
-    ordinary accounts (`ordinary`: per value, its holders in no campaign, of `n_ordinary` such accounts;
-    at most `max_common` of them); empty
-    unless they span `join_made_facets` facets or more.
+def made_together_values(a: set[int], b: set[int], p: OperatorParams, vals: _Values) -> set[int]:
+    """The creation values (CREATION_FACETS) two campaigns were made with: the values both hold of each
+    one's own (`a`, `b`: `_creation_values`, those more than `dominant_share` of its accounts hold that are
+    uncommon among the accounts in no campaign); empty unless they span `join_made_facets` facets or more.
 
     Among accounts in no campaign, not outside each campaign: one operator's sign-up day is common
     outside one of its campaigns when its other campaigns hold it too (seen test world 8806: 27 of an
@@ -598,7 +595,7 @@ def made_together_values(a: set[int], b: set[int], ordinary: np.ndarray, n_ordin
     """
     if p.join_made_facets <= 0:
         return set()
-    shared = _creation_values(a & b, ordinary, n_ordinary, p, vals)
+    shared = a & b
     return shared if len({vals.names[v][0] for v in shared}) >= p.join_made_facets else set()
 
 
@@ -720,16 +717,17 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
         grouped = np.unique(np.concatenate([c.members for c in split]))
         ordinary = vals.holders - np.asarray(_incidence(vals, grouped).sum(axis=0)).ravel()   # holders in no campaign
 
-    made_with = [_creation_values(h, ordinary, vals.n - len(grouped), p, vals) for h in held] \
-        if held and p.separate_batches else []
+    # per campaign, the creation values it was made with (once, not per pair)
+    made_with = [_creation_values(h, ordinary, vals.n - len(grouped), p, vals) for h in held] if held else []
 
     def one_operator(i: int, j: int) -> bool:
-        if made_with and made_with[i] and made_with[j] and not made_with[i] & made_with[j]:
+        apart = made_with and made_with[i] and made_with[j] and not made_with[i] & made_with[j]
+        if p.separate_batches and apart:
             return False   # version 16: made apart (each its own sign-up day, domain or card; none shared)
         if jaccard(sigs[i], sigs[j]) >= p.join_min_jaccard:
             return True
-        if held:
-            made[i, j] = made_together_values(held[i], held[j], ordinary, vals.n - len(grouped), p, vals)
+        if made_with:
+            made[i, j] = made_together_values(made_with[i], made_with[j], p, vals)
         return bool(made.get((i, j)))
 
     comp = components(len(split), one_operator)
