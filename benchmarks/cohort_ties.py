@@ -23,7 +23,6 @@ import json
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 
 
@@ -44,15 +43,17 @@ def tie_report(store: Path, chance: float = 0.05, values: int = 12) -> tuple[lis
     def recording_tied(con, members, anchor, min_weight):
         """The shipped tie (the stage's result), and the same tie over values rare enough for the cohort's size."""
         out = tied_as_shipped(con, members, anchor, min_weight)
-        n = con.sql("SELECT count(DISTINCT account) FROM facets").fetchall()[0][0]
+        n = len(run.active)
         cap = max(2, int(chance * n / max(len(members) - 1, 1)))
-        con.sql("CREATE OR REPLACE TEMP TABLE _all_uncommon AS SELECT * FROM uncommon")
-        con.sql(f"CREATE OR REPLACE TEMP TABLE uncommon AS SELECT u.* FROM _all_uncommon u "
+        # the shipped tie again, over a view of `uncommon` that keeps the rare values (no copy of the table)
+        con.sql("ALTER TABLE uncommon RENAME TO _all_uncommon")
+        con.sql(f"CREATE TEMP VIEW uncommon AS SELECT u.* FROM _all_uncommon u "
                 f"JOIN value_holders USING (facet, value) WHERE holders <= {cap}")
         try:
             rare = tied_as_shipped(con, members, anchor, min_weight)
         finally:
-            con.sql("CREATE OR REPLACE TEMP TABLE uncommon AS SELECT * FROM _all_uncommon")
+            con.sql("DROP VIEW uncommon")
+            con.sql("ALTER TABLE _all_uncommon RENAME TO uncommon")
         con.register("_m", pa.table({"account": pa.array(out, pa.int64())}))
         shared = con.sql("SELECT facet, value, count(*) AS m, any_value(holders) AS h FROM uncommon "
                          "JOIN _m USING (account) JOIN value_holders USING (facet, value) GROUP BY 1, 2 "
