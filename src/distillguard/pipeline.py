@@ -333,9 +333,11 @@ def _one_operator(r: Run, own: np.ndarray) -> None:
     # accounts held below the flag outside campaigns only because they barely harvest (version 14, off by default)
     held = np.flatnonzero(below_harvest_floor(r.own_risk, r.policy, r.harvesting, r.few)) \
         if r.settings.operators.attach_held_back else None  # type: ignore[arg-type]
+    sent = exchange_counts(r.fingerprints, r.active)  # type: ignore[arg-type]
+    profiled = None if sent is None else sent >= r.settings.campaigns.found_min_exchanges
     r.campaigns = resolve_operators(r.campaigns, _facets(r), r.active, r.settings.operators,  # type: ignore[arg-type]
                                     r.policy.full_tie_strength, flagged, harvesting if judge else None, own,
-                                    customers, held)
+                                    customers, held, profiled)
     # accounts made by the same hand as a campaign's join it (DG-LNK-0004)
     r.campaigns = made_together(r.campaigns, _facets(r), r.active, r.settings.operators,  # type: ignore[arg-type]
                                 r.policy.full_tie_strength)

@@ -86,8 +86,14 @@ def test_declared_cases(case):
     def customers(members: np.ndarray) -> bool:
         return org_seat_share(orgs[members]) >= 0.5
     below = np.concatenate([where[g] for g in case.get("below_flag", [])] + [np.empty(0, np.int64)])
+    profiled = None
+    if any("profiled" in g for g in case["groups"]):
+        profiled = np.ones(len(ids), dtype=bool)
+        for g in case["groups"]:
+            profiled[where[g["name"]][round(g.get("profiled", 1.0) * g["accounts"]):]] = False
     out = resolve_operators(given, to_table(cols), ids, OperatorParams(**case.get("params", {})), flagged=alone,
-                            harvesting=harvesting, own_flagged=own, customers=customers, below_flag=below)
+                            harvesting=harvesting, own_flagged=own, customers=customers, below_flag=below,
+                            profiled=profiled)
     got = sorted(sorted(c.members.tolist()) for c in out)
     want = sorted(sorted(np.concatenate([where[g] for g in names]).tolist()) for names in case["expect"])
     assert got == want

@@ -86,7 +86,10 @@ a company's team on its card, domain and sign-up day is one customer, and what l
 campaign was the other part's evidence (seen test world 14701: an engineering team of 19 seats behind
 the ASN an operator's proxies also used, flagged as a campaign of its own). A part half or more
 (`dominant_share`) of whose accounts are flagged on their own traffic stays (version 7): its own
-evidence makes it suspect, not the other part's.
+evidence makes it suspect, not the other part's. Nor is a split part a campaign unless `min_accounts` of
+its accounts sent [campaigns] `found_min_exchanges` exchanges or more (version 17, `profiled_parts`): the
+bar a campaign of accounts flagged alone forms by, held for each part that is its own operator (fresh
+seed-scale world 119: 5 researchers, 8 exchanges in all, three of them flagged only through the part).
 Otherwise only which accounts an analyst sees together changes, and each regrouped campaign says why
 (`campaigns.json` `operator`; `made_together` for the accounts that joined it; `dormant` for those listed).
 """
@@ -120,6 +123,7 @@ class OperatorFinding:
     """Declaration of this finding (cases in operators.cases.yaml beside this file)."""
 
     id = "DG-LNK-0003"
+    # 17: a split part needs min_accounts accounts that sent found_min_exchanges or more (profiled_parts)
     # 16: campaigns each made together that share no creation value never join (separate_batches)
     # 15: campaigns made together hold their creation values by a strict majority (more than dominant_share)
     # 14: an account held below the flag only by the harvest floor attaches too (attach_held_back; off by default)
@@ -134,7 +138,7 @@ class OperatorFinding:
     # 5: a daily volume is no value of a part's own either (SAMPLED_FACETS)
     # 4: a part that resends its own requests harvests (resends.py; DG-LNK-0001 v11)
     # 3: a split part that does not harvest, beside one that does, is no campaign (harvesting_parts)
-    version = 16  # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
+    version = 17  # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
     name = "one_operator"
     role = "group"  # regroups campaigns already found; clears only a split part that does not harvest or is
     # organisations' seats, flags only an account held below the flag by the harvest floor that attaches
@@ -161,6 +165,9 @@ class OperatorFinding:
         "A customer whose own risk reaches the flag but that barely harvests (held below the flag alone) and "
         "holds half of a campaign's uncommon values (networks aside: its configuration and a harness template, "
         "say) joins the campaign and is flagged on its own risk (version 14).",
+        "Missed on purpose: a part of an operator's campaign whose accounts each sent fewer than "
+        "found_min_exchanges exchanges, set apart from the rest by values of its own, is no campaign (version 17); "
+        "its accounts keep their own verdicts, so those flagged only through the campaign are not flagged.",
         "Missed on purpose: an operator that declares its accounts one organisation's seats (billed as one) "
         "and runs them beside another group is dropped as a customer's team when the operators stage splits "
         "them off, unless half of them are flagged on their own (version 10); they keep their own verdicts.",
@@ -249,6 +256,9 @@ class OperatorParams:
     # facets that more than `dominant_share` of each campaign holds, uncommon among accounts in no campaign (0: off)
     join_made_facets: int = 2
     harvesting_parts: bool = True  # a split part must harvest (beside one that does) to stay a campaign
+    # version 17: ... and show a pipeline of its own: at least `min_accounts` of its accounts sent [campaigns]
+    # found_min_exchanges exchanges or more, the bar a campaign of accounts flagged alone forms by (False: off)
+    profiled_parts: bool = True
     # parts set up apart: communities that hold different domains, cards or ASNs (KEPT_FACETS) never
     # join again (`_kept_apart`), and when parts with values of their own cover less than min_cover,
     # those set up apart (SET_UP_FACETS) still split off, the rest one part (`_made_apart`)
@@ -658,7 +668,8 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
                       harvesting: Callable[[np.ndarray], bool] | None = None,
                       own_flagged: np.ndarray | None = None,
                       customers: Callable[[np.ndarray], bool] | None = None,
-                      below_flag: np.ndarray | None = None) -> list[Campaign]:
+                      below_flag: np.ndarray | None = None,
+                      profiled: np.ndarray | None = None) -> list[Campaign]:
     """`campaigns` regrouped so that one campaign is one operator (module docstring): split, join, and
     the accounts of `flagged` that no campaign holds (flagged on their own) attached where they run a
     campaign's pipeline. `harvesting(members)` says whether a split part's accounts harvest (the
@@ -669,7 +680,9 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
     domain and sign-up day is one customer, set apart by coordination's rule (None: not looked at).
     `below_flag` (account indices): accounts whose own risk reaches the flag but that are held below it
     outside every campaign because they barely harvest; with `attach_held_back` they attach like the
-    flagged ones, and inside the campaign their own risk flags them (version 14)."""
+    flagged ones, and inside the campaign their own risk flags them (version 14). `profiled` (a mask over all
+    accounts): those that sent [campaigns] found_min_exchanges exchanges or more; with `profiled_parts` a split
+    part needs `min_accounts` of them to stay a campaign (None: not looked at)."""
     p = params or OperatorParams()
     if not campaigns or not p.enabled:
         return campaigns
@@ -690,6 +703,9 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
         keep = [_kept(part, harvesting, customers) or _suspect_alone(part, own_flagged, p) for part in parts]
         if not any(keep):
             keep = [True] * len(parts)
+        if p.profiled_parts and profiled is not None:   # version 17: a part shows a pipeline of its own
+            keep = [k and int(np.count_nonzero(profiled[part])) >= p.min_accounts
+                    for part, k in zip(parts, keep, strict=True)]
         idle = [len(part) for part, k in zip(parts, keep, strict=True) if not k]
         for part, mine, k in zip(parts, own, keep, strict=True):
             if not k:
