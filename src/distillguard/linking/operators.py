@@ -87,9 +87,10 @@ campaign was the other part's evidence (seen test world 14701: an engineering te
 the ASN an operator's proxies also used, flagged as a campaign of its own). A part half or more
 (`dominant_share`) of whose accounts are flagged on their own traffic stays (version 7): its own
 evidence makes it suspect, not the other part's. Nor is a split part a campaign unless `min_accounts` of
-its accounts sent [campaigns] `found_min_exchanges` exchanges or more (version 17, `profiled_parts`): the
-bar a campaign of accounts flagged alone forms by, held for each part that is its own operator (fresh
-seed-scale world 119: 5 researchers, 8 exchanges in all, three of them flagged only through the part).
+its accounts sent [campaigns] `found_min_exchanges` exchanges or more, beside a part that has (version 17,
+`profiled_parts`): the bar a campaign of accounts flagged alone forms by, held for each part that is its own
+operator (fresh seed-scale world 119: 5 researchers, 8 exchanges in all, three of them flagged only through
+the part); when no part has, the campaign's own evidence stands.
 Otherwise only which accounts an analyst sees together changes, and each regrouped campaign says why
 (`campaigns.json` `operator`; `made_together` for the accounts that joined it; `dormant` for those listed).
 """
@@ -165,8 +166,9 @@ class OperatorFinding:
         "A customer whose own risk reaches the flag but that barely harvests (held below the flag alone) and "
         "holds half of a campaign's uncommon values (networks aside: its configuration and a harness template, "
         "say) joins the campaign and is flagged on its own risk (version 14).",
-        "Missed on purpose: a part of an operator's campaign whose accounts each sent fewer than "
-        "found_min_exchanges exchanges, set apart from the rest by values of its own, is no campaign (version 17); "
+        "Missed on purpose: a part of an operator's campaign with fewer than min_accounts accounts that sent "
+        "found_min_exchanges exchanges, set apart from a part that has them by values of its own, is no campaign "
+        "(version 17); "
         "its accounts keep their own verdicts, so those flagged only through the campaign are not flagged.",
         "Missed on purpose: an operator that declares its accounts one organisation's seats (billed as one) "
         "and runs them beside another group is dropped as a customer's team when the operators stage splits "
@@ -257,7 +259,8 @@ class OperatorParams:
     join_made_facets: int = 2
     harvesting_parts: bool = True  # a split part must harvest (beside one that does) to stay a campaign
     # version 17: ... and show a pipeline of its own: at least `min_accounts` of its accounts sent [campaigns]
-    # found_min_exchanges exchanges or more, the bar a campaign of accounts flagged alone forms by (False: off)
+    # found_min_exchanges exchanges or more (beside a part that does), the bar a campaign of accounts flagged
+    # alone forms by (False: off)
     profiled_parts: bool = True
     # parts set up apart: communities that hold different domains, cards or ASNs (KEPT_FACETS) never
     # join again (`_kept_apart`), and when parts with values of their own cover less than min_cover,
@@ -682,7 +685,7 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
     outside every campaign because they barely harvest; with `attach_held_back` they attach like the
     flagged ones, and inside the campaign their own risk flags them (version 14). `profiled` (a mask over all
     accounts): those that sent [campaigns] found_min_exchanges exchanges or more; with `profiled_parts` a split
-    part needs `min_accounts` of them to stay a campaign (None: not looked at)."""
+    part needs `min_accounts` of them to stay a campaign beside one that has them (None: not looked at)."""
     p = params or OperatorParams()
     if not campaigns or not p.enabled:
         return campaigns
@@ -704,8 +707,10 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
         if not any(keep):
             keep = [True] * len(parts)
         if p.profiled_parts and profiled is not None:   # version 17: a part shows a pipeline of its own
-            keep = [k and int(np.count_nonzero(profiled[part])) >= p.min_accounts
-                    for part, k in zip(parts, keep, strict=True)]
+            shown = [k and int(np.count_nonzero(profiled[part])) >= p.min_accounts
+                     for part, k in zip(parts, keep, strict=True)]
+            if any(shown):   # beside one that does (when none does, the campaign's own evidence stands)
+                keep = shown
         idle = [len(part) for part, k in zip(parts, keep, strict=True) if not k]
         for part, mine, k in zip(parts, own, keep, strict=True):
             if not k:
