@@ -721,8 +721,9 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
                     f"these {len(part)} accounts share {_values_text(vals, mine)}, which the other parts do not"
                     if mine else f"these {len(part)} accounts are the rest, once the parts made or run apart "
                     f"from them (their own sign-up day, e-mail domain, card or autonomous systems) split off") + (
-                    f"; {len(idle)} other part(s) of {', '.join(map(str, idle))} accounts do not harvest or "
-                    f"are organisations' seats, and are no campaign" if idle else ""))))
+                    f"; {len(idle)} other part(s) of {', '.join(map(str, idle))} accounts do not harvest, "
+                    f"are organisations' seats or show no pipeline of their own, and are no campaign"
+                    if idle else ""))))
         ids = [x.campaign_id for x in split[first:]]
         pieces[c.campaign_id] = ids
         if {"ip", "ip_prefix"} & set(c.evidence):
