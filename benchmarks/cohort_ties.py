@@ -63,16 +63,16 @@ def tie_report(store: Path, chance: float = 0.05, values: int = 12) -> tuple[lis
                      "values": shared})
         return out
 
-    names = [s.name for s in P.FEATURES + P.VERDICTS]
+    stages = P.FEATURES + P.VERDICTS
+    before_operators = stages[:[s.name for s in stages].index("operators")]
     K._tied = recording_tied   # instrumentation only: the stage's result is the shipped tie's
     try:
         with tempfile.TemporaryDirectory(prefix="dg-ties-") as tmp:
             run.spill_dir = Path(tmp)
-            P.run_stages(tuple(s for s in P.FEATURES + P.VERDICTS if s.name in names[:names.index("operators")]),
-                         run)
+            P.run_stages(before_operators, run)
     finally:
         K._tied = tied_as_shipped
-    ids = run.active.to_pylist() if hasattr(run.active, "to_pylist") else list(run.active)
+    ids = run.active.tolist()
     return seen, ids
 
 

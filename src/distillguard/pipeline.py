@@ -45,7 +45,8 @@ from distillguard.linking.coordination import (declared_orgs, exchange_counts, e
                                                group_harvests, org_seat_share, seat_orgs, several_shells)
 from distillguard.linking.operators import dormant_accounts, made_together, resolve_operators
 from distillguard.linking.resends import Resends, resent_requests
-from distillguard.linking.run import coordinate, facets_of, link_accounts, link_flagged_alone, unused_accounts
+from distillguard.linking.run import (coordinate, facets_of, link_accounts, link_flagged_alone, sent_at_least,
+                                      unused_accounts)
 from distillguard.outputs.tables import organisations_table
 from distillguard.outputs.write import (  # noqa: F401  (re-exported)
     CAMPAIGN_TEMPLATES_SQL,
@@ -333,8 +334,8 @@ def _one_operator(r: Run, own: np.ndarray) -> None:
     # accounts held below the flag outside campaigns only because they barely harvest (version 14, off by default)
     held = np.flatnonzero(below_harvest_floor(r.own_risk, r.policy, r.harvesting, r.few)) \
         if r.settings.operators.attach_held_back else None  # type: ignore[arg-type]
-    sent = exchange_counts(r.fingerprints, r.active)  # type: ignore[arg-type]
-    profiled = None if sent is None else sent >= r.settings.campaigns.found_min_exchanges
+    # the accounts that show how they work, by the bar a campaign of accounts flagged alone forms by
+    profiled = sent_at_least(r.fingerprints, r.active, r.settings.campaigns.found_min_exchanges)  # type: ignore[arg-type]
     r.campaigns = resolve_operators(r.campaigns, _facets(r), r.active, r.settings.operators,  # type: ignore[arg-type]
                                     r.policy.full_tie_strength, flagged, harvesting if judge else None, own,
                                     customers, held, profiled)

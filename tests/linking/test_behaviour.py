@@ -258,12 +258,12 @@ def test_a_group_forms_only_when_enough_members_sent_enough_to_show_how_they_wor
 def test_who_sent_enough_is_read_by_account_not_by_row():
     """`found_min_exchanges` reads each active account's own count, whatever the fingerprint table's order;
     an account without a fingerprint counts as having sent nothing; 1 (or less) turns the rule off."""
-    from distillguard.linking.run import _sent_at_least
+    from distillguard.linking.run import sent_at_least
 
     fp = pa.table({"account_id": ["c", "a", "b", "d"], "exchanges": [2, 9, 5, 40]})
     active = np.array(["a", "b", "c", "e"], dtype=object)
-    assert _sent_at_least(fp, active, 5).tolist() == [True, True, False, False]
-    assert _sent_at_least(fp, active, 1) is None
+    assert sent_at_least(fp, active, 5).tolist() == [True, True, False, False]
+    assert sent_at_least(fp, active, 1) is None
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

@@ -99,7 +99,7 @@ def link_flagged_alone(fp: pa.Table, active: np.ndarray, graph: AccountGraph, ca
                                     max_key_share=params.behaviour_max_key_share,
                                     min_similarity=params.behaviour_min_similarity)
         graph = with_edges(graph, {"behaviour": behaviour})
-        profiled = _sent_at_least(fp, active, params.found_min_exchanges)
+        profiled = sent_at_least(fp, active, params.found_min_exchanges)
         extra_campaigns = content_campaigns(graph, alone, own_risk, params, joiners=few, profiled=profiled,
                                             ordinary=_ordinary_ties(profiles, config_keys, decision, few, profiled,
                                                                     params))
@@ -131,7 +131,7 @@ def _ordinary_ties(profiles: np.ndarray, keys: np.ndarray, decision: Any, few: n
     return ordinary
 
 
-def _sent_at_least(fp: pa.Table, active: np.ndarray, min_exchanges: int) -> np.ndarray | None:
+def sent_at_least(fp: pa.Table, active: np.ndarray, min_exchanges: int) -> np.ndarray | None:
     """Per account of `active`: sent at least `min_exchanges` exchanges (None when every account counts)."""
     sent = exchange_counts(fp, active) if min_exchanges > 1 else None
     return None if sent is None else sent >= min_exchanges
