@@ -33,7 +33,9 @@ How the two providers are built (the simulator itself has no two-provider mode y
    evidence kinds that matched (members and benign accounts per kind) and A's own recall of the
    same campaign (A exports only what it detected).
 
-Prints one JSON line per campaign and a summary; writes WORK/sharing-<hours>h.json.
+Prints one JSON line per campaign and a summary (the mean over campaigns, and `pooled`: recall over
+all active campaign accounts and the share of B's own misses that A's bundle recovers, which a gain in
+points cannot show once B alone finds most); writes WORK/sharing-<hours>h.json.
 """
 
 from __future__ import annotations
@@ -247,6 +249,24 @@ def evidence_kinds(rows: list[dict], accounts: set[str]) -> dict[str, int]:
     return {k: len(v) for k, v in sorted(per.items())}
 
 
+def pooled(campaigns: dict[str, dict]) -> dict[str, float | int | None]:
+    """Member-weighted recall alone and with A's bundle, and the share of B's own misses the bundle recovers.
+
+    The mean over campaigns weighs a campaign of 5 active accounts like one of 300; this counts
+    accounts. `misses_recovered` is (found with - found alone) / (missed alone): a gain in
+    points is bounded by what B alone already finds (B alone at 0.9 leaves at most 10 points to
+    gain), this share is not. None when B alone missed no one.
+    """
+    members = sum(r["active_members"] for r in campaigns.values())
+    alone = sum(round(r["recall_alone"] * r["active_members"]) for r in campaigns.values())
+    with_ = sum(round(r["recall_with_partner"] * r["active_members"]) for r in campaigns.values())
+    missed = members - alone
+    return {"members": members, "found_alone": alone, "found_with_partner": with_,
+            "recall_alone": round(alone / members, 4) if members else None,
+            "recall_with_partner": round(with_ / members, 4) if members else None,
+            "misses_recovered": round((with_ - alone) / missed, 4) if missed else None}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", type=Path, required=True)
@@ -360,10 +380,10 @@ def run(args: argparse.Namespace) -> int:
                "bundle_flagged_accounts": rep.flagged_accounts,
                "bundle_campaigns": len(ind.campaigns), "bundle_contents": bundle_contents(ind),
                "a_recall": score_a["recall"], "a_fpr": score_a["fpr"],
-               "raw_values_in_bundle": leaked, "campaigns": res, "mean": mean,
+               "raw_values_in_bundle": leaked, "campaigns": res, "mean": mean, "pooled": pooled(res),
                "seconds": round(time.perf_counter() - t0, 1)}
     (w / f"sharing-{args.hours:g}h.json").write_text(json.dumps(summary, indent=1) + "\n")
-    print(json.dumps({"mean": mean, "bundle_bytes": rep.bytes, "bundle_campaigns": len(ind.campaigns),
+    print(json.dumps({"mean": mean, "pooled": summary["pooled"], "bundle_bytes": rep.bytes, "bundle_campaigns": len(ind.campaigns),
                       "raw_values_in_bundle": leaked, "seconds": summary["seconds"]}))
     return 0
 
