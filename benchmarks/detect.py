@@ -9,7 +9,9 @@ Runs `distillguard detect` on the world's exchanges, accounts and events in a ch
 (workers included) every half second, and prints one JSON object: exchanges, accounts, wall
 seconds, seconds per stage (from detect's own --json summary), exchanges per second, peak RSS
 of the tree and of the largest process, the main process's peak RSS as each stage ended (the
-stage where it jumps raised it), and the machine's CPU count. With --results DIR the
+stage where it jumps raised it), the machine's CPU count, and `machine`: the processor, the
+library versions and the time of one fixed DuckDB workload (`calibration_s`), so that times taken
+on different hosts or library versions can be told apart from changes of the code. With --results DIR the
 JSON is also written to DIR/detect-<world name>.json.
 
     python benchmarks/detect.py /tmp/seedw --work /tmp/seedw-detect --reuse-store
@@ -65,6 +67,43 @@ def tree_rss_mb(pid: int) -> tuple[float, float]:
     return total, largest
 
 
+def machine() -> dict[str, object]:
+    """What a time depends on besides the code: the processor, the library versions, and a fixed workload's time.
+
+    Sessions run on different hosts and install whatever versions the registry offers, so a
+    time from another day is comparable only when these agree. `calibration_s` is the best of
+    three runs of one fixed single-threaded DuckDB query (hashing and summing 100M integers, ~1 s):
+    the same code and input on a host where it is 1.3x slower is expected to take ~1.3x longer.
+    """
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    import duckdb
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            cpu = next((ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")), cpu)
+    except OSError:
+        pass
+    libs = {}
+    for name in ("duckdb", "pyarrow", "numpy", "scikit-learn", "scipy", "graspologic-native", "datasketch"):
+        try:
+            libs[name] = version(name)
+        except PackageNotFoundError:
+            libs[name] = None
+    con = duckdb.connect()
+    con.execute("SET threads = 1")
+    best = float("inf")
+    for _ in range(3):
+        t = time.perf_counter()
+        con.execute("SELECT sum(hash(i) % 1000) FROM range(100000000) r(i)").fetchall()
+        best = min(best, time.perf_counter() - t)
+    con.close()
+    return {"cpu": cpu, "cpus": os.cpu_count(), "python": platform.python_version(), "libraries": libs,
+            "calibration_s": round(best, 3)}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("world", type=Path, help="folder written by `distillguard simulate`")
@@ -72,6 +111,7 @@ def main() -> int:
     ap.add_argument("--results", type=Path, help="also write the JSON here")
     ap.add_argument("--reuse-store", action="store_true", help="skip ingest: analyse WORK/store as it is")
     args = ap.parse_args()
+    host = machine()  # before detect, on the same quiet machine
     if args.reuse_store:
         cmd = [sys.executable, "-c", REUSE, str(args.work / "store"), str(args.work / "out")]
     else:
@@ -104,7 +144,7 @@ def main() -> int:
         "campaigns": summary["campaigns"], "wall_s": round(wall, 1), "stages_s": summary["seconds"],
         "exchanges_per_s": round(n / wall) if n else None, "peak_rss_tree_mb": round(peak_tree),
         "main_process_peak_rss_mb_after_stage": summary.get("peak_rss_mb"),
-        "peak_rss_process_mb": round(peak_one), "cpus": os.cpu_count(),
+        "peak_rss_process_mb": round(peak_one), "cpus": os.cpu_count(), "machine": host,
     }
     print(json.dumps(result, indent=1))
     if args.results:
