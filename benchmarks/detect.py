@@ -72,8 +72,9 @@ def machine() -> dict[str, object]:
 
     Sessions run on different hosts and install whatever versions the registry offers, so a
     time from another day is comparable only when these agree. `calibration_s` is the best of
-    three runs of one fixed single-threaded DuckDB query (hashing and summing 100M integers, ~1 s):
-    the same code and input on a host where it is 1.3x slower is expected to take ~1.3x longer.
+    three runs of one fixed single-threaded DuckDB query (hashing and summing 100M integers, about
+    0.6 s on the host of docs/benchmarks.md's seed 123): a larger figure says a slower host. How
+    each stage of detect scales with it has not been measured.
     """
     import platform
     from importlib.metadata import PackageNotFoundError, version

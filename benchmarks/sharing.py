@@ -258,8 +258,8 @@ def pooled(campaigns: dict[str, dict]) -> dict[str, float | int | None]:
     gain), this share is not. None when B alone missed no one.
     """
     members = sum(r["active_members"] for r in campaigns.values())
-    alone = sum(round(r["recall_alone"] * r["active_members"]) for r in campaigns.values())
-    with_ = sum(round(r["recall_with_partner"] * r["active_members"]) for r in campaigns.values())
+    alone = sum(r["found_alone"] for r in campaigns.values())
+    with_ = sum(r["found_with_partner"] for r in campaigns.values())
     missed = members - alone
     return {"members": members, "found_alone": alone, "found_with_partner": with_,
             "recall_alone": round(alone / members, 4) if members else None,
@@ -368,7 +368,8 @@ def run(args: argparse.Namespace) -> int:
             out = w / "b-runs" / f"{args.hours:g}h" / name / label
             analyse_store(store_b, out, until=until, partner_matches=pm)
             flagged = read_accounts_csv(out / "accounts.csv")
-            row[f"recall_{label}"] = round(sum(flagged[a]["flagged"] for a in members) / max(len(members), 1), 4)
+            row[f"found_{label}"] = sum(flagged[a]["flagged"] for a in members)
+            row[f"recall_{label}"] = round(row[f"found_{label}"] / max(len(members), 1), 4)
             row[f"fpr_{label}"] = round(sum(flagged[a]["flagged"] for a in benign) / max(len(benign), 1), 4)
         res[name] = row
         print(json.dumps({name: row}), flush=True)

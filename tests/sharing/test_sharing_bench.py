@@ -64,12 +64,12 @@ def test_bad_arguments_are_one_line(tmp_path):
 
 def test_pooled_counts_accounts_and_the_misses_recovered():
     bench = _bench()
-    res = {"pb00": {"active_members": 100, "recall_alone": 0.9, "recall_with_partner": 0.95},
-           "pb01": {"active_members": 10, "recall_alone": 0.0, "recall_with_partner": 1.0}}
+    res = {"pb00": {"active_members": 100, "found_alone": 90, "found_with_partner": 95},
+           "pb01": {"active_members": 10, "found_alone": 0, "found_with_partner": 10}}
     p = bench.pooled(res)
     assert (p["members"], p["found_alone"], p["found_with_partner"]) == (110, 90, 105)
     assert p["recall_alone"] == round(90 / 110, 4) and p["recall_with_partner"] == round(105 / 110, 4)
     assert p["misses_recovered"] == 0.75   # 15 of the 20 that B alone missed
-    whole = bench.pooled({"pb00": {"active_members": 4, "recall_alone": 1.0, "recall_with_partner": 1.0}})
+    whole = bench.pooled({"pb00": {"active_members": 4, "found_alone": 4, "found_with_partner": 4}})
     assert whole["misses_recovered"] is None   # nothing missed: no share to report
     assert bench.pooled({})["recall_alone"] is None
