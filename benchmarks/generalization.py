@@ -184,9 +184,32 @@ def one_world(split: str, seed: int, work: Path, corpus: Path | None, with_early
             "coverage_with_dormant": score["completeness_with_dormant"], "dormant_listed": score["dormant_listed"],
             "dormant_benign": score["dormant_benign"],
             "detected_campaigns": score["detected_campaigns"], "campaigns": camps,
+            "mixed": mixes(out, labels, {k: v.get("choices") or {} for k, v in pbs.items()}),
             "benign_p90_per_day": vol["benign_p90_per_day"], "benign_p50_per_day": vol["benign_p50_per_day"],
             "seconds": {"simulate": round(t_sim, 1), "detect": round(t_det, 1), "early": round(t_early, 1),
                         "total": round(time.perf_counter() - t0, 1)}}
+
+
+def mixes(out: Path, labels: dict, choices: dict[str, dict]) -> list[dict]:
+    """Detected campaigns holding accounts of two or more true campaigns: what each holds, and the playbook
+    axes on which its two largest true campaigns differ (few: the simulator made the two operators alike,
+    e.g. every evasive playbook differs only in its families)."""
+    camps = json.loads((out / "campaigns.json").read_text())
+    rows = []
+    for c in camps:
+        held: dict[str, int] = {}
+        for a in c["accounts"]:
+            name = labels.get(a, {}).get("campaign")
+            if name:
+                held[name] = held.get(name, 0) + 1
+        if len(held) < 2:
+            continue
+        top = sorted(held, key=lambda k: (-held[k], k))
+        a, b = choices.get(top[0]), choices.get(top[1])
+        differ = sorted(k for k in a if a[k] != b.get(k)) if a and b else None
+        rows.append({"campaign_id": c["campaign_id"], "accounts": len(c["accounts"]),
+                     "campaigns": {k: held[k] for k in top}, "top_two_differ_on": differ})
+    return rows
 
 
 def calibration(out: Path, labels: dict) -> dict | None:
@@ -236,6 +259,10 @@ def print_world(w: dict) -> None:
     fp = {k: v for k, v in w["fpr_per_persona"].items() if v > 0}
     print("FPR per persona: " + (", ".join(f"{k} {v:.3f}" for k, v in sorted(fp.items(), key=lambda x: -x[1]))
                                  or "all 0"))
+    for m in w.get("mixed", []):
+        held = " + ".join(f"{k} {v}" for k, v in m["campaigns"].items())
+        differ = ", ".join(m["top_two_differ_on"]) if m["top_two_differ_on"] is not None else "?"
+        print(f"mixed: {m['campaign_id']} ({m['accounts']} accounts): {held}; the two largest differ on {differ}")
     print(f"{'campaign':9} {'accts':>5} {'recall':>6} {'24h':>5} {'cover':>5} {'per-day':>7}  playbook")
     for c in w["campaigns"]:
         print(f"{c['campaign']:9} {c['accounts']:5d} {_f(c['recall'], 2):>6} {_f(c['recall_24h'], 2):>5} "

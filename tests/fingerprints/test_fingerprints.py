@@ -77,6 +77,16 @@ def test_shuffling_rows_leaves_fingerprints_unchanged(world, built) -> None:
             assert _close(a[acct][k], b[acct][k]), (acct, k, a[acct][k], b[acct][k])
 
 
+def test_user_agent_families(built) -> None:
+    # each distinct user agent's family is looked up once and joined to its exchanges
+    _, _, fp = built
+    rows = _rows(fp)
+    expect = {"ben": ("browser", 1.0), "eval": ("python", 0.0), "hyd": ("python", 0.0)}
+    for a, r in rows.items():
+        family, browser = expect[a.split("-")[0]]
+        assert (r["ua_family_top"], r["browser_ua_share"], r["ua_families"]) == (family, browser, 1), a
+
+
 def test_missing_optional_inputs_give_nulls(world) -> None:
     keep = ["exchange_id", "ts", "account_id", "model", "system_prompt", "last_user_text"]
     bare = world["exchanges"].select(keep)
@@ -87,7 +97,8 @@ def test_missing_optional_inputs_give_nulls(world) -> None:
     fp = build_fingerprints(eng, et, tpl, infra="/nonexistent")
     assert fp.schema == FINGERPRINTS.schema
     for name in ("datacenter_share", "country_mismatch_share", "age_at_first_use_h", "release_new_model_share",
-                 "harvest_mean", "rate_limited_share", "max_tokens_cap_share", "single_turn_share", "verified"):
+                 "harvest_mean", "rate_limited_share", "max_tokens_cap_share", "single_turn_share", "verified",
+                 "ua_family_top", "browser_ua_share"):
         assert fp.column(name).null_count == fp.num_rows, name
     scores = score_accounts(fp)
     assert scores.num_rows == fp.num_rows

@@ -57,6 +57,7 @@ def test_tiny_benchmark_end_to_end(tmp_path):
         assert 0 <= w["recall"] <= 1 and 0 <= w["fpr"] <= 1 and w["quarantined"] == 0
         assert {c["campaign"] for c in w["campaigns"]} == {"pb00", "pb01"}
         assert all(c["recall_24h"] is not None and c["choices"] for c in w["campaigns"])
+        assert all(len(m["campaigns"]) >= 2 and m["top_two_differ_on"] is not None for m in w["mixed"])
         m = w["account_model"]  # the shipped model's own calibration on this world
         assert 0 <= m["brier"] <= 1 and 0 < sum(b["accounts"] for b in m["bins"]) <= w["accounts"]
         assert all(0 <= b["campaign_share"] <= 1 for b in m["bins"])
@@ -68,3 +69,21 @@ def test_tiny_benchmark_end_to_end(tmp_path):
                for line in proc.stdout.splitlines())
     assert res["headline"]["recall"] == min(c["recall"] for c in res["worlds"][0]["campaigns"])
 
+
+
+def test_mixed_campaigns_name_what_they_hold_and_how_the_playbooks_differ(tmp_path):
+    from tests.benchmark_scripts import load_benchmark
+
+    gen = load_benchmark("generalization")
+    labels = {f"a{i}": {"campaign": "pb00"} for i in range(5)} | {f"b{i}": {"campaign": "pb01"} for i in range(3)} \
+        | {f"c{i}": {"campaign": "pb02"} for i in range(4)} | {"n0": {"campaign": None}}
+    (tmp_path / "campaigns.json").write_text(json.dumps([
+        {"campaign_id": "c-mixed", "accounts": ["a0", "a1", "a2", "b0", "b1", "n0"]},
+        {"campaign_id": "c-pure", "accounts": ["c0", "c1", "c2", "c3", "n0"]},   # one campaign and a benign account
+    ]))
+    choices = {"pb00": {"accounts": "aged", "family": "coding", "volume": "low"},
+               "pb01": {"accounts": "aged", "family": "vision", "volume": "high"},
+               "pb02": {"accounts": "fresh", "family": "coding", "volume": "low"}}
+    rows = gen.mixes(tmp_path, labels, choices)
+    assert rows == [{"campaign_id": "c-mixed", "accounts": 6, "campaigns": {"pb00": 3, "pb01": 2},
+                     "top_two_differ_on": ["family", "volume"]}]

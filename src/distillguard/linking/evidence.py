@@ -39,6 +39,8 @@ KINDS: dict[str, EvidenceKind] = {k.name: k for k in (
 
 # Per account: tokens of the exchanges. Templates count only where they are a real part of
 # the account's traffic (>= 2 exchanges and >= 5% of them), so a one-off paste links nothing.
+# The address prefix and client stack are derived from each account's distinct addresses and
+# stacks, not per exchange (seed scale: 21M rows, 12.8M distinct tokens; 9.2 -> 6.3 s).
 TOKENS_SQL = """
 WITH acct_n AS (
     SELECT account_id, count(*) AS n FROM exchanges GROUP BY account_id
@@ -46,20 +48,27 @@ WITH acct_n AS (
 tpl AS (
     SELECT t.account_id, t.template_id, count(*) AS c
     FROM exchange_templates t GROUP BY t.account_id, t.template_id
+),
+ips AS (
+    SELECT DISTINCT account_id, client_ip FROM exchanges WHERE client_ip IS NOT NULL
+),
+stacks AS (
+    SELECT DISTINCT account_id, client_asn, client_user_agent, client_tls_fingerprint
+    FROM exchanges WHERE client_user_agent IS NOT NULL OR client_tls_fingerprint IS NOT NULL
 )
-SELECT DISTINCT account_id, 'ip' AS kind, client_ip AS value
-FROM exchanges WHERE client_ip IS NOT NULL
+SELECT account_id, 'ip' AS kind, client_ip AS value
+FROM ips
 UNION ALL
 SELECT DISTINCT account_id, 'ip_prefix' AS kind,
     CASE WHEN client_ip LIKE '%:%'
          THEN regexp_extract(client_ip, '^([0-9a-fA-F]*:[0-9a-fA-F]*:[0-9a-fA-F]*)', 1)
          ELSE regexp_extract(client_ip, '^([0-9]+[.][0-9]+[.][0-9]+)[.]', 1) END AS value
-FROM exchanges WHERE client_ip IS NOT NULL
+FROM ips
 UNION ALL
 SELECT DISTINCT account_id, 'client_stack' AS kind,
     concat(CAST(coalesce(client_asn, -1) AS VARCHAR), '|', coalesce(client_user_agent, ''), '|',
            coalesce(client_tls_fingerprint, '')) AS value
-FROM exchanges WHERE client_user_agent IS NOT NULL OR client_tls_fingerprint IS NOT NULL
+FROM stacks
 UNION ALL
 SELECT account_id, 'payment' AS kind, payment_fingerprint AS value
 FROM accounts WHERE payment_fingerprint IS NOT NULL
