@@ -18,7 +18,8 @@ then re-run the stages after ingest with `--until` = each campaign's first excha
 persona, ROC-AUC of risk, recall per campaign (worst first), grouping coverage and purity,
 recall 24 h after each start, wall time, and the per-account model's own ranking and calibration
 (ROC-AUC, Brier score, campaign share per score bin), per split the benign personas whose FPR
-passed 0.5% in some world (issue 16's per-persona bar); the worst campaign over all held-out worlds
+passed 0.5% in some world (issue 16's per-persona bar), per world each detected campaign that mixes
+true campaigns with the playbook axes its two largest differ on; the worst campaign over all held-out worlds
 (test and evasive) is the last line. `--json OUT` writes every figure.
 """
 

@@ -76,8 +76,8 @@ def build_fingerprints(
     """
     present = _columns(engine, "exchanges")
     where = "" if until_us is None else f"WHERE epoch_us(ts) < {int(until_us)}"
-    # Each distinct user agent's family, looked up by a join: the family's pattern tests per row cost
-    # seed scale ~7 s in each query that reads it (21M rows, ~4k distinct user agents).
+    # Each distinct user agent's family, looked up by a join: its fifteen pattern tests per exchange cost
+    # about 7 s at seed scale in each query that reads the family (21M rows, ~4k distinct user agents).
     if "client_user_agent" in present:
         engine.register("_fp_ua", engine.sql(
             f"SELECT ua, {UA_FAMILY_SQL.format(ua='ua')} AS ua_family FROM (SELECT DISTINCT client_user_agent AS ua "
