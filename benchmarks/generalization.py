@@ -33,6 +33,7 @@ import sys
 import time
 import tomllib
 import warnings
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -198,11 +199,7 @@ def mixes(out: Path, labels: dict, choices: dict[str, dict]) -> list[dict]:
     camps = json.loads((out / "campaigns.json").read_text())
     rows = []
     for c in camps:
-        held: dict[str, int] = {}
-        for a in c["accounts"]:
-            name = labels.get(a, {}).get("campaign")
-            if name:
-                held[name] = held.get(name, 0) + 1
+        held = Counter(name for a in c["accounts"] if (name := labels.get(a, {}).get("campaign")))
         if len(held) < 2:
             continue
         top = sorted(held, key=lambda k: (-held[k], k))

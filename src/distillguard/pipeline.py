@@ -335,8 +335,8 @@ def _one_operator(r: Run, own: np.ndarray) -> None:
     held = np.flatnonzero(below_harvest_floor(r.own_risk, r.policy, r.harvesting, r.few)) \
         if r.settings.operators.attach_held_back else None  # type: ignore[arg-type]
     # the accounts that show how they work, by the bar a campaign of accounts flagged alone forms by (version 17)
-    profiled = sent_at_least(r.fingerprints, r.active, r.settings.campaigns.found_min_exchanges) \
-        if r.settings.operators.profiled_parts else None  # type: ignore[arg-type]
+    profiled = (sent_at_least(r.fingerprints, r.active, r.settings.campaigns.found_min_exchanges)  # type: ignore[arg-type]
+                if r.settings.operators.profiled_parts else None)
     r.campaigns = resolve_operators(r.campaigns, _facets(r), r.active, r.settings.operators,  # type: ignore[arg-type]
                                     r.policy.full_tie_strength, flagged, harvesting if judge else None, own,
                                     customers, held, profiled)
