@@ -80,7 +80,9 @@ class LeadCohortFinding:
     # 7: one organisation's seats are set aside only when it is billed as one (DG-LNK-0001 v10)
     # 6: a pipeline value at one daily volume anchors a second family (lead_rate_anchors)
     # 10: a value at one rate anchors only where the rate is beyond chance among its holders (lead_rate_coupled)
-    version = 10  # 5: a lead has sent two exchanges at least; 4: the harvest target is an anchor
+    # 11: behind a template or a recurring-text cluster, the other of the two is the anchor's own prompt
+    #     text seen again, no second tie (coordination.DIMENSIONS)
+    version = 11  # 5: a lead has sent two exchanges at least; 4: the harvest target is an anchor
     name = "lead_cohort"
     role = "form"  # forms a campaign by itself; its members' own risk is each below the flag
     description = ("many accounts the account model finds mildly suspicious share one pipeline value (template, "
@@ -159,8 +161,8 @@ def _tied(con: duckdb.DuckDBPyConnection, members: np.ndarray, anchor: list[tupl
     """
     if len(members) < 2:
         return members[:0]
-    # a facet that measures the anchor's dimension (a prefix inside the anchor's autonomous system) is
-    # the same coincidence again, not a second one (DIMENSIONS)
+    # a facet that measures the anchor's dimension (a prefix inside the anchor's autonomous system, the
+    # template of the anchor's recurring prompt text) is the same coincidence again, not a second one (DIMENSIONS)
     nested = sorted({f for a, _ in anchor for f in nested_facets(a)})
     con.register("_cohort", pa.table({"account": pa.array(members, pa.int64())}))
     rows = con.sql("SELECT DISTINCT account, facet, value FROM uncommon JOIN _cohort USING (account) WHERE NOT ("

@@ -82,8 +82,11 @@ OPERATOR_FACETS = ("signup_day", "first_day", "last_day", "shift", "volume", "ne
 WEAK_FACETS = ("volume", "signup_path", "email_domain")
 # Facets that measure one dimension twice: an account's network prefixes lie inside its autonomous
 # systems, so one proxy pool or one public VPN's exits couple both at once. Coupled together they are
-# one coincidence, not the two independent ones a group needs (DG-LNK-0001 version 12).
-DIMENSIONS = {"asn": "network"}
+# one coincidence, not the two independent ones a group needs (DG-LNK-0001 version 12). A prompt
+# template and a recurring-text cluster are one prompt text seen two ways (exact skeleton, near-duplicate
+# shingles): behind one of them, sharing the other is the same coincidence again (DG-LNK-0002 version 11;
+# pipeline facets anchor a coordinated group and are never coupled, so only the cohort tie reads this).
+DIMENSIONS = {"asn": "network", "template": "prompt text", "wrapper": "prompt text"}
 # Classifier categories that are not capability extraction (see signals/classifier).
 MUNDANE_CATEGORIES = ("other", "roleplay")
 
