@@ -231,12 +231,8 @@ def _account_risk(r: Run) -> None:
     r.few = lone_few(r.fingerprints, r.active, r.policy)
     if r.partner is not None:  # partner evidence (issue 19): a prior on own risk, see linking/partner.py
         r.own_risk, r.own_reasons = r.partner.apply_risk(r.active, r.our_risk, r.own_reasons)
-        # a partner's indicators are evidence beyond its own traffic, as a campaign is
-        raised = r.own_risk > r.our_risk
-        if r.harvesting is not None:
-            r.harvesting = r.harvesting | raised
-        if r.few is not None:
-            r.few = r.few & ~raised
+        # indicators that link an account to a partner's campaign are evidence beyond its own traffic
+        r.harvesting, r.few = r.partner.lift_holds(r.active, r.our_risk, r.own_risk, r.harvesting, r.few)
 
 
 def lone_few(fp: pa.Table, active: np.ndarray, policy: Policy) -> np.ndarray | None:

@@ -173,3 +173,28 @@ def test_the_flagged_tier_counts_with_the_partner_campaigns_an_account_also_carr
     assert on[1] == off[1] < 0.5                       # the tier alone: unchanged, below the flag
     assert "campaign indicators (ip)" in why[0] and "accounts it flagged (payment)" in why[0]
     assert PartnerIndicator().tokens(rows).num_rows == 0   # the tier still gives no graph token
+
+
+def test_only_a_partner_word_that_links_an_account_lifts_the_holds_on_a_verdict_alone():
+    """Version 5: an account held below the flag (one exchange, or barely harvesting) carrying only a behaviour
+    sketch of a partner's campaign keeps its hold, though the prior raises its own risk; one on the partner's
+    card (a score of token_min_score or more) is judged like a campaign's member."""
+    from distillguard.linking.partner import PartnerEvidence
+
+    rows = [{"account_id": a, "partner_campaign": "campaign--1", "partner_operator": "", "kind": k, "values_matched": 1}
+            for a, k in (("card", "payment"), ("card", "behaviour"), ("sketch", "behaviour"))]
+    ev = PartnerEvidence.__new__(PartnerEvidence)
+    ev.rows, ev.evidence = rows, PartnerIndicator()
+    ids = np.array(["card", "sketch", "none"], dtype=object)
+    assert ev.evidence.standing(rows, ids).tolist() == [True, False, False]
+    our = np.array([0.55, 0.55, 0.55])
+    own, _ = ev.apply_risk(ids, our, ["", "", ""])
+    assert own[0] > own[1] > our[1] and own[2] == our[2]   # the sketch still raises own risk
+    few = np.array([True, True, True])
+    harvesting = np.array([False, False, False])
+    h, f = ev.lift_holds(ids, our, own, harvesting, few)
+    assert f.tolist() == [False, True, True] and h.tolist() == [True, False, False]
+    assert ev.lift_holds(ids, our, own, None, None) == (None, None)
+    # at full weight (not corroborated) the sketch's score is still below token_min_score: no hold lifts
+    ev.evidence = PartnerIndicator(PartnerSettings(corroborate=False))
+    assert ev.evidence.standing(rows, ids).tolist() == [True, False, False]

@@ -95,7 +95,8 @@ class PartnerIndicator:
     id = "DG-EVD-0100"
     # 4: the flagged tier's values count with each partner campaign the account also carries
     # 3: a weak kind's weight in the prior is the share of its local matches a strong kind corroborates
-    version = 4  # 2: noisy-or with own risk; the partner's lower-confidence "flagged" tier
+    # 5: the holds on a verdict alone lift only where the partner's word reaches token_min_score (`standing`)
+    version = 5  # 2: noisy-or with own risk; the partner's lower-confidence "flagged" tier
     name = EVIDENCE_KIND
     role = "join"  # may join accounts to a group and raise their risk; never forms a campaign alone
     description = "carries indicators a partner provider shared for one campaign"
@@ -111,6 +112,10 @@ class PartnerIndicator:
         "job) that also shares a public template with a partner's campaign can cross the flag threshold; "
         "since version 3 only as far as the template's local matches are the accounts on the partner's "
         "cards, addresses or TLS fingerprints.",
+        "Kept quiet since version 5: an account held below the flag for sending one exchange (or for barely "
+        "harvesting) whose only partner match is a weak kind - fresh evasive pair 7808/7809: a researcher, own "
+        "risk 0.53 from one request, carrying one behaviour sketch of a partner's campaign. The prior still "
+        "raises its own risk; only a partner word of token_min_score or more lifts the hold.",
     )
     cases = Path(__file__).with_name("partner.cases.yaml")
 
@@ -188,6 +193,29 @@ class PartnerIndicator:
                  for a, rows in tier.items() for g in sorted(groups.get(a, ())) for r in rows]
         return sightings + extra
 
+    def best_groups(self, sightings: list[dict]) -> dict[str, tuple[float, list[str], str]]:
+        """account -> (score, matched kinds, partner group) of the group whose indicators it carries most,
+        scored as the prior scores them (the flagged tier with each campaign, weak kinds corroborated)."""
+        if self.settings.tier_joins_campaigns:
+            sightings = self.with_tier_in_campaigns(sightings)
+        best: dict[str, tuple[float, list[str], str]] = {}
+        shares = self.corroboration(sightings) if self.settings.corroborate else None
+        for (a, g), (score, kinds) in self.scores(sightings, shares).items():
+            if score > best.get(a, (0.0, [], ""))[0]:
+                best[a] = (score, kinds, g)
+        return best
+
+    def standing(self, sightings: list[dict], accounts: np.ndarray) -> np.ndarray:
+        """Per account of `accounts`: whether the partner's word on it reaches `token_min_score` (version 5).
+
+        From that score the partner links an account to its campaign (a graph token), and its word counts as
+        evidence beyond the account's own traffic, as a campaign does: the holds on a verdict alone (too few
+        exchanges, barely harvests) lift. Below it (a weak kind alone: one behaviour sketch many of our
+        customers carry) the prior still raises own risk, and the holds stay."""
+        best = self.best_groups(sightings)
+        bar = self.settings.token_min_score
+        return np.array([best.get(a, (0.0,))[0] >= bar for a in accounts.tolist()], dtype=bool)
+
     def risk_prior(self, sightings: list[dict], accounts: np.ndarray) -> tuple[np.ndarray, list[str]]:
         """Per account of `accounts` (in order): the prior and a reason ('' when none)."""
         flagged_groups = {r["partner_campaign"] for r in sightings if _tier(r) == "flagged"}
@@ -197,13 +225,7 @@ class PartnerIndicator:
             own_kinds.setdefault((r["account_id"], _group(r)), set()).add(r["kind"])
             if _tier(r) == "flagged":
                 tier_kinds.setdefault(r["account_id"], set()).add(r["kind"])
-        if self.settings.tier_joins_campaigns:
-            sightings = self.with_tier_in_campaigns(sightings)
-        best: dict[str, tuple[float, list[str], str]] = {}
-        shares = self.corroboration(sightings) if self.settings.corroborate else None
-        for (a, g), (score, kinds) in self.scores(sightings, shares).items():
-            if score > best.get(a, (0.0, [], ""))[0]:
-                best[a] = (score, kinds, g)
+        best = self.best_groups(sightings)
         prior = np.zeros(len(accounts), dtype=np.float64)
         reasons = [""] * len(accounts)
         for i, a in enumerate(accounts.tolist()):
@@ -279,6 +301,15 @@ class PartnerEvidence:
         reasons = [("; ".join(p for p in (r, w) if p) if w and raised[i] > own_risk[i] else r)
                    for i, (r, w) in enumerate(zip(own_reasons, why, strict=True))]
         return raised, reasons
+
+    def lift_holds(self, accounts: np.ndarray, our_risk: np.ndarray, own_risk: np.ndarray,
+                   harvesting: np.ndarray | None, few: np.ndarray | None) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The holds on a verdict alone (`harvesting` false, `few` true: `decisions.policy`) with those of the
+        accounts whose own risk the prior raised *and* on which the partner's word stands
+        (`PartnerIndicator.standing`) lifted: such indicators are evidence beyond the account's own traffic,
+        as a campaign is. A weak kind alone raises own risk and leaves the holds (version 5)."""
+        lifted = (own_risk > our_risk) & self.evidence.standing(self.rows, accounts)
+        return (None if harvesting is None else harvesting | lifted), (None if few is None else few & ~lifted)
 
     def with_tokens(self, tokens: pa.Table) -> pa.Table:
         extra = self.evidence.tokens(self.rows)
