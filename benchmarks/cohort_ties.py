@@ -29,8 +29,9 @@ import pyarrow as pa
 def tie_report(store: Path, chance: float = 0.05, values: int = 12) -> tuple[list[dict], list[str]]:
     """Every tie test `lead_cohorts` runs on `store` (detect's stages up to `operators`), and the run's
     account ids. Each entry: the anchor, its leads, the members the shipped tie keeps (`tied`), those a tie
-    on values held by at most `cap` accounts keeps (`rare`), `n` accounts, and the members' most shared values
-    as (facet, value, members holding it, holders in all)."""
+    on values held by at most `cap` accounts keeps (`rare`), `n` accounts, the members' most shared values
+    as (facet, value, members holding it, holders in all), and the anchor's `holders` among the accounts not
+    yet grouped with `holder_leads` of them leads (the cohort test's k and c)."""
     from distillguard import pipeline as P
     from distillguard.decisions import Policy
     from distillguard.linking import cohorts as K
@@ -59,8 +60,13 @@ def tie_report(store: Path, chance: float = 0.05, values: int = 12) -> tuple[lis
                          "JOIN _m USING (account) JOIN value_holders USING (facet, value) GROUP BY 1, 2 "
                          f"HAVING count(*) >= 2 ORDER BY m DESC, facet, value LIMIT {values}").fetchall()
         con.unregister("_m")
+        # the anchor's holders among the accounts not yet grouped, and how many of them are leads (its lead share)
+        (facet, value), rate = anchor[0], (anchor[1][1] if len(anchor) > 1 else None)
+        k, c = con.sql("SELECT count(*), count(*) FILTER (WHERE lead) FROM anchor_values JOIN leads USING (account) "
+                       "WHERE facet = ? AND value = ? AND rate IS NOT DISTINCT FROM ?",
+                       params=[facet, value, rate]).fetchall()[0]
         seen.append({"anchor": anchor, "leads": len(members), "tied": out, "rare": rare, "cap": cap, "n": n,
-                     "values": shared})
+                     "values": shared, "holders": int(k), "holder_leads": int(c)})
         return out
 
     stages = P.FEATURES + P.VERDICTS
@@ -95,7 +101,9 @@ def main() -> None:
         make = collections.Counter(labels.get(ids[m], "?") for m in s["tied"]) if labels else {}
         total_tied += len(s["tied"])
         total_rare += len(s["rare"])
-        print(f"anchor {s['anchor']}: {s['leads']} leads, {len(s['tied'])} tied as shipped, {len(s['rare'])} "
+        print(f"anchor {s['anchor']}: held by {s['holders']} accounts not yet grouped, {s['holder_leads']} of them leads "
+              f"(share {s['holder_leads'] / max(s['holders'], 1):.2f}); {s['leads']} leads tested, "
+              f"{len(s['tied'])} tied as shipped, {len(s['rare'])} "
               f"tied on values held by <= {s['cap']} of {s['n']} accounts" + (f"; {dict(make.most_common(4))}" if make else ""))
         c = len(s["tied"])
         for facet, value, m, h in s["values"]:

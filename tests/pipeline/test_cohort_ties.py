@@ -43,6 +43,8 @@ def test_the_rare_value_tie_keeps_a_subset_and_every_member_when_it_admits_every
         assert set(s["rare"].tolist()) <= set(s["tied"].tolist())
         assert s["cap"] >= 2 and s["n"] == len(ids)
         assert all(h <= s["n"] and 2 <= m <= len(s["tied"]) for _, _, m, h in s["values"])
+        # the cohort test's counts: every lead it tests holds the anchor and is among its leads
+        assert s["leads"] <= s["holder_leads"] <= s["holders"] <= s["n"]
     # a bound every holder count is under changes nothing: the rare tie is the shipped tie
     wide, _ = tool.tie_report(store, chance=1e9)
     assert [s["anchor"] for s in wide] == [s["anchor"] for s in seen]
