@@ -7,7 +7,8 @@ probability about 1 - (1 - h/n)^(C-1): near 1 for C = 50 and h/n = 5%. This scri
 stages on a detect store up to `operators` (what `distillguard detect` runs, not a copy), records
 every cohort `lead_cohorts` forms and, for each, how many of its members would still be tied if only
 values rare enough that a chance share is unlikely counted (h <= CHANCE * n / (C - 1), CHANCE 0.05
-unless `--chance` says otherwise), and prints the values its members share most.
+unless `--chance` says otherwise), the anchor's holders not yet grouped and the leads among them (the
+cohort test's k and c), and prints the values its members share most.
 
     python benchmarks/cohort_ties.py W-detect/store --labels W/labels.jsonl [--chance 0.05] [--values 12]
 
