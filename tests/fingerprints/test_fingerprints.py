@@ -190,6 +190,28 @@ def test_supervised_model_holds_declared_directions(built, world) -> None:
             assert (sign * (predict_supervised(model, moved) - base) >= -1e-12).all(), name
 
 
+def test_supervised_features_do_not_count_the_accounts_around_one(built) -> None:
+    # A public prompt has ~10 senders in a small world and hundreds in a large one: what the account
+    # model sees must not change with the population around an account (coordination is judged in
+    # linking, against a null from the run).
+    import numpy as np
+    import pyarrow as pa
+
+    from distillguard.fingerprints.score import supervised_features
+
+    _, _, fp = built
+    grown = fp
+    for name, scale in (("top_template_accounts", 40), ("top_template_slot_diversity", 0.3)):
+        col = grown.column(name).cast(pa.float64()).fill_null(1.0).to_numpy()
+        grown = grown.set_column(grown.schema.get_field_index(name), name,
+                                 pa.array(np.maximum(col * scale, 1) if scale > 1 else col * scale)
+                                 .cast(grown.schema.field(name).type))
+    assert not fp.column("top_template_accounts").equals(grown.column("top_template_accounts"))
+    names, x = supervised_features(fp)
+    assert supervised_features(grown)[0] == names
+    assert np.array_equal(supervised_features(grown)[1], x)
+
+
 def test_each_training_world_weighs_the_same() -> None:
     # A large world does not drown a small one, nor benign accounts a world's campaigns.
     import numpy as np

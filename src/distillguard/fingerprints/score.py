@@ -220,14 +220,22 @@ def score_accounts(fingerprints: pa.Table, model: object | None = None) -> pa.Ta
 
 # --------------------------------------------------------------------------- supervised
 
+# Left out of the supervised model: absolute volumes, world-specific values, and what counts other
+# accounts. How many accounts share an account's template (and the template's slot diversity over all
+# of them) grows with the population: a public research prompt has ~10 senders in a small world and
+# hundreds at seed scale, so a model trained on small worlds put every researcher of a large one at the
+# far end of a feature it may only rise with. Many accounts sharing one thing is coordination
+# evidence, judged in linking against a null taken from the run (docs/benchmarks.md, issue 16).
 _EXCLUDE = {"exchanges", "active_days", "active_hours", "max_daily_exchanges", "total_output_tokens",
-            "max_tokens_mode", "temperature_mode", "release_population_share"}
+            "max_tokens_mode", "temperature_mode", "release_population_share",
+            "top_template_accounts", "top_template_slot_diversity", "rule_shared_template"}
 
 
 def supervised_features(fp: pa.Table) -> tuple[list[str], np.ndarray]:
     """Feature names and matrix: numeric fingerprint columns (-1 for null) + rule strengths.
 
-    Absolute volumes and world-specific values are left out so a model moves between worlds.
+    Absolute volumes, world-specific values and counts of other accounts (`_EXCLUDE`) are left out
+    so a model moves between worlds of other sizes.
     """
     names, cols = [], []
     for f in FINGERPRINTS.columns:
@@ -240,10 +248,13 @@ def supervised_features(fp: pa.Table) -> tuple[list[str], np.ndarray]:
         names.append(f.name)
         cols.append(pc.fill_null(arr.cast(pa.float64()), float("nan")).to_numpy())
     s, _ = rule_strengths(fp)
-    names += [f"rule_{r.name}" for r in RULES]
-    x = np.column_stack(cols + [s[:, j] for j in range(s.shape[1])]) if fp.num_rows else np.zeros((0, len(names)))
-    x = np.column_stack([x, np.log1p(_num(fp, "exchanges"))]) if fp.num_rows else np.zeros((0, len(names) + 1))
+    for j, r in enumerate(RULES):
+        if f"rule_{r.name}" not in _EXCLUDE:
+            names.append(f"rule_{r.name}")
+            cols.append(s[:, j] if fp.num_rows else np.zeros(0))
     names.append("log_exchanges")
+    cols.append(np.log1p(_num(fp, "exchanges")))
+    x = np.column_stack(cols) if fp.num_rows else np.zeros((0, len(names)))
     # Null -> -1: trees split it off; all-null columns (no classifier, no accounts) stay harmless.
     return names, np.nan_to_num(x, nan=-1.0, posinf=1e9, neginf=-1e9)
 
@@ -258,7 +269,7 @@ def supervised_features(fp: pa.Table) -> tuple[list[str], np.ndarray]:
 # put a campaign that differs on one axis below ordinary customers (docs/benchmarks.md, issue 16).
 MONOTONE: dict[str, int] = {
     "harvest_share": 1, "harvest_mean": 1,                                   # harvesting
-    "shared_template_share": 1, "top_template_share": 1, "top_template_accounts": 1, "wrapper_share": 1,
+    "shared_template_share": 1, "top_template_share": 1, "wrapper_share": 1,
     "param_fixity": 1, "max_tokens_cap_share": 1,                            # one pipeline
     "single_turn_share": 1, "sub_second_gap_share": 1, "gap_near_median_share": 1,   # scripted
     "datacenter_share": 1, "vpn_share": 1, "ip_churn": 1, "country_mismatch_share": 1,  # rented exits
