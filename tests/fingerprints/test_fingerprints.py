@@ -202,14 +202,13 @@ def test_supervised_features_do_not_count_the_accounts_around_one(built) -> None
     _, _, fp = built
     grown = fp
     for name, scale in (("top_template_accounts", 40), ("top_template_slot_diversity", 0.3)):
-        col = grown.column(name).cast(pa.float64()).fill_null(1.0).to_numpy()
+        col = grown.column(name).cast(pa.float64()).fill_null(1.0).to_numpy() * scale
         grown = grown.set_column(grown.schema.get_field_index(name), name,
-                                 pa.array(np.maximum(col * scale, 1) if scale > 1 else col * scale)
-                                 .cast(grown.schema.field(name).type))
+                                 pa.array(col).cast(grown.schema.field(name).type))
     assert not fp.column("top_template_accounts").equals(grown.column("top_template_accounts"))
-    names, x = supervised_features(fp)
-    assert supervised_features(grown)[0] == names
-    assert np.array_equal(supervised_features(grown)[1], x)
+    (names, x), (grown_names, grown_x) = supervised_features(fp), supervised_features(grown)
+    assert grown_names == names
+    assert np.array_equal(grown_x, x)
 
 
 def test_each_training_world_weighs_the_same() -> None:

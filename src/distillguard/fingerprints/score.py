@@ -251,10 +251,10 @@ def supervised_features(fp: pa.Table) -> tuple[list[str], np.ndarray]:
     for j, r in enumerate(RULES):
         if f"rule_{r.name}" not in _EXCLUDE:
             names.append(f"rule_{r.name}")
-            cols.append(s[:, j] if fp.num_rows else np.zeros(0))
+            cols.append(s[:, j])
     names.append("log_exchanges")
     cols.append(np.log1p(_num(fp, "exchanges")))
-    x = np.column_stack(cols) if fp.num_rows else np.zeros((0, len(names)))
+    x = np.column_stack(cols)
     # Null -> -1: trees split it off; all-null columns (no classifier, no accounts) stay harmless.
     return names, np.nan_to_num(x, nan=-1.0, posinf=1e9, neginf=-1e9)
 
