@@ -74,12 +74,15 @@ PERSONA_FPR_BAR = 0.005   # issue 16: every hard-negative persona at most 0.5% f
 DETECT_ARGS: list[str] = []  # --detect-config FILE: ["--config", FILE] for every detect run
 
 
-def run_detect(world: Path, work: Path) -> tuple[Path, Path, float, int]:
+def run_detect(world: Path, work: Path, extra: list[str] | None = None) -> tuple[Path, Path, float, int]:
+    """`distillguard detect` through the CLI on `world`'s exchanges, with `extra` arguments (default: the
+    world's accounts and events files): (out, store, seconds, exchanges quarantined)."""
     out, store = work / "out", work / "store"
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(store, ignore_errors=True)
     cmd = [sys.executable, "-m", "distillguard.cli.main", "detect", str(world / "exchanges"),
-           "--accounts", str(world / "accounts.jsonl"), "--events", str(world / "events.jsonl"),
+           *(["--accounts", str(world / "accounts.jsonl"), "--events", str(world / "events.jsonl")]
+             if extra is None else extra),
            "--out", str(out), "--store", str(store), "--quiet", "--json"] + DETECT_ARGS
     t = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -239,7 +242,8 @@ def _f(x, nd=3) -> str:
 
 def print_world(w: dict) -> None:
     s = w["seconds"]
-    print(f"\n== {w['split']} seed {w['seed']}: {w['accounts']:,} accounts, {w['exchanges']:,} exchanges; "
+    which = f"seed {w['seed']}" if isinstance(w["seed"], int) else w["seed"]
+    print(f"\n== {w['split']} {which}: {w['accounts']:,} accounts, {w['exchanges']:,} exchanges; "
           f"simulate {s['simulate']} s, detect {s['detect']} s, 24 h re-runs {s['early']} s")
     if w["quarantined"]:
         print(f"WARNING: ingest quarantined {w['quarantined']} exchanges of this world (a simulator bug)")
@@ -259,17 +263,27 @@ def print_world(w: dict) -> None:
                                  or "all 0"))
     for m in w.get("mixed", []):
         held = " + ".join(f"{k} {v}" for k, v in m["campaigns"].items())
-        differ = ", ".join(m["top_two_differ_on"]) if m["top_two_differ_on"] is not None else "?"
-        print(f"mixed: {m['campaign_id']} ({m['accounts']} accounts): {held}; the two largest differ on {differ}")
+        differ = (f"; the two largest differ on {', '.join(m['top_two_differ_on'])}"
+                  if m["top_two_differ_on"] is not None else "")
+        print(f"mixed: {m['campaign_id']} ({m['accounts']} accounts): {held}{differ}")
     print(f"{'campaign':9} {'accts':>5} {'recall':>6} {'24h':>5} {'cover':>5} {'per-day':>7}  playbook")
     for c in w["campaigns"]:
         print(f"{c['campaign']:9} {c['accounts']:5d} {_f(c['recall'], 2):>6} {_f(c['recall_24h'], 2):>5} "
               f"{_f(c['coverage'], 2):>5} {_f(c['median_per_day'], 1):>7}  {c['playbook']}")
 
 
+def exchange_count(store: Path) -> int:
+    """Exchanges kept in a detect store."""
+    import duckdb
+
+    ex = str(store / "exchanges" / "**" / "*.parquet").replace("'", "''")
+    return int(duckdb.connect().sql(f"SELECT count(*) FROM read_parquet('{ex}', hive_partitioning=false)").fetchall()[0][0])
+
+
 def aggregate(worlds: list[dict]) -> dict:
     out = {}
-    for split in SPLIT_ORDER:
+    splits = [s for s in SPLIT_ORDER if any(w["split"] == s for w in worlds)]
+    for split in splits + sorted({w["split"] for w in worlds} - set(splits)):
         ws = [w for w in worlds if w["split"] == split]
         if not ws:
             continue

@@ -113,23 +113,39 @@ def campaign_matching(campaigns: list[dict[str, Any]], labels: dict[str, dict[st
 
 
 def campaign_starts(world: Path, labels: dict[str, dict[str, Any]]) -> dict[str, datetime]:
-    """First exchange time of each true campaign, from the world's truth table."""
+    """First exchange time of each true campaign: from the world's truth table where it has one (the
+    simulator's, campaign per request), else from the labels (the first exchange of any account
+    labelled with that campaign), so any labelled world that follows the data contract has starts."""
     import duckdb
 
     truth = world / "truth" / "exchanges.parquet"
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")  # its bar writes to stdout
     con.execute("SET TimeZone = 'UTC'")
-    ex_glob = str(world / "exchanges" / "*")
+    files = [f for f in sorted((world / "exchanges").rglob("*")) if f.is_file()]
+    if not files:
+        return {}
+    parquet = [str(f) for f in files if f.suffix == ".parquet"]
+    source = f"read_parquet({parquet!r}, union_by_name=true)" if parquet else \
+        f"read_json_auto({[str(f) for f in files]!r}, union_by_name=true)"
     if truth.exists():
         # Truth has campaign per request; timestamps come from the exchanges themselves.
-        fmt = "read_parquet" if any((world / "exchanges").glob("*.parquet")) else "read_json_auto"
         rows = con.sql(f"""
             SELECT t.campaign, min(CAST(e.ts AS TIMESTAMPTZ)) AS start
-            FROM read_parquet('{truth}') t JOIN {fmt}('{ex_glob}') e ON e.request_id = t.request_id
+            FROM read_parquet('{truth}') t JOIN {source} e ON e.request_id = t.request_id
             WHERE t.campaign IS NOT NULL GROUP BY t.campaign""").fetchall()
-        return {c: s.astimezone(timezone.utc) for c, s in rows}
-    return {}
+    else:
+        import pyarrow as pa
+
+        members = [(a, lab["campaign"]) for a, lab in labels.items() if lab.get("campaign")]
+        if not members:
+            return {}
+        con.register("_members", pa.table({"account_id": [a for a, _ in members],
+                                           "campaign": [c for _, c in members]}))
+        rows = con.sql(f"""
+            SELECT m.campaign, min(CAST(e.ts AS TIMESTAMPTZ)) AS start
+            FROM {source} e JOIN _members m ON m.account_id = e.account_id GROUP BY m.campaign""").fetchall()
+    return {c: s.astimezone(timezone.utc) for c, s in rows}
 
 
 def early_until(start: datetime, hours: float = 24) -> str:

@@ -102,3 +102,24 @@ def test_no_domain_or_agent_only_in_campaigns(tiny_world, tiny_records):
     # at tiny scale at least most of them do
     assert len(camp_domains & ben_domains) / len(camp_domains) >= 0.5
     assert {x for x in camp_domains if ".edu" in x or ".ac." in x} and {x for x in ben_domains if ".edu" in x}
+
+
+def test_campaign_starts_from_labels_alone(tiny_world, tmp_path):
+    """A labelled world without the simulator's truth table (another generator's) gets the same starts."""
+    from distillguard.evaluation import campaign_starts, read_labels
+
+    world = tiny_world[0]
+    labels = read_labels(world / "labels.jsonl")
+    with_truth = campaign_starts(world, labels)
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    (bare / "exchanges").symlink_to(world / "exchanges", target_is_directory=True)
+    alone = campaign_starts(bare, labels)
+    assert set(with_truth) == set(CAMPAIGNS) and alone == with_truth
+    # starts follow the labels: a campaign relabelled keeps its start under its new name, one unlabelled has none
+    name = min(with_truth, key=with_truth.get)
+    moved = {a: {**lab, "campaign": "renamed" if lab.get("campaign") == name else lab.get("campaign")}
+             for a, lab in labels.items()}
+    assert campaign_starts(bare, moved) == {**{k: v for k, v in with_truth.items() if k != name},
+                                            "renamed": with_truth[name]}
+    assert campaign_starts(bare, {a: {**lab, "campaign": None} for a, lab in labels.items()}) == {}
