@@ -275,3 +275,32 @@ def test_mixed_evasion_copies_take_whole_groups_two_or_more_and_never_the_harves
             assert sum(taken) >= 2
     mixed = np.array([[copies[g[0]][r] == 0.0 for g in groups] for r in range(40 * len(groups), len(copies["harvest_share"]))])
     assert 0.3 < mixed.mean() < 0.8   # each group taken about half the time (at least two per row)
+
+
+def test_lookalike_copies_give_ordinary_accounts_one_operator_group_and_stay_ordinary() -> None:
+    import numpy as np
+
+    from distillguard.fingerprints.score import EVASION_GROUPS, LOOKALIKE_GROUPS, lookalike_copies
+
+    # campaign rows hold 1.0 in every column, ordinary rows 0.0: a column of a copy shows where it came from
+    cols = [c for g in EVASION_GROUPS.values() for c in g] + ["harvest_share"]
+    y = np.array([1] * 30 + [0] * 70 + [1] * 5 + [0] * 20)
+    world = np.array(["a"] * 100 + ["b"] * 25, dtype=object)
+    ids = np.arange(len(y)).astype(float)
+    fp = pa.table({**{c: pa.array(y.astype(float)) for c in cols}, "row": pa.array(ids)})
+    out, y2, w2 = lookalike_copies(fp, y, world, seed=5)
+    ben = np.flatnonzero(y == 0)
+    assert out.num_rows == len(y) + len(ben) * len(LOOKALIKE_GROUPS)
+    assert not y2[len(y):].any()                                   # copies of ordinary accounts stay ordinary
+    assert list(w2[len(y):]) == list(world[ben]) * len(LOOKALIKE_GROUPS)
+    copies = out.slice(len(y)).to_pydict()
+    assert set(copies["harvest_share"]) == {0.0}                   # never the harvesting
+    assert set(copies[EVASION_GROUPS["pipeline"][0]]) == {0.0}   # nor the pipeline
+    for k, g in enumerate(LOOKALIKE_GROUPS):
+        for r in range(k * len(ben), (k + 1) * len(ben)):
+            for name, group in EVASION_GROUPS.items():
+                assert {copies[c][r] for c in group} == ({1.0} if name == g else {0.0})
+    assert copies["row"] == list(ids[ben]) * len(LOOKALIKE_GROUPS)
+    # a world without campaign accounts gives no copies
+    none, _, _ = lookalike_copies(fp.slice(0, 0), np.zeros(0, dtype=int), np.zeros(0, dtype=object))
+    assert none.num_rows == 0

@@ -355,6 +355,40 @@ def evasion_copies(fp: pa.Table, y: np.ndarray, world: np.ndarray, seed: int = 0
     return pa.concat_tables(parts), np.concatenate(ys), np.concatenate(ws)
 
 
+# Groups an ordinary customer may share with an operator, one at a time: addresses that rotate (mobile, IPv6
+# privacy addresses, a VPN), a scripted client, a fresh or programme account or a company card, scripted or
+# round-the-clock timing, a rush to a new model. What stays the operator's is harvesting through one pipeline.
+# A model that saw the simulator's customers only at their own clean values (one address, no rotation)
+# made each of those values a cut-off: on a generator it never saw, benign coding-agent users on IPv6
+# privacy addresses scored 0.99 (docs/benchmarks.md, issue 16, thirty-ninth step).
+LOOKALIKE_GROUPS = ("network", "client", "account", "timing", "release")
+
+
+def lookalike_copies(fp: pa.Table, y: np.ndarray, world: np.ndarray, seed: int = 1) -> tuple[pa.Table, np.ndarray, np.ndarray]:
+    """The mirror of `evasion_copies`: copies of every benign row that take one `LOOKALIKE_GROUPS` group's
+    columns from a random campaign row of the same world, labelled benign (one copy per group)."""
+    rng = np.random.default_rng(seed)
+    ben = np.flatnonzero(y == 0)
+    pools = [(world[ben] == wd, np.flatnonzero((y > 0) & (world == wd))) for wd in np.unique(world[ben])]
+    parts, ys, ws = [fp], [y], [world]
+    for g in LOOKALIKE_GROUPS:
+        donors = np.full(len(ben), -1, dtype=np.int64)
+        for at, camp in pools:
+            if len(camp):
+                donors[at] = rng.choice(camp, int(at.sum()))
+        rows, donor_rows = ben[donors >= 0], donors[donors >= 0]
+        if not len(rows):
+            break
+        copy, donor = fp.take(pa.array(rows)), fp.take(pa.array(donor_rows))
+        for col in EVASION_GROUPS[g]:
+            if col in copy.schema.names:
+                copy = copy.set_column(copy.schema.get_field_index(col), col, donor[col])
+        parts.append(copy)
+        ys.append(y[rows])
+        ws.append(world[rows])
+    return pa.concat_tables(parts), np.concatenate(ys), np.concatenate(ws)
+
+
 def _random_groups(rng: np.random.Generator, rows: int, groups: int) -> np.ndarray:
     """Per row, each of `groups` taken with probability 1/2, drawn again until at least two are."""
     take = rng.random((rows, groups)) < 0.5
@@ -380,7 +414,8 @@ def train_supervised(fingerprints: pa.Table, labels: pa.Table, *, seed: int = 0)
     (any label per account): each world's campaign accounts and its benign accounts then weigh the
     same in all (a large world does not drown a small one, nor benign accounts the campaigns).
     Campaign accounts also train with each `EVASION_GROUPS` group taken from an ordinary account
-    (`evasion_copies`). Feature effects are held to `MONOTONE`. Returns a model dict (``features``, ``estimator``,
+    (`evasion_copies`), and ordinary accounts with one `LOOKALIKE_GROUPS` group taken from a campaign
+    account (`lookalike_copies`). Feature effects are held to `MONOTONE`. Returns a model dict (``features``, ``estimator``,
     ``sklearn_version``) for `predict_supervised` / `save_model`.
     """
     from sklearn import __version__ as skv
@@ -398,7 +433,13 @@ def train_supervised(fingerprints: pa.Table, labels: pa.Table, *, seed: int = 0)
     if len(set(y.tolist())) < 2:
         raise ConfigError("labels must contain both campaign and benign accounts to train")
     world = np.array([str(worlds.get(a, "")) for a in ids], dtype=object)[keep]
-    fp, y, world = evasion_copies(fp.filter(pa.array(keep)), y, world, seed)
+    fp = fp.filter(pa.array(keep))
+    n = fp.num_rows
+    # both kinds of copies are drawn from the labelled rows only (no copy of a copy)
+    looks, y_looks, w_looks = lookalike_copies(fp, y, world, seed + 1)
+    fp, y, world = evasion_copies(fp, y, world, seed)
+    fp = pa.concat_tables([fp, looks.slice(n)])
+    y, world = np.concatenate([y, y_looks[n:]]), np.concatenate([world, w_looks[n:]])
     names, x = supervised_features(fp)
     weight = balanced_weights(y, world)   # a world's copies share its campaign accounts' weight
     est = HistGradientBoostingClassifier(max_iter=300, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=10,
