@@ -328,11 +328,7 @@ def evasion_copies(fp: pa.Table, y: np.ndarray, world: np.ndarray, seed: int = 0
     pools = [(world[camp] == wd, np.flatnonzero((y == 0) & (world == wd))) for wd in np.unique(world[camp])]
     parts, ys, ws = [fp], [y], [world]
     for k in range(len(groups) + mixed):
-        donors = np.full(len(camp), -1, dtype=np.int64)
-        for at, ben in pools:
-            if len(ben):
-                donors[at] = rng.choice(ben, int(at.sum()))
-        rows, donor_rows = camp[donors >= 0], donors[donors >= 0]
+        rows, donor_rows = _donors(rng, camp, pools)
         if not len(rows):
             break
         if k < len(groups):
@@ -372,11 +368,7 @@ def lookalike_copies(fp: pa.Table, y: np.ndarray, world: np.ndarray, seed: int =
     pools = [(world[ben] == wd, np.flatnonzero((y > 0) & (world == wd))) for wd in np.unique(world[ben])]
     parts, ys, ws = [fp], [y], [world]
     for g in LOOKALIKE_GROUPS:
-        donors = np.full(len(ben), -1, dtype=np.int64)
-        for at, camp in pools:
-            if len(camp):
-                donors[at] = rng.choice(camp, int(at.sum()))
-        rows, donor_rows = ben[donors >= 0], donors[donors >= 0]
+        rows, donor_rows = _donors(rng, ben, pools)
         if not len(rows):
             break
         copy, donor = fp.take(pa.array(rows)), fp.take(pa.array(donor_rows))
@@ -387,6 +379,17 @@ def lookalike_copies(fp: pa.Table, y: np.ndarray, world: np.ndarray, seed: int =
         ys.append(y[rows])
         ws.append(world[rows])
     return pa.concat_tables(parts), np.concatenate(ys), np.concatenate(ws)
+
+
+def _donors(rng: np.random.Generator, rows: np.ndarray, pools: list[tuple[np.ndarray, np.ndarray]]
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """(the `rows` that get a donor, each one's donor row): per world, `pools` holds a mask over `rows`
+    (those of that world) and the world's rows to draw donors from; rows of a world with none get none."""
+    donors = np.full(len(rows), -1, dtype=np.int64)
+    for at, pool in pools:
+        if len(pool):
+            donors[at] = rng.choice(pool, int(at.sum()))
+    return rows[donors >= 0], donors[donors >= 0]
 
 
 def _random_groups(rng: np.random.Generator, rows: int, groups: int) -> np.ndarray:
