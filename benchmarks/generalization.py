@@ -156,7 +156,7 @@ def volume_check(store: Path, labels: dict) -> dict:
 
 def one_world(split: str, seed: int, work: Path, corpus: Path | None, with_early: bool, base: Path = BASE,
               scale: str = "small") -> dict:
-    from distillguard.evaluation import read_labels, score_outputs
+    from distillguard.evaluation import read_labels
 
     wdir = work / f"{split}-{seed}"
     wdir.mkdir(parents=True, exist_ok=True)
@@ -164,35 +164,51 @@ def one_world(split: str, seed: int, work: Path, corpus: Path | None, with_early
     world, summary, t_sim = build_world(split, seed, wdir, corpus, base, scale)
     labels = read_labels(world / "labels.jsonl")
     out, store, t_det, quarantined = run_detect(world, wdir)
+    pbs = {pb["name"]: pb for pb in summary.get("playbooks", [])}
+    res = score_run(world, out, store, wdir, labels, with_early,
+                    lambda name: describe(pbs[name]) if name in pbs else name,
+                    {k: v.get("choices") or {} for k, v in pbs.items()})
+    t_early = res.pop("early_seconds")
+    return {"split": split, "seed": seed, "accounts": summary["accounts"], "exchanges": summary["exchanges"],
+            "quarantined": quarantined, **res,
+            "seconds": {"simulate": round(t_sim, 1), "detect": round(t_det, 1), "early": t_early,
+                        "total": round(time.perf_counter() - t0, 1)}}
+
+
+def score_run(world: Path, out: Path, store: Path, work: Path, labels: dict, with_early: bool,
+              playbook, choices: dict[str, dict] | None = None) -> dict:  # type: ignore[no-untyped-def]
+    """The figures of one detect run (`out`, `store`) against `labels`: recall, FPR (per persona), coverage,
+    purity, per campaign (worst first; `playbook(name)` describes it, `choices` its playbook axes when
+    known), the 24-h re-runs (`early`) when `with_early`, volumes, the account model's calibration, mixed
+    campaigns; `early_seconds` is the re-runs' time."""
+    from distillguard.evaluation import score_outputs
+
     score = score_outputs(out, labels)
     t1 = time.perf_counter()
-    ear = early(world, store, wdir, labels) if with_early else {}
+    ear = early(world, store, work, labels) if with_early else {}
     t_early = time.perf_counter() - t1
     vol = volume_check(store, labels)
-    cal = calibration(out, labels)
-    pbs = {pb["name"]: pb for pb in summary.get("playbooks", [])}
     camps = []
     for name, v in score["recall_per_campaign"].items():
-        camps.append({"campaign": name, "accounts": v["accounts"], "recall": v["recall"],
-                      "coverage": score["completeness_per_campaign"].get(name),
-                      "recall_24h": ear.get(name, {}).get("recall"), "active_24h": ear.get(name, {}).get("active"),
-                      "median_per_day": vol["campaign_median_per_day"].get(name),
-                      "playbook": describe(pbs[name]) if name in pbs else name,
-                      "choices": pbs.get(name, {}).get("choices")})
+        row = {"campaign": name, "accounts": v["accounts"], "recall": v["recall"],
+               "coverage": score["completeness_per_campaign"].get(name),
+               "recall_24h": ear.get(name, {}).get("recall"), "active_24h": ear.get(name, {}).get("active"),
+               "median_per_day": vol["campaign_median_per_day"].get(name), "playbook": playbook(name)}
+        if choices is not None:
+            row["choices"] = choices.get(name) or None
+        camps.append(row)
     camps.sort(key=lambda c: (c["recall"], c["campaign"]))
-    return {"split": split, "seed": seed, "accounts": summary["accounts"], "exchanges": summary["exchanges"],
-            "quarantined": quarantined,
-            "recall": score["recall"], "fpr": score["fpr"], "precision": score["precision"],
+    return {"recall": score["recall"], "fpr": score["fpr"], "precision": score["precision"],
             "roc_auc": score.get("roc_auc"), "false_positives": score["false_positives"],
             "fpr_per_persona": {k: v["fpr"] for k, v in score["fpr_per_persona"].items()},
-            "coverage": score["completeness"], "purity": score["purity"], "account_model": cal,
+            "persona_accounts": {k: v["accounts"] for k, v in score["fpr_per_persona"].items()},
+            "coverage": score["completeness"], "purity": score["purity"], "account_model": calibration(out, labels),
             "coverage_with_dormant": score["completeness_with_dormant"], "dormant_listed": score["dormant_listed"],
             "dormant_benign": score["dormant_benign"],
             "detected_campaigns": score["detected_campaigns"], "campaigns": camps,
-            "mixed": mixes(out, labels, {k: v.get("choices") or {} for k, v in pbs.items()}),
+            "mixed": mixes(out, labels, choices or {}),
             "benign_p90_per_day": vol["benign_p90_per_day"], "benign_p50_per_day": vol["benign_p50_per_day"],
-            "seconds": {"simulate": round(t_sim, 1), "detect": round(t_det, 1), "early": round(t_early, 1),
-                        "total": round(time.perf_counter() - t0, 1)}}
+            "early_seconds": round(t_early, 1)}
 
 
 def mixes(out: Path, labels: dict, choices: dict[str, dict]) -> list[dict]:

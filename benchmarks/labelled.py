@@ -37,7 +37,7 @@ import generalization as G  # noqa: E402  (run_detect, early, calibration, volum
 
 
 def score_world(world: Path, work: Path, with_early: bool = True, name: str | None = None) -> dict:
-    from distillguard.evaluation import read_labels, score_outputs
+    from distillguard.evaluation import read_labels
 
     labels_path = world / "labels.jsonl"
     if not labels_path.is_file():
@@ -50,38 +50,16 @@ def score_world(world: Path, work: Path, with_early: bool = True, name: str | No
             (["--events", str(events)] if events.is_file() else [])
     t0 = time.perf_counter()
     out, store, t_det, quarantined = G.run_detect(world, work, extra=extra)
-    score = score_outputs(out, labels)
-    t1 = time.perf_counter()
-    ear = G.early(world, store, work, labels) if with_early else {}
-    t_early = time.perf_counter() - t1
-    vol = G.volume_check(store, labels)
-    cal = G.calibration(out, labels)
-    strategy = {}
+    strategy: dict[str, Counter] = {}
     for lab in labels.values():
         if lab.get("campaign"):
             strategy.setdefault(lab["campaign"], Counter())[lab.get("persona") or "?"] += 1
-    camps = []
-    for cname, v in score["recall_per_campaign"].items():
-        camps.append({"campaign": cname, "accounts": v["accounts"], "recall": v["recall"],
-                      "coverage": score["completeness_per_campaign"].get(cname),
-                      "recall_24h": ear.get(cname, {}).get("recall"), "active_24h": ear.get(cname, {}).get("active"),
-                      "median_per_day": vol["campaign_median_per_day"].get(cname),
-                      "playbook": strategy[cname].most_common(1)[0][0] if cname in strategy else cname})
-    camps.sort(key=lambda c: (c["recall"], c["campaign"]))
-    exchanges = G.exchange_count(store)
-    return {"split": "labelled", "seed": name or world.name, "accounts": len(labels), "exchanges": exchanges,
-            "quarantined": quarantined,
-            "recall": score["recall"], "fpr": score["fpr"], "precision": score["precision"],
-            "roc_auc": score.get("roc_auc"), "false_positives": score["false_positives"],
-            "fpr_per_persona": {k: v["fpr"] for k, v in score["fpr_per_persona"].items()},
-            "persona_accounts": {k: v["accounts"] for k, v in score["fpr_per_persona"].items()},
-            "coverage": score["completeness"], "purity": score["purity"], "account_model": cal,
-            "coverage_with_dormant": score["completeness_with_dormant"], "dormant_listed": score["dormant_listed"],
-            "dormant_benign": score["dormant_benign"],
-            "detected_campaigns": score["detected_campaigns"], "campaigns": camps,
-            "mixed": G.mixes(out, labels, {}),
-            "benign_p90_per_day": vol["benign_p90_per_day"], "benign_p50_per_day": vol["benign_p50_per_day"],
-            "seconds": {"simulate": 0.0, "detect": round(t_det, 1), "early": round(t_early, 1),
+    res = G.score_run(world, out, store, work, labels, with_early,
+                      lambda c: strategy[c].most_common(1)[0][0] if c in strategy else c)
+    t_early = res.pop("early_seconds")
+    return {"split": "labelled", "seed": name or world.name, "accounts": len(labels),
+            "exchanges": G.exchange_count(store), "quarantined": quarantined, **res,
+            "seconds": {"simulate": 0.0, "detect": round(t_det, 1), "early": t_early,
                         "total": round(time.perf_counter() - t0, 1)}}
 
 
