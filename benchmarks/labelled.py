@@ -72,9 +72,15 @@ def main() -> int:
     ap.add_argument("--no-early", action="store_true", help="skip the 24-h re-runs")
     ap.add_argument("--json", type=Path, help="write every figure here")
     ap.add_argument("--detect-config", type=Path, help="settings file passed to detect --config")
+    ap.add_argument("--account-model", type=Path,
+                    help="account model for every detect run (detect --account-model; default: the shipped one)")
     args = ap.parse_args()
     if args.detect_config:
         G.DETECT_ARGS[:] = ["--config", str(args.detect_config)]
+    if args.account_model is not None:
+        if not args.account_model.is_file():
+            ap.error(f"no account model at {args.account_model}")
+        G.DETECT_ARGS[:] = G.DETECT_ARGS + ["--account-model", str(args.account_model.resolve())]
     seeds = [s for s in args.seeds.split(",") if s.strip()]
     if bool(args.generate) != bool(seeds):
         ap.error("--generate and --seeds go together")

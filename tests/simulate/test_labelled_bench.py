@@ -36,6 +36,8 @@ def test_bad_arguments_are_one_line(tmp_path):
     assert proc.returncode != 0 and "has no labels.jsonl" in proc.stderr and "Traceback" not in proc.stderr
     proc = _run("--generate", "exit 3", "--seeds", "5", "--work", str(tmp_path / "w"), cwd=tmp_path)
     assert proc.returncode != 0 and "generating seed 5 failed (exit 3)" in proc.stderr
+    proc = _run(str(tmp_path / "nolabels"), "--account-model", str(tmp_path / "none.pkl"), cwd=tmp_path)
+    assert proc.returncode == 2 and "no account model at" in proc.stderr and "Traceback" not in proc.stderr
 
 
 @pytest.mark.slow
