@@ -10,6 +10,11 @@
 #   - seven generalization-benchmark base worlds with six `fit` playbooks each, seeds 7400-7402 and
 #     7404-7407 (7404-7407 added at issue 16's twenty-first step: a customer segment's far tail - the one
 #     researcher in a few hundred the model over-scores - needs more ordinary accounts than three worlds hold).
+# WITH_BLIND=1 (an experiment of issue 16's fortieth step, not the shipped model) also trains on eight
+# worlds of the two generators written blind to the simulator and the detector: benchmarks/blind seeds
+# 101, 102 and, `--evasive`, 201, 202; benchmarks/blind2 seeds 101, 102 and, `--evasive`, 501, 502 (logged as
+# training worlds in their WORLDS.md; benchmarks/blind3 measures the result). It needs CORPUS; PYTHON runs
+# the generators (default: python). docs/benchmarks.md, "Account model trained on three generators".
 # Only `fit` playbook values are ever seen; `test` and `evasive` stay held out for
 # benchmarks/generalization.py, and fit world 7403 stays out to set the lead bar on
 # (`[coordination] lead_min_risk`). CORPUS is the public text folder (../shared/data in the
@@ -22,6 +27,12 @@ corpus=${2:-}
 here=$(cd "$(dirname "$0")/.." && pwd)
 out=${3:-$here/src/distillguard/fingerprints/model/accounts.pkl}
 dg=${DISTILLGUARD:-distillguard}
+py=${PYTHON:-python}
+with_blind=${WITH_BLIND:-0}
+if [ "$with_blind" = 1 ] && { [ -z "$corpus" ] || [ ! -d "$corpus" ]; }; then
+  echo "error: WITH_BLIND=1 needs CORPUS (the public text folder, ../shared/data): the blind generators draw their text from it" >&2
+  exit 2
+fi
 corpus_arg=()
 [ -n "$corpus" ] && corpus_arg=(--corpus "$corpus")
 mkdir -p "$work"
@@ -42,4 +53,16 @@ for s in "${fits[@]}"; do sim "fit-$s" "$s" "$here/benchmarks/worlds/generalizat
 
 worlds=(--world "$work/classic-1")
 for s in "${fits[@]}"; do worlds+=(--world "$work/fit-$s"); done
+
+blind() {  # generator world-name seed [--evasive]
+  local dir=$work/$2
+  [ -d "$dir/exchanges" ] || $py "$here/benchmarks/$1/generate.py" --seed "$3" --out "$dir" --data "$corpus" ${4:-} >/dev/null
+  worlds+=(--world "$dir")
+}
+if [ "$with_blind" = 1 ]; then
+  for s in 101 102; do blind blind "blind-$s" "$s"; done
+  for s in 201 202; do blind blind "blind-$s" "$s" --evasive; done
+  for s in 101 102; do blind blind2 "blind2-$s" "$s"; done
+  for s in 501 502; do blind blind2 "blind2-$s" "$s" --evasive; done
+fi
 $dg train accounts "${worlds[@]}" --out "$out" --json
