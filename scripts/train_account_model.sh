@@ -14,7 +14,7 @@
 # worlds of the two generators written blind to the simulator and the detector: benchmarks/blind seeds
 # 101, 102 and, `--evasive`, 201, 202; benchmarks/blind2 seeds 101, 102 and, `--evasive`, 501, 502 (logged as
 # training worlds in their WORLDS.md; benchmarks/blind3 measures the result). It needs CORPUS; PYTHON runs
-# the generators (default: python). docs/benchmarks.md, "Account model trained on three generators".
+# the generators (default: python). docs/benchmarks.md, "A third blind generator".
 # Only `fit` playbook values are ever seen; `test` and `evasive` stay held out for
 # benchmarks/generalization.py, and fit world 7403 stays out to set the lead bar on
 # (`[coordination] lead_min_risk`). CORPUS is the public text folder (../shared/data in the

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -323,11 +324,8 @@ def test_unused_accounts_made_with_a_campaign_are_listed_as_its_dormant_accounts
     assert check(out, [world / "exchanges"], tmp_path / "scratch") == []
 
 
-
 def test_model_recipe_with_blind_worlds_needs_a_corpus(tmp_path):
     """scripts/train_account_model.sh WITH_BLIND=1: the blind generators draw their text from the corpus."""
-    import os
-
     script = Path(__file__).resolve().parents[2] / "scripts" / "train_account_model.sh"
     env = {**os.environ, "WITH_BLIND": "1"}
     for args in ([str(tmp_path / "w")], [str(tmp_path / "w"), str(tmp_path / "no-such-corpus")]):
