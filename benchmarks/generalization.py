@@ -71,7 +71,20 @@ def build_world(split: str, seed: int, work: Path, corpus: Path | None, base: Pa
 
 PERSONA_FPR_BAR = 0.005   # issue 16: every hard-negative persona at most 0.5% flagged
 
-DETECT_ARGS: list[str] = []  # --detect-config FILE: ["--config", FILE] for every detect run
+DETECT_ARGS: list[str] = []  # detect options for every detect run and its re-runs (`use_detect_options`)
+
+
+def use_detect_options(ap: argparse.ArgumentParser, detect_config: Path | None, account_model: Path | None) -> None:
+    """Every detect run and its 24-h re-runs use `detect_config` (detect --config) and `account_model`
+    (detect --account-model) when given; a missing model file is `ap`'s one-line error."""
+    opts: list[str] = []
+    if detect_config is not None:
+        opts += ["--config", str(detect_config.resolve())]
+    if account_model is not None:
+        if not account_model.is_file():
+            ap.error(f"no account model at {account_model}")
+        opts += ["--account-model", str(account_model.resolve())]
+    DETECT_ARGS[:] = opts
 
 
 def run_detect(world: Path, work: Path, extra: list[str] | None = None) -> tuple[Path, Path, float, int]:
@@ -345,12 +358,7 @@ def main() -> int:
     ap.add_argument("--config", type=Path, default=BASE, help="world config the split is added to")
     ap.add_argument("--scale", default="small", help="simulator scale preset under --config")
     args = ap.parse_args()
-    if args.detect_config is not None:
-        DETECT_ARGS[:] = ["--config", str(args.detect_config.resolve())]
-    if args.account_model is not None:
-        if not args.account_model.is_file():
-            ap.error(f"no account model at {args.account_model}")
-        DETECT_ARGS[:] = DETECT_ARGS + ["--account-model", str(args.account_model.resolve())]
+    use_detect_options(ap, args.detect_config, args.account_model)
     warnings.filterwarnings("ignore", category=RuntimeWarning)   # numpy's all-NaN notes from early cuts
     splits = [s.strip() for s in args.splits.split(",") if s.strip()]
     bad = [s for s in splits if s not in SPLIT_ORDER]

@@ -75,12 +75,7 @@ def main() -> int:
     ap.add_argument("--account-model", type=Path,
                     help="account model for every detect run (detect --account-model; default: the shipped one)")
     args = ap.parse_args()
-    if args.detect_config:
-        G.DETECT_ARGS[:] = ["--config", str(args.detect_config)]
-    if args.account_model is not None:
-        if not args.account_model.is_file():
-            ap.error(f"no account model at {args.account_model}")
-        G.DETECT_ARGS[:] = G.DETECT_ARGS + ["--account-model", str(args.account_model.resolve())]
+    G.use_detect_options(ap, args.detect_config, args.account_model)
     seeds = [s for s in args.seeds.split(",") if s.strip()]
     if bool(args.generate) != bool(seeds):
         ap.error("--generate and --seeds go together")
