@@ -43,7 +43,7 @@ from distillguard.ingest import IngestReport, ingest_paths
 from distillguard.linking.alike import harvest_alike
 from distillguard.linking.coordination import (declared_orgs, exchange_counts, extraction_shares, fingerprint_column,
                                                group_harvests, org_seat_share, seat_orgs, several_shells)
-from distillguard.linking.operators import dormant_accounts, made_together, resolve_operators
+from distillguard.linking.operators import dormant_accounts, made_together, resolve_operators, seats_group
 from distillguard.linking.resends import Resends, resent_requests
 from distillguard.linking.run import (coordinate, facets_of, link_accounts, link_flagged_alone, sent_at_least,
                                       unused_accounts)
@@ -333,9 +333,14 @@ def _one_operator(r: Run, own: np.ndarray) -> None:
     # the accounts that show how they work, by the bar a campaign of accounts flagged alone forms by (version 17)
     profiled = (sent_at_least(r.fingerprints, r.active, r.settings.campaigns.found_min_exchanges)  # type: ignore[arg-type]
                 if r.settings.operators.profiled_parts else None)
+    aside: list = []   # whole campaigns of organisations' seats (operators version 19)
     r.campaigns = resolve_operators(r.campaigns, _facets(r), r.active, r.settings.operators,  # type: ignore[arg-type]
                                     r.policy.full_tie_strength, flagged, harvesting if judge else None, own,
-                                    customers, held, profiled)
+                                    customers, held, profiled, aside)
+    if aside:   # listed for review beside the groups coordination set aside
+        billed = seats[0]
+        extra = organisations_table([seats_group(c, billed, harvest) for c in aside], r.active)  # type: ignore[arg-type]
+        r.organisations = extra if r.organisations is None else pa.concat_tables([r.organisations, extra])
     # accounts made by the same hand as a campaign's join it (DG-LNK-0004)
     r.campaigns = made_together(r.campaigns, _facets(r), r.active, r.settings.operators,  # type: ignore[arg-type]
                                 r.policy.full_tie_strength)

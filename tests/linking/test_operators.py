@@ -271,3 +271,23 @@ def test_an_account_held_below_the_flag_that_runs_a_campaigns_pipeline_joins_and
     assert all(after.reasons[a].startswith(f"joined campaign {out[0].campaign_id}") for a in where["filler"].tolist())
     off = resolve_operators(given, to_table(cols), ids, flagged=np.empty(0, np.int64), below_flag=below)
     assert off[0].members.tolist() == where["op"].tolist()
+
+
+def test_a_whole_campaign_of_one_organisations_seats_is_set_aside_for_review_with_its_evidence():
+    from distillguard.linking.operators import seats_group
+
+    cols, where, ids = planted(36, [{"name": "team", "accounts": 22,
+                                     "facets": {"network": "10.77.1", "email_domain": "acme.example", "payment": "acme-card"}}])
+    team = where["team"]
+    orgs = np.full(len(ids), "", dtype=object)
+    orgs[team] = "acme"
+    c = campaign(team, ids, evidence={"ip": 1.0, "payment": 1.0, "email_domain": 0.9, "template": 0.2})
+    own = np.zeros(len(ids), dtype=bool)
+    own[team[:5]] = True   # a few engineers the model over-scores
+    aside: list = []
+    out = resolve_operators([c], to_table(cols), ids, OperatorParams(), own_flagged=own,
+                            customers=lambda m: org_seat_share(orgs[m]) >= 0.5, seats_aside=aside)
+    assert out == [] and aside == [c]
+    g = seats_group(c, orgs, np.full(len(ids), 0.3))
+    assert g.anchor == ("account_graph", "email_domain, ip, payment")
+    assert list(g.orgs) == ["acme"] * len(team) and g.harvest == pytest.approx(0.3)

@@ -65,6 +65,27 @@ def test_fewer_members_than_min_accounts_own_nothing():
     assert _resends([], exchanges).shares(np.arange(10)).max() == 0.0
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_class_that_asks_a_few_questions_collects_too_few_answers_to_harvest(seed):
+    # Fifty students of one school, one sign-up day, one lesson: each asks the same three questions
+    # (every exchange resent, share 1.0), four exchanges each: 200 answers in all, no dataset.
+    rng = np.random.default_rng(seed)
+    n = 2000
+    cols = population(rng, n)
+    students = rng.choice(n, 50, replace=False)
+    plant(cols, students, template="homework", signup_day="2025-10-27", shift="10000000", network="10.9.9")
+    harvest = np.zeros(n)
+    exchanges = np.full(n, 50)
+    exchanges[students] = 4
+    r = _resends(_questions(rng, students, 3, 4), exchanges)
+    assert r.shares(students).mean() == pytest.approx(1.0)
+    assert r.sent(students).sum() < P.min_resent_exchanges
+    assert coordinated_groups(to_table(cols), harvest, resends=r) == []
+    # the floor is what kept them out: without it the same accounts are a group
+    off = CoordinationParams(min_resent_exchanges=0)
+    assert coordinated_groups(to_table(cols), harvest, off, resends=r)
+
+
 def test_the_resend_bar_is_the_harvest_bar():
     low = np.zeros(20)
     assert not harvests(low, low, P, resent=None)
@@ -82,15 +103,15 @@ def test_a_coupled_group_that_resends_its_own_questions_is_found_without_the_cla
     op = rng.choice(n, 30, replace=False)
     plant(cols, op, template="ten-questions", signup_day="2025-10-27", shift="10001111", payment="op-card")
     harvest = rng.uniform(0, 0.05, n)
-    exchanges = np.full(n, 50)
-    rows = _questions(rng, op, 10, 25)
+    exchanges = np.full(n, 100)
+    rows = _questions(rng, op, 10, 50)
     assert coordinated_groups(to_table(cols), harvest) == []
     r = _resends(rows, exchanges)
     found = coordinated_groups(to_table(cols), harvest, resends=r)
     assert found and set(np.concatenate([g.members for g in found]).tolist()) <= set(op.tolist())
     # the same coupled accounts asking public prompts (most senders outside them) stay no group
     others = rng.choice(np.setdiff1d(np.arange(n), op), 400, replace=False)
-    public = _questions(rng, np.concatenate([op, others]), 10, 25)
+    public = _questions(rng, np.concatenate([op, others]), 10, 50)
     assert coordinated_groups(to_table(cols), harvest, resends=_resends(public, exchanges)) == []
 
 
@@ -129,7 +150,7 @@ def test_the_evidence_says_the_group_resends_its_own_requests_and_the_table_carr
     op = rng.choice(n, 30, replace=False)
     plant(cols, op, template="ten-questions", signup_day="2025-10-27", shift="10001111", payment="op-card")
     harvest = rng.uniform(0, 0.05, n)
-    groups = coordinated_groups(to_table(cols), harvest, resends=_resends(_questions(rng, op, 10, 25), np.full(n, 50)))
+    groups = coordinated_groups(to_table(cols), harvest, resends=_resends(_questions(rng, op, 10, 50), np.full(n, 100)))
     assert groups and all(g.resent == pytest.approx(0.5) for g in groups)
     ids = np.array([f"acct-{i:05d}" for i in range(n)], dtype=object)
     text = explain(groups, ids)

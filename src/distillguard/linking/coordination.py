@@ -157,7 +157,8 @@ class CoordinatedGroupFinding:
     #     each pay with their own card are not set aside as its seats.
     # 11: a group whose members resend its own requests harvests (resends.py), whatever the classifier says.
     # 12: facets that measure one dimension (a prefix and its autonomous system) count once (DIMENSIONS).
-    version = 12
+    # 13: resent requests count only when the group sent at least min_resent_exchanges of them in all.
+    version = 13
     name = "coordinated_group"
     role = "form"  # forms a campaign by itself, whatever its members' own risk
     description = ("accounts that share a pipeline value and are coupled on operator facets far beyond "
@@ -214,14 +215,16 @@ class CoordinationParams:
     leads: bool = True               # lead cohorts (cohorts.py): many leads behind one value
     lead_min_risk: float = 0.1       # a lead: own risk (the account model's probability) at least this
     lead_min_exchanges: int = 2      # ... from at least this many exchanges (one request is no pattern)
-    lead_min_share: float = 0.5      # a lead cohort's anchor is at least this share leads
+    lead_min_share: float = 0.5      # a lead cohort's anchor is at least this share leads ...
+    lead_min_lift: float = 3.0       # ... at least this many times the share among the accounts outside it
     lead_operator_anchors: bool = True  # lead cohorts may also gather behind a strong operator value
     lead_rate_anchors: bool = True   # ... and behind a pipeline value sent at one daily volume
     lead_rate_tied: bool = False     # ... whose leads must also share an uncommon value (False: the rate is the second tie)
     lead_rate_coupled: bool = True   # ... and the rate must be beyond chance among the value's holders
     lead_orgs: bool = True           # a group over several organisations of mostly leads is not set aside
     target_min_share: float = 0.1    # a category is part of an account's harvest target at this share (> 1: no facet)
-    resends: bool = True             # a group whose members resend its own requests harvests (resends.py)
+    resends: bool = True             # a group whose members resend its own requests harvests (resends.py) ...
+    min_resent_exchanges: int = 1000  # ... when they sent at least this many of them in all (a dataset)
 
 
 @dataclass
@@ -717,8 +720,12 @@ def group_harvests(members: np.ndarray, harvest: np.ndarray, extraction: np.ndar
         return True, None
     if resends is None or not p.resends:
         return False, None
-    resent = resends.shares(members)
-    return harvests(harvest[members], ext, p, resent), float(np.mean(resent)) if len(resent) else 0.0
+    sent = resends.sent(members)
+    resent = sent / np.maximum(resends.exchanges[members], 1.0)
+    mean = float(np.mean(resent)) if len(resent) else 0.0
+    if float(sent.sum()) < p.min_resent_exchanges:   # too few answers in all to be a harvest
+        return harvests(harvest[members], ext, p), mean
+    return harvests(harvest[members], ext, p, resent), mean
 
 
 def harvests(harvest: np.ndarray, extraction: np.ndarray | None, p: CoordinationParams,

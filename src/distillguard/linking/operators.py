@@ -106,7 +106,7 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from distillguard.linking.campaigns import Campaign, campaign_id, joined_ties, tie_shares, ties
-from distillguard.linking.coordination import NOUNS, WEAK_FACETS, components, jaccard, value_ids
+from distillguard.linking.coordination import NOUNS, WEAK_FACETS, CoordinatedGroup, components, jaccard, value_ids
 
 # Facets many operators share when they rent one proxy pool or egress: they never make two parts of a
 # campaign one operator (they still count in its signature, with everything else).
@@ -127,6 +127,8 @@ class OperatorFinding:
     # 17: a split part needs min_accounts accounts that sent found_min_exchanges or more (profiled_parts)
     # 16: campaigns each made together that share no creation value never join (separate_batches)
     # 15: campaigns made together hold their creation values by a strict majority (more than dominant_share)
+    # 19: a whole campaign of organisations' seats is no campaign, unless half of it is flagged alone (whole_seats)
+    # 18: resent requests make a part harvest only when it sent at least min_resent_exchanges of them (DG-LNK-0001 v13)
     # 14: an account held below the flag only by the harvest floor attaches too (attach_held_back; off by default)
     # 13: each part is split again the same way until none splits (split_again, operator_parts)
     # 12: a batch made together joins no community not made with it on any shared value (batch_apart)
@@ -139,7 +141,7 @@ class OperatorFinding:
     # 5: a daily volume is no value of a part's own either (SAMPLED_FACETS)
     # 4: a part that resends its own requests harvests (resends.py; DG-LNK-0001 v11)
     # 3: a split part that does not harvest, beside one that does, is no campaign (harvesting_parts)
-    version = 17  # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
+    version = 19  # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
     name = "one_operator"
     role = "group"  # regroups campaigns already found; clears only a split part that does not harvest or is
     # organisations' seats, flags only an account held below the flag by the harvest floor that attaches
@@ -262,6 +264,9 @@ class OperatorParams:
     # found_min_exchanges exchanges or more (beside a part that does), the bar a campaign of accounts flagged
     # alone forms by (False: off)
     profiled_parts: bool = True
+    # version 19: a whole campaign (not split) of organisations' seats is no campaign either, unless
+    # dominant_share of it is flagged on its own (as a split part; needs `customers`)
+    whole_seats: bool = True
     # parts set up apart: communities that hold different domains, cards or ASNs (KEPT_FACETS) never
     # join again (`_kept_apart`), and when parts with values of their own cover less than min_cover,
     # those set up apart (SET_UP_FACETS) still split off, the rest one part (`_made_apart`)
@@ -672,7 +677,8 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
                       own_flagged: np.ndarray | None = None,
                       customers: Callable[[np.ndarray], bool] | None = None,
                       below_flag: np.ndarray | None = None,
-                      profiled: np.ndarray | None = None) -> list[Campaign]:
+                      profiled: np.ndarray | None = None,
+                      seats_aside: list[Campaign] | None = None) -> list[Campaign]:
     """`campaigns` regrouped so that one campaign is one operator (module docstring): split, join, and
     the accounts of `flagged` that no campaign holds (flagged on their own) attached where they run a
     campaign's pipeline. `harvesting(members)` says whether a split part's accounts harvest (the
@@ -685,7 +691,9 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
     outside every campaign because they barely harvest; with `attach_held_back` they attach like the
     flagged ones, and inside the campaign their own risk flags them (version 14). `profiled` (a mask over all
     accounts): those that sent [campaigns] found_min_exchanges exchanges or more; with `profiled_parts` a split
-    part needs `min_accounts` of them to stay a campaign beside one that has them (None: not looked at)."""
+    part needs `min_accounts` of them to stay a campaign beside one that has them (None: not looked at).
+    With `whole_seats`, a campaign that does not split is judged like a part: organisations' seats, unless
+    so flagged, are no campaign, and go to `seats_aside` (when given) for review (version 19)."""
     p = params or OperatorParams()
     if not campaigns or not p.enabled:
         return campaigns
@@ -697,6 +705,11 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
     for c in campaigns:
         parts, own = operator_parts(c.members, vals, p)
         if len(parts) < 2:
+            if p.whole_seats and customers is not None and customers(c.members) \
+                    and not _suspect_alone(c.members, own_flagged, p):
+                if seats_aside is not None:   # a company's seats on its office, card and domain: one customer
+                    seats_aside.append(c)
+                continue
             split.append(c)
             pieces[c.campaign_id] = [c.campaign_id]
             continue
@@ -786,6 +799,16 @@ def resolve_operators(campaigns: list[Campaign], facets: pa.Table, account_ids: 
     _network_neighbours(split, out, pieces, siblings)
     out.sort(key=lambda c: (-len(c.members), c.campaign_id))
     return out
+
+
+def seats_group(c: Campaign, orgs: np.ndarray, harvest: np.ndarray | None) -> CoordinatedGroup:
+    """A whole campaign of organisations' seats (`resolve_operators` `seats_aside`) as a group set aside
+    for review (organisations.parquet): anchored on the account graph, with the evidence kinds that
+    tie at least half of it; `orgs`: each account's organisation as the seats rule counted it."""
+    kinds = sorted(k for k, v in c.evidence.items() if v >= 0.5)
+    h = float(np.mean(harvest[c.members])) if harvest is not None and len(c.members) else 0.0
+    return CoordinatedGroup(c.members, ("account_graph", ", ".join(kinds)), [{"facet": k} for k in kinds], 0.0, h,
+                            anchor_holders=len(c.members), orgs=orgs[c.members])
 
 
 def _kept(part: np.ndarray, harvesting: Callable[[np.ndarray], bool] | None,

@@ -14,7 +14,10 @@ prompt many customers send is not the group's, and a part of an operator's accou
 operator's prompts as much as the whole does. A
 member's *resend share* is the share of its exchanges that are the group's own requests. The
 coordinated groups, lead cohorts and operator parts (`harvests`) pass the harvest bar when their
-members' mean resend share reaches `min_harvest`, like their mean harvest share.
+members' mean resend share reaches `min_harvest`, like their mean harvest share, and together they
+sent at least `min_resent_exchanges` of those exchanges: distillation collects a dataset, and a
+class whose fifty students each ask the same three homework questions once or twice resends all
+its traffic (share 1.0) and collects under two hundred answers.
 
 Only requests sent by at least `min_accounts` accounts in all are kept (no group could own the
 rest), one row per (account, request) with its exchange count: a small table at any scale.
@@ -79,6 +82,11 @@ class Resends:
     def shares(self, members: np.ndarray) -> np.ndarray:
         """Each member's share of its exchanges that are the group's own requests (see the module)."""
         members = np.asarray(members, dtype=np.int64)
+        return self.sent(members) / np.maximum(self.exchanges[members], 1.0)
+
+    def sent(self, members: np.ndarray) -> np.ndarray:
+        """Each member's exchanges that are the group's own requests (see the module)."""
+        members = np.asarray(members, dtype=np.int64)
         if len(members) == 0 or len(self.request) == 0:
             return np.zeros(len(members))
         starts, lengths = self.offsets[members], self.offsets[members + 1] - self.offsets[members]
@@ -92,5 +100,4 @@ class Resends:
         rest = max(len(self.exchanges) - len(members), 1)
         own = ((held >= self.min_accounts) & (outside <= self.max_common * rest)
                & (held / len(members) >= self.min_lift * outside / rest))
-        sent = np.bincount(who, weights=np.where(own[codes], self.n[rows], 0.0), minlength=len(members))
-        return sent / np.maximum(self.exchanges[members], 1.0)
+        return np.bincount(who, weights=np.where(own[codes], self.n[rows], 0.0), minlength=len(members))
