@@ -304,3 +304,30 @@ def test_lookalike_copies_give_ordinary_accounts_one_operator_group_and_stay_ord
     # a world without campaign accounts gives no copies
     none, _, _ = lookalike_copies(fp.slice(0, 0), np.zeros(0, dtype=int), np.zeros(0, dtype=object))
     assert none.num_rows == 0
+
+
+def test_agreeing_models_read_an_account_as_the_least_suspicious_of_them(built, world, tmp_path) -> None:
+    import numpy as np
+    import pyarrow as pa
+    import pytest
+
+    from distillguard.errors import ConfigError
+    from distillguard.fingerprints.score import agree_models, predict_supervised
+
+    _, _, fp = built
+    a = train_supervised(fp, world["labels"], seed=0)
+    # a second model that learned the opposite of campaign: it clears what the first flags
+    labels = world["labels"]
+    flipped = labels.set_column(labels.schema.get_field_index("campaign"), "campaign", pa.array(
+        [None if c else "c" for c in labels.column("campaign").to_pylist()], pa.string()))
+    b = train_supervised(fp, flipped, seed=1)
+    pa_, pb = predict_supervised(a, fp), predict_supervised(b, fp)
+    both = load_model(save_model(agree_models(a, b), tmp_path / "agree.pkl"))
+    got = predict_supervised(both, fp)
+    assert np.allclose(got, np.minimum(pa_, pb))
+    assert got.max() < pa_.max()   # what the first alone called likely, the second does not
+    assert np.allclose(predict_supervised(agree_models(a, a), fp), pa_)
+    with pytest.raises(ConfigError):
+        agree_models(a)
+    with pytest.raises(ConfigError):
+        agree_models(a, {**b, "features": b["features"][:-1]})

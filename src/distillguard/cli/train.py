@@ -75,3 +75,18 @@ def accounts_cmd(
         out.print_json(orjson.dumps(summary).decode())
     elif not quiet:
         err.print(f"trained on {summary['accounts']:,} accounts from {len(world)} world(s); wrote {summary['out']}")
+
+
+@train_app.command("agree")
+@handle_errors
+def agree_cmd(
+    models: list[Path] = typer.Argument(..., help="Account model files (two or more, trained on the same features)."),
+    out_path: Path = typer.Option(..., "--out", help="Model file to write."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
+) -> None:
+    """Join account models trained on different families of worlds: the joined model reads each account
+    as the least suspicious of them (a verdict needs every one of them to call it likely)."""
+    from distillguard.fingerprints.score import agree_models, load_model, save_model
+
+    path = save_model(agree_models(*(load_model(p) for p in models)), out_path)
+    err.print(f"joined {len(models)} account models; wrote {path}")

@@ -8,7 +8,10 @@ a logistic into [0, 1]. Reasons are the phrases of the three strongest rules.
 Supervised (`risk_supervised`): `train_supervised(fingerprints, labels)` fits a gradient-boosted
 tree model on the numeric fingerprint features plus the rule strengths, each feature's effect held
 to the direction `MONOTONE` declares, each training world weighing the same; `save_model` /
-`load_model` keep it as one small file (a pickle: load only files you produced).
+`load_model` keep it as one small file (a pickle: load only files you produced). `agree_models`
+joins models trained on different families of worlds into one whose probability is the lowest of
+theirs: an account is as suspicious as the least suspicious reading of it, so a verdict needs every
+member to call it likely.
 """
 
 from __future__ import annotations
@@ -460,7 +463,24 @@ def predict_supervised(model: dict, fingerprints: pa.Table) -> np.ndarray:
                           hint="retrain it with this version: distillguard train accounts")
     if x.shape[0] == 0:
         return np.zeros(0)
-    return model["estimator"].predict_proba(x)[:, 1]
+    p = model["estimator"].predict_proba(x)[:, 1]
+    for other in model.get("agree", []):   # `agree_models`: the lowest reading
+        p = np.minimum(p, other.predict_proba(x)[:, 1])
+    return p
+
+
+def agree_models(*models: dict) -> dict:
+    """One model whose probability is the lowest of `models`' (each from `train_supervised`, on the same
+    features): trained on different families of worlds, they disagree where one family's customers look
+    like another's campaigns, and an account is flagged on its own only where all call it likely."""
+    if len(models) < 2:
+        raise ConfigError("agree_models needs two models or more")
+    first = models[0]
+    if any(m["features"] != first["features"] for m in models[1:]):
+        raise ConfigError("account models to agree were trained on other fingerprint features",
+                          hint="retrain them with this version: distillguard train accounts")
+    others = [e for m in models[1:] for e in [m["estimator"], *m.get("agree", [])]]
+    return {**first, "agree": [*first.get("agree", []), *others]}
 
 
 def save_model(model: dict, path: Path | str) -> Path:
