@@ -34,6 +34,16 @@ def _questions(rng: np.random.Generator, members: np.ndarray, n_questions: int, 
     return rows
 
 
+def _coupled(seed: int, k: int, **values: str) -> tuple[np.random.Generator, int, dict, np.ndarray]:
+    """2,000 random customers, `k` of them sharing `values`: (rng, n, facet columns, the k)."""
+    rng = np.random.default_rng(seed)
+    n = 2000
+    cols = population(rng, n)
+    members = rng.choice(n, k, replace=False)
+    plant(cols, members, **values)
+    return rng, n, cols, members
+
+
 def test_a_member_share_counts_only_requests_the_group_owns():
     n = 1000
     exchanges = np.full(n, 10)
@@ -69,11 +79,8 @@ def test_fewer_members_than_min_accounts_own_nothing():
 def test_a_class_that_asks_a_few_questions_collects_too_few_answers_to_harvest(seed):
     # Fifty students of one school, one sign-up day, one lesson: each asks the same three questions
     # (every exchange resent, share 1.0), four exchanges each: 200 answers in all, no dataset.
-    rng = np.random.default_rng(seed)
-    n = 2000
-    cols = population(rng, n)
-    students = rng.choice(n, 50, replace=False)
-    plant(cols, students, template="homework", signup_day="2025-10-27", shift="10000000", network="10.9.9")
+    rng, n, cols, students = _coupled(seed, 50, template="homework", signup_day="2025-10-27", shift="10000000",
+                                      network="10.9.9")
     harvest = np.zeros(n)
     exchanges = np.full(n, 50)
     exchanges[students] = 4
@@ -97,11 +104,8 @@ def test_the_resend_bar_is_the_harvest_bar():
 def test_a_coupled_group_that_resends_its_own_questions_is_found_without_the_classifier(seed):
     # One operator's seats: one sign-up day, one shift, one card; every account asks ten questions
     # (one mined template) over and over, which the classifier calls ordinary (harvest share ~0).
-    rng = np.random.default_rng(seed)
-    n = 2000
-    cols = population(rng, n)
-    op = rng.choice(n, 30, replace=False)
-    plant(cols, op, template="ten-questions", signup_day="2025-10-27", shift="10001111", payment="op-card")
+    rng, n, cols, op = _coupled(seed, 30, template="ten-questions", signup_day="2025-10-27", shift="10001111",
+                                payment="op-card")
     harvest = rng.uniform(0, 0.05, n)
     exchanges = np.full(n, 100)
     rows = _questions(rng, op, 10, 50)

@@ -324,12 +324,13 @@ def test_unused_accounts_made_with_a_campaign_are_listed_as_its_dormant_accounts
     assert check(out, [world / "exchanges"], tmp_path / "scratch") == []
 
 
-def test_model_recipe_with_blind_worlds_needs_a_corpus(tmp_path):
-    """scripts/train_account_model.sh WITH_BLIND=1: the blind generators draw their text from the corpus."""
+@pytest.mark.parametrize("mode", ["WITH_BLIND", "AGREE"])
+def test_model_recipe_with_blind_worlds_needs_a_corpus(tmp_path, mode):
+    """scripts/train_account_model.sh WITH_BLIND=1 or AGREE=1: the blind generators draw their text from the corpus."""
     script = Path(__file__).resolve().parents[2] / "scripts" / "train_account_model.sh"
-    env = {**os.environ, "WITH_BLIND": "1"}
+    env = {**os.environ, mode: "1"}
     for args in ([str(tmp_path / "w")], [str(tmp_path / "w"), str(tmp_path / "no-such-corpus")]):
         proc = subprocess.run(["bash", str(script), *args], capture_output=True, text=True, timeout=60, env=env)
         assert proc.returncode == 2
-        assert proc.stderr.startswith("error: WITH_BLIND=1 needs CORPUS") and len(proc.stderr.splitlines()) == 1
+        assert proc.stderr.startswith(f"error: {mode}=1 needs CORPUS") and len(proc.stderr.splitlines()) == 1
         assert not (tmp_path / "w").exists()   # nothing written before the check

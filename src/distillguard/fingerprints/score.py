@@ -480,7 +480,8 @@ def agree_models(*models: dict) -> dict:
         raise ConfigError("account models to agree were trained on other fingerprint features",
                           hint="retrain them with this version: distillguard train accounts")
     others = [e for m in models[1:] for e in [m["estimator"], *m.get("agree", [])]]
-    return {**first, "agree": [*first.get("agree", []), *others]}
+    return {**first, "agree": [*first.get("agree", []), *others],
+            "trained_on": {"agree": [m.get("trained_on") for m in models]}}   # each member's recipe
 
 
 def save_model(model: dict, path: Path | str) -> Path:
