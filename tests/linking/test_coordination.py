@@ -412,7 +412,8 @@ def test_declared_lead_cohort_cases(case):
     params = CoordinationParams(lead_operator_anchors=case.get("operator_anchors", True),
                                 lead_rate_anchors=case.get("rate_anchors", True),
                                 lead_rate_tied=case.get("rate_tied", CoordinationParams.lead_rate_tied),
-                                lead_rate_coupled=case.get("rate_coupled", CoordinationParams.lead_rate_coupled))
+                                lead_rate_coupled=case.get("rate_coupled", CoordinationParams.lead_rate_coupled),
+                                lead_min_lift=case.get("min_lift", CoordinationParams.lead_min_lift))
     found = members_of(lead_cohorts(to_table(cols), risk, harvest, params, taken=taken, orgs=orgs,
                                     exchanges=exchanges))
     target = set(where[case["target"]].tolist())

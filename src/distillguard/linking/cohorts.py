@@ -22,14 +22,12 @@ rate, one operator pushes it through every account at one; with ``lead_rate_coup
 rate is beyond chance among the value's holders (version 10: customers of one kind at the rate the
 value's holders often use share the value alone). The effect size is the
 anchor's lead share: most of it must be leads (``lead_min_share``), since a public harness or SDK
-is mostly ordinary customers, whatever a few of them do, and that share must be at least
-``lead_min_lift`` (3) times the lead share among the accounts outside the anchor (version 13).
-(`coordination.py`'s ``min_lift`` of 20 cannot apply here: where campaigns make up a tenth of the
-accounts, leads outside any one anchor are common and the ratio can never exceed ``1 / q``.) A
-lift of 3 is what a cohort made only of leads still reaches when a third of all accounts are leads;
-where more are, the model is marking a kind of customer (on worlds it never saw, coding-agent users
-or developers who all send tool use), and many of them behind one public value is that kind, not an
-operator. The group is the anchor's leads that also share uncommon values worth
+is mostly ordinary customers, whatever a few of them do. ``lead_min_lift`` can also hold that share
+to a multiple of the lead share among the accounts outside the anchor (version 13; off, 0, as
+shipped: at 3 it cleared customers' cohorts on worlds the model never saw, where two in five
+accounts are leads, but the operators' cohorts there sat at the same lift). (`coordination.py`'s
+``min_lift`` of 20 cannot apply here: where campaigns make up a tenth of the accounts, leads outside
+any one anchor are common and the ratio can never exceed ``1 / q``.) The group is the anchor's leads that also share uncommon values worth
 ``min_tie_weight`` with another of them (a second coincidence: an ordinary customer who is a lead
 and sends a value some operator's leads send too shares nothing else with them) - except behind a
 value at one rate, which is two coincidences already (``lead_rate_tied`` false: one operator's
@@ -87,8 +85,7 @@ class LeadCohortFinding:
     # 11: behind a template or a recurring-text cluster, the other of the two is the anchor's own prompt
     #     text seen again, no second tie (coordination.DIMENSIONS)
     # 12: resent requests count only when the cohort sent at least min_resent_exchanges of them (DG-LNK-0001 v13)
-    # 13: the anchor's lead share is at least lead_min_lift times the share outside it (where a third of all
-    #     accounts are leads, the model marks a kind of customer, not an operator)
+    # 13: the anchor's lead share may be held to lead_min_lift times the share outside it (off: 0)
     version = 13  # 5: a lead has sent two exchanges at least; 4: the harvest target is an anchor
     name = "lead_cohort"
     role = "form"  # forms a campaign by itself; its members' own risk is each below the flag

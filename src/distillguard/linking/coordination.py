@@ -216,7 +216,7 @@ class CoordinationParams:
     lead_min_risk: float = 0.1       # a lead: own risk (the account model's probability) at least this
     lead_min_exchanges: int = 2      # ... from at least this many exchanges (one request is no pattern)
     lead_min_share: float = 0.5      # a lead cohort's anchor is at least this share leads ...
-    lead_min_lift: float = 3.0       # ... at least this many times the share among the accounts outside it
+    lead_min_lift: float = 0.0       # ... at least this many times the share among the accounts outside it (0: off)
     lead_operator_anchors: bool = True  # lead cohorts may also gather behind a strong operator value
     lead_rate_anchors: bool = True   # ... and behind a pipeline value sent at one daily volume
     lead_rate_tied: bool = False     # ... whose leads must also share an uncommon value (False: the rate is the second tie)
