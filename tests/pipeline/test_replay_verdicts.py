@@ -27,7 +27,7 @@ def _replayed(run) -> dict[str, str]:
             for i, c in enumerate(run.decision.campaign_of.tolist()) if run.decision.flagged[i]}
 
 
-@pytest.mark.parametrize("config", [None, "[coordination]\nenabled = false\n", "[policy]\nflag_threshold = 0.9999\n"])
+@pytest.mark.parametrize("config", [None, "[coordination]\nenabled = false\n", "[policy]\nflag_threshold = 0.995\n"])
 def test_a_replay_gives_the_verdicts_and_campaigns_detect_gives_with_the_same_settings(tmp_path, config):
     from distillguard.decisions import Policy
     from distillguard.pipeline import analyse_store, detect

@@ -72,7 +72,8 @@ ORGANISATIONS = pa.schema([
 
 
 def organisations_table(set_aside: list, account_ids: np.ndarray) -> pa.Table:
-    """One row per group coordination set aside as organisations' seats (its `orgs` kept), strongest first."""
+    """One row per group set aside as organisations' seats (its `orgs` kept), strongest first: coordination's groups,
+    and whole account-graph campaigns (`linking.operators.seats_group`, anchor `account_graph`)."""
     rows: dict[str, list] = {f.name: [] for f in ORGANISATIONS}
     for g in sorted(set_aside, key=lambda g: (g.log10p, int(g.members[0]))):
         named = g.orgs[g.orgs != ""]
