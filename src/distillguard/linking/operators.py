@@ -144,8 +144,8 @@ class OperatorFinding:
     version = 19  # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
     name = "one_operator"
     role = "group"  # regroups campaigns already found; clears only a split part that does not harvest or is
-    # organisations' seats, flags only an account held below the flag by the harvest floor that attaches
-    # (version 14)
+    # organisations' seats, and a whole campaign of organisations' seats (version 19); flags only an account
+    # held below the flag by the harvest floor that attaches (version 14)
     description = ("a campaign whose accounts fall into parts that each hold uncommon values of their own (cards, "
                    "sign-up days, configurations, templates) is one campaign per part; campaigns whose uncommon "
                    "values coincide are one campaign; an account flagged alone, or whose own risk reaches the flag "
