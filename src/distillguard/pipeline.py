@@ -319,12 +319,15 @@ def _one_operator(r: Run, own: np.ndarray) -> None:
     orgs = _orgs(r)
     customers = None
     if orgs is not None and judge:   # organisations' seats, as coordination sets them aside
-        seats: list = []   # billed organisations and shells, worked out at the first split part only
+        seats: list = []   # billed organisations and shells, worked out at the first campaign judged only
 
-        def customers(members: np.ndarray) -> bool:
+        def billed_seats() -> list:
             if not seats:
                 seats.extend(seat_orgs(orgs, _facets(r), r.own_risk, cp))
-            billed, shell = seats
+            return seats
+
+        def customers(members: np.ndarray) -> bool:
+            billed, shell = billed_seats()
             return org_seat_share(billed[members]) >= cp.max_org_seat_share and not several_shells(
                 billed[members], shell[members])
     # accounts held below the flag outside campaigns only because they barely harvest (version 14, off by default)
@@ -337,8 +340,8 @@ def _one_operator(r: Run, own: np.ndarray) -> None:
     r.campaigns = resolve_operators(r.campaigns, _facets(r), r.active, r.settings.operators,  # type: ignore[arg-type]
                                     r.policy.full_tie_strength, flagged, harvesting if judge else None, own,
                                     customers, held, profiled, aside)
-    if aside:   # listed for review beside the groups coordination set aside
-        billed = seats[0]
+    if aside:   # listed for review beside the groups coordination set aside (aside is only filled via customers)
+        billed = billed_seats()[0]
         extra = organisations_table([seats_group(c, billed, harvest) for c in aside], r.active)  # type: ignore[arg-type]
         r.organisations = extra if r.organisations is None else pa.concat_tables([r.organisations, extra])
     # accounts made by the same hand as a campaign's join it (DG-LNK-0004)
