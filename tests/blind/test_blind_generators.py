@@ -1,4 +1,4 @@
-"""benchmarks/blind/, blind2/ and blind3/: each independent generator writes contract records that detect
+"""benchmarks/blind/, blind2/, blind3/ and blind4/: each independent generator writes contract records that detect
 reads whole, the same bytes for the same seed, and says in one line when the corpus is missing.
 
 Generating needs the public corpus (../shared/data); without it those tests skip.
@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT.parent / "shared" / "data"
-GENERATORS = ["blind", "blind2", "blind3"]
+GENERATORS = ["blind", "blind2", "blind3", "blind4"]
 needs_corpus = pytest.mark.skipif(not (CORPUS / "prompts" / "benign.jsonl.gz").is_file(),
                                   reason="needs the public corpus at ../shared/data")
 
