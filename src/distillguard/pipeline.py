@@ -282,7 +282,8 @@ def _resends(r: Run) -> Resends | None:
         return None
     if r.resends is None:
         sent = fingerprint_column(r.fingerprints, r.active, "exchanges")
-        r.resends = Resends.of(table, sent, cp.min_accounts, cp.min_lift, cp.max_common)
+        answers = fingerprint_column(r.fingerprints, r.active, "mean_output_tokens", missing=np.nan)
+        r.resends = Resends.of(table, sent, cp.min_accounts, cp.min_lift, cp.max_common, answers)
     return r.resends
 
 

@@ -239,19 +239,22 @@ def _cases(module: str = "coordination", finding: str = "CoordinatedGroupFinding
 def case_resends(rng: np.random.Generator, planted: list[dict], where: dict[str, np.ndarray], n: int, n_bg: int):
     """The resent requests of a case's groups (None when no group resends).
 
-    `resend: {requests, share, outside, exchanges}`: each member spends `share` of its `exchanges`
-    (default 50; every other account sends 50) on a closed set of `requests` requests, which that
-    share of the background accounts also send.
+    `resend: {requests, share, outside, exchanges, answer_tokens}`: each member spends `share` of its
+    `exchanges` (default 50; every other account sends 50) on a closed set of `requests` requests, which
+    that share of the background accounts also send; its answers average `answer_tokens` output tokens
+    (default 200, as every other account's).
     """
     from distillguard.linking.resends import Resends
 
     rows: list[tuple[int, int, int]] = []
     exchanges = np.full(n, 50)
+    answers = np.full(n, 200.0)
     for k, p in enumerate(planted):
         if "resend" not in p:
             continue
         r = p["resend"]
         exchanges[where[p["name"]]] = r.get("exchanges", 50)
+        answers[where[p["name"]]] = r.get("answer_tokens", 200.0)
         senders = np.concatenate([where[p["name"]], np.flatnonzero(rng.random(n_bg) < r.get("outside", 0.0))])
         for a in senders.tolist():
             counts = np.bincount(rng.integers(0, r["requests"], int(exchanges[a] * r["share"])), minlength=r["requests"])
@@ -262,7 +265,7 @@ def case_resends(rng: np.random.Generator, planted: list[dict], where: dict[str,
     table = pa.table({"account": pa.array(acc, pa.int64()), "request": pa.array(req, pa.uint64()),
                       "n": pa.array(cnt, pa.int64())})
     p = CoordinationParams()
-    return Resends.of(table, exchanges, p.min_accounts, p.min_lift, p.max_common)
+    return Resends.of(table, exchanges, p.min_accounts, p.min_lift, p.max_common, answers)
 
 
 @pytest.mark.parametrize("case", _cases(), ids=lambda c: c["name"])

@@ -101,6 +101,33 @@ def test_the_resend_bar_is_the_harvest_bar():
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
+def test_resends_of_answers_a_word_long_collect_nothing_but_unknown_lengths_set_no_floor(seed):
+    # The same coupled seats resending ten questions; what their answers are decides whether that harvests.
+    rng, n, cols, op = _coupled(seed, 30, template="ten-questions", signup_day="2025-10-27", shift="10001111",
+                                payment="op-card")
+    harvest = rng.uniform(0, 0.05, n)
+    exchanges = np.full(n, 100)
+    table = _table(_questions(rng, op, 10, 50))
+
+    def found(answers: np.ndarray) -> set[int]:
+        r = Resends.of(table, exchanges, P.min_accounts, P.min_lift, P.max_common, answers)
+        return {int(a) for g in coordinated_groups(to_table(cols), harvest, resends=r) for a in g.members}
+
+    text = np.full(n, 300.0)
+    assert found(text) and found(text) <= set(op.tolist())
+    probes = text.copy()
+    probes[op] = P.min_resent_answer_tokens / 4          # a word or two per answer
+    assert found(probes) == set()
+    unknown = np.full(n, np.nan)                         # records that carry no output token counts
+    assert found(unknown) == found(text)
+    some = probes.copy()
+    some[op[: len(op) // 2]] = np.nan                    # the mean is over the members that carry one
+    assert found(some) == set()
+    r = Resends.of(table, exchanges, P.min_accounts, P.min_lift, P.max_common, unknown)
+    assert r.answer_tokens(op) is None and _resends([], exchanges).answer_tokens(op) is None
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
 def test_a_coupled_group_that_resends_its_own_questions_is_found_without_the_classifier(seed):
     # One operator's seats: one sign-up day, one shift, one card; every account asks ten questions
     # (one mined template) over and over, which the classifier calls ordinary (harvest share ~0).

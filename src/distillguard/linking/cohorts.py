@@ -86,7 +86,8 @@ class LeadCohortFinding:
     #     text seen again, no second tie (coordination.DIMENSIONS)
     # 12: resent requests count only when the cohort sent at least min_resent_exchanges of them (DG-LNK-0001 v13)
     # 13: the anchor's lead share may be held to lead_min_lift times the share outside it (off: 0)
-    version = 13  # 5: a lead has sent two exchanges at least; 4: the harvest target is an anchor
+    # 14: resent requests count only when the members' answers average min_resent_answer_tokens (DG-LNK-0001 v14)
+    version = 14  # 5: a lead has sent two exchanges at least; 4: the harvest target is an anchor
     name = "lead_cohort"
     role = "form"  # forms a campaign by itself; its members' own risk is each below the flag
     description = ("many accounts the account model finds mildly suspicious share one pipeline value (template, "

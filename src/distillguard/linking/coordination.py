@@ -158,7 +158,8 @@ class CoordinatedGroupFinding:
     # 11: a group whose members resend its own requests harvests (resends.py), whatever the classifier says.
     # 12: facets that measure one dimension (a prefix and its autonomous system) count once (DIMENSIONS).
     # 13: resent requests count only when the group sent at least min_resent_exchanges of them in all.
-    version = 13
+    # 14: ... and only when its members' answers are at least min_resent_answer_tokens long on average.
+    version = 14
     name = "coordinated_group"
     role = "form"  # forms a campaign by itself, whatever its members' own risk
     description = ("accounts that share a pipeline value and are coupled on operator facets far beyond "
@@ -225,6 +226,7 @@ class CoordinationParams:
     target_min_share: float = 0.1    # a category is part of an account's harvest target at this share (> 1: no facet)
     resends: bool = True             # a group whose members resend its own requests harvests (resends.py) ...
     min_resent_exchanges: int = 1000  # ... when they sent at least this many of them in all (a dataset)
+    min_resent_answer_tokens: float = 16.0  # ... and their answers average this many output tokens (text to train on)
 
 
 @dataclass
@@ -725,6 +727,9 @@ def group_harvests(members: np.ndarray, harvest: np.ndarray, extraction: np.ndar
     mean = float(np.mean(resent)) if len(resent) else 0.0
     if float(sent.sum()) < p.min_resent_exchanges:   # too few answers in all to be a harvest
         return harvests(harvest[members], ext, p), mean
+    answer = resends.answer_tokens(members)
+    if answer is not None and answer < p.min_resent_answer_tokens:   # answers of a word or two: nothing to train on
+        return harvests(harvest[members], ext, p), mean
     return harvests(harvest[members], ext, p, resent), mean
 
 
@@ -1195,15 +1200,17 @@ def coordination_campaigns(campaigns: list, units: list[Unit], account_ids: np.n
     return out
 
 
-def fingerprint_column(fingerprints: pa.Table, account_ids: np.ndarray, name: str) -> np.ndarray:
-    """One numeric fingerprint column aligned with `account_ids` (0 where missing or null)."""
+def fingerprint_column(fingerprints: pa.Table, account_ids: np.ndarray, name: str,
+                       missing: float = 0.0) -> np.ndarray:
+    """One numeric fingerprint column aligned with `account_ids` (`missing` where missing or null)."""
     from distillguard.linking.graph import account_index
 
-    out = np.zeros(len(account_ids))
+    out = np.full(len(account_ids), missing, dtype=np.float64)
     if name not in fingerprints.column_names:
         return out
     rows = account_index(fingerprints["account_id"], account_ids)
-    v = np.nan_to_num(np.asarray(fingerprints.column(name).to_numpy(zero_copy_only=False), dtype=np.float64))
+    v = np.nan_to_num(np.asarray(fingerprints.column(name).to_numpy(zero_copy_only=False), dtype=np.float64),
+                      nan=missing)
     out[rows[rows >= 0]] = v[rows >= 0]
     return out
 

@@ -124,6 +124,7 @@ class OperatorFinding:
     """Declaration of this finding (cases in operators.cases.yaml beside this file)."""
 
     id = "DG-LNK-0003"
+    # 20: resent requests make a part harvest only when its answers average min_resent_answer_tokens (DG-LNK-0001 v14)
     # 17: a split part needs min_accounts accounts that sent found_min_exchanges or more (profiled_parts)
     # 16: campaigns each made together that share no creation value never join (separate_batches)
     # 15: campaigns made together hold their creation values by a strict majority (more than dominant_share)
@@ -141,7 +142,7 @@ class OperatorFinding:
     # 5: a daily volume is no value of a part's own either (SAMPLED_FACETS)
     # 4: a part that resends its own requests harvests (resends.py; DG-LNK-0001 v11)
     # 3: a split part that does not harvest, beside one that does, is no campaign (harvesting_parts)
-    version = 19  # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
+    version = 20  # 2: a harvest target is no value of a part's own (SAMPLED_FACETS)
     name = "one_operator"
     role = "group"  # regroups campaigns already found; clears only a split part that does not harvest or is
     # organisations' seats, and a whole campaign of organisations' seats (version 19); flags only an account

@@ -17,7 +17,10 @@ coordinated groups, lead cohorts and operator parts (`harvests`) pass the harves
 members' mean resend share reaches `min_harvest`, like their mean harvest share, and together they
 sent at least `min_resent_exchanges` of those exchanges: distillation collects a dataset, and a
 class whose fifty students each ask the same three homework questions once or twice resends all
-its traffic (share 1.0) and collects under two hundred answers.
+its traffic (share 1.0) and collects under two hundred answers. Nor do they count when the members' answers
+are a few tokens long (mean output under `min_resent_answer_tokens`): a smoke test that asks one question
+every few minutes from each of a team's accounts with `max_tokens` 16 resends all its traffic and collects
+no text to train on.
 
 Only requests sent by at least `min_accounts` accounts in all are kept (no group could own the
 rest), one row per (account, request) with its exchange count: a small table at any scale.
@@ -65,11 +68,14 @@ class Resends:
     min_accounts: int
     min_lift: float
     max_common: float
+    # each account's mean output tokens per exchange (NaN where the data carries none); None: not known
+    answers: np.ndarray | None = None
 
     @classmethod
     def of(cls, table: pa.Table, exchanges: np.ndarray, min_accounts: int, min_lift: float,
-           max_common: float) -> Resends:
-        """From `resent_requests`' table; `exchanges`: every judged account's exchange count."""
+           max_common: float, answers: np.ndarray | None = None) -> Resends:
+        """From `resent_requests`' table; `exchanges`: every judged account's exchange count; `answers`: its
+        mean output tokens per exchange (NaN where unknown), when known."""
         acc = table["account"].to_numpy()
         order = np.argsort(acc, kind="stable")
         # one row per (account, request): a request's count of rows is its count of senders
@@ -77,12 +83,22 @@ class Resends:
         offsets = np.zeros(len(exchanges) + 1, dtype=np.int64)
         offsets[1:] = np.cumsum(np.bincount(acc, minlength=len(exchanges)))
         return cls(offsets, code, table["n"].to_numpy()[order].astype(np.float64), holders,
-                   np.asarray(exchanges, dtype=np.float64), int(min_accounts), float(min_lift), float(max_common))
+                   np.asarray(exchanges, dtype=np.float64), int(min_accounts), float(min_lift), float(max_common),
+                   None if answers is None else np.asarray(answers, dtype=np.float64))
 
     def shares(self, members: np.ndarray) -> np.ndarray:
         """Each member's share of its exchanges that are the group's own requests (see the module)."""
         members = np.asarray(members, dtype=np.int64)
         return self.sent(members) / np.maximum(self.exchanges[members], 1.0)
+
+    def answer_tokens(self, members: np.ndarray) -> float | None:
+        """The members' mean output tokens per exchange (the mean over those whose data carries it; None when
+        none does)."""
+        if self.answers is None or len(members) == 0:
+            return None
+        known = self.answers[np.asarray(members, dtype=np.int64)]
+        known = known[~np.isnan(known)]
+        return float(known.mean()) if len(known) else None
 
     def sent(self, members: np.ndarray) -> np.ndarray:
         """Each member's exchanges that are the group's own requests (see the module)."""
