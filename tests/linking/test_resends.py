@@ -93,6 +93,15 @@ def test_a_class_that_asks_a_few_questions_collects_too_few_answers_to_harvest(s
     assert coordinated_groups(to_table(cols), harvest, off, resends=r)
 
 
+def _ten_question_seats(seed: int):  # type: ignore[no-untyped-def]
+    """One operator's 30 seats (one sign-up day, shift and card) among 2,000 customers, each asking ten
+    questions (one mined template) 50 times of its 100 exchanges; harvest shares near 0 for everyone.
+    Returns (rng, n, facet columns, the seats, harvest, exchanges, the resent rows)."""
+    rng, n, cols, op = _coupled(seed, 30, template="ten-questions", signup_day="2025-10-27", shift="10001111",
+                                payment="op-card")
+    return rng, n, cols, op, rng.uniform(0, 0.05, n), np.full(n, 100), _questions(rng, op, 10, 50)
+
+
 def test_the_resend_bar_is_the_harvest_bar():
     low = np.zeros(20)
     assert not harvests(low, low, P, resent=None)
@@ -103,11 +112,8 @@ def test_the_resend_bar_is_the_harvest_bar():
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_resends_of_answers_a_word_long_collect_nothing_but_unknown_lengths_set_no_floor(seed):
     # The same coupled seats resending ten questions; what their answers are decides whether that harvests.
-    rng, n, cols, op = _coupled(seed, 30, template="ten-questions", signup_day="2025-10-27", shift="10001111",
-                                payment="op-card")
-    harvest = rng.uniform(0, 0.05, n)
-    exchanges = np.full(n, 100)
-    table = _table(_questions(rng, op, 10, 50))
+    rng, n, cols, op, harvest, exchanges, rows = _ten_question_seats(seed)
+    table = _table(rows)
 
     def found(answers: np.ndarray) -> set[int]:
         r = Resends.of(table, exchanges, P.min_accounts, P.min_lift, P.max_common, answers)
@@ -131,11 +137,7 @@ def test_resends_of_answers_a_word_long_collect_nothing_but_unknown_lengths_set_
 def test_a_coupled_group_that_resends_its_own_questions_is_found_without_the_classifier(seed):
     # One operator's seats: one sign-up day, one shift, one card; every account asks ten questions
     # (one mined template) over and over, which the classifier calls ordinary (harvest share ~0).
-    rng, n, cols, op = _coupled(seed, 30, template="ten-questions", signup_day="2025-10-27", shift="10001111",
-                                payment="op-card")
-    harvest = rng.uniform(0, 0.05, n)
-    exchanges = np.full(n, 100)
-    rows = _questions(rng, op, 10, 50)
+    rng, n, cols, op, harvest, exchanges, rows = _ten_question_seats(seed)
     assert coordinated_groups(to_table(cols), harvest) == []
     r = _resends(rows, exchanges)
     found = coordinated_groups(to_table(cols), harvest, resends=r)
