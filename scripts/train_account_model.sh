@@ -8,7 +8,8 @@
 # AGREE=1 runs the two recipes below (the simulator's worlds alone, then with the blind worlds) over one
 # WORKDIR and joins the models with `distillguard train agree`: the shipped model reads each account as
 # the less suspicious of the two (docs/fingerprints.md). The shipped file was joined from the model the
-# plain recipe shipped at issue 16's thirty-eighth step and the one WITH_BLIND=1 trained at its fortieth.
+# plain recipe shipped at issue 16's thirty-eighth step and the one WITH_BLIND=1 trained at its fortieth;
+# AGREE=1 re-run end to end at the forty-second step (on the same worlds) gives the same probabilities.
 #
 # Simulates into WORKDIR and fits the model on all of them (`distillguard train accounts`: whole
 # histories and early cuts, each world weighing the same, campaign accounts also seen with one axis
