@@ -38,15 +38,14 @@ dg=${DISTILLGUARD:-distillguard}
 py=${PYTHON:-python}
 with_blind=${WITH_BLIND:-0}
 agree=${AGREE:-0}
-if [ "$with_blind" = 1 ] && { [ -z "$corpus" ] || [ ! -d "$corpus" ]; }; then
-  echo "error: WITH_BLIND=1 needs CORPUS (the public text folder, ../shared/data): the blind generators draw their text from it" >&2
+needs=""   # the recipe that trains on blind worlds, which draw their text from CORPUS
+[ "$agree" = 1 ] && needs=AGREE
+[ "$with_blind" = 1 ] && needs=WITH_BLIND
+if [ -n "$needs" ] && { [ -z "$corpus" ] || [ ! -d "$corpus" ]; }; then
+  echo "error: $needs=1 needs CORPUS (the public text folder, ../shared/data): the blind generators draw their text from it" >&2
   exit 2
 fi
 if [ "$agree" = 1 ]; then
-  if [ -z "$corpus" ] || [ ! -d "$corpus" ]; then
-    echo "error: AGREE=1 needs CORPUS (the public text folder, ../shared/data): the blind generators draw their text from it" >&2
-    exit 2
-  fi
   # both recipes over one WORKDIR (the simulator's worlds are made once), then joined: the model reads
   # each account as the less suspicious of the two (`distillguard train agree`)
   AGREE=0 WITH_BLIND=0 bash "$0" "$work" "$corpus" "$work/model-simulator.pkl"

@@ -19,7 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -320,12 +320,9 @@ def _one_operator(r: Run, own: np.ndarray) -> None:
     orgs = _orgs(r)
     customers = None
     if orgs is not None and judge:   # organisations' seats, as coordination sets them aside
-        seats: list = []   # billed organisations and shells, worked out at the first campaign judged only
-
-        def billed_seats() -> list:
-            if not seats:
-                seats.extend(seat_orgs(orgs, _facets(r), r.own_risk, cp))
-            return seats
+        @cache
+        def billed_seats() -> tuple:   # billed organisations and shells, worked out at the first campaign judged only
+            return seat_orgs(orgs, _facets(r), r.own_risk, cp)
 
         def customers(members: np.ndarray) -> bool:
             billed, shell = billed_seats()

@@ -725,11 +725,11 @@ def group_harvests(members: np.ndarray, harvest: np.ndarray, extraction: np.ndar
     sent = resends.sent(members)
     resent = sent / np.maximum(resends.exchanges[members], 1.0)
     mean = float(np.mean(resent)) if len(resent) else 0.0
-    if float(sent.sum()) < p.min_resent_exchanges:   # too few answers in all to be a harvest
-        return harvests(harvest[members], ext, p), mean
+    # the classifier's shares already fell short; resends make no harvest either when the group collected too few
+    # answers in all to be a dataset, or answers of a word or two (nothing to train on)
     answer = resends.answer_tokens(members)
-    if answer is not None and answer < p.min_resent_answer_tokens:   # answers of a word or two: nothing to train on
-        return harvests(harvest[members], ext, p), mean
+    if float(sent.sum()) < p.min_resent_exchanges or (answer is not None and answer < p.min_resent_answer_tokens):
+        return False, mean
     return harvests(harvest[members], ext, p, resent), mean
 
 
