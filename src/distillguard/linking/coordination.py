@@ -80,6 +80,15 @@ OPERATOR_FACETS = ("signup_day", "first_day", "last_day", "shift", "volume", "ne
 # cohort signs up through one path, from one university's e-mail domain, and sends similar volumes. They add to a group's evidence but
 # never make one: a group needs a coupled facet outside this list.
 WEAK_FACETS = ("volume", "signup_path", "email_domain")
+# Facets of where and when accounts started and stopped: what a crowd that met at one event shares (a
+# hackathon's participants sign up on its day, on the venue's network, through its sign-up path, and most
+# stop when it ends). They are an operator's sign-up wave too, but alone they are no sign of one hand
+# running the accounts: a group coupled on nothing else - not on how its accounts are run or paid for
+# (working hours, daily volume, payment instrument, e-mail domain), with no partner's campaign as its
+# anchor - is a *crowd* (`min_run_facets`, DG-LNK-0001 version 15). It forms no campaign, is listed for
+# review, and keeps its accounts from the lead cohorts, which would gather the same crowd again behind its
+# network or starter prompt.
+EVENT_FACETS = ("signup_day", "first_day", "last_day", "network", "asn", "signup_path")
 # Facets that measure one dimension twice: an account's network prefixes lie inside its autonomous
 # systems, so one proxy pool or one public VPN's exits couple both at once. Coupled together they are
 # one coincidence, not the two independent ones a group needs (DG-LNK-0001 version 12). A prompt
@@ -159,7 +168,10 @@ class CoordinatedGroupFinding:
     # 12: facets that measure one dimension (a prefix and its autonomous system) count once (DIMENSIONS).
     # 13: resent requests count only when the group sent at least min_resent_exchanges of them in all.
     # 14: ... and only when its members' answers are at least min_resent_answer_tokens long on average.
-    version = 14
+    # 15: a group coupled only on where and when its accounts started and stopped (EVENT_FACETS) is a
+    #     crowd at one event as much as an operator: no campaign without min_run_facets facets of how its
+    #     accounts are run; set aside for review, its accounts kept from the lead cohorts.
+    version = 15
     name = "coordinated_group"
     role = "form"  # forms a campaign by itself, whatever its members' own risk
     description = ("accounts that share a pipeline value and are coupled on operator facets far beyond "
@@ -186,6 +198,12 @@ class CoordinatedGroupFinding:
         "billed as one (org_billed_share) and its seats are judged like anyone's. With the account model, a "
         "group at least half of which sits in two or more organisations whose seats are mostly leads "
         "is not set aside (one operator behind several organisations).",
+        "A crowd that met at one event (a hackathon, a workshop, a class) signs up on one day from the venue's "
+        "network, sends the event's starter prompt and stops when it ends: coupled on sign-up day, network and "
+        "first or last day of use only, it is a crowd (min_run_facets): listed for review, no campaign, and its "
+        "accounts are not gathered again as a lead cohort. An operator whose accounts share nothing but a "
+        "sign-up wave from one proxy pool is then found only through a facet of how they are run (hours, "
+        "volume, cards, e-mail domains), its other groups, or its accounts' own behaviour.",
     )
 
 
@@ -202,6 +220,7 @@ class CoordinationParams:
     min_extraction_floor: float = 0.15  # ... at least this share, of which min_harvest harvests (filler aside)
     min_coupled: int = 2             # coupled operator facets a group needs ...
     min_strong: int = 2              # ... of which this many strong (two independent coincidences), in each member too
+    min_run_facets: int = 1          # ... or it is a crowd: this many outside EVENT_FACETS (how they are run; 0: no bar)
     max_org_seat_share: float = 0.5  # a group this share of whose declared members are org seats is orgs
     org_billed_share: float = 0.5    # ... seats of an organisation at least this share of whose paying seats share one card
     max_common: float = 0.05         # a value (or as many of a facet's values) held by more outside an anchor ties no one
@@ -244,6 +263,7 @@ class CoordinatedGroup:
     outside_anchor: np.ndarray | None = None
     resent: float | None = None          # members' mean resend share (resends.py; None: not looked at)
     rate: str | None = None              # a lead cohort behind its anchor at one daily volume: that volume (log2 bucket)
+    crowd: bool = False                  # coupled only on EVENT_FACETS (is_crowd): set aside, forms no campaign
 
     def outside_counts(self, campaign: np.ndarray | None = None) -> tuple[int, int] | None:
         """(accounts outside `campaign` - default the group - that match it on every coupled facet,
@@ -430,7 +450,8 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
     `set_aside` (when given), for review, unless they tie several organisations whose seats are
     mostly leads together (`shell_orgs`, `several_shells`; needs `own_risk`, the account model's).
     `resends`: the run's resent requests (a group that resends its own requests harvests; None: not
-    looked at).
+    looked at). A group coupled only on where and when its accounts started (`is_crowd`) is returned with
+    `crowd` set (its `orgs` kept): the caller sets it aside and forms no campaign from it (`linking.run`).
     """
     p = params or CoordinationParams()
     n = len(harvest)
@@ -563,6 +584,9 @@ def coordinated_groups(facets: pa.Table, harvest: np.ndarray, params: Coordinati
                 core, accounts, [facet_vids.get(x["facet"], []) for x in part_coupled], holds)
             if orgs is not None and seats_set_aside(group, orgs, shell, p, set_aside):
                 continue   # organisations' seats: customers that declared themselves, not a hidden operator
+            group.crowd = is_crowd(part_coupled, p, outside_word)
+            if group.crowd:
+                group.orgs = orgs[core] if orgs is not None else np.full(len(core), "", dtype=object)
             groups.append(group)
     con.close()
     return groups
@@ -796,6 +820,12 @@ def _enough(coupled: list[dict], p: CoordinationParams, outside_word: int = 0) -
     strong = sum(w >= 1.0 for w in weights.values())
     return (len(weights) >= max(1, p.min_coupled - outside_word)
             and strong >= max(1, p.min_strong - outside_word))
+
+
+def is_crowd(coupled: list[dict], p: CoordinationParams, outside_word: int = 0) -> bool:
+    """Coupled on fewer than `min_run_facets` facets outside EVENT_FACETS (where and when its accounts started
+    and stopped), with no partner's campaign to make up for them: a crowd at one event as much as an operator."""
+    return sum(x["facet"] not in EVENT_FACETS for x in coupled) < p.min_run_facets - outside_word
 
 
 def _dimension_weights(coupled: list[dict]) -> dict[str, float]:

@@ -208,7 +208,11 @@ def coordinate(engine, fp: pa.Table, active: np.ndarray, facets: pa.Table,  # ty
     if own_risk is not None and cp.leads:
         taken = np.zeros(len(active), dtype=bool)   # what a cohort may not claim: accounts already grouped
         for members in [g.members for g in groups] + [c.members for c in campaigns]:
-            taken[members] = True
+            taken[members] = True   # a crowd's accounts too: a cohort behind its network would be the crowd again
+    if set_aside is not None:
+        set_aside += [g for g in groups if g.crowd]
+    groups = [g for g in groups if not g.crowd]   # a crowd at one event forms no campaign (DG-LNK-0001 v15)
+    if own_risk is not None and cp.leads:
         # exchanges per account (a lead has sent lead_min_exchanges); without the column, every account counts
         sent = exchange_counts(fp, active)
         groups += lead_cohorts(facets, own_risk, harvest, cp, extraction=extraction, taken=taken,

@@ -7,7 +7,9 @@ the anchor the group shares and how many accounts send it in all, the operator v
 would be by chance, its p-value and how much more common it is inside the group than outside.
 `organisations.parquet` has one row per group coordination set aside because it is made of
 organisations' seats (DG-LNK-0001, `max_org_seat_share`): coupled and harvesting, but one
-declared customer, so not a campaign and nobody flagged; a review list, not a verdict.
+declared customer, so not a campaign and nobody flagged; a review list, not a verdict. It also lists
+the groups coordination set aside as crowds at one event (`set_aside_as` "crowd": coupled only on where
+and when their accounts started, DG-LNK-0001 `min_run_facets`).
 """
 
 from __future__ import annotations
@@ -68,12 +70,16 @@ ORGANISATIONS = pa.schema([
     pa.field("coupled", pa.string(), metadata={"description": "operator facets coupled beyond chance"}),
     pa.field("harvest", pa.float64(), metadata={"description": "the accounts' mean harvest share"}),
     pa.field("account_ids", pa.list_(pa.string())),
+    pa.field("set_aside_as", pa.string(), metadata={
+        "description": "organisation (seats of organisations billed as one) or crowd (coupled only on where and "
+                       "when its accounts started: a crowd at one event, DG-LNK-0001 min_run_facets)"}),
 ])
 
 
 def organisations_table(set_aside: list, account_ids: np.ndarray) -> pa.Table:
     """One row per group set aside as organisations' seats (its `orgs` kept), strongest first: coordination's groups,
-    and whole account-graph campaigns (`linking.operators.seats_group`, anchor `account_graph`)."""
+    and whole account-graph campaigns (`linking.operators.seats_group`, anchor `account_graph`); and per group
+    coordination set aside as a crowd at one event (`set_aside_as` "crowd")."""
     rows: dict[str, list] = {f.name: [] for f in ORGANISATIONS}
     for g in sorted(set_aside, key=lambda g: (g.log10p, int(g.members[0]))):
         named = g.orgs[g.orgs != ""]
@@ -82,7 +88,8 @@ def organisations_table(set_aside: list, account_ids: np.ndarray) -> pa.Table:
                         ("org_seats", int(counts[counts >= 2].sum())), ("anchor_facet", g.anchor[0]),
                         ("anchor_value", str(g.anchor[1])), ("anchor_holders", g.anchor_holders or None),
                         ("coupled", ", ".join(x["facet"] for x in g.coupled)), ("harvest", round(g.harvest, 4)),
-                        ("account_ids", sorted(account_ids[g.members].tolist()))):
+                        ("account_ids", sorted(account_ids[g.members].tolist())),
+                        ("set_aside_as", "crowd" if g.crowd else "organisation")):
             rows[name].append(v)
     return pa.table({f.name: pa.array(rows[f.name], f.type) for f in ORGANISATIONS}, schema=ORGANISATIONS)
 
