@@ -767,3 +767,50 @@ def test_an_organisation_is_one_customer_only_when_billed_as_one():
     assert got.tolist() == ["acme"] * 4 + [""] * 4 + ["nolog"] * 3 + ["solo", ""]
     assert billed_as_one(orgs, to_table(cols), 0.0) is orgs        # off: every organisation keeps its name
     assert billed_as_one(orgs, to_table(cols), 0.8).tolist()[:4] == [""] * 4   # 3 of 4 on one card < 0.8
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_crowd_forms_no_campaign_and_no_lead_cohort_gathers_it_again(seed):
+    """DG-LNK-0001 version 15 through `linking.run.coordinate`: fifty leads that met at one event (one sign-up
+    day, the venue's network and path, a starter prompt, gone the next day) are set aside as a crowd, and the
+    lead cohorts, which would gather them behind the venue's network, do not; with `min_run_facets = 0` they
+    form a campaign."""
+    import dataclasses
+
+    from distillguard.linking.run import coordinate
+    from distillguard.settings import load_settings
+
+    rng = np.random.default_rng(seed)
+    n_bg, n = 2000, 2050
+    cols = population(rng, n)
+    for name in ("wrapper", "asn", "partner"):
+        cols[name] = [None] * n
+    cols["first_day"] = ["2026-03-02"] * n
+    cols["last_day"] = [f"2026-03-{10 + i % 18:02d}" for i in range(n)]
+    cols["signup_path"] = ["self_serve"] * n
+    crowd = np.arange(n_bg, n)
+    plant(cols, crowd, wrapper="starter", signup_day="2026-03-14", network="198.51.100", last_day="2026-03-15",
+          signup_path="hackathon")
+    harvest = rng.uniform(0, 0.25, n)
+    harvest[crowd] = 0.5
+    risk = np.where(rng.random(n) < 0.05, rng.uniform(0.1, 0.3, n), rng.uniform(0, 0.08, n))
+    risk[crowd] = rng.uniform(0.15, 0.45, len(crowd))   # each mildly suspicious: leads
+    active = np.array([f"acct_{i:05d}" for i in range(n)], dtype=object)
+    fp = pa.table({"account_id": pa.array(active.tolist(), pa.string())})
+    templates = pa.table({"template_id": pa.array([], pa.string()), "skeleton": pa.array([], pa.string())})
+    orgs = np.array([f"own{i}" for i in range(n)], dtype=object)
+
+    def campaign_members(min_run_facets: int) -> tuple[set[int], list]:
+        shipped = load_settings()
+        settings = dataclasses.replace(shipped, coordination=dataclasses.replace(
+            shipped.coordination, min_run_facets=min_run_facets))
+        aside: list = []
+        campaigns = coordinate(None, fp, active, to_table(cols), [], templates, settings, 2.0, risk, aside,
+                               harvest=harvest, extraction=harvest.copy(), orgs=orgs)
+        return {int(m) for c in campaigns for m in c.members}, aside
+
+    held, aside = campaign_members(1)
+    assert not held & set(crowd.tolist())
+    assert [g for g in aside if g.crowd] and all(set(g.members.tolist()) <= set(crowd.tolist()) for g in aside if g.crowd)
+    held_off, _ = campaign_members(0)
+    assert len(held_off & set(crowd.tolist())) >= 0.9 * len(crowd)

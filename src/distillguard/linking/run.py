@@ -205,14 +205,16 @@ def coordinate(engine, fp: pa.Table, active: np.ndarray, facets: pa.Table,  # ty
         orgs = declared_orgs(engine, active)
     groups = coordinated_groups(facets, harvest, cp, extraction=extraction, orgs=orgs, set_aside=set_aside,
                                 own_risk=own_risk, resends=resends)
-    if own_risk is not None and cp.leads:
-        taken = np.zeros(len(active), dtype=bool)   # what a cohort may not claim: accounts already grouped
-        for members in [g.members for g in groups] + [c.members for c in campaigns]:
-            taken[members] = True   # a crowd's accounts too: a cohort behind its network would be the crowd again
+    crowds = [g for g in groups if g.crowd]   # a crowd at one event forms no campaign (DG-LNK-0001 v15): for review
+    groups = [g for g in groups if not g.crowd]
     if set_aside is not None:
-        set_aside += [g for g in groups if g.crowd]
-    groups = [g for g in groups if not g.crowd]   # a crowd at one event forms no campaign (DG-LNK-0001 v15)
+        set_aside += crowds
     if own_risk is not None and cp.leads:
+        # what a cohort may not claim: accounts already grouped, a crowd's too (a cohort behind its network or
+        # its starter prompt would be the crowd again)
+        taken = np.zeros(len(active), dtype=bool)
+        for members in [g.members for g in groups + crowds] + [c.members for c in campaigns]:
+            taken[members] = True
         # exchanges per account (a lead has sent lead_min_exchanges); without the column, every account counts
         sent = exchange_counts(fp, active)
         groups += lead_cohorts(facets, own_risk, harvest, cp, extraction=extraction, taken=taken,
