@@ -812,5 +812,9 @@ def test_a_crowd_forms_no_campaign_and_no_lead_cohort_gathers_it_again(seed):
     held, aside = campaign_members(1)
     assert not held & set(crowd.tolist())
     assert [g for g in aside if g.crowd] and all(set(g.members.tolist()) <= set(crowd.tolist()) for g in aside if g.crowd)
+    from distillguard.outputs.tables import organisations_table
+
+    listed = organisations_table(aside, active).to_pylist()
+    assert {r["set_aside_as"] for r in listed} == {"crowd"} and all(r["organisation"] == "" for r in listed)
     held_off, _ = campaign_members(0)
     assert len(held_off & set(crowd.tolist())) >= 0.9 * len(crowd)

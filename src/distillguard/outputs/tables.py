@@ -63,7 +63,7 @@ COORDINATION = pa.schema([
 
 
 ORGANISATIONS = pa.schema([
-    pa.field("organisation", pa.string(), metadata={"description": "the organisation most of the group's seats carry or pay as"}),
+    pa.field("organisation", pa.string(), metadata={"description": "the organisation most of the group's seats carry or pay as ('' for a crowd)"}),
     pa.field("accounts", pa.int64(), metadata={"description": "accounts in the group"}),
     pa.field("org_seats", pa.int64(), metadata={"description": "accounts that share an organisation (declared org_id, or the one they pay as) with another of them"}),
     *ANCHOR,
@@ -84,7 +84,8 @@ def organisations_table(set_aside: list, account_ids: np.ndarray) -> pa.Table:
     for g in sorted(set_aside, key=lambda g: (g.log10p, int(g.members[0]))):
         named = g.orgs[g.orgs != ""]
         vals, counts = np.unique(named, return_counts=True) if len(named) else (np.array([""]), np.array([0]))
-        for name, v in (("organisation", str(vals[int(np.argmax(counts))])), ("accounts", len(g.members)),
+        for name, v in (("organisation", "" if g.crowd else str(vals[int(np.argmax(counts))])),   # a crowd is no one's
+                        ("accounts", len(g.members)),
                         ("org_seats", int(counts[counts >= 2].sum())), ("anchor_facet", g.anchor[0]),
                         ("anchor_value", str(g.anchor[1])), ("anchor_holders", g.anchor_holders or None),
                         ("coupled", ", ".join(x["facet"] for x in g.coupled)), ("harvest", round(g.harvest, 4)),
