@@ -188,6 +188,15 @@ def read_jsonl(path):
                 yield n, line
 
 
+def json_lines(path, name, bad):
+    """(line number, object) per JSON line of `path`; a line that is not JSON is reported as `name:line` and skipped."""
+    for ln, line in read_jsonl(path):
+        try:
+            yield ln, json.loads(line)
+        except ValueError:
+            bad(f"{name}:{ln}: not JSON")
+
+
 def main(argv):
     if len(argv) != 1:
         print("usage: validate.py DIR", file=sys.stderr)
@@ -214,7 +223,7 @@ def main(argv):
     statuses = Counter()
     tmin = tmax = None
     for fn in files:
-        for ln, line in read_jsonl(os.path.join(ex_dir, fn)):
+        for ln, line in read_jsonl(os.path.join(ex_dir, fn)):   # the raw line too: duplicates are checked on it
             try:
                 rec = json.loads(line)
             except ValueError:
@@ -247,12 +256,7 @@ def main(argv):
     accounts = {}
     p_acc = os.path.join(d, "accounts.jsonl")
     if os.path.isfile(p_acc):
-        for ln, line in read_jsonl(p_acc):
-            try:
-                a = json.loads(line)
-            except ValueError:
-                bad(f"accounts.jsonl:{ln}: not JSON")
-                continue
+        for ln, a in json_lines(p_acc, "accounts.jsonl", bad):
             aid = a.get("account_id")
             if not isinstance(aid, str) or not aid:
                 bad(f"accounts.jsonl:{ln}: account_id missing")
@@ -275,12 +279,7 @@ def main(argv):
     labels = {}
     p_lab = os.path.join(d, "labels.jsonl")
     if os.path.isfile(p_lab):
-        for ln, line in read_jsonl(p_lab):
-            try:
-                lab = json.loads(line)
-            except ValueError:
-                bad(f"labels.jsonl:{ln}: not JSON")
-                continue
+        for ln, lab in json_lines(p_lab, "labels.jsonl", bad):
             if set(lab) != {"account_id", "campaign", "persona"}:
                 bad(f"labels.jsonl:{ln}: keys {sorted(lab)} != account_id, campaign, persona")
                 continue
@@ -302,12 +301,7 @@ def main(argv):
     releases = []
     p_ev = os.path.join(d, "events.jsonl")
     if os.path.isfile(p_ev):
-        for ln, line in read_jsonl(p_ev):
-            try:
-                e = json.loads(line)
-            except ValueError:
-                bad(f"events.jsonl:{ln}: not JSON")
-                continue
+        for ln, e in json_lines(p_ev, "events.jsonl", bad):
             if not isinstance(e.get("type"), str):
                 bad(f"events.jsonl:{ln}: type missing")
             if e.get("type") == "model_release":
