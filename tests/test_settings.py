@@ -18,7 +18,8 @@ def test_shipped_file_equals_the_code_defaults():
     p = Policy()
     assert Policy.from_settings(Settings()) == Policy(settings=Settings())
     assert (p.flag_threshold, p.unlinked_weight, p.unsupervised_unlinked_weight, p.full_tie_strength,
-            p.classify_per_account, p.lone_min_extraction, p.lone_min_exchanges) == dataclasses.astuple(PolicySettings())
+            p.classify_per_account, p.lone_min_extraction, p.lone_min_exchanges, p.flag_lone
+            ) == dataclasses.astuple(PolicySettings())
 
 
 def test_every_setting_is_in_the_file_with_a_comment_above_it():

@@ -250,6 +250,14 @@ def _decide(r: Run) -> None:
     r.decision = decide(r.own_risk, r.own_reasons, r.campaigns, r.policy, r.harvesting, r.few)  # type: ignore[arg-type]
 
 
+def _verdicts(r: Run) -> None:
+    # the last verdicts: an account no campaign holds is a lead unless a partner's indicators tie it (flag_lone)
+    tied = (np.zeros(len(r.own_risk), dtype=bool) if r.partner is None   # type: ignore[arg-type]
+            else r.partner.tied(r.active, r.our_risk, r.own_risk))
+    r.decision = decide(r.own_risk, r.own_reasons, r.campaigns, r.policy, r.harvesting, r.few,  # type: ignore[arg-type]
+                        final=tied)
+
+
 def _flagged_alone(r: Run) -> None:
     r.graph, r.campaigns, r.config_keys, r.alone = link_flagged_alone(
         r.fingerprints, r.active, r.graph, r.campaigns, r.decision, r.own_risk, r.settings.campaigns,
@@ -394,7 +402,7 @@ VERDICTS = (
                                           "exchange_templates", "resent", "resends"),
           writes=("campaigns", "facets", "resent", "resends"),
           when=lambda r: r.settings.operators.enabled),
-    Stage("verdicts", _decide, reads=("own_risk", "own_reasons", "campaigns", "harvesting", "few"),
+    Stage("verdicts", _verdicts, reads=("own_risk", "our_risk", "own_reasons", "campaigns", "harvesting", "few"),
           writes=("decision",),
           timed=False),
     Stage("write", _write, reads=("exchanges", "events", "exchange_templates", "templates", "classified",

@@ -38,6 +38,7 @@ class PolicySettings:
     classify_per_account: int = 64
     lone_min_extraction: float = 0.15
     lone_min_exchanges: int = 2
+    flag_lone: bool = False
 
 
 @dataclass(frozen=True)

@@ -216,24 +216,30 @@ def test_lone_flagged_accounts_travel_as_a_separate_lower_confidence_tier(bundle
     from distillguard.sharing.stix import EXTENSION_ID, KEYED_PATTERN_TYPE
     from tests.sharing.conftest import KEY
 
+    import pyarrow.parquet as pq
+
     results, store = detected
     rows = list(csv.DictReader((results / "accounts.csv").open()))
     grouped = {a for c in json.loads((results / "campaigns.json").read_text()) for a in c["accounts"]}
-    lone = {r["account_id"] for r in rows if r["flagged"] == "true" and r["account_id"] not in grouped}
-    assert lone, "the tiny world should have accounts flagged alone"
+    # judged on their own: held just below the flag because they act alone (or flagged, with flag_lone)
+    alone = {r["account_id"]: r["own_risk"] for r in pq.read_table(results / "decisions.parquet").to_pylist()
+             if r["acts_alone"]}
+    risk = {r["account_id"]: float(r["risk"]) for r in rows if r["flagged"] == "true"} | alone
+    lone = {a for a in risk if a not in grouped}
+    assert alone and lone == set(alone), "the tiny world should have accounts that act alone, none flagged"
     doc = json.loads(bundle.read_text())
     tier = _flagged_tier(doc)
     assert len(tier) == 1
     ind = tier[0]
     ext = ind["extensions"][EXTENSION_ID]
     assert ext["tier"] == "flagged" and ext["accounts"] == len(lone) and ind["pattern_type"] == KEYED_PATTERN_TYPE
-    risks = sorted(float(r["risk"]) for r in rows if r["account_id"] in lone)
+    risks = sorted(risk[a] for a in lone)
     assert ind["confidence"] == round(100 * risks[len(risks) // 2])
     assert set(ext["keyed"]) <= {"ip", "ip_prefix", "user_agent", "tls_fingerprint", "payment"}
     assert "account" not in ext["keyed"] and "template_sketches" not in ext   # no account ids, no text
     # Its payment digests are exactly the lone accounts' own cards that no unflagged account uses.
     tok = observed_tokens(store).to_pylist()
-    flagged = {r["account_id"] for r in rows if r["flagged"] == "true"}
+    flagged = set(risk)
     users: dict[str, set[str]] = {}
     for t in tok:
         if t["kind"] == "payment":

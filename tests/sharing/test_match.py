@@ -143,10 +143,13 @@ def test_large_lists_travel_as_bloom_filters_and_still_match(detected, tmp_path)
 
 def test_flagged_tier_is_matched_and_marked(sightings, detected):
     """The partner's lower-confidence tier: its rows say tier "flagged", name its indicator, carry no operator,
-    and find the exporter's own lone flagged accounts (the store is the exporter's)."""
+    and find the exporter's own accounts judged alone (the store is the exporter's)."""
     rows, _ = sightings
     results, _ = detected
+    import pyarrow.parquet as pq
+
     flagged = {r["account_id"] for r in csv.DictReader((results / "accounts.csv").open()) if r["flagged"] == "true"}
+    flagged |= {r["account_id"] for r in pq.read_table(results / "decisions.parquet").to_pylist() if r["acts_alone"]}
     grouped = {a for c in json.loads((results / "campaigns.json").read_text()) for a in c["accounts"]}
     tier = [r for r in rows if r["tier"] == "flagged"]
     assert tier and all(r["partner_operator"] == "" and r["partner_campaign"].startswith("indicator--") for r in tier)

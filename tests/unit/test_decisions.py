@@ -58,3 +58,21 @@ def test_a_lone_account_of_one_request_stays_a_lead_and_a_campaign_member_of_one
     off = Policy(lone_min_exchanges=1)
     assert decide(own, [""] * 3, [], off, None, too_few(sent, off)).flagged.all()
     assert too_few(None, policy) is None
+
+
+def test_the_last_verdict_flags_no_account_that_acts_alone_unless_a_partner_ties_it():
+    # 0, 1: one campaign; 2: harvests alone (own risk 0.95); 3: alone, tied by a partner's indicators; 4: clean
+    own = np.array([0.9, 0.6, 0.95, 0.8, 0.1])
+    c = Campaign("c-1", np.array([0, 1]), risk=0.9, coordination=1.0, member_risk=0.8, evidence={"payment": 1.0},
+                 strength=np.full(2, 2.0))
+    tied = np.array([False, False, False, True, False])
+    first = decide(own, [""] * 5, [c], Policy())   # the first verdicts read own risk: campaigns of lone flags form
+    assert first.flagged.tolist() == [True, True, True, True, False]
+    last = decide(own, [""] * 5, [c], Policy(), final=tied)
+    assert last.flagged.tolist() == [True, True, False, True, False]
+    assert last.risk[2] == pytest.approx(Policy().flag_threshold - 0.01)   # ranked just below the flag: a lead
+    assert "no other account is tied to it" in last.reasons[2]
+    assert "no other account" not in last.reasons[0] + last.reasons[3] + last.reasons[4]
+    assert last.risk[4] == pytest.approx(0.1)   # a clean account is not lifted to the cap
+    # flag_lone = true: the model's probability stands alone, as before
+    assert decide(own, [""] * 5, [c], Policy(flag_lone=True), final=tied).flagged.tolist() == first.flagged.tolist()

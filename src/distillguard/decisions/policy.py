@@ -51,6 +51,12 @@ class Policy:
     # (the lead bar's `[coordination] lead_min_exchanges`, for the same reason). The pipeline exempts
     # accounts a partner's indicators raised. 0 or 1 turns it off.
     lone_min_exchanges: int = 2
+    # Whether the final verdict may flag an account that no campaign or group ties to another account
+    # (`decide(..., final=True)`). Distillation is one operator driving many accounts; an account that
+    # harvests with nobody beside it is a lead for an analyst (risk capped just under the flag), unless a
+    # partner's indicators tie it to an operator seen elsewhere. The first verdicts, from which
+    # campaigns of accounts flagged alone form, still read its own risk.
+    flag_lone: bool = False
     # Every other stage's thresholds (campaigns, coordination, wrappers); None: the shipped settings.
     settings: Settings | None = None
 
@@ -63,7 +69,7 @@ class Policy:
             "unsupervised_unlinked_weight": p.unsupervised_unlinked_weight,
             "full_tie_strength": p.full_tie_strength, "classify_per_account": p.classify_per_account or None,
             "lone_min_extraction": p.lone_min_extraction, "lone_min_exchanges": p.lone_min_exchanges,
-            "settings": settings}
+            "flag_lone": p.flag_lone, "settings": settings}
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
 
@@ -79,10 +85,12 @@ class Decision:
     flagged: np.ndarray
     campaign_of: np.ndarray  # campaign index per account, -1 if none
     reasons: list[str]
+    alone: np.ndarray  # held just below the flag because no campaign holds it (`final`, not `flag_lone`)
 
 
 def decide(own_risk: np.ndarray, own_reasons: list[str], campaigns: list[Campaign], policy: Policy,
-           harvesting: np.ndarray | None = None, few: np.ndarray | None = None) -> Decision:
+           harvesting: np.ndarray | None = None, few: np.ndarray | None = None,
+           final: np.ndarray | None = None) -> Decision:
     """Final risk, flag, campaign and reasons per account.
 
     `harvesting` (optional, per account): whether its traffic extracts or harvests at least
@@ -91,6 +99,9 @@ def decide(own_risk: np.ndarray, own_reasons: list[str], campaigns: list[Campaig
     account on its own, whatever its other traits. `few` (optional, per account): it sent fewer
     than `policy.lone_min_exchanges` exchanges (`too_few`); outside every campaign it is capped
     the same way: one request is too little of an account's own traffic for a verdict.
+    `final` (optional, per account; the last verdicts only): the accounts that may be flagged outside
+    every campaign (those a partner's indicators tie to an operator). Unless `policy.flag_lone`, every
+    other account outside every campaign is capped just below the flag: it acts alone (a lead).
     """
     n = len(own_risk)
     risk = own_risk.astype(np.float64) * policy.unlinked_weight
@@ -99,6 +110,12 @@ def decide(own_risk: np.ndarray, own_reasons: list[str], campaigns: list[Campaig
     below = policy.flag_threshold - 0.01
     capped = (barely | thin) & (risk > below)
     risk[capped] = below
+    alone = np.zeros(n, dtype=bool)
+    if final is not None and not policy.flag_lone:
+        alone = ~np.asarray(final, dtype=bool) & (risk > below) & ~capped
+        for c in campaigns:
+            alone[c.members] = False
+        risk[alone] = below
     campaign_of = np.full(n, -1, dtype=np.int64)
     campaign_reason = [""] * n
     for ci, c in enumerate(campaigns):
@@ -130,9 +147,11 @@ def decide(own_risk: np.ndarray, own_reasons: list[str], campaigns: list[Campaig
         if capped[i] and campaign_of[i] < 0:
             lone = ("barely extracts or harvests: not flagged on its own" if barely[i] else
                     f"fewer than {policy.lone_min_exchanges} exchanges: not flagged on its own")
+        elif alone[i]:
+            lone = "no other account is tied to it: a lead, not flagged on its own"
         parts = [p for p in (campaign_reason[i], own_reasons[i], lone) if p]
         reasons.append("; ".join(parts) if (flagged[i] or campaign_of[i] >= 0 or risk[i] >= 0.3) else "")
-    return Decision(risk, flagged, campaign_of, reasons)
+    return Decision(risk, flagged, campaign_of, reasons, alone)
 
 
 def _member_reasons(c: Campaign) -> list[str]:

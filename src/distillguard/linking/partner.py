@@ -308,8 +308,13 @@ class PartnerEvidence:
         accounts whose own risk the prior raised *and* on which the partner's word stands
         (`PartnerIndicator.standing`) lifted: such indicators are evidence beyond the account's own traffic,
         as a campaign is. A weak kind alone raises own risk and leaves the holds (version 5)."""
-        lifted = (own_risk > our_risk) & self.evidence.standing(self.rows, accounts)
+        lifted = self.tied(accounts, our_risk, own_risk)
         return (None if harvesting is None else harvesting | lifted), (None if few is None else few & ~lifted)
+
+    def tied(self, accounts: np.ndarray, our_risk: np.ndarray, own_risk: np.ndarray) -> np.ndarray:
+        """Per account: the prior raised its own risk and the partner's word stands on it
+        (`PartnerIndicator.standing`): it is tied to an operator a partner saw, evidence beyond its own traffic."""
+        return (own_risk > our_risk) & self.evidence.standing(self.rows, accounts)
 
     def with_tokens(self, tokens: pa.Table) -> pa.Table:
         extra = self.evidence.tokens(self.rows)

@@ -32,6 +32,9 @@ DECISIONS = pa.schema([
     pa.field("risk", pa.float64(), metadata={"description": "final risk (accounts.csv)"}),
     pa.field("flagged", pa.bool_()),
     pa.field("reasons", pa.string()),
+    pa.field("acts_alone", pa.bool_(), metadata={"description": "its own risk would flag it, but no campaign or "
+                                                 "group ties it to another account: held just below the flag as "
+                                                 "a lead ([policy] flag_lone)"}),
 ])
 
 # The pipeline value a coordination group shares, and how many accounts send it in all.
@@ -114,7 +117,7 @@ def decisions_table(active: np.ndarray, own_risk: np.ndarray, decision: Any, cam
     t = pa.table([pa.array(active.tolist(), pa.string()), pa.array(np.round(own_risk, 4), pa.float64()),
                   pa.array(ids, pa.string()), pa.array(how, pa.string()), pa.array(crisk, pa.float64()),
                   pa.array(np.round(decision.risk, 4), pa.float64()), pa.array(decision.flagged, pa.bool_()),
-                  pa.array(decision.reasons, pa.string())], schema=DECISIONS)
+                  pa.array(decision.reasons, pa.string()), pa.array(decision.alone, pa.bool_())], schema=DECISIONS)
     return t.sort_by("account_id")
 
 

@@ -1,8 +1,8 @@
 """Gather, per detected campaign, what could be shared: values concentrated in it, templates, counts.
 
 Reads what `distillguard detect` wrote (`campaigns.json`, `campaign_templates.parquet`,
-`accounts.csv`) and the store it kept. `gather_flagged` collects the lower-confidence tier:
-operator values of accounts detect flagged outside every campaign. Nothing here is keyed or
+`accounts.csv`, `decisions.parquet`) and the store it kept. `gather_flagged` collects the lower-confidence
+tier: operator values of accounts detect judged on their own traffic outside every campaign. Nothing here is keyed or
 filtered for privacy yet: `stix.py` decides what leaves and in which form.
 """
 
@@ -191,13 +191,29 @@ def read_flagged(results: Path) -> dict[str, float]:
                          "`distillguard detect`", path=str(path)) from exc
 
 
+def read_alone(results: Path) -> dict[str, float]:
+    """Accounts `results/decisions.parquet` marks `acts_alone` (own risk at the flag, held just below it
+    because no campaign holds them) -> their own risk ({} when the file or the column is absent)."""
+    path = results / "decisions.parquet"
+    if not path.exists():
+        return {}
+    try:
+        if "acts_alone" not in pq.read_schema(path).names:
+            return {}
+        rows = pq.read_table(path, columns=["account_id", "own_risk", "acts_alone"]).to_pylist()
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise InputError(f"cannot read {path}: {exc}", hint="--results must be a folder written by "
+                         "`distillguard detect`", path=str(path)) from exc
+    return {r["account_id"]: float(r["own_risk"]) for r in rows if r["acts_alone"]}
+
+
 def gather_flagged(results: Path, store: Path, settings: SharingSettings,
                    tokens: pa.Table | None = None) -> CampaignMaterial | None:
-    """The lower-confidence tier: operator values of accounts flagged outside every campaign.
+    """The lower-confidence tier: operator values of accounts judged on their own outside every campaign.
 
-    detect flags some accounts alone (no campaign ties them to others). Their verdict is as
-    much a verdict as a campaign member's, but nothing says who runs them, so they travel as one
-    separate set, never as a campaign or an operator. A value is kept when at least
+    Some accounts' own traffic reaches the flag while no campaign ties them to others: detect holds
+    them just below it as leads (`acts_alone`), or flags them with `[policy] flag_lone`. Nothing says
+    who runs them, so they travel as one separate set, never as a campaign or an operator. A value is kept when at least
     `min_purity` of the accounts that use it in the whole store are flagged (by any verdict),
     and at least one lone flagged account uses it; only `settings.flagged_kinds`.
     None when there is no such account or `settings.export_flagged` is off. `tokens` as in
@@ -205,7 +221,7 @@ def gather_flagged(results: Path, store: Path, settings: SharingSettings,
     """
     if not settings.export_flagged:
         return None
-    flagged = read_flagged(results)
+    flagged = read_flagged(results) | read_alone(results)
     grouped = {a for c in read_campaigns(results) for a in c.get("accounts", [])}
     lone = sorted(a for a in flagged if a not in grouped)
     if not lone:
