@@ -417,6 +417,7 @@ def test_declared_lead_cohort_cases(case):
         taken[members] = bool(p.get("grouped", False))  # already in a coordinated group or campaign
         exchanges[members] = p.get("exchanges", exchanges[members])
     params = CoordinationParams(lead_operator_anchors=case.get("operator_anchors", True),
+                                lead_place_anchors=case.get("place_anchors", CoordinationParams.lead_place_anchors),
                                 lead_rate_anchors=case.get("rate_anchors", True),
                                 lead_rate_tied=case.get("rate_tied", CoordinationParams.lead_rate_tied),
                                 lead_rate_coupled=case.get("rate_coupled", CoordinationParams.lead_rate_coupled),
@@ -818,3 +819,30 @@ def test_a_crowd_forms_no_campaign_and_no_lead_cohort_gathers_it_again(seed):
     assert {r["set_aside_as"] for r in listed} == {"crowd"} and all(r["organisation"] == "" for r in listed)
     held_off, _ = campaign_members(0)
     assert len(held_off & set(crowd.tolist())) >= 0.9 * len(crowd)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_leads_at_one_place_are_a_cohort_only_with_place_anchors(seed):
+    """Version 15 of DG-LNK-0002: mildly suspicious accounts on one network (a venue, a campus) anchor no cohort;
+    with lead_place_anchors they do, and an operator's leads behind one shift are found either way."""
+    from distillguard.linking.cohorts import lead_cohorts
+
+    rng = np.random.default_rng(seed)
+    n = 2000
+    cols = population(rng, n)
+    cols["email_domain"] = [None] * n
+    cols["signup_path"] = [None] * n
+    risk = rng.uniform(0.0, 0.05, n)
+    harvest = rng.uniform(0.0, 0.2, n)
+    venue, op = np.arange(40), np.arange(40, 70)
+    # the venue's participants: its network, the campus e-mail domain and the education path (weak facets, a
+    # second tie but no anchor); each its own wrapper and hours
+    plant(cols, venue, network="198.51.100", email_domain="campus.example", signup_path="education")
+    plant(cols, op, shift="00111100", signup_day="2026-03-09")   # an operator's accounts made one day, run one shift
+    risk[:70] = rng.uniform(0.15, 0.45, 70)
+    harvest[:70] = 0.6
+    off = members_of(lead_cohorts(to_table(cols), risk, harvest, CoordinationParams()))
+    assert not off & set(venue.tolist())   # no anchor on the venue's network
+    assert len(off & set(op.tolist())) >= 27
+    on = members_of(lead_cohorts(to_table(cols), risk, harvest, CoordinationParams(lead_place_anchors=True)))
+    assert len(on & set(venue.tolist())) >= 36 and len(on & set(op.tolist())) >= 27

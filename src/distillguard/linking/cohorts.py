@@ -14,8 +14,9 @@ score describe that request, and about one customer in twenty sends only one),
 the count is tested against the run's own lead rate ``q`` (leads / judged accounts): ``P(X >= c)``,
 ``X ~ Binomial(k, q)``, below the Bonferroni bar over the anchors tested. Anchors are pipeline
 values (template, wrapper cluster, request configuration, client, harvest target) and, with
-``lead_operator_anchors``, strong operator values (sign-up day, first or last day, shift, network,
-ASN, payment; not the weak facets, which describe a kind of customer), and, with
+``lead_operator_anchors``, strong operator values (sign-up day, first or last day, shift, payment; not
+the weak facets, which describe a kind of customer, nor, unless ``lead_place_anchors``, a place - network,
+ASN - where mildly suspicious accounts are a crowd at a venue, campus or ISP: version 15), and, with
 ``lead_rate_anchors``, in a second family looked at among the leads the first left ungrouped, a
 pipeline value at one daily volume (log2 bucket): a public harness's customers send it at every
 rate, one operator pushes it through every account at one; with ``lead_rate_coupled`` only where that
@@ -58,6 +59,7 @@ import pyarrow.compute as pc
 from distillguard.linking.coordination import (
     OPERATOR_FACETS,
     PIPELINE_FACETS,
+    PLACE_FACETS,
     WEAK_FACETS,
     CoordinatedGroup,
     CoordinationParams,
@@ -87,12 +89,14 @@ class LeadCohortFinding:
     # 12: resent requests count only when the cohort sent at least min_resent_exchanges of them (DG-LNK-0001 v13)
     # 13: the anchor's lead share may be held to lead_min_lift times the share outside it (off: 0)
     # 14: resent requests count only when the members' answers average min_resent_answer_tokens (DG-LNK-0001 v14)
-    version = 14  # 5: a lead has sent two exchanges at least; 4: the harvest target is an anchor
+    # 15: no anchor on a place (network, ASN) unless lead_place_anchors: leads at one place are a crowd
+    version = 15  # 5: a lead has sent two exchanges at least; 4: the harvest target is an anchor
     name = "lead_cohort"
     role = "form"  # forms a campaign by itself; its members' own risk is each below the flag
     description = ("many accounts the account model finds mildly suspicious share one pipeline value (template, "
                    "wrapper, configuration, client or harvest target, or one such value at one daily volume) or one "
-                   "strong operator value (sign-up day, first or last day, shift, network, ASN, payment) far "
+                   "strong operator value (sign-up day, first or last day, shift, payment; network or ASN only "
+                   "with lead_place_anchors) far "
                    "beyond the run's rate of such accounts, and harvest")
     false_positives = (
         "A whole customer segment the model over-scores (a new coding harness whose every user looks "
@@ -226,7 +230,8 @@ def lead_cohorts(facets: pa.Table, own_risk: np.ndarray, harvest: np.ndarray,
     con.sql(HOLDERS_SQL)
     con.register("leads", pa.table({"account": pa.array(np.flatnonzero(free), pa.int64()),
                                     "lead": pa.array(lead[free])}))
-    kinds = PIPELINE_FACETS + (tuple(f for f in OPERATOR_FACETS if f not in WEAK_FACETS)
+    kinds = PIPELINE_FACETS + (tuple(f for f in OPERATOR_FACETS if f not in WEAK_FACETS
+                                     and (p.lead_place_anchors or f not in PLACE_FACETS))
                                if p.lead_operator_anchors else ())
     quoted = ", ".join(f"'{x}'" for x in kinds)
     max_k = max(p.min_accounts, int(p.max_anchor_share * n))

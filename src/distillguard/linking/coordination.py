@@ -89,6 +89,10 @@ WEAK_FACETS = ("volume", "signup_path", "email_domain")
 # review, and keeps its accounts from the lead cohorts, which would gather the same crowd again behind its
 # network or starter prompt.
 EVENT_FACETS = ("signup_day", "first_day", "last_day", "network", "asn", "signup_path")
+# Where accounts connect from. Mildly suspicious accounts at one place are a crowd at a venue, a campus or an
+# ISP more often than an operator; lead cohorts gather behind one only with `lead_place_anchors` (DG-LNK-0002
+# version 15).
+PLACE_FACETS = ("network", "asn")
 # Facets that measure one dimension twice: an account's network prefixes lie inside its autonomous
 # systems, so one proxy pool or one public VPN's exits couple both at once. Coupled together they are
 # one coincidence, not the two independent ones a group needs (DG-LNK-0001 version 12). A prompt
@@ -238,6 +242,7 @@ class CoordinationParams:
     lead_min_share: float = 0.5      # a lead cohort's anchor is at least this share leads ...
     lead_min_lift: float = 0.0       # ... at least this many times the share among the accounts outside it (0: off)
     lead_operator_anchors: bool = True  # lead cohorts may also gather behind a strong operator value
+    lead_place_anchors: bool = False  # ... including a place (network, ASN: PLACE_FACETS)
     lead_rate_anchors: bool = True   # ... and behind a pipeline value sent at one daily volume
     lead_rate_tied: bool = False     # ... whose leads must also share an uncommon value (False: the rate is the second tie)
     lead_rate_coupled: bool = True   # ... and the rate must be beyond chance among the value's holders
