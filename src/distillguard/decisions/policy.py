@@ -52,7 +52,7 @@ class Policy:
     # accounts a partner's indicators raised. 0 or 1 turns it off.
     lone_min_exchanges: int = 2
     # Whether the final verdict may flag an account that no campaign or group ties to another account
-    # (`decide(..., final=True)`). Distillation is one operator driving many accounts; an account that
+    # (`decide`'s `final`, the last verdicts). Distillation is one operator driving many accounts; an account that
     # harvests with nobody beside it is a lead for an analyst (risk capped just under the flag), unless a
     # partner's indicators tie it to an operator seen elsewhere. The first verdicts, from which
     # campaigns of accounts flagged alone form, still read its own risk.
@@ -110,12 +110,6 @@ def decide(own_risk: np.ndarray, own_reasons: list[str], campaigns: list[Campaig
     below = policy.flag_threshold - 0.01
     capped = (barely | thin) & (risk > below)
     risk[capped] = below
-    alone = np.zeros(n, dtype=bool)
-    if final is not None and not policy.flag_lone:
-        alone = ~np.asarray(final, dtype=bool) & (risk > below) & ~capped
-        for c in campaigns:
-            alone[c.members] = False
-        risk[alone] = below
     campaign_of = np.full(n, -1, dtype=np.int64)
     campaign_reason = [""] * n
     for ci, c in enumerate(campaigns):
@@ -139,6 +133,10 @@ def decide(own_risk: np.ndarray, own_reasons: list[str], campaigns: list[Campaig
         for m in c.recruited.tolist():
             campaign_reason[m] = (f"works like the accounts of campaign {c.campaign_id}: its request configuration "
                                   f"and a near-identical behaviour profile (joined on behaviour, not on its own risk)")
+    alone = np.zeros(n, dtype=bool)   # outside every campaign, at the flag, on its own risk alone
+    if final is not None and not policy.flag_lone:
+        alone = ~np.asarray(final, dtype=bool) & (campaign_of < 0) & (risk > below) & ~capped
+        risk[alone] = below
     risk = np.clip(risk, 0.0, 1.0)
     flagged = risk >= policy.flag_threshold
     reasons = []
